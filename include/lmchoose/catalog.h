@@ -1,0 +1,203 @@
+/*
+ * The profile catalog: typed model, hardware, quantization and runtime
+ * profiles (DESIGN §3.1), loaded from the builtin layer compiled into the
+ * binary, then LMCHOOSE_PROFILES, then each --profiles DIR; a later layer
+ * replaces an earlier entry with the same id.
+ *
+ * Conventions: an absent optional number is NAN (test with isnan); an absent
+ * optional string is NULL; an absent boolean is -1. Integer fields are stored
+ * as double (validated as integers) so that rules read every number the same
+ * way.
+ *
+ * Ownership: every string and array inside a catalog belongs to the catalog's
+ * arena and lives until lm_catalog_release(). Rankings and estimates borrow
+ * pointers into the catalog and must not outlive it.
+ */
+#ifndef LMCHOOSE_CATALOG_H
+#define LMCHOOSE_CATALOG_H
+
+#include <stddef.h>
+
+#include "lmchoose/arena.h"
+#include "lmchoose/diag.h"
+#include "lmchoose/limits.h"
+
+struct lm_strlist {
+    const char **items;
+    size_t n;
+};
+
+/* Quality benchmark keys (DESIGN §5a), in the order of lm_quality_names. */
+enum lm_quality_key {
+    LM_Q_MMLU, LM_Q_MMLU_PRO, LM_Q_GPQA, LM_Q_BBH, LM_Q_IFEVAL, LM_Q_GSM8K,
+    LM_Q_MATH, LM_Q_HUMANEVAL, LM_Q_MBPP, LM_Q_MGSM, LM_Q_MMMU, LM_Q_BFCL,
+    LM_Q_COUNT
+};
+extern const char *const lm_quality_names[LM_Q_COUNT + 1];
+
+enum lm_data_use { LM_DATA_TRAINING, LM_DATA_NO_TRAINING, LM_DATA_ZERO_RETENTION };
+extern const char *const lm_data_use_names[4];
+
+enum lm_hw_class {
+    LM_HW_PHONE, LM_HW_SBC, LM_HW_LAPTOP, LM_HW_DESKTOP, LM_HW_CONSUMER_GPU,
+    LM_HW_DATACENTER_GPU, LM_HW_CPU_SERVER, LM_HW_CLASS_COUNT
+};
+extern const char *const lm_hw_class_names[LM_HW_CLASS_COUNT + 1];
+
+enum lm_vendor {
+    LM_VENDOR_APPLE, LM_VENDOR_NVIDIA, LM_VENDOR_AMD, LM_VENDOR_INTEL,
+    LM_VENDOR_QUALCOMM, LM_VENDOR_BROADCOM, LM_VENDOR_OTHER, LM_VENDOR_COUNT
+};
+extern const char *const lm_vendor_names[LM_VENDOR_COUNT + 1];
+
+/* Placements, as bits in lm_hardware.placements. */
+enum lm_placement { LM_PLACE_DEVICE, LM_PLACE_ONPREM, LM_PLACE_CLOUD, LM_PLACE_API };
+extern const char *const lm_placement_names[5];
+
+struct lm_arch {
+    double layers, hidden, attention_heads, kv_heads, head_dim, vocab;
+    double sliding_window, sliding_window_layers;
+    int tied_embeddings; /* -1 absent (= false), 0, 1 */
+    int present;         /* the profile has an architecture block */
+};
+
+struct lm_api_offer {
+    const char *provider;
+    double input_usd_per_mtok, output_usd_per_mtok;
+    double ttft_ms, output_tokens_per_s;
+    int data_use; /* enum lm_data_use, -1 absent */
+    struct lm_strlist regions;
+    double finetune_usd_per_mtok;
+};
+
+struct lm_file_size {
+    const char *quant;
+    double bytes;
+    unsigned line, col; /* of the key, for cross-reference errors */
+};
+
+struct lm_model {
+    const char *id, *name, *family;
+    double params_b, active_params_b;
+    int class_override; /* -1 none, 0 slm, 1 llm */
+    struct lm_arch arch;
+    double context_tokens;
+    struct lm_strlist modalities;
+    int open_weights;
+    const char *license;
+    int commercial_use;
+    double quality[LM_Q_COUNT];
+    struct lm_file_size *files;
+    size_t nfiles;
+    struct lm_strlist finetune;
+    struct lm_api_offer *api;
+    size_t napi;
+    struct lm_strlist sources;
+    const char *origin; /* "<builtin>/models/ID.yaml" or a path */
+};
+
+struct lm_hardware {
+    const char *id, *name;
+    int vendor;   /* enum lm_vendor */
+    int hw_class; /* enum lm_hw_class */
+    struct lm_strlist detect;
+    double memory_gib, usable_fraction, bandwidth_gbps;
+    double fp16_tflops, fp8_tflops, power_w;
+    struct lm_strlist placement_names;
+    unsigned placements; /* bits (1u << enum lm_placement) */
+    double max_devices;
+    double purchase_usd, usd_per_hour;
+    struct lm_strlist sources;
+    const char *origin;
+};
+
+struct lm_quant {
+    const char *id;
+    double bits_per_weight, embedding_bits_per_weight, output_bits_per_weight;
+    double quality_delta;
+    struct lm_strlist runtimes;
+    struct lm_strlist sources;
+    const char *origin;
+};
+
+/* One calibration row of a runtime: constants for the hardware classes in
+ * class_mask (and vendor, when not -1). The first matching row wins. */
+struct lm_calibration {
+    unsigned class_mask;
+    int vendor;
+    double efficiency, per_layer_overhead_us, mfu;
+    const char *source;
+};
+
+struct lm_runtime {
+    const char *id;
+    double overhead_gib;              /* per device (llama.cpp, mlx) */
+    double compute_buffer_ubatch;     /* llama.cpp: tokens per micro-batch */
+    double weights_overhead_fraction; /* transformers: × weights */
+    double activation_gib, activation_moe_gib;   /* vllm activation peak */
+    double non_torch_gib, non_torch_multi_gib;   /* vllm, 1 and ≥ 2 devices */
+    double max_usable_fraction;       /* vllm gpu_memory_utilization */
+    struct lm_calibration *calibration;
+    size_t ncalibration;
+    struct lm_strlist sources;
+    const char *origin;
+};
+
+struct lm_catalog {
+    struct lm_arena arena;
+    struct lm_model **models; /* sorted by id */
+    size_t nmodels;
+    struct lm_hardware **hardware; /* sorted by id */
+    size_t nhardware;
+    struct lm_quant **quants; /* in table order */
+    size_t nquants;
+    struct lm_runtime **runtimes; /* in table order */
+    size_t nruntimes;
+    double slm_max_params_b; /* classify.slm_max_params_b, default 15 */
+};
+
+#define LM_CATALOG_INIT { LM_ARENA_INIT, NULL, 0, NULL, 0, NULL, 0, NULL, 0, 15.0 }
+
+/* Loads the builtin layer, then each directory of dirs in order (the caller
+ * puts LMCHOOSE_PROFILES entries before --profiles ones). Every error of every
+ * file goes to diags; the valid entries stay in the catalog either way.
+ * Returns LM_OK, or the worst status seen (LM_ESCHEMA, LM_ESYNTAX, LM_EIO …). */
+int lm_catalog_load(struct lm_catalog *cat, const char *const *dirs,
+                    size_t ndirs, const struct lm_limits *limits,
+                    struct lm_diags *diags);
+
+/* Loads only the builtin layer (tests, benchmark). */
+int lm_catalog_load_builtin(struct lm_catalog *cat,
+                            const struct lm_limits *limits,
+                            struct lm_diags *diags);
+
+/* Loads one file of a known kind ("model", "hardware", "quantizations",
+ * "runtimes") into cat, replacing entries by id, then re-runs the catalog's
+ * cross-checks. display names the file in diagnostics. When check_name is
+ * set, a model or hardware file must be named <id>.yaml or <id>.yml. */
+int lm_catalog_load_file(struct lm_catalog *cat, const char *kind,
+                         const char *display, const char *data, size_t len,
+                         int check_name, const struct lm_limits *limits,
+                         struct lm_diags *diags);
+
+/* Lookups by id; NULL when absent. */
+const struct lm_model *lm_catalog_model(const struct lm_catalog *cat, const char *id);
+const struct lm_hardware *lm_catalog_hardware(const struct lm_catalog *cat, const char *id);
+const struct lm_quant *lm_catalog_quant(const struct lm_catalog *cat, const char *id);
+const struct lm_runtime *lm_catalog_runtime(const struct lm_catalog *cat, const char *id);
+
+/* "slm" or "llm": the profile's class, else total params against
+ * cat->slm_max_params_b; no params_b means llm (DESIGN §2). */
+const char *lm_model_class(const struct lm_catalog *cat, const struct lm_model *m);
+
+/* The first API offer of m with that provider, or NULL. */
+const struct lm_api_offer *lm_model_offer(const struct lm_model *m, const char *provider);
+
+/* The calibration row of rt for hw, or NULL. */
+const struct lm_calibration *lm_runtime_calibration(const struct lm_runtime *rt,
+                                                    const struct lm_hardware *hw);
+
+/* Frees everything; cat is left as LM_CATALOG_INIT. Accepts NULL. */
+void lm_catalog_release(struct lm_catalog *cat);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * Estimators (DESIGN §4): pure functions from a candidate's profiles and a
+ * workload to memory, fit, speed, cost, quality and fine-tuning figures, each
+ * with its basis (formula, inputs, source) and an error band.
+ *
+ * Ownership: an lm_est_input borrows its profile pointers from a catalog; the
+ * estimate holds no pointers into anything but static strings.
+ */
+#ifndef LMCHOOSE_ESTIMATE_H
+#define LMCHOOSE_ESTIMATE_H
+
+#include <stddef.h>
+
+#include "lmchoose/catalog.h"
+
+enum lm_fit { LM_FIT_FITS, LM_FIT_TIGHT, LM_FIT_NO };
+extern const char *const lm_fit_names[4];
+
+enum lm_ft_method { LM_FT_FULL, LM_FT_LORA, LM_FT_QLORA, LM_FT_API };
+extern const char *const lm_ft_method_names[5];
+
+/* Flags recorded in lm_estimate.flags; they widen error bands and show in
+ * the basis. */
+#define LM_EST_WEIGHTS_FILE   0x01u /* weights from a published file size */
+#define LM_EST_KV_FALLBACK    0x02u /* no architecture: KV from the fallback fit */
+#define LM_EST_PHONE          0x04u /* phone profile: weakly sourced bandwidth */
+#define LM_EST_LOCAL_BUILT    0x08u /* the built `local` profile (§6.2) */
+#define LM_EST_NO_POWER       0x10u /* device cost 0: no power_w */
+#define LM_EST_NO_CALIBRATION 0x20u /* runtime has no row for this class */
+#define LM_EST_FT_APPROX      0x40u /* LoRA/QLoRA time from 4·P·T */
+
+struct lm_est_input {
+    const struct lm_model *model;
+    const struct lm_api_offer *offer; /* non-NULL: an API candidate */
+    const struct lm_hardware *hw;     /* self-hosted only */
+    const struct lm_quant *quant;     /* self-hosted only */
+    const struct lm_runtime *runtime; /* self-hosted only */
+    int placement;                    /* enum lm_placement */
+    double devices;                   /* ≥ 1; tensor parallel when > 1 */
+    double context_tokens;  /* memory: tokens per sequence */
+    double batch;           /* memory: sequences (estimate --batch); 1 */
+    double decode_context;  /* KV tokens read per decode step */
+    double prompt_tokens;   /* TTFT prompt length */
+    double kv_bytes_per_element; /* f16 2, fp8 1, q8_0 1.0625, q4_0 0.5625 */
+    int weights_formula;    /* 1: ignore model->files */
+    /* Workload and assumptions, for sizing and cost (§4). */
+    double requests_per_day, input_tokens, output_tokens, peak_concurrency;
+    double target_tokens_per_s; /* sizing target; 10 when the scenario has none */
+    double usd_per_kwh, amortization_months;
+    double labeled_examples;    /* NAN: no fine-tuning estimate */
+    /* Quality (§5a). */
+    const char *task_kind; /* chat, classification, … */
+    int task_has_image;
+    unsigned extra_flags;  /* LM_EST_LOCAL_BUILT etc., set by the caller */
+};
+
+struct lm_error_bands {
+    double memory, decode, ttft, usd_per_month; /* relative half-widths */
+};
+
+struct lm_estimate {
+    double memory_gib, memory_per_device_gib;
+    double weights_gib, kv_cache_gib, overhead_gib;
+    double usable_gib, headroom_gib;
+    int fit; /* enum lm_fit, -1 for API candidates */
+    double decode_tokens_per_s, prefill_tokens_per_s, ttft_ms, e2e_ms;
+    double max_concurrency, instances;
+    double usd_per_month;
+    double break_even_requests_per_day; /* filled by the ranking, else NAN */
+    double quality;
+    int finetune_method; /* enum lm_ft_method, -1 when none */
+    double finetune_hours, finetune_usd;
+    struct lm_error_bands error_bands;
+    unsigned flags;
+};
+
+/* One input of a basis entry: a number or a string. */
+struct lm_basis_input {
+    const char *name;
+    double value;      /* used when text is NULL */
+    const char *text;
+};
+
+struct lm_basis_entry {
+    const char *field;   /* estimate field name, e.g. "weights_gib" */
+    const char *method;  /* "file-size", "formula", "fallback", "provider", … */
+    const char *formula; /* human-readable formula */
+    const char *source;  /* paper, measurement or profile the formula rests on */
+    size_t ninputs;
+    struct lm_basis_input inputs[10];
+};
+
+struct lm_basis {
+    struct lm_basis_entry entries[24];
+    size_t n;
+};
+
+/* Computes every estimate field for one candidate. When basis is not NULL it
+ * is filled too (only printed candidates need it). Fields that do not apply
+ * are NAN (or -1 for enums). */
+void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
+                         struct lm_basis *basis);
+
+/* The weights in bytes of model at quant by DESIGN §4's formula (ignoring
+ * published file sizes). NAN without params_b. */
+double lm_estimate_weights_formula_bytes(const struct lm_model *m,
+                                         const struct lm_quant *q);
+
+/* Quality composite of §5a for a task kind (NAN when unknown). */
+double lm_quality_composite(const struct lm_model *m, const char *task_kind,
+                            int task_has_image);
+
+/* The runtime §5 step 1 picks for quant on hw, or NULL when none can run it. */
+const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat,
+                                        const struct lm_quant *q,
+                                        const struct lm_hardware *hw);
+
+/* The fit verdict of §4 for usable and needed GiB. */
+int lm_fit_verdict(double usable_gib, double memory_gib);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * Renderers: JSON (render_json.c, the only user of cJSON) and text
+ * (render_text.c). Every renderer writes to a FILE * and returns LM_OK, or
+ * LM_ENOMEM when building the document failed. Numbers are rounded to the
+ * precision of DESIGN §6.1 before they are written, so text and JSON agree.
+ *
+ * Ownership: renderers borrow everything they are given.
+ */
+#ifndef LMCHOOSE_RENDER_H
+#define LMCHOOSE_RENDER_H
+
+#include <stdio.h>
+
+#include "lmchoose/catalog.h"
+#include "lmchoose/diag.h"
+#include "lmchoose/estimate.h"
+
+/* What `estimate` prints (DESIGN §6.6). */
+struct lm_estimate_doc {
+    const struct lm_catalog *cat;
+    const struct lm_model *model;
+    const struct lm_api_offer *offer;   /* API estimate when not NULL */
+    const struct lm_hardware *hw;
+    const struct lm_quant *quant;
+    const struct lm_runtime *runtime;
+    const char *hardware_id;            /* as resolved ("local" or an id) */
+    int placement;
+    double context_tokens, prompt_tokens, batch, devices;
+    const char *quant_reason;           /* why --quant auto chose it, or NULL */
+    struct lm_estimate est;
+    struct lm_basis basis;
+    int exit_code;
+};
+
+int lm_render_json_estimate(const struct lm_estimate_doc *doc, FILE *out);
+int lm_render_text_estimate(const struct lm_estimate_doc *doc, FILE *out);
+
+/* `list KIND --format json`: the bare array (DESIGN §6.1). kind is one of
+ * models, hardware, quantizations, runtimes. */
+int lm_render_json_list(const struct lm_catalog *cat, const char *kind, FILE *out);
+int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *out);
+
+/* The document printed with exit 3 by recommend, estimate and explain:
+ * {schema_version, lmchoose_version, command, exit_code, errors}. */
+int lm_render_json_errors(const char *command, int exit_code,
+                          const struct lm_diags *diags, FILE *out);
+
+/* Rounds v to `decimals` places (half away from zero); NAN stays NAN. */
+double lm_round(double v, int decimals);
+
+#endif

@@ -1,0 +1,967 @@
+/*
+ * The profile catalog: field tables for models, hardware, quantizations and
+ * runtimes (DESIGN §3.1), the per-file loaders with their cross-field checks,
+ * and the layering (builtin, then each profiles directory; later replaces
+ * earlier by id).
+ *
+ * To add a profile field: add it to the struct in catalog.h, to the field
+ * table below (keep the tables in the order of the DESIGN's examples, which
+ * is the order `list --format json` prints), and to render_json.c.
+ */
+#include "lmchoose/catalog.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "fs.h"
+#include "lmchoose/status.h"
+#include "schema.h"
+#include "strutil.h"
+#include "ynode.h"
+
+const char *const lm_quality_names[LM_Q_COUNT + 1] = {
+    "mmlu", "mmlu_pro", "gpqa", "bbh", "ifeval", "gsm8k", "math",
+    "humaneval", "mbpp", "mgsm", "mmmu", "bfcl", NULL
+};
+const char *const lm_data_use_names[4] = { "training", "no-training",
+                                           "zero-retention", NULL };
+const char *const lm_hw_class_names[LM_HW_CLASS_COUNT + 1] = {
+    "phone", "sbc", "laptop", "desktop", "consumer-gpu", "datacenter-gpu",
+    "cpu-server", NULL
+};
+const char *const lm_vendor_names[LM_VENDOR_COUNT + 1] = {
+    "apple", "nvidia", "amd", "intel", "qualcomm", "broadcom", "other", NULL
+};
+const char *const lm_placement_names[5] = { "device", "on-prem", "cloud", "api", NULL };
+
+static const char *const modality_values[] = { "text", "image", "audio", "video", NULL };
+static const char *const finetune_values[] = { "full", "lora", "qlora", NULL };
+static const char *const class_values[] = { "slm", "llm", NULL };
+static const char *const hw_placement_values[] = { "device", "on-prem", "cloud", NULL };
+
+#define F(key, type, st, member, flags, min, max) \
+    { key, type, offsetof(st, member), flags, min, max, NULL, NULL, NULL }
+#define FE(key, type, st, member, values) \
+    { key, type, offsetof(st, member), 0, 0, 0, values, NULL, NULL }
+#define FM(key, st, member, sub) \
+    { key, LM_F_MAP, offsetof(st, member), 0, 0, 0, NULL, sub, NULL }
+#define FC(key, fn) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, NULL, fn }
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+#define OPEN_MIN LM_FF_MIN_OPEN
+#define REQ LM_FF_REQUIRED
+
+/* ------------------------------------------------------------------ models */
+
+static const struct lm_field arch_fields[] = {
+    F("layers", LM_F_INT, struct lm_arch, layers, REQ, 1, 1e6),
+    F("hidden", LM_F_INT, struct lm_arch, hidden, REQ, 1, 1e6),
+    F("attention_heads", LM_F_INT, struct lm_arch, attention_heads, REQ, 1, 1e6),
+    F("kv_heads", LM_F_INT, struct lm_arch, kv_heads, 0, 1, 1e6),
+    F("head_dim", LM_F_INT, struct lm_arch, head_dim, 0, 1, 1e6),
+    F("vocab", LM_F_INT, struct lm_arch, vocab, REQ, 1, 1e6),
+    F("tied_embeddings", LM_F_BOOL, struct lm_arch, tied_embeddings, 0, 0, 0),
+    F("sliding_window", LM_F_INT, struct lm_arch, sliding_window, 0, 1, 1e6),
+    F("sliding_window_layers", LM_F_INT, struct lm_arch, sliding_window_layers, 0, 1, 1e6),
+};
+static const struct lm_schema arch_schema = { arch_fields, NFIELDS(arch_fields) };
+
+static const struct lm_field quality_fields[] = {
+#define Q(name, idx) { name, LM_F_NUM, offsetof(struct lm_model, quality) + (idx) * sizeof(double), 0, 0, 100, NULL, NULL, NULL }
+    Q("mmlu", LM_Q_MMLU), Q("mmlu_pro", LM_Q_MMLU_PRO), Q("gpqa", LM_Q_GPQA),
+    Q("bbh", LM_Q_BBH), Q("ifeval", LM_Q_IFEVAL), Q("gsm8k", LM_Q_GSM8K),
+    Q("math", LM_Q_MATH), Q("humaneval", LM_Q_HUMANEVAL), Q("mbpp", LM_Q_MBPP),
+    Q("mgsm", LM_Q_MGSM), Q("mmmu", LM_Q_MMMU), Q("bfcl", LM_Q_BFCL),
+#undef Q
+};
+static const struct lm_schema quality_schema = { quality_fields, NFIELDS(quality_fields) };
+
+static const struct lm_field offer_fields[] = {
+    F("provider", LM_F_ID, struct lm_api_offer, provider, REQ, 0, 0),
+    F("input_usd_per_mtok", LM_F_NUM, struct lm_api_offer, input_usd_per_mtok, REQ, 0, 1e7),
+    F("output_usd_per_mtok", LM_F_NUM, struct lm_api_offer, output_usd_per_mtok, REQ, 0, 1e7),
+    F("ttft_ms", LM_F_NUM, struct lm_api_offer, ttft_ms, OPEN_MIN, 0, 1e6),
+    F("output_tokens_per_s", LM_F_NUM, struct lm_api_offer, output_tokens_per_s, OPEN_MIN, 0, 1e5),
+    FE("data_use", LM_F_ENUM, struct lm_api_offer, data_use, lm_data_use_names),
+    F("regions", LM_F_STRLIST, struct lm_api_offer, regions, 0, 0, 0),
+    F("finetune_usd_per_mtok", LM_F_NUM, struct lm_api_offer, finetune_usd_per_mtok, 0, 0, 1e7),
+};
+static const struct lm_schema offer_schema = { offer_fields, NFIELDS(offer_fields) };
+
+static int region_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 8)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 'a' || s[i] > 'z')
+            return 0;
+    return 1;
+}
+
+static void read_offer(struct lm_sctx *c, const struct lm_ynode *v,
+                       struct lm_api_offer *o)
+{
+    lm__schema_map(c, v, &offer_schema, o);
+    const struct lm_ynode *rn = lm__ymap_get(v, "regions");
+    for (size_t i = 0; i < o->regions.n; i++)
+        if (!region_ok(o->regions.items[i]))
+            lm__schema_error(c, rn && rn->kind == LM_Y_SEQ && i < rn->n ? rn->items[i] : rn,
+                             "region '%s' must match [a-z]{2,8}", o->regions.items[i]);
+}
+
+static int read_api(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_model *m = obj;
+    if (v->kind == LM_Y_MAP) {
+        m->api = lm_arena_alloc(c->arena, sizeof(*m->api));
+        if (m->api == NULL)
+            return -1;
+        m->napi = 1;
+        read_offer(c, v, m->api);
+        return 0;
+    }
+    if (v->kind != LM_Y_SEQ || v->n == 0) {
+        lm__schema_error(c, v, "'api' must be a mapping or a non-empty list of mappings");
+        return -1;
+    }
+    m->api = lm_arena_alloc(c->arena, v->n * sizeof(*m->api));
+    if (m->api == NULL)
+        return -1;
+    m->napi = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        read_offer(c, v->items[i], &m->api[i]);
+        for (size_t k = 0; k < i; k++)
+            if (m->api[i].provider && m->api[k].provider &&
+                strcmp(m->api[i].provider, m->api[k].provider) == 0)
+                lm__schema_error(c, v->items[i], "provider '%s' listed twice",
+                                 m->api[i].provider);
+    }
+    return 0;
+}
+
+static int read_files(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_model *m = obj;
+    if (v->kind != LM_Y_MAP) {
+        lm__schema_error(c, v, "'files' must be a mapping of quantization id to bytes, not a %s",
+                         lm__node_kind_name(v));
+        return -1;
+    }
+    m->files = v->n ? lm_arena_alloc(c->arena, v->n * sizeof(*m->files)) : NULL;
+    if (v->n && m->files == NULL)
+        return -1;
+    for (size_t i = 0; i < v->n; i++) {
+        const struct lm_ynode *k = v->items[2 * i], *val = v->items[2 * i + 1];
+        int dup = 0;
+        for (size_t j = 0; j < m->nfiles; j++)
+            if (strcmp(m->files[j].quant, k->text) == 0)
+                dup = 1;
+        if (dup) {
+            lm__schema_error(c, k, "duplicate key '%s'", k->text);
+            continue;
+        }
+        double bytes;
+        if (lm__scalar_num(c, k->text, val, 1, 1e14, 0, 1, &bytes) != 0)
+            continue;
+        struct lm_file_size *f = &m->files[m->nfiles++];
+        f->quant = k->text;
+        f->bytes = bytes;
+        f->line = k->line;
+        f->col = k->col;
+    }
+    return 0;
+}
+
+static int read_arch(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_model *m = obj;
+    if (v->kind != LM_Y_MAP) {
+        lm__schema_error(c, v, "'architecture' must be a mapping, not a %s",
+                         lm__node_kind_name(v));
+        return -1;
+    }
+    lm__schema_map(c, v, &arch_schema, &m->arch);
+    m->arch.present = 1;
+    struct lm_arch *a = &m->arch;
+    if (!isnan(a->kv_heads) && !isnan(a->attention_heads) &&
+        fmod(a->attention_heads, a->kv_heads) != 0)
+        lm__schema_error(c, lm__ymap_get(v, "kv_heads"),
+                         "'kv_heads' (%g) must divide 'attention_heads' (%g)",
+                         a->kv_heads, a->attention_heads);
+    if (!isnan(a->sliding_window_layers) && !isnan(a->layers) &&
+        a->sliding_window_layers > a->layers)
+        lm__schema_error(c, lm__ymap_get(v, "sliding_window_layers"),
+                         "'sliding_window_layers' (%g) must not exceed 'layers' (%g)",
+                         a->sliding_window_layers, a->layers);
+    return 0;
+}
+
+static const struct lm_field model_fields[] = {
+    F("id", LM_F_ID, struct lm_model, id, REQ, 0, 0),
+    F("name", LM_F_STR, struct lm_model, name, REQ, 0, 0),
+    F("family", LM_F_STR, struct lm_model, family, 0, 0, 0),
+    F("params_b", LM_F_NUM, struct lm_model, params_b, OPEN_MIN, 0, 10000),
+    F("active_params_b", LM_F_NUM, struct lm_model, active_params_b, OPEN_MIN, 0, 10000),
+    FE("class", LM_F_ENUM, struct lm_model, class_override, class_values),
+    FC("architecture", read_arch),
+    F("context_tokens", LM_F_INT, struct lm_model, context_tokens, REQ, 1, 1e8),
+    FE("modalities", LM_F_STRLIST, struct lm_model, modalities, modality_values),
+    F("open_weights", LM_F_BOOL, struct lm_model, open_weights, REQ, 0, 0),
+    F("license", LM_F_STR, struct lm_model, license, 0, 0, 0),
+    F("commercial_use", LM_F_BOOL, struct lm_model, commercial_use, 0, 0, 0),
+    { "quality", LM_F_MAP, 0, 0, 0, 0, NULL, &quality_schema, NULL },
+    FC("files", read_files),
+    FE("finetune", LM_F_STRLIST, struct lm_model, finetune, finetune_values),
+    FC("api", read_api),
+    F("sources", LM_F_STRLIST, struct lm_model, sources, REQ, 0, 0),
+};
+static const struct lm_schema model_schema = { model_fields, NFIELDS(model_fields) };
+
+static const char *modality_text[] = { "text" };
+
+static void model_defaults_and_checks(struct lm_sctx *c, const struct lm_ynode *root,
+                                      struct lm_model *m)
+{
+    if (m->modalities.n == 0 && lm__ymap_get(root, "modalities") == NULL) {
+        m->modalities.items = modality_text;
+        m->modalities.n = 1;
+    }
+    if (m->commercial_use < 0 && m->open_weights == 0)
+        m->commercial_use = 1;
+    if (m->open_weights == 1 && isnan(m->params_b) &&
+        lm__ymap_get(root, "params_b") == NULL)
+        lm__schema_error(c, root, "missing required key 'params_b' (required when open_weights is true)");
+    if (m->open_weights == 0 && m->napi == 0)
+        lm__schema_error(c, lm__ymap_get(root, "open_weights"),
+                         "a model with open_weights: false needs an 'api' block");
+    if (!isnan(m->active_params_b) && !isnan(m->params_b) &&
+        m->active_params_b > m->params_b)
+        lm__schema_error(c, lm__ymap_get(root, "active_params_b"),
+                         "'active_params_b' (%g) must not exceed 'params_b' (%g)",
+                         m->active_params_b, m->params_b);
+    if (m->sources.n == 0 && lm__ymap_get(root, "sources") != NULL)
+        lm__schema_error(c, lm__ymap_get(root, "sources"),
+                         "'sources' must list at least one source");
+}
+
+/* ---------------------------------------------------------------- hardware */
+
+static const struct lm_field price_fields[] = {
+    F("purchase_usd", LM_F_NUM, struct lm_hardware, purchase_usd, 0, 0, 1e7),
+    F("usd_per_hour", LM_F_NUM, struct lm_hardware, usd_per_hour, 0, 0, 1e7),
+};
+static const struct lm_schema price_schema = { price_fields, NFIELDS(price_fields) };
+
+static const struct lm_field hardware_fields[] = {
+    F("id", LM_F_ID, struct lm_hardware, id, REQ, 0, 0),
+    F("name", LM_F_STR, struct lm_hardware, name, REQ, 0, 0),
+    FE("vendor", LM_F_ENUM, struct lm_hardware, vendor, lm_vendor_names),
+    { "class", LM_F_ENUM, offsetof(struct lm_hardware, hw_class), REQ, 0, 0, lm_hw_class_names, NULL, NULL },
+    F("detect", LM_F_STRLIST, struct lm_hardware, detect, 0, 0, 0),
+    F("memory_gib", LM_F_NUM, struct lm_hardware, memory_gib, REQ | OPEN_MIN, 0, 1e5),
+    F("usable_fraction", LM_F_NUM, struct lm_hardware, usable_fraction, REQ | OPEN_MIN, 0, 1),
+    F("bandwidth_gbps", LM_F_NUM, struct lm_hardware, bandwidth_gbps, REQ | OPEN_MIN, 0, 1e5),
+    F("fp16_tflops", LM_F_NUM, struct lm_hardware, fp16_tflops, OPEN_MIN, 0, 1e5),
+    F("fp8_tflops", LM_F_NUM, struct lm_hardware, fp8_tflops, OPEN_MIN, 0, 1e5),
+    F("power_w", LM_F_NUM, struct lm_hardware, power_w, OPEN_MIN, 0, 1e5),
+    { "placements", LM_F_STRLIST, offsetof(struct lm_hardware, placement_names), REQ, 0, 0, hw_placement_values, NULL, NULL },
+    F("max_devices", LM_F_INT, struct lm_hardware, max_devices, 0, 1, 64),
+    { "price", LM_F_MAP, 0, 0, 0, 0, NULL, &price_schema, NULL },
+    F("sources", LM_F_STRLIST, struct lm_hardware, sources, REQ, 0, 0),
+};
+static const struct lm_schema hardware_schema = { hardware_fields, NFIELDS(hardware_fields) };
+
+static void hardware_defaults_and_checks(struct lm_sctx *c, const struct lm_ynode *root,
+                                         struct lm_hardware *h)
+{
+    if (h->vendor < 0)
+        h->vendor = LM_VENDOR_OTHER;
+    if (isnan(h->max_devices))
+        h->max_devices = 1;
+    h->placements = 0;
+    for (size_t i = 0; i < h->placement_names.n; i++)
+        for (int p = 0; p < 3; p++)
+            if (strcmp(h->placement_names.items[i], lm_placement_names[p]) == 0)
+                h->placements |= 1u << p;
+    const struct lm_ynode *pl = lm__ymap_get(root, "placements");
+    if ((h->placements & (1u << LM_PLACE_CLOUD)) && isnan(h->usd_per_hour))
+        lm__schema_error(c, pl, "placement 'cloud' needs price.usd_per_hour");
+    if ((h->placements & (1u << LM_PLACE_ONPREM)) && isnan(h->purchase_usd))
+        lm__schema_error(c, pl, "placement 'on-prem' needs price.purchase_usd");
+    if (pl != NULL && pl->kind == LM_Y_SEQ && pl->n == 0)
+        lm__schema_error(c, pl, "'placements' must list at least one placement");
+}
+
+/* ----------------------------------------------------------- quantizations */
+
+static const struct lm_field quant_fields[] = {
+    F("id", LM_F_ID, struct lm_quant, id, REQ, 0, 0),
+    F("bits_per_weight", LM_F_NUM, struct lm_quant, bits_per_weight, REQ | OPEN_MIN, 0, 64),
+    F("embedding_bits_per_weight", LM_F_NUM, struct lm_quant, embedding_bits_per_weight, OPEN_MIN, 0, 64),
+    F("output_bits_per_weight", LM_F_NUM, struct lm_quant, output_bits_per_weight, OPEN_MIN, 0, 64),
+    F("quality_delta", LM_F_NUM, struct lm_quant, quality_delta, REQ, 0, 100),
+    F("runtimes", LM_F_STRLIST, struct lm_quant, runtimes, REQ, 0, 0),
+    F("sources", LM_F_STRLIST, struct lm_quant, sources, REQ, 0, 0),
+};
+static const struct lm_schema quant_schema = { quant_fields, NFIELDS(quant_fields) };
+
+/* ---------------------------------------------------------------- runtimes */
+
+static int read_classes(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_calibration *cal = obj;
+    struct lm_strlist l = { NULL, 0 };
+    if (lm__strlist(c, "classes", v, lm_hw_class_names, &l) != 0)
+        return -1;
+    for (size_t i = 0; i < l.n; i++)
+        for (int k = 0; k < LM_HW_CLASS_COUNT; k++)
+            if (strcmp(l.items[i], lm_hw_class_names[k]) == 0)
+                cal->class_mask |= 1u << k;
+    return 0;
+}
+
+static const struct lm_field calibration_fields[] = {
+    FC("classes", read_classes),
+    FE("vendor", LM_F_ENUM, struct lm_calibration, vendor, lm_vendor_names),
+    F("efficiency", LM_F_NUM, struct lm_calibration, efficiency, REQ | OPEN_MIN, 0, 1),
+    F("per_layer_overhead_us", LM_F_NUM, struct lm_calibration, per_layer_overhead_us, REQ, 0, 1e5),
+    F("mfu", LM_F_NUM, struct lm_calibration, mfu, REQ | OPEN_MIN, 0, 1),
+    F("source", LM_F_STR, struct lm_calibration, source, REQ, 0, 0),
+};
+static const struct lm_schema calibration_schema = { calibration_fields, NFIELDS(calibration_fields) };
+
+static int read_calibration(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_runtime *rt = obj;
+    if (v->kind != LM_Y_SEQ) {
+        lm__schema_error(c, v, "'calibration' must be a list, not a %s",
+                         lm__node_kind_name(v));
+        return -1;
+    }
+    rt->calibration = v->n ? lm_arena_alloc(c->arena, v->n * sizeof(*rt->calibration)) : NULL;
+    if (v->n && rt->calibration == NULL)
+        return -1;
+    for (size_t i = 0; i < v->n; i++) {
+        struct lm_calibration *cal = &rt->calibration[rt->ncalibration++];
+        lm__schema_map(c, v->items[i], &calibration_schema, cal);
+        if (cal->class_mask == 0 && v->items[i]->kind == LM_Y_MAP &&
+            lm__ymap_get(v->items[i], "classes") == NULL)
+            lm__schema_error(c, v->items[i], "missing required key 'classes'");
+    }
+    return 0;
+}
+
+static const struct lm_field runtime_fields[] = {
+    F("id", LM_F_ID, struct lm_runtime, id, REQ, 0, 0),
+    F("overhead_gib", LM_F_NUM, struct lm_runtime, overhead_gib, 0, 0, 1e3),
+    F("compute_buffer_ubatch", LM_F_INT, struct lm_runtime, compute_buffer_ubatch, 0, 1, 1e6),
+    F("weights_overhead_fraction", LM_F_NUM, struct lm_runtime, weights_overhead_fraction, 0, 0, 10),
+    F("activation_gib", LM_F_NUM, struct lm_runtime, activation_gib, 0, 0, 1e3),
+    F("activation_moe_gib", LM_F_NUM, struct lm_runtime, activation_moe_gib, 0, 0, 1e3),
+    F("non_torch_gib", LM_F_NUM, struct lm_runtime, non_torch_gib, 0, 0, 1e3),
+    F("non_torch_multi_gib", LM_F_NUM, struct lm_runtime, non_torch_multi_gib, 0, 0, 1e3),
+    F("max_usable_fraction", LM_F_NUM, struct lm_runtime, max_usable_fraction, OPEN_MIN, 0, 1),
+    FC("calibration", read_calibration),
+    F("sources", LM_F_STRLIST, struct lm_runtime, sources, REQ, 0, 0),
+};
+static const struct lm_schema runtime_schema = { runtime_fields, NFIELDS(runtime_fields) };
+
+/* ------------------------------------------------------------------ layers */
+
+/* Entries of one kind, growing by realloc; replaced by id across layers. */
+struct table {
+    void ***items;
+    size_t *n;
+    size_t cap;
+};
+
+static const char *entry_id(void *entry, size_t id_off)
+{
+    return *(const char **)(void *)((char *)entry + id_off);
+}
+
+static int table_put(void ***items, size_t *n, void *entry, size_t id_off)
+{
+    const char *id = entry_id(entry, id_off);
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp(entry_id((*items)[i], id_off), id) == 0) {
+            (*items)[i] = entry;
+            return LM_OK;
+        }
+    }
+    void **grown = realloc(*items, (*n + 1) * sizeof(**items));
+    if (grown == NULL)
+        return LM_ENOMEM;
+    grown[(*n)++] = entry;
+    *items = grown;
+    return LM_OK;
+}
+
+/* One file's text, from the builtin table or from disk. */
+struct source {
+    char display[512]; /* "<builtin>/models/x.yaml" or the path */
+    char path[512];    /* path on disk, or "" for builtin */
+    const char *data;
+    size_t len;
+};
+
+/* Basename without .yaml/.yml, for the id check. */
+static void stem_of(const char *path, char *out, size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t bl = strlen(b);
+    if (bl >= cap)
+        bl = cap - 1;
+    memcpy(out, b, bl);
+    out[bl] = '\0';
+    size_t n = strlen(out);
+    if (n > 5 && strcmp(out + n - 5, ".yaml") == 0)
+        out[n - 5] = '\0';
+    else if (n > 4 && strcmp(out + n - 4, ".yml") == 0)
+        out[n - 4] = '\0';
+}
+
+enum kind { KIND_MODEL, KIND_HARDWARE, KIND_QUANTS, KIND_RUNTIMES };
+
+struct layer_ids {
+    /* ids seen in this layer, with their origin, for duplicate detection */
+    const char **ids;
+    const char **origins;
+    size_t n;
+};
+
+static int layer_seen(struct layer_ids *l, const char *id, const char *origin,
+                      const char **first)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->ids[i], id) == 0) {
+            *first = l->origins[i];
+            return 1;
+        }
+    }
+    const char **ids = realloc(l->ids, (l->n + 1) * sizeof(*ids));
+    if (ids == NULL)
+        return 0;
+    l->ids = ids;
+    const char **origins = realloc(l->origins, (l->n + 1) * sizeof(*origins));
+    if (origins == NULL)
+        return 0;
+    l->origins = origins;
+    l->ids[l->n] = id;
+    l->origins[l->n] = origin;
+    l->n++;
+    return 0;
+}
+
+static void layer_ids_release(struct layer_ids *l)
+{
+    free(l->ids);
+    free(l->origins);
+    memset(l, 0, sizeof(*l));
+}
+
+static int load_file_checked(struct lm_catalog *cat, enum kind kind,
+                             const struct source *src, const struct lm_limits *limits,
+                             struct lm_diags *diags, struct layer_ids *seen,
+                             int check_name);
+
+/* Loads one profile file of a known kind into the catalog. */
+static int load_file(struct lm_catalog *cat, enum kind kind,
+                     const struct source *src, const struct lm_limits *limits,
+                     struct lm_diags *diags, struct layer_ids *seen)
+{
+    return load_file_checked(cat, kind, src, limits, diags, seen, 1);
+}
+
+static int load_file_checked(struct lm_catalog *cat, enum kind kind,
+                             const struct source *src, const struct lm_limits *limits,
+                             struct lm_diags *diags, struct layer_ids *seen,
+                             int check_name)
+{
+    struct lm_arena *A = &cat->arena;
+    const char *origin = lm_arena_strdup(A, src->display);
+    if (origin == NULL)
+        return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+    struct lm_ynode *root;
+    int rc = lm__yaml_parse(A, origin, src->data, src->len, limits, diags, &root);
+    if (rc != LM_OK)
+        return rc;
+    struct lm_sctx c = { A, diags, origin, 0, 0, NULL, 0, 0, "" };
+
+    if (kind == KIND_MODEL || kind == KIND_HARDWARE) {
+        void *obj;
+        if (kind == KIND_MODEL) {
+            struct lm_model *m = lm_arena_alloc(A, sizeof(*m));
+            if (m == NULL)
+                return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+            lm__schema_map(&c, root, &model_schema, m);
+            model_defaults_and_checks(&c, root, m);
+            m->origin = origin;
+            obj = m;
+        } else {
+            struct lm_hardware *h = lm_arena_alloc(A, sizeof(*h));
+            if (h == NULL)
+                return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+            lm__schema_map(&c, root, &hardware_schema, h);
+            hardware_defaults_and_checks(&c, root, h);
+            h->origin = origin;
+            obj = h;
+        }
+        const char *id = *(const char **)obj; /* id is the first member */
+        if (id != NULL) {
+            char stem[256];
+            const char *first;
+            stem_of(src->display, stem, sizeof(stem));
+            if (check_name && strcmp(stem, id) != 0)
+                lm__schema_error(&c, lm__ymap_get(root, "id"),
+                                 "id '%s' does not match the file name (expected %s.yaml)",
+                                 id, id);
+            else if (seen != NULL && layer_seen(seen, id, origin, &first))
+                lm__schema_error(&c, lm__ymap_get(root, "id"),
+                                 "%s id '%s' is also defined in %s",
+                                 kind == KIND_MODEL ? "model" : "hardware", id, first);
+        }
+        if (c.errors > 0)
+            return LM_ESCHEMA;
+        if (kind == KIND_MODEL)
+            rc = table_put((void ***)&cat->models, &cat->nmodels, obj,
+                           offsetof(struct lm_model, id));
+        else
+            rc = table_put((void ***)&cat->hardware, &cat->nhardware, obj,
+                           offsetof(struct lm_hardware, id));
+        return rc == LM_OK ? LM_OK : lm_diag_error(diags, rc, NULL, "out of memory");
+    }
+
+    /* The two tables: a mapping with one key holding a list of entries. */
+    const char *key = kind == KIND_QUANTS ? "quantizations" : "runtimes";
+    if (root->kind != LM_Y_MAP) {
+        lm__schema_error(&c, root, "expected a mapping with '%s', not a %s", key,
+                         lm__node_kind_name(root));
+        return LM_ESCHEMA;
+    }
+    const struct lm_ynode *list = NULL;
+    for (size_t i = 0; i < root->n; i++) {
+        const struct lm_ynode *k = root->items[2 * i];
+        if (strcmp(k->text, key) == 0 && list == NULL) {
+            list = root->items[2 * i + 1];
+        } else if (strcmp(k->text, key) == 0) {
+            lm__schema_error(&c, k, "duplicate key '%s'", key);
+        } else {
+            const char *cands[] = { key };
+            const char *s = lm__suggest(k->text, cands, 1);
+            if (s)
+                lm__schema_error(&c, k, "unknown key '%s' (did you mean '%s'?)", k->text, s);
+            else
+                lm__schema_error(&c, k, "unknown key '%s'", k->text);
+        }
+    }
+    if (list == NULL) {
+        lm__schema_error(&c, root, "missing required key '%s'", key);
+        return LM_ESCHEMA;
+    }
+    if (list->kind != LM_Y_SEQ) {
+        lm__schema_error(&c, list, "'%s' must be a list, not a %s", key,
+                         lm__node_kind_name(list));
+        return LM_ESCHEMA;
+    }
+    void **entries = list->n ? calloc(list->n, sizeof(*entries)) : NULL;
+    size_t nentries = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        void *obj = lm_arena_alloc(A, kind == KIND_QUANTS ? sizeof(struct lm_quant)
+                                                          : sizeof(struct lm_runtime));
+        if (obj == NULL || entries == NULL) {
+            free(entries);
+            return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+        }
+        lm__schema_map(&c, list->items[i], kind == KIND_QUANTS ? &quant_schema : &runtime_schema, obj);
+        if (kind == KIND_QUANTS)
+            ((struct lm_quant *)obj)->origin = origin;
+        else
+            ((struct lm_runtime *)obj)->origin = origin;
+        const char *id = *(const char **)obj;
+        if (id == NULL)
+            continue;
+        int dup = 0;
+        for (size_t k = 0; k < nentries; k++)
+            if (strcmp(*(const char **)entries[k], id) == 0)
+                dup = 1;
+        if (dup) {
+            lm__schema_error(&c, lm__ymap_get(list->items[i], "id"),
+                             "duplicate %s id '%s'",
+                             kind == KIND_QUANTS ? "quantization" : "runtime", id);
+            continue;
+        }
+        entries[nentries++] = obj;
+    }
+    rc = LM_OK;
+    if (c.errors == 0) {
+        for (size_t i = 0; i < nentries && rc == LM_OK; i++) {
+            if (kind == KIND_QUANTS)
+                rc = table_put((void ***)&cat->quants, &cat->nquants, entries[i],
+                               offsetof(struct lm_quant, id));
+            else
+                rc = table_put((void ***)&cat->runtimes, &cat->nruntimes, entries[i],
+                               offsetof(struct lm_runtime, id));
+        }
+        if (rc != LM_OK)
+            rc = lm_diag_error(diags, rc, NULL, "out of memory");
+    } else {
+        rc = LM_ESCHEMA;
+    }
+    free(entries);
+    return rc;
+}
+
+static int worse(int a, int b)
+{
+    /* Keep the status that maps to the higher exit code (see diag.c). */
+    if (a == LM_OK)
+        return b;
+    if (b == LM_OK)
+        return a;
+    if (a == LM_ENOMEM || b == LM_ENOMEM)
+        return LM_ENOMEM;
+    return a;
+}
+
+static int load_builtin_layer(struct lm_catalog *cat, const struct lm_limits *limits,
+                              struct lm_diags *diags)
+{
+    struct layer_ids seen_m = { 0 }, seen_h = { 0 };
+    int rc = LM_OK;
+    /* The builtin files are not counted against --max-input-size or the
+     * other limits (DESIGN §7a), so use generous ones for them. */
+    struct lm_limits big = *limits;
+    big.max_input_size = (size_t)-1;
+    big.max_depth = big.max_depth < 64 ? 64 : big.max_depth;
+    big.max_nodes = (size_t)-1;
+    big.max_scalar = big.max_scalar < 65536 ? 65536 : big.max_scalar;
+    big.max_key = big.max_key < 1024 ? 1024 : big.max_key;
+    for (size_t i = 0; i < lm_builtin_count; i++) {
+        const struct lm_builtin_file *f = &lm_builtin_files[i];
+        enum kind kind;
+        if (strncmp(f->name, "models/", 7) == 0 && strchr(f->name + 7, '/') == NULL)
+            kind = KIND_MODEL;
+        else if (strncmp(f->name, "hardware/", 9) == 0 && strchr(f->name + 9, '/') == NULL)
+            kind = KIND_HARDWARE;
+        else if (strcmp(f->name, "quantizations.yaml") == 0)
+            kind = KIND_QUANTS;
+        else if (strcmp(f->name, "runtimes.yaml") == 0)
+            kind = KIND_RUNTIMES;
+        else
+            continue;
+        struct source src;
+        snprintf(src.display, sizeof(src.display), "<builtin>/%s", f->name);
+        src.path[0] = '\0';
+        src.data = f->data;
+        src.len = f->size;
+        rc = worse(rc, load_file(cat, kind, &src, &big, diags,
+                                 kind == KIND_MODEL ? &seen_m : &seen_h));
+    }
+    layer_ids_release(&seen_m);
+    layer_ids_release(&seen_h);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Lists dir's *.yaml and *.yml (not starting with '.'), sorted bytewise.
+ * Returns the count, or 0 when the directory is missing. */
+static size_t list_yaml(const char *dir, char ***out)
+{
+    *out = NULL;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        if (!((l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) ||
+              (l > 4 && strcmp(e->d_name + l - 4, ".yml") == 0)))
+            continue;
+        char **g = realloc(names, (n + 1) * sizeof(*g));
+        if (g == NULL)
+            break;
+        names = g;
+        names[n] = strdup(e->d_name);
+        if (names[n] == NULL)
+            break;
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof(*names), cmp_str);
+    *out = names;
+    return n;
+}
+
+static int load_disk_file(struct lm_catalog *cat, enum kind kind, const char *path,
+                          const struct lm_limits *limits, struct lm_diags *diags,
+                          struct layer_ids *seen)
+{
+    char *buf;
+    size_t len;
+    int rc = lm__read_input(path, path, limits->max_input_size, diags, &buf, &len);
+    if (rc != LM_OK)
+        return rc;
+    struct source src;
+    snprintf(src.display, sizeof(src.display), "%s", path);
+    snprintf(src.path, sizeof(src.path), "%s", path);
+    src.data = buf;
+    src.len = len;
+    /* The tree's scalars are copied into the arena, so buf can go. */
+    rc = load_file(cat, kind, &src, limits, diags, seen);
+    free(buf);
+    return rc;
+}
+
+static int load_dir_layer(struct lm_catalog *cat, const char *dir,
+                          const struct lm_limits *limits, struct lm_diags *diags)
+{
+    int rc = LM_OK, found = 0;
+    char path[1024];
+    struct lm_loc loc = { dir, 0, 0 };
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return lm_diag_error(diags, LM_EIO, &loc, "cannot read profiles directory");
+    closedir(d);
+    static const char *const subdirs[] = { "models", "hardware" };
+    for (int k = 0; k < 2; k++) {
+        struct layer_ids seen = { 0 };
+        char **names;
+        snprintf(path, sizeof(path), "%s/%s", dir, subdirs[k]);
+        size_t n = list_yaml(path, &names);
+        for (size_t i = 0; i < n; i++) {
+            char file[1024];
+            snprintf(file, sizeof(file), "%s/%s/%s", dir, subdirs[k], names[i]);
+            rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_MODEL : KIND_HARDWARE,
+                                          file, limits, diags, &seen));
+            found = 1;
+            free(names[i]);
+        }
+        free(names);
+        layer_ids_release(&seen);
+    }
+    static const char *const tables[] = { "quantizations.yaml", "runtimes.yaml" };
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, tables[k]);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        fclose(f);
+        found = 1;
+        rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_QUANTS : KIND_RUNTIMES,
+                                      path, limits, diags, NULL));
+    }
+    if (!found)
+        return lm_diag_error(diags, LM_EIO, &loc, "no profiles found");
+    return rc;
+}
+
+static int cmp_model(const void *a, const void *b)
+{
+    return strcmp((*(struct lm_model *const *)a)->id, (*(struct lm_model *const *)b)->id);
+}
+
+static int cmp_hw(const void *a, const void *b)
+{
+    return strcmp((*(struct lm_hardware *const *)a)->id,
+                  (*(struct lm_hardware *const *)b)->id);
+}
+
+/* Checks that need the whole catalog: files keyed by known quantizations,
+ * quantizations naming known runtimes. */
+static int cross_check(struct lm_catalog *cat, struct lm_diags *diags)
+{
+    int rc = LM_OK;
+    const char **qids = cat->nquants ? malloc(cat->nquants * sizeof(*qids)) : NULL;
+    for (size_t i = 0; qids && i < cat->nquants; i++)
+        qids[i] = cat->quants[i]->id;
+    for (size_t i = 0; i < cat->nmodels; i++) {
+        const struct lm_model *m = cat->models[i];
+        for (size_t f = 0; f < m->nfiles; f++) {
+            if (lm_catalog_quant(cat, m->files[f].quant) != NULL)
+                continue;
+            struct lm_loc loc = { m->origin, m->files[f].line, m->files[f].col };
+            const char *s = qids ? lm__suggest(m->files[f].quant, qids, cat->nquants) : NULL;
+            if (s)
+                rc = lm_diag_error(diags, LM_ESCHEMA, &loc,
+                                   "unknown quantization '%s' in files (did you mean '%s'?)",
+                                   m->files[f].quant, s);
+            else
+                rc = lm_diag_error(diags, LM_ESCHEMA, &loc,
+                                   "unknown quantization '%s' in files", m->files[f].quant);
+        }
+    }
+    free(qids);
+    for (size_t i = 0; i < cat->nquants; i++) {
+        const struct lm_quant *q = cat->quants[i];
+        for (size_t r = 0; r < q->runtimes.n; r++) {
+            if (lm_catalog_runtime(cat, q->runtimes.items[r]) != NULL || cat->nruntimes == 0)
+                continue;
+            struct lm_loc loc = { q->origin, 0, 0 };
+            rc = lm_diag_error(diags, LM_ESCHEMA, &loc,
+                               "quantization '%s' names unknown runtime '%s'", q->id,
+                               q->runtimes.items[r]);
+        }
+    }
+    return rc;
+}
+
+static int finish(struct lm_catalog *cat, struct lm_diags *diags, int rc)
+{
+    if (cat->nmodels > 1)
+        qsort(cat->models, cat->nmodels, sizeof(*cat->models), cmp_model);
+    if (cat->nhardware > 1)
+        qsort(cat->hardware, cat->nhardware, sizeof(*cat->hardware), cmp_hw);
+    return worse(rc, cross_check(cat, diags));
+}
+
+int lm_catalog_load_builtin(struct lm_catalog *cat, const struct lm_limits *limits,
+                            struct lm_diags *diags)
+{
+    return finish(cat, diags, load_builtin_layer(cat, limits, diags));
+}
+
+int lm_catalog_load(struct lm_catalog *cat, const char *const *dirs, size_t ndirs,
+                    const struct lm_limits *limits, struct lm_diags *diags)
+{
+    int rc = load_builtin_layer(cat, limits, diags);
+    for (size_t i = 0; i < ndirs; i++)
+        rc = worse(rc, load_dir_layer(cat, dirs[i], limits, diags));
+    return finish(cat, diags, rc);
+}
+
+int lm_catalog_load_file(struct lm_catalog *cat, const char *kind,
+                         const char *display, const char *data, size_t len,
+                         int check_name, const struct lm_limits *limits,
+                         struct lm_diags *diags)
+{
+    enum kind k;
+    if (strcmp(kind, "model") == 0)
+        k = KIND_MODEL;
+    else if (strcmp(kind, "hardware") == 0)
+        k = KIND_HARDWARE;
+    else if (strcmp(kind, "quantizations") == 0)
+        k = KIND_QUANTS;
+    else
+        k = KIND_RUNTIMES;
+    struct source src;
+    snprintf(src.display, sizeof(src.display), "%s", display);
+    snprintf(src.path, sizeof(src.path), "%s", display);
+    src.data = data;
+    src.len = len;
+    size_t before = diags->nerrors;
+    int rc = load_file_checked(cat, k, &src, limits, diags, NULL, check_name);
+    int xrc = finish(cat, diags, LM_OK);
+    if (rc == LM_OK && diags->nerrors > before)
+        rc = xrc != LM_OK ? xrc : LM_ESCHEMA;
+    return rc;
+}
+
+/* ----------------------------------------------------------------- lookups */
+
+const struct lm_model *lm_catalog_model(const struct lm_catalog *cat, const char *id)
+{
+    size_t lo = 0, hi = cat->nmodels;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(cat->models[mid]->id, id);
+        if (c == 0)
+            return cat->models[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const struct lm_hardware *lm_catalog_hardware(const struct lm_catalog *cat, const char *id)
+{
+    size_t lo = 0, hi = cat->nhardware;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(cat->hardware[mid]->id, id);
+        if (c == 0)
+            return cat->hardware[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const struct lm_quant *lm_catalog_quant(const struct lm_catalog *cat, const char *id)
+{
+    for (size_t i = 0; i < cat->nquants; i++)
+        if (strcmp(cat->quants[i]->id, id) == 0)
+            return cat->quants[i];
+    return NULL;
+}
+
+const struct lm_runtime *lm_catalog_runtime(const struct lm_catalog *cat, const char *id)
+{
+    for (size_t i = 0; i < cat->nruntimes; i++)
+        if (strcmp(cat->runtimes[i]->id, id) == 0)
+            return cat->runtimes[i];
+    return NULL;
+}
+
+const char *lm_model_class(const struct lm_catalog *cat, const struct lm_model *m)
+{
+    if (m->class_override == 0)
+        return "slm";
+    if (m->class_override == 1)
+        return "llm";
+    if (isnan(m->params_b))
+        return "llm";
+    return m->params_b <= cat->slm_max_params_b ? "slm" : "llm";
+}
+
+const struct lm_api_offer *lm_model_offer(const struct lm_model *m, const char *provider)
+{
+    for (size_t i = 0; i < m->napi; i++)
+        if (provider == NULL || strcmp(m->api[i].provider, provider) == 0)
+            return &m->api[i];
+    return NULL;
+}
+
+const struct lm_calibration *lm_runtime_calibration(const struct lm_runtime *rt,
+                                                    const struct lm_hardware *hw)
+{
+    for (size_t i = 0; i < rt->ncalibration; i++) {
+        const struct lm_calibration *c = &rt->calibration[i];
+        if (!(c->class_mask & (1u << hw->hw_class)))
+            continue;
+        if (c->vendor >= 0 && c->vendor != hw->vendor)
+            continue;
+        return c;
+    }
+    return NULL;
+}
+
+void lm_catalog_release(struct lm_catalog *cat)
+{
+    if (cat == NULL)
+        return;
+    lm_arena_release(&cat->arena);
+    free(cat->models);
+    free(cat->hardware);
+    free(cat->quants);
+    free(cat->runtimes);
+    struct lm_catalog init = LM_CATALOG_INIT;
+    *cat = init;
+}

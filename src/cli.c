@@ -1,0 +1,160 @@
+/*
+ * Shared pieces of the command-line tool: the command table (sorted by name;
+ * `lmchoose help` prints it in this order), usage errors in one form, the
+ * options every command accepts, and catalog loading.
+ *
+ * To add a command: write src/cmd_NAME.c with cmd_NAME() and NAME_usage[],
+ * declare both in cli.h, add a row below (keep it sorted) and a section in
+ * docs/cli.md.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lmchoose/status.h"
+#include "strutil.h"
+
+const char *const lm_format_names[7] = { "text", "json", "markdown", "sarif",
+                                         "junit", "github", NULL };
+
+const struct lm_cmd lm_commands[] = {
+    { "estimate", cmd_estimate, "size one model on one machine", lm_estimate_usage },
+    { "help", cmd_help, "show help for a command", lm_help_usage },
+    { "list", cmd_list, "list models, hardware, quantizations or runtimes", lm_list_usage },
+    { "validate", cmd_validate, "check profile files and report every error", lm_validate_usage },
+};
+const size_t lm_ncommands = sizeof(lm_commands) / sizeof(lm_commands[0]);
+
+const struct lm_cmd *lm_cli_find_command(const char *name)
+{
+    for (size_t i = 0; i < lm_ncommands; i++)
+        if (strcmp(lm_commands[i].name, name) == 0)
+            return &lm_commands[i];
+    return NULL;
+}
+
+void lm_cli_print_usage(const struct lm_cmd *cmd, FILE *f)
+{
+    for (size_t i = 0; cmd->usage[i] != NULL; i++)
+        fprintf(f, "%s\n", cmd->usage[i]);
+}
+
+int lm_cli_usage_error(const struct lm_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = lm__vasprintf(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "lmchoose: error: %s\n", msg ? msg : "usage error");
+    free(msg);
+    if (ctx != NULL && ctx->cmd != NULL)
+        fprintf(stderr, "Try 'lmchoose %s --help'.\n", ctx->cmd);
+    else
+        fprintf(stderr, "Try 'lmchoose --help'.\n");
+    return LM_EXIT_USAGE;
+}
+
+int lm_cli_parse_count(const struct lm_ctx *ctx, const char *opt, const char *arg,
+                       double min, double max, double *out)
+{
+    char *end;
+    if (arg[0] < '0' || arg[0] > '9') {
+        lm_cli_usage_error(ctx, "%s needs a whole number, got '%s'", opt, arg);
+        return -1;
+    }
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (*end != '\0' || (double)v < min || (double)v > max) {
+        lm_cli_usage_error(ctx, "%s needs a whole number from %.0f to %.0f, got '%s'",
+                           opt, min, max, arg);
+        return -1;
+    }
+    *out = (double)v;
+    return 0;
+}
+
+static int set_limit(struct lm_ctx *ctx, const char *opt, const char *arg, size_t *dst)
+{
+    double v;
+    if (lm_cli_parse_count(ctx, opt, arg, 1, 1e15, &v) != 0)
+        return -1;
+    *dst = (size_t)v;
+    return 1;
+}
+
+int lm_cli_common_option(struct lm_ctx *ctx, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_FORMAT:
+        for (int i = 0; lm_format_names[i] != NULL; i++) {
+            if (strcmp(lm_format_names[i], arg) == 0) {
+                ctx->format = i;
+                return 1;
+            }
+        }
+        lm_cli_usage_error(ctx, "unknown --format '%s'", arg);
+        return -1;
+    case OPT_OUTPUT:
+        ctx->output = arg;
+        return 1;
+    case OPT_PROFILES:
+        if (ctx->nprofile_dirs == ctx->capprofile_dirs) {
+            size_t cap = ctx->capprofile_dirs ? ctx->capprofile_dirs * 2 : 4;
+            const char **d = realloc(ctx->profile_dirs, cap * sizeof(*d));
+            if (d == NULL)
+                return -1;
+            ctx->profile_dirs = d;
+            ctx->capprofile_dirs = cap;
+        }
+        ctx->profile_dirs[ctx->nprofile_dirs++] = arg;
+        return 1;
+    case OPT_MAX_INPUT_SIZE:
+        return set_limit(ctx, "--max-input-size", arg, &ctx->limits.max_input_size);
+    case OPT_MAX_DEPTH:
+        return set_limit(ctx, "--max-depth", arg, &ctx->limits.max_depth);
+    case OPT_MAX_NODES:
+        return set_limit(ctx, "--max-nodes", arg, &ctx->limits.max_nodes);
+    case OPT_MAX_SCALAR:
+        return set_limit(ctx, "--max-scalar", arg, &ctx->limits.max_scalar);
+    case OPT_MAX_FILES:
+        return set_limit(ctx, "--max-files", arg, &ctx->limits.max_files);
+    case OPT_COLOR:
+        if (strcmp(arg, "auto") == 0)
+            ctx->color_mode = 0;
+        else if (strcmp(arg, "always") == 0)
+            ctx->color_mode = 1;
+        else if (strcmp(arg, "never") == 0)
+            ctx->color_mode = 2;
+        else {
+            lm_cli_usage_error(ctx, "--color must be auto, always or never, got '%s'", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_QUIET:
+    case 'q':
+        ctx->quiet = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int lm_cli_load_catalog(struct lm_ctx *ctx)
+{
+    int rc = lm_catalog_load(&ctx->cat, ctx->profile_dirs, ctx->nprofile_dirs,
+                             &ctx->limits, &ctx->diags);
+    if (rc == LM_ENOMEM)
+        return LM_EXIT_INTERNAL;
+    return rc == LM_OK ? 0 : LM_EXIT_INPUT;
+}
+
+int lm_cli_unknown_id(const struct lm_ctx *ctx, const char *what, const char *id,
+                      const char *const *ids, size_t n)
+{
+    const char *s = lm__suggest(id, ids, n);
+    if (s != NULL)
+        return lm_cli_usage_error(ctx, "unknown %s '%s' (did you mean '%s'?)", what, id, s);
+    return lm_cli_usage_error(ctx, "unknown %s '%s'", what, id);
+}

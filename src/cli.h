@@ -1,0 +1,107 @@
+/*
+ * Private interface of the command-line tool (main.c, cli.c, cmd_*.c): the
+ * run context every command receives, the command table and option helpers.
+ * Nothing here is part of lmchoose_core.
+ */
+#ifndef LMCHOOSE_CLI_H
+#define LMCHOOSE_CLI_H
+
+#include <stdio.h>
+
+#include "lmchoose/catalog.h"
+#include "lmchoose/diag.h"
+#include "lmchoose/limits.h"
+
+enum lm_format { LM_FMT_TEXT, LM_FMT_JSON, LM_FMT_MARKDOWN, LM_FMT_SARIF,
+                 LM_FMT_JUNIT, LM_FMT_GITHUB };
+extern const char *const lm_format_names[7];
+
+/* Everything a command needs; owned by main(). */
+struct lm_ctx {
+    const char *cmd;              /* command name, for messages */
+    struct lm_limits limits;
+    const char **profile_dirs;    /* LMCHOOSE_PROFILES entries, then --profiles */
+    size_t nprofile_dirs, capprofile_dirs;
+    struct lm_catalog cat;
+    struct lm_diags diags;
+    int format;                   /* enum lm_format */
+    const char *output;           /* --output FILE, or NULL */
+    int quiet;
+    int color;                    /* resolved: 1 = emit colour */
+    int color_mode;               /* 0 auto, 1 always, 2 never */
+    FILE *out;                    /* results go here (a memory stream) */
+    char *outbuf;
+    size_t outlen;
+};
+
+typedef int (*lm_cmd_fn)(int argc, char **argv, struct lm_ctx *ctx);
+
+struct lm_cmd {
+    const char *name;
+    lm_cmd_fn fn;
+    const char *summary;
+    const char *const *usage; /* NULL-terminated lines for --help */
+};
+
+/* Exit codes of DESIGN §6. */
+enum { LM_EXIT_OK = 0, LM_EXIT_FINDINGS = 1, LM_EXIT_USAGE = 2,
+       LM_EXIT_INPUT = 3, LM_EXIT_INTERNAL = 4 };
+
+/* A usage error: prints "lmchoose: error: MSG" and "Try 'lmchoose CMD
+ * --help'." to stderr; returns LM_EXIT_USAGE. */
+int lm_cli_usage_error(const struct lm_ctx *ctx, const char *fmt, ...) LM_PRINTF(2, 3);
+
+/* Common options every command accepts. Returns 1 when opt was one of them
+ * (handled), 0 when not, or -1 after a usage error (exit 2). */
+int lm_cli_common_option(struct lm_ctx *ctx, int opt, const char *arg);
+
+/* Loads the catalog (builtin + layers); on errors prints the diagnostics and
+ * returns LM_EXIT_INPUT, else 0. */
+int lm_cli_load_catalog(struct lm_ctx *ctx);
+
+/* Parses a positive integer option value; -1 after a usage error. */
+int lm_cli_parse_count(const struct lm_ctx *ctx, const char *opt, const char *arg,
+                       double min, double max, double *out);
+
+/* Prints the usage of cmd to f. */
+void lm_cli_print_usage(const struct lm_cmd *cmd, FILE *f);
+
+/* "did you mean" over a list of ids, for unknown ids on the command line. */
+int lm_cli_unknown_id(const struct lm_ctx *ctx, const char *what, const char *id,
+                      const char *const *ids, size_t n);
+
+/* Long options shared by every command (appended to each command's table). */
+#define LM_OPT_BASE 1000
+enum {
+    OPT_FORMAT = LM_OPT_BASE, OPT_OUTPUT, OPT_PROFILES, OPT_MAX_INPUT_SIZE,
+    OPT_MAX_DEPTH, OPT_MAX_NODES, OPT_MAX_SCALAR, OPT_MAX_FILES, OPT_COLOR,
+    OPT_HELP, OPT_QUIET, OPT_CMD_BASE
+};
+#define LM_COMMON_LONG_OPTIONS                                         \
+    { "format", required_argument, NULL, OPT_FORMAT },                 \
+    { "output", required_argument, NULL, OPT_OUTPUT },                 \
+    { "profiles", required_argument, NULL, OPT_PROFILES },             \
+    { "max-input-size", required_argument, NULL, OPT_MAX_INPUT_SIZE }, \
+    { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },           \
+    { "max-nodes", required_argument, NULL, OPT_MAX_NODES },           \
+    { "max-scalar", required_argument, NULL, OPT_MAX_SCALAR },         \
+    { "max-files", required_argument, NULL, OPT_MAX_FILES },           \
+    { "color", required_argument, NULL, OPT_COLOR },                   \
+    { "quiet", no_argument, NULL, OPT_QUIET },                         \
+    { "help", no_argument, NULL, OPT_HELP }
+
+extern const struct lm_cmd lm_commands[];
+extern const size_t lm_ncommands;
+const struct lm_cmd *lm_cli_find_command(const char *name);
+
+int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx);
+int cmd_help(int argc, char **argv, struct lm_ctx *ctx);
+int cmd_list(int argc, char **argv, struct lm_ctx *ctx);
+int cmd_validate(int argc, char **argv, struct lm_ctx *ctx);
+
+extern const char *const lm_estimate_usage[];
+extern const char *const lm_help_usage[];
+extern const char *const lm_list_usage[];
+extern const char *const lm_validate_usage[];
+
+#endif

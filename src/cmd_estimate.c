@@ -1,0 +1,423 @@
+/*
+ * `lmchoose estimate MODEL`: size one model on one machine (DESIGN §6.6):
+ * memory breakdown, fit verdict with headroom, decode and prefill speed, time
+ * to first token and cost, each with its basis and error band. Exit 0 when
+ * the model fits (fits or tight), 1 when it does not (the result is still
+ * printed).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lmchoose/estimate.h"
+#include "lmchoose/host.h"
+#include "lmchoose/render.h"
+#include "lmchoose/status.h"
+
+const char *const lm_estimate_usage[] = {
+    "usage: lmchoose estimate MODEL [options]",
+    "",
+    "Size one model on one machine: memory (weights, KV cache, runtime overhead),",
+    "the fit verdict with headroom, decode and prefill speed, time to first token",
+    "and monthly cost, each with its basis and error band. For an API-only model",
+    "it prints the API estimate. Exit 0 when it fits, 1 when it does not.",
+    "",
+    "Options:",
+    "  --hardware ID|local     the machine (default: local, this machine)",
+    "  --quant ID|auto         weight format; auto picks the best quality that fits (default)",
+    "  --context N             tokens per sequence (default: min(model context, 8192))",
+    "  --prompt N              prompt tokens for the time to first token (default: the context)",
+    "  --batch N               concurrent sequences held in memory (default 1)",
+    "  --devices N             accelerators, tensor parallel (default: 1, or the fewest that fit)",
+    "  --runtime NAME          llama.cpp, vllm, mlx or transformers (default: from quant and hardware)",
+    "  --placement P           device, on-prem or cloud (default: the first the hardware lists)",
+    "  --kv-cache T            KV cache type: f16 (default), q8_0, q4_0, fp8",
+    "  --weights formula|auto  weights from the formula, or from published file sizes (default auto)",
+    "  --format text|json      output format (default text)",
+    "  --output FILE           write the result to FILE atomically",
+    "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
+    "  -q, --quiet             print no text result",
+    "  --help                  print this help",
+    "",
+    "Cost uses the default workload: 200 requests a day of 1000 input and 300",
+    "output tokens, one stream, 0.15 USD/kWh, hardware amortized over 36 months.",
+    NULL
+};
+
+enum {
+    OPT_HARDWARE = OPT_CMD_BASE, OPT_QUANT, OPT_CONTEXT, OPT_PROMPT, OPT_BATCH,
+    OPT_DEVICES, OPT_RUNTIME, OPT_PLACEMENT, OPT_KV, OPT_WEIGHTS
+};
+
+struct est_opts {
+    const char *model, *hardware, *quant, *runtime, *placement;
+    double context, prompt, batch, devices, kv_bytes;
+    int weights_formula;
+};
+
+/* Fills the workload and assumption fields of the default scenario (§6.2). */
+static void default_workload(struct lm_est_input *in)
+{
+    in->requests_per_day = 200;
+    in->input_tokens = 1000;
+    in->output_tokens = 300;
+    in->peak_concurrency = 1;
+    in->target_tokens_per_s = 10;
+    in->usd_per_kwh = 0.15;
+    in->amortization_months = 36;
+    in->labeled_examples = NAN;
+    in->task_kind = "chat";
+    in->task_has_image = 0;
+}
+
+/* Estimates with the device count of §5 step 1 unless --devices was given. */
+static void estimate_with_devices(struct lm_est_input *in, const struct est_opts *o,
+                                  struct lm_estimate *est)
+{
+    in->devices = isnan(o->devices) ? 1 : o->devices;
+    lm_estimate_compute(in, est, NULL);
+    if (!isnan(o->devices) || est->fit != LM_FIT_NO || in->placement == LM_PLACE_DEVICE)
+        return;
+    static const double more[] = { 2, 4, 8 };
+    for (size_t i = 0; i < 3; i++) {
+        if (more[i] > in->hw->max_devices)
+            break;
+        struct lm_est_input t = *in;
+        struct lm_estimate e;
+        t.devices = more[i];
+        lm_estimate_compute(&t, &e, NULL);
+        if (e.fit != LM_FIT_NO) {
+            *in = t;
+            *est = e;
+            return;
+        }
+    }
+}
+
+static int quant_order(const struct lm_quant *a, const struct lm_quant *b)
+{
+    if (a->quality_delta != b->quality_delta)
+        return a->quality_delta < b->quality_delta ? -1 : 1;
+    if (a->bits_per_weight != b->bits_per_weight)
+        return a->bits_per_weight > b->bits_per_weight ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+static int runtime_allows(const struct lm_quant *q, const char *rt)
+{
+    for (size_t i = 0; i < q->runtimes.n; i++)
+        if (strcmp(q->runtimes.items[i], rt) == 0)
+            return 1;
+    return 0;
+}
+
+/* §6.4: the best-quality format that fits, else tight, else the smallest. */
+static int choose_quant(struct lm_ctx *ctx, struct lm_est_input *in, const struct est_opts *o,
+                        const char **reason)
+{
+    const struct lm_quant *best[3] = { NULL, NULL, NULL };
+    struct lm_est_input best_in[3];
+    double smallest_mem = INFINITY;
+    for (size_t i = 0; i < ctx->cat.nquants; i++) {
+        const struct lm_quant *q = ctx->cat.quants[i];
+        const struct lm_runtime *rt;
+        if (o->runtime != NULL)
+            rt = runtime_allows(q, o->runtime) ? lm_catalog_runtime(&ctx->cat, o->runtime) : NULL;
+        else
+            rt = lm_runtime_for(&ctx->cat, q, in->hw);
+        if (rt == NULL)
+            continue;
+        struct lm_est_input t = *in;
+        struct lm_estimate e;
+        t.quant = q;
+        t.runtime = rt;
+        estimate_with_devices(&t, o, &e);
+        int slot = e.fit == LM_FIT_FITS ? 0 : e.fit == LM_FIT_TIGHT ? 1 : 2;
+        if (slot == 2) {
+            if (e.memory_gib < smallest_mem ||
+                (e.memory_gib == smallest_mem && best[2] && quant_order(q, best[2]) < 0)) {
+                smallest_mem = e.memory_gib;
+                best[2] = q;
+                best_in[2] = t;
+            }
+        } else if (best[slot] == NULL || quant_order(q, best[slot]) < 0) {
+            best[slot] = q;
+            best_in[slot] = t;
+        }
+    }
+    for (int s = 0; s < 3; s++) {
+        if (best[s] != NULL) {
+            *in = best_in[s];
+            *reason = s == 0 ? "auto: the best-quality format that fits"
+                    : s == 1 ? "auto: no format fits with headroom; the best-quality tight one"
+                             : "auto: no format fits; the smallest in memory";
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
+{
+    static const struct option opts[] = {
+        { "hardware", required_argument, NULL, OPT_HARDWARE },
+        { "quant", required_argument, NULL, OPT_QUANT },
+        { "context", required_argument, NULL, OPT_CONTEXT },
+        { "prompt", required_argument, NULL, OPT_PROMPT },
+        { "batch", required_argument, NULL, OPT_BATCH },
+        { "devices", required_argument, NULL, OPT_DEVICES },
+        { "runtime", required_argument, NULL, OPT_RUNTIME },
+        { "placement", required_argument, NULL, OPT_PLACEMENT },
+        { "kv-cache", required_argument, NULL, OPT_KV },
+        { "weights", required_argument, NULL, OPT_WEIGHTS },
+        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
+    };
+    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NAN, NAN, 1, NAN, 2, 0 };
+    int c, nhw = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_HELP:
+            lm_cli_print_usage(lm_cli_find_command("estimate"), ctx->out);
+            return LM_EXIT_OK;
+        case '?':
+            return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
+        case ':':
+            return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+        case OPT_HARDWARE:
+            if (++nhw > 1)
+                return lm_cli_usage_error(ctx, "estimate takes one --hardware");
+            o.hardware = optarg;
+            break;
+        case OPT_QUANT:
+            o.quant = optarg;
+            break;
+        case OPT_CONTEXT:
+            if (lm_cli_parse_count(ctx, "--context", optarg, 1, 1e8, &o.context) != 0)
+                return LM_EXIT_USAGE;
+            break;
+        case OPT_PROMPT:
+            if (lm_cli_parse_count(ctx, "--prompt", optarg, 1, 1e8, &o.prompt) != 0)
+                return LM_EXIT_USAGE;
+            break;
+        case OPT_BATCH:
+            if (lm_cli_parse_count(ctx, "--batch", optarg, 1, 1e6, &o.batch) != 0)
+                return LM_EXIT_USAGE;
+            break;
+        case OPT_DEVICES:
+            if (lm_cli_parse_count(ctx, "--devices", optarg, 1, 64, &o.devices) != 0)
+                return LM_EXIT_USAGE;
+            break;
+        case OPT_RUNTIME:
+            o.runtime = optarg;
+            break;
+        case OPT_PLACEMENT:
+            if (strcmp(optarg, "device") && strcmp(optarg, "on-prem") && strcmp(optarg, "cloud"))
+                return lm_cli_usage_error(ctx, "--placement must be device, on-prem or cloud, got '%s'", optarg);
+            o.placement = optarg;
+            break;
+        case OPT_KV:
+            if (strcmp(optarg, "f16") == 0)
+                o.kv_bytes = 2;
+            else if (strcmp(optarg, "fp8") == 0)
+                o.kv_bytes = 1;
+            else if (strcmp(optarg, "q8_0") == 0)
+                o.kv_bytes = 1.0625;
+            else if (strcmp(optarg, "q4_0") == 0)
+                o.kv_bytes = 0.5625;
+            else
+                return lm_cli_usage_error(ctx, "--kv-cache must be f16, q8_0, q4_0 or fp8, got '%s'", optarg);
+            break;
+        case OPT_WEIGHTS:
+            if (strcmp(optarg, "formula") == 0)
+                o.weights_formula = 1;
+            else if (strcmp(optarg, "auto") == 0)
+                o.weights_formula = 0;
+            else
+                return lm_cli_usage_error(ctx, "--weights must be formula or auto, got '%s'", optarg);
+            break;
+        default:
+            if (lm_cli_common_option(ctx, c, optarg) < 0)
+                return LM_EXIT_USAGE;
+            break;
+        }
+    }
+    if (ctx->format != LM_FMT_TEXT && ctx->format != LM_FMT_JSON)
+        return lm_cli_usage_error(ctx, "estimate supports --format text or json");
+    if (optind >= argc)
+        return lm_cli_usage_error(ctx, "estimate needs a MODEL id");
+    if (optind + 1 < argc)
+        return lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
+    o.model = argv[optind];
+
+    int rc = lm_cli_load_catalog(ctx);
+    if (rc != 0) {
+        if (ctx->format == LM_FMT_JSON && rc == LM_EXIT_INPUT)
+            lm_render_json_errors("estimate", rc, &ctx->diags, ctx->out);
+        return rc;
+    }
+    struct lm_catalog *cat = &ctx->cat;
+
+    /* Ids on the command line are checked before anything else is read. */
+    const struct lm_model *m = lm_catalog_model(cat, o.model);
+    if (m == NULL) {
+        const char **ids = malloc(cat->nmodels * sizeof(*ids));
+        for (size_t i = 0; ids && i < cat->nmodels; i++)
+            ids[i] = cat->models[i]->id;
+        int r = lm_cli_unknown_id(ctx, "model", o.model, ids, ids ? cat->nmodels : 0);
+        free(ids);
+        return r;
+    }
+    const struct lm_hardware *hw = NULL;
+    if (o.hardware != NULL && strcmp(o.hardware, "local") != 0) {
+        hw = lm_catalog_hardware(cat, o.hardware);
+        if (hw == NULL) {
+            const char **ids = malloc((cat->nhardware + 1) * sizeof(*ids));
+            for (size_t i = 0; ids && i < cat->nhardware; i++)
+                ids[i] = cat->hardware[i]->id;
+            if (ids)
+                ids[cat->nhardware] = "local";
+            int r = lm_cli_unknown_id(ctx, "hardware", o.hardware, ids, ids ? cat->nhardware + 1 : 0);
+            free(ids);
+            return r;
+        }
+    }
+    const struct lm_quant *quant = NULL;
+    if (o.quant != NULL && strcmp(o.quant, "auto") != 0) {
+        quant = lm_catalog_quant(cat, o.quant);
+        if (quant == NULL) {
+            const char **ids = malloc((cat->nquants + 1) * sizeof(*ids));
+            for (size_t i = 0; ids && i < cat->nquants; i++)
+                ids[i] = cat->quants[i]->id;
+            if (ids)
+                ids[cat->nquants] = "auto";
+            int r = lm_cli_unknown_id(ctx, "quantization", o.quant, ids, ids ? cat->nquants + 1 : 0);
+            free(ids);
+            return r;
+        }
+    }
+    if (o.runtime != NULL && lm_catalog_runtime(cat, o.runtime) == NULL) {
+        const char **ids = malloc(cat->nruntimes * sizeof(*ids));
+        for (size_t i = 0; ids && i < cat->nruntimes; i++)
+            ids[i] = cat->runtimes[i]->id;
+        int r = lm_cli_unknown_id(ctx, "runtime", o.runtime, ids, ids ? cat->nruntimes : 0);
+        free(ids);
+        return r;
+    }
+
+    struct lm_estimate_doc doc;
+    memset(&doc, 0, sizeof(doc));
+    doc.cat = cat;
+    doc.model = m;
+    struct lm_est_input in;
+    memset(&in, 0, sizeof(in));
+    default_workload(&in);
+    in.model = m;
+    in.weights_formula = o.weights_formula;
+    in.kv_bytes_per_element = o.kv_bytes;
+    in.batch = o.batch;
+
+    if (m->open_weights != 1) {
+        if (o.hardware != NULL || o.quant != NULL || o.runtime != NULL || !isnan(o.devices) ||
+            o.placement != NULL)
+            return lm_cli_usage_error(ctx, "'%s' is an API-only model; --hardware, --quant, "
+                                      "--runtime, --devices and --placement do not apply", m->id);
+        in.offer = &m->api[0];
+        in.placement = LM_PLACE_API;
+        in.devices = NAN;
+        in.prompt_tokens = isnan(o.prompt) ? in.input_tokens : o.prompt;
+        in.context_tokens = isnan(o.context) ? fmin(m->context_tokens, 8192) : o.context;
+        in.decode_context = in.context_tokens;
+        lm_estimate_compute(&in, &doc.est, &doc.basis);
+        doc.offer = in.offer;
+        doc.placement = LM_PLACE_API;
+        doc.prompt_tokens = in.prompt_tokens;
+        doc.context_tokens = in.context_tokens;
+        doc.batch = in.batch;
+        doc.devices = NAN;
+        doc.exit_code = LM_EXIT_OK;
+        int r = ctx->format == LM_FMT_JSON ? lm_render_json_estimate(&doc, ctx->out)
+              : ctx->quiet ? LM_OK : lm_render_text_estimate(&doc, ctx->out);
+        return r == LM_OK ? LM_EXIT_OK : LM_EXIT_INTERNAL;
+    }
+
+    int built = 0;
+    if (hw == NULL) {
+        int r = lm_host_resolve(cat, &ctx->limits, &ctx->diags, &hw, &built);
+        if (r != LM_OK) {
+            if (ctx->format == LM_FMT_JSON)
+                lm_render_json_errors("estimate", LM_EXIT_INPUT, &ctx->diags, ctx->out);
+            return r == LM_ENOMEM ? LM_EXIT_INTERNAL : LM_EXIT_INPUT;
+        }
+        doc.hardware_id = built ? "local" : hw->id;
+    } else {
+        doc.hardware_id = hw->id;
+    }
+    in.hw = hw;
+    in.extra_flags = built ? LM_EST_LOCAL_BUILT : 0;
+
+    /* Placement: --placement, else the first of device, on-prem, cloud. */
+    in.placement = -1;
+    if (o.placement != NULL) {
+        for (int p = 0; p < 3; p++)
+            if (strcmp(o.placement, lm_placement_names[p]) == 0)
+                in.placement = p;
+        if (!(hw->placements & (1u << in.placement)))
+            return lm_cli_usage_error(ctx, "hardware '%s' has no '%s' placement", hw->id, o.placement);
+    } else {
+        for (int p = 2; p >= 0; p--)
+            if (hw->placements & (1u << p))
+                in.placement = p;
+    }
+    if (!isnan(o.devices) && o.devices > hw->max_devices)
+        return lm_cli_usage_error(ctx, "--devices %.0f exceeds the %.0f of hardware '%s'",
+                                  o.devices, hw->max_devices, hw->id);
+    if (in.placement == LM_PLACE_DEVICE && !isnan(o.devices) && o.devices > 1)
+        return lm_cli_usage_error(ctx, "the device placement uses one device");
+
+    in.context_tokens = isnan(o.context) ? fmin(m->context_tokens, 8192) : o.context;
+    in.decode_context = in.context_tokens;
+    in.prompt_tokens = isnan(o.prompt) ? in.context_tokens : o.prompt;
+
+    if (quant == NULL) {
+        if (choose_quant(ctx, &in, &o, &doc.quant_reason) != 0)
+            return lm_cli_usage_error(ctx, "no quantization can run on hardware '%s'%s%s", hw->id,
+                                      o.runtime ? " under runtime " : "", o.runtime ? o.runtime : "");
+    } else {
+        const struct lm_runtime *rt;
+        if (o.runtime != NULL) {
+            if (!runtime_allows(quant, o.runtime))
+                return lm_cli_usage_error(ctx, "runtime '%s' cannot load quantization '%s'",
+                                          o.runtime, quant->id);
+            rt = lm_catalog_runtime(cat, o.runtime);
+        } else {
+            rt = lm_runtime_for(cat, quant, hw);
+            if (rt == NULL)
+                return lm_cli_usage_error(ctx, "quantization '%s' cannot run on hardware '%s'",
+                                          quant->id, hw->id);
+        }
+        in.quant = quant;
+        in.runtime = rt;
+        struct lm_estimate tmp;
+        estimate_with_devices(&in, &o, &tmp);
+    }
+    lm_estimate_compute(&in, &doc.est, &doc.basis);
+    doc.hw = hw;
+    doc.quant = in.quant;
+    doc.runtime = in.runtime;
+    doc.placement = in.placement;
+    doc.context_tokens = in.context_tokens;
+    doc.prompt_tokens = in.prompt_tokens;
+    doc.batch = in.batch;
+    doc.devices = in.devices;
+    doc.exit_code = doc.est.fit == LM_FIT_NO ? LM_EXIT_FINDINGS : LM_EXIT_OK;
+    int r = ctx->format == LM_FMT_JSON ? lm_render_json_estimate(&doc, ctx->out)
+          : ctx->quiet ? LM_OK : lm_render_text_estimate(&doc, ctx->out);
+    if (r != LM_OK)
+        return LM_EXIT_INTERNAL;
+    return doc.exit_code;
+}

@@ -1,0 +1,158 @@
+/*
+ * `lmchoose validate FILE...`: load each file as the kind its top-level keys
+ * say (or --kind) and report every error of every file. Each valid file prints
+ * `FILE: ok (KIND)`. Exit 0 when all are valid, else 3.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fs.h"
+#include "lmchoose/status.h"
+#include "ynode.h"
+
+const char *const lm_validate_usage[] = {
+    "usage: lmchoose validate FILE... [--kind KIND]",
+    "",
+    "Check profile files and report every error of every file. The kind is",
+    "decided by the top-level keys (quantizations: the quantization table,",
+    "runtimes: the runtime table, memory_gib: hardware, anything else: a model)",
+    "unless --kind says otherwise. FILE may be - for standard input.",
+    "",
+    "Options:",
+    "  --kind KIND             model, hardware, quantizations or runtimes",
+    "  --max-input-size BYTES  --max-depth N  --max-nodes N  --max-scalar BYTES  --max-files N",
+    "                          input limits (defaults: 4 MiB, 64, 100000, 65536, 100000)",
+    "  -q, --quiet             do not print the ok lines",
+    "  --help                  print this help",
+    NULL
+};
+
+enum { OPT_KIND = OPT_CMD_BASE };
+
+static const char *const kinds[] = { "model", "hardware", "quantizations", "runtimes",
+                                     "scenario", "rules", NULL };
+
+/* The kind a file's top-level keys announce (DESIGN §6.7). */
+static const char *detect_kind(const struct lm_ynode *root)
+{
+    if (root->kind != LM_Y_MAP)
+        return "model";
+    if (lm__ymap_get(root, "lmchoose") != NULL)
+        return "scenario";
+    if (lm__ymap_get(root, "rules") != NULL)
+        return "rules";
+    if (lm__ymap_get(root, "quantizations") != NULL)
+        return "quantizations";
+    if (lm__ymap_get(root, "runtimes") != NULL)
+        return "runtimes";
+    if (lm__ymap_get(root, "memory_gib") != NULL)
+        return "hardware";
+    return "model";
+}
+
+/* True when path's parent directory is models/ or hardware/, where the file
+ * name must match the id (DESIGN §3.1). */
+static int in_profile_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return 0;
+    size_t n = (size_t)(slash - path);
+    const char *dir = path;
+    for (size_t i = 0; i < n; i++)
+        if (path[i] == '/')
+            dir = path + i + 1;
+    size_t dl = (size_t)(slash - dir);
+    return (dl == 6 && strncmp(dir, "models", 6) == 0) ||
+           (dl == 8 && strncmp(dir, "hardware", 8) == 0);
+}
+
+int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
+{
+    static const struct option opts[] = {
+        { "kind", required_argument, NULL, OPT_KIND },
+        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
+    };
+    const char *forced = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            lm_cli_print_usage(lm_cli_find_command("validate"), ctx->out);
+            return LM_EXIT_OK;
+        }
+        if (c == '?')
+            return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
+        if (c == ':')
+            return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+        if (c == OPT_KIND) {
+            forced = NULL;
+            for (size_t i = 0; kinds[i] != NULL; i++)
+                if (strcmp(kinds[i], optarg) == 0)
+                    forced = kinds[i];
+            if (forced == NULL)
+                return lm_cli_unknown_id(ctx, "kind", optarg, kinds, 6);
+            continue;
+        }
+        if (lm_cli_common_option(ctx, c, optarg) < 0)
+            return LM_EXIT_USAGE;
+    }
+    if (optind >= argc)
+        return lm_cli_usage_error(ctx, "validate needs at least one FILE");
+    int nstdin = 0;
+    for (int i = optind; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0 && ++nstdin > 1)
+            return lm_cli_usage_error(ctx, "'-' (standard input) given twice");
+    if ((size_t)(argc - optind) > ctx->limits.max_files)
+        return lm_cli_usage_error(ctx, "%d files exceed --max-files (%zu)", argc - optind,
+                                  ctx->limits.max_files);
+
+    int rc = LM_EXIT_OK;
+    for (int i = optind; i < argc; i++) {
+        const char *path = argv[i];
+        const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
+        char *buf;
+        size_t len;
+        int r = lm__read_input(path, display, ctx->limits.max_input_size, &ctx->diags,
+                               &buf, &len);
+        if (r != LM_OK) {
+            rc = r == LM_ENOMEM ? LM_EXIT_INTERNAL : (rc > LM_EXIT_INPUT ? rc : LM_EXIT_INPUT);
+            continue;
+        }
+        struct lm_arena arena = LM_ARENA_INIT;
+        struct lm_ynode *root;
+        const char *kind = forced;
+        r = lm__yaml_parse(&arena, display, buf, len, &ctx->limits, &ctx->diags, &root);
+        if (r == LM_OK && kind == NULL)
+            kind = detect_kind(root);
+        lm_arena_release(&arena);
+        if (r == LM_OK && (strcmp(kind, "scenario") == 0 || strcmp(kind, "rules") == 0)) {
+            struct lm_loc loc = { display, 0, 0 };
+            r = lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                              "%s files need the rules engine, which this version does not have yet",
+                              kind);
+        } else if (r == LM_OK) {
+            /* A fresh catalog per file, so that one file's cross-reference
+             * errors are reported once, against that file. */
+            struct lm_catalog cat = LM_CATALOG_INIT;
+            r = lm_catalog_load_builtin(&cat, &ctx->limits, &ctx->diags);
+            if (r == LM_OK)
+                r = lm_catalog_load_file(&cat, kind, display, buf, len, in_profile_dir(path),
+                                         &ctx->limits, &ctx->diags);
+            lm_catalog_release(&cat);
+        }
+        free(buf);
+        if (r == LM_OK) {
+            if (!ctx->quiet)
+                fprintf(ctx->out, "%s: ok (%s)\n", display, kind);
+        } else if (r == LM_ENOMEM) {
+            rc = LM_EXIT_INTERNAL;
+        } else if (rc < LM_EXIT_INPUT) {
+            rc = LM_EXIT_INPUT;
+        }
+    }
+    return rc;
+}

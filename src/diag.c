@@ -1,0 +1,136 @@
+/*
+ * Collected diagnostics. Messages are formatted once, when added, into heap
+ * strings; printing is a plain loop so the output order is the order of
+ * discovery, which is source order within a file.
+ */
+#include "lmchoose/diag.h"
+
+#include "lmchoose/status.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strutil.h"
+
+static int diag_add(struct lm_diags *d, enum lm_severity sev, int code,
+                    const struct lm_loc *loc, const char *fmt, va_list ap)
+    LM_PRINTF(5, 0);
+
+static int diag_add(struct lm_diags *d, enum lm_severity sev, int code,
+                    const struct lm_loc *loc, const char *fmt, va_list ap)
+{
+    if (sev == LM_SEV_ERROR)
+        d->nerrors++;
+    if (d->count == d->alloc) {
+        size_t n = d->alloc ? d->alloc * 2 : 8;
+        struct lm_diag *items = realloc(d->items, n * sizeof(*items));
+        if (items == NULL)
+            return code;
+        d->items = items;
+        d->alloc = n;
+    }
+    char *msg = lm__vasprintf(fmt, ap);
+    if (msg == NULL)
+        return code;
+    struct lm_diag *g = &d->items[d->count];
+    memset(g, 0, sizeof(*g));
+    g->sev = sev;
+    g->code = code;
+    g->msg = msg;
+    if (loc != NULL && loc->file != NULL) {
+        g->file = strdup(loc->file);
+        if (g->file == NULL) {
+            free(msg);
+            return code;
+        }
+        g->line = loc->line;
+        g->col = loc->col;
+    }
+    d->count++;
+    return code;
+}
+
+int lm_diag_verror(struct lm_diags *d, int code, const struct lm_loc *loc,
+                   const char *fmt, va_list ap)
+{
+    return diag_add(d, LM_SEV_ERROR, code, loc, fmt, ap);
+}
+
+int lm_diag_error(struct lm_diags *d, int code, const struct lm_loc *loc,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_add(d, LM_SEV_ERROR, code, loc, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int lm_diag_warning(struct lm_diags *d, const struct lm_loc *loc,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_add(d, LM_SEV_WARNING, LM_OK, loc, fmt, ap);
+    va_end(ap);
+    return LM_OK;
+}
+
+void lm_diags_print(const struct lm_diags *d, FILE *out)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        const struct lm_diag *g = &d->items[i];
+        const char *sev = g->sev == LM_SEV_ERROR ? "error" : "warning";
+        if (g->file == NULL)
+            fprintf(out, "lmchoose: %s: %s\n", sev, g->msg);
+        else if (g->line == 0)
+            fprintf(out, "lmchoose: %s: %s: %s\n", g->file, sev, g->msg);
+        else
+            fprintf(out, "lmchoose: %s:%u:%u: %s: %s\n", g->file, g->line,
+                    g->col, sev, g->msg);
+    }
+}
+
+/* Rank of a status by the exit code it maps to: 4 > 3 > 2 > 1 > 0. */
+static int status_rank(int code)
+{
+    switch (code) {
+    case LM_OK:
+        return 0;
+    case LM_ENOMATCH:
+        return 1;
+    case LM_EUSAGE:
+        return 2;
+    case LM_EIO:
+    case LM_ESYNTAX:
+    case LM_ESCHEMA:
+    case LM_ELIMIT:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+int lm_diags_worst(const struct lm_diags *d)
+{
+    int worst = LM_OK;
+    for (size_t i = 0; i < d->count; i++) {
+        if (d->items[i].sev != LM_SEV_ERROR)
+            continue;
+        if (status_rank(d->items[i].code) > status_rank(worst))
+            worst = d->items[i].code;
+    }
+    return worst;
+}
+
+void lm_diags_release(struct lm_diags *d)
+{
+    if (d == NULL)
+        return;
+    for (size_t i = 0; i < d->count; i++) {
+        free(d->items[i].file);
+        free(d->items[i].msg);
+    }
+    free(d->items);
+    memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,1033 @@
+/*
+ * Estimators (DESIGN §4, §5a): weights, KV cache, runtime overhead, usable
+ * memory and the fit verdict; decode, batched decode, prefill and TTFT; the
+ * instance sizing (B_max); monthly cost; fine-tuning; the quality composite;
+ * error bands; and the basis (method, inputs, formula, source) of each field.
+ *
+ * What it does not do: it reads no file and applies no rule. Every function
+ * here is pure: the same inputs give the same numbers on every platform (the
+ * build uses -ffp-contract=off, and nothing here depends on the locale).
+ *
+ * Units inside: bytes, seconds and FLOPs; GiB (2^30 bytes) and milliseconds
+ * only where a field is filled. Every formula carries its source and a worked
+ * example; tests/unit/test_estimate.c checks each worked example.
+ *
+ * The calibration constants (efficiency, per-layer overhead, MFU) come from
+ * profiles/runtimes.yaml; docs/accuracy.md says how they were fitted and how
+ * far off the predictions are.
+ */
+#include "lmchoose/estimate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const lm_fit_names[4] = { "fits", "tight", "no", NULL };
+const char *const lm_ft_method_names[5] = { "full", "lora", "qlora", "api", NULL };
+
+/* NAN is a float; this keeps -Wdouble-promotion quiet in conditionals. */
+#define DNAN ((double)NAN)
+#define GIB 1073741824.0
+#define HOURS_PER_MONTH 730.0
+#define DAYS_PER_MONTH 30.42
+
+/* ------------------------------------------------------------ fallbacks */
+
+/*
+ * Without an architecture block the exact formulas have no inputs. These
+ * fits over the shipped catalog's 23 models with an architecture stand in
+ * (docs/accuracy.md, "Fallbacks", gives the fit and its residuals):
+ *   KV bytes per token at f16 = 50530 × params_b^0.463
+ *     (least squares on log; median error ×1.62, worst ×4.2, so the memory
+ *     band is ±60 % whenever it is used);
+ *   layers = 24.1 × params_b^0.218 (median error 16 %);
+ *   hidden = sqrt(P / (12 × layers)), the 12·L·d² parameter count of a
+ *     dense transformer (Kaplan et al. 2020, arXiv:2001.08361, §2.1).
+ * Worked example: an 8 B model without architecture gets
+ * 50530 × 8^0.463 = 132 000 B/token (Llama-3.1-8B's exact value is 131 072),
+ * and 24.1 × 8^0.218 = 38.2 layers (exact: 32).
+ */
+#define KV_FALLBACK_COEF 50530.0
+#define KV_FALLBACK_EXP 0.463
+#define LAYERS_FALLBACK_COEF 24.1
+#define LAYERS_FALLBACK_EXP 0.218
+
+/* Calibration used when the runtime has no row for the hardware class:
+ * the medians of the fitted llama.cpp rows (runtimes.yaml), flagged with
+ * LM_EST_NO_CALIBRATION and given wide bands. */
+#define DEFAULT_EFFICIENCY 0.6
+#define DEFAULT_LAYER_US 20.0
+#define DEFAULT_MFU 0.3
+
+/* Hardware without fp16_tflops (phones): peak FLOPs assumed at 20 FLOP per
+ * byte of bandwidth, the ridge point of mobile SoC GPUs (Adreno 750: about
+ * 1.5 TFLOPS usable for 76.8 GB/s). An assumption, flagged with the phone
+ * band. */
+#define FLOPS_PER_BYTE_FALLBACK 20.0
+
+/* ----------------------------------------------------------- small tools */
+
+static double nz(double v, double dflt)
+{
+    return isnan(v) ? dflt : v;
+}
+
+static int has_finetune(const struct lm_model *m, const char *method)
+{
+    for (size_t i = 0; i < m->finetune.n; i++)
+        if (strcmp(m->finetune.items[i], method) == 0)
+            return 1;
+    return 0;
+}
+
+static double params(const struct lm_model *m)
+{
+    return m->params_b * 1e9;
+}
+
+static double active_params(const struct lm_model *m)
+{
+    return nz(m->active_params_b, m->params_b) * 1e9;
+}
+
+/* Shape of the model, from the architecture or the fallbacks above. */
+struct shape {
+    double layers, hidden, heads, kv_heads, head_dim, vocab;
+    double swa_layers, window;
+    int tied, exact;
+};
+
+static struct shape model_shape(const struct lm_model *m)
+{
+    struct shape s;
+    const struct lm_arch *a = &m->arch;
+    if (a->present && !isnan(a->layers) && !isnan(a->hidden) && !isnan(a->attention_heads)) {
+        s.layers = a->layers;
+        s.hidden = a->hidden;
+        s.heads = a->attention_heads;
+        s.kv_heads = nz(a->kv_heads, a->attention_heads);
+        s.head_dim = nz(a->head_dim, a->hidden / a->attention_heads);
+        s.vocab = nz(a->vocab, 0);
+        s.tied = a->tied_embeddings == 1;
+        s.window = a->sliding_window;
+        s.swa_layers = isnan(a->sliding_window) ? 0 : nz(a->sliding_window_layers, a->layers);
+        s.exact = 1;
+        return s;
+    }
+    double pb = nz(m->params_b, 0);
+    s.layers = pb > 0 ? LAYERS_FALLBACK_COEF * pow(pb, LAYERS_FALLBACK_EXP) : 0;
+    s.hidden = s.layers > 0 ? sqrt(pb * 1e9 / (12.0 * s.layers)) : 0;
+    s.heads = s.hidden / 128.0; /* head_dim 128, the common choice */
+    s.head_dim = 128.0;
+    s.kv_heads = DNAN;
+    s.vocab = 0;
+    s.tied = 0;
+    s.window = DNAN;
+    s.swa_layers = 0;
+    s.exact = 0;
+    return s;
+}
+
+/* ------------------------------------------------------------- memory */
+
+/*
+ * Weights by DESIGN §4's formula. E = vocab × hidden (0 without an
+ * architecture); block = P − E × (tied ? 1 : 2);
+ * bytes = (block × bpw + E × embedding_bpw + (tied ? 0 : E × output_bpw)) / 8.
+ * embedding_bpw and output_bpw default to bpw.
+ * Source: llama.cpp tools/quantize/README.md and src/llama-quant.cpp, as
+ * recorded in profiles/quantizations.yaml.
+ * Worked example (Llama-3.1-8B, q4_k_m: bpw 4.8, embedding 5.9, output
+ * 6.5625): E = 128256 × 4096 = 525 336 576; block = 8 030 300 000 − 2E =
+ * 6 979 626 848; bytes = (6 979 626 848 × 4.8 + E × 5.9 + E × 6.5625) / 8 =
+ * 5 006 023 021, 1.7 % above the published file (4 920 739 232 B).
+ */
+double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct lm_quant *q)
+{
+    if (m == NULL || q == NULL || isnan(m->params_b))
+        return DNAN;
+    double e = 0;
+    int tied = 0;
+    if (m->arch.present && !isnan(m->arch.vocab) && !isnan(m->arch.hidden)) {
+        e = m->arch.vocab * m->arch.hidden;
+        tied = m->arch.tied_embeddings == 1;
+    }
+    double bpw = q->bits_per_weight;
+    double ebpw = nz(q->embedding_bits_per_weight, bpw);
+    double obpw = nz(q->output_bits_per_weight, bpw);
+    double block = params(m) - e * (tied ? 1.0 : 2.0);
+    if (block < 0)
+        block = 0;
+    double bits = block * bpw + e * ebpw + (tied ? 0.0 : e * obpw);
+    return bits / 8.0;
+}
+
+static double file_bytes(const struct lm_model *m, const struct lm_quant *q)
+{
+    for (size_t i = 0; i < m->nfiles; i++)
+        if (strcmp(m->files[i].quant, q->id) == 0)
+            return m->files[i].bytes;
+    return DNAN;
+}
+
+/*
+ * KV cache bytes for one token position of one sequence, summed over layers
+ * (DESIGN §4): 2 × kv_heads × head_dim × bytes_per_element per layer, with
+ * sliding-window layers holding at most `window` positions:
+ *   kv(tokens) = 2 × kv_heads × head_dim × bpe ×
+ *                (full_layers × tokens + swa_layers × min(window, tokens)).
+ * Source: hf-mem safetensors/kv_cache.py and Ollama fs/ggml/ggml.go GraphSize
+ * (PEERS.md §3 F2).
+ * Worked examples: Llama-3.1-8B (32 layers, 8 KV heads, head_dim 128, f16)
+ * holds 2 × 8 × 128 × 2 × 32 = 131 072 B per token, so 8192 tokens take
+ * exactly 1 GiB. Gemma-2-9B (42 layers of which 21 slide over 4096, 8 KV
+ * heads, head_dim 256) at 8192 tokens: 2 × 8 × 256 × 2 × (21 × 8192 + 21 ×
+ * 4096) = 2 113 929 216 B = 1.969 GiB (3 × 1.3125 / 2 of the unwindowed
+ * 2.625 GiB).
+ */
+static double kv_bytes(const struct shape *s, const struct lm_model *m, double tokens,
+                       double sequences, double bpe)
+{
+    if (tokens <= 0 || sequences <= 0)
+        return 0;
+    if (!s->exact) {
+        double pb = nz(m->params_b, 0);
+        return KV_FALLBACK_COEF * pow(pb, KV_FALLBACK_EXP) * (bpe / 2.0) * tokens * sequences;
+    }
+    double full = s->layers - s->swa_layers;
+    double slid = isnan(s->window) ? tokens : fmin(s->window, tokens);
+    return 2.0 * s->kv_heads * s->head_dim * bpe * sequences *
+           (full * tokens + s->swa_layers * slid);
+}
+
+/*
+ * Runtime overhead in bytes, the sum of the constants the runtime profile
+ * sets (DESIGN §4 table; each constant is sourced in runtimes.yaml):
+ *   overhead_gib × devices                          (llama.cpp, mlx);
+ *   compute buffer: compute_buffer_ubatch × (vocab + hidden) × 4 B per
+ *     device (llama.cpp: the f32 logits and hidden state of one
+ *     micro-batch; with flash attention, the default, nothing grows with
+ *     the context);
+ *   weights_overhead_fraction × weights             (transformers);
+ *   (activation_gib or activation_moe_gib + non_torch_gib, or
+ *    non_torch_multi_gib at ≥ 2 devices) × devices  (vllm, per worker).
+ * Worked example: llama.cpp, Llama-3-8B, 1 device: 1 GiB + 512 × (128256 +
+ * 4096) × 4 B = 1 GiB + 258.5 MiB = 1.252 GiB; the 258.50 MiB is the
+ * "CUDA0 compute buffer size" llama.cpp printed for that model
+ * (developer0hye/llama-3-korean-bllossom-8b-q4-docker README.md).
+ */
+static double overhead_bytes(const struct lm_runtime *rt, const struct lm_model *m,
+                             const struct shape *s, double weights, double devices)
+{
+    if (rt == NULL)
+        return 0;
+    double b = 0;
+    if (!isnan(rt->overhead_gib))
+        b += rt->overhead_gib * GIB * devices;
+    if (!isnan(rt->compute_buffer_ubatch)) {
+        /* Without an architecture: Llama-3's vocabulary and hidden size. */
+        double vocab = s->exact && s->vocab > 0 ? s->vocab : 128256.0;
+        double hidden = s->exact ? s->hidden : 4096.0;
+        b += rt->compute_buffer_ubatch * (vocab + hidden) * 4.0 * devices;
+    }
+    if (!isnan(rt->weights_overhead_fraction))
+        b += rt->weights_overhead_fraction * weights;
+    int moe = !isnan(m->active_params_b) && m->active_params_b < m->params_b;
+    double act = moe && !isnan(rt->activation_moe_gib) ? rt->activation_moe_gib
+                                                        : rt->activation_gib;
+    if (!isnan(act))
+        b += act * GIB * devices;
+    double nt = devices >= 2 && !isnan(rt->non_torch_multi_gib) ? rt->non_torch_multi_gib
+                                                                 : rt->non_torch_gib;
+    if (!isnan(nt))
+        b += nt * GIB * devices;
+    return b;
+}
+
+/*
+ * The fit verdict (DESIGN §4): headroom = usable − memory; `fits` when the
+ * headroom is at least 2 GiB or at least 20 % of usable, `tight` from 0 to
+ * that, `no` below 0. Worked examples: usable 22.8, memory 20.8 → headroom
+ * 2.0 → fits; usable 8, memory 6.5 → 1.5 < 2 and < 1.6 → tight; usable 8,
+ * memory 6.4 → 1.6 = 20 % → fits; memory 8.01 → no.
+ */
+int lm_fit_verdict(double usable_gib, double memory_gib)
+{
+    if (isnan(usable_gib) || isnan(memory_gib))
+        return LM_FIT_NO;
+    double headroom = usable_gib - memory_gib;
+    if (headroom < 0)
+        return LM_FIT_NO;
+    if (headroom >= 2.0 || headroom >= 0.2 * usable_gib)
+        return LM_FIT_FITS;
+    return LM_FIT_TIGHT;
+}
+
+static double usable_bytes(const struct lm_hardware *hw, const struct lm_runtime *rt,
+                           double devices)
+{
+    double f = hw->usable_fraction;
+    if (rt != NULL && !isnan(rt->max_usable_fraction))
+        f = fmin(f, rt->max_usable_fraction);
+    return hw->memory_gib * GIB * f * devices;
+}
+
+/* -------------------------------------------------------------- speed */
+
+/* Everything the speed formulas need for one self-hosted candidate. */
+struct speed_ctx {
+    double weights_active; /* bytes read per step for the weights */
+    double kv_token;       /* bytes of KV per token position, one sequence */
+    struct shape s;
+    const struct lm_model *m;
+    double bpe;
+    double bw;             /* bytes/s over all devices */
+    double flops;          /* FLOP/s peak over all devices */
+    double eff, layer_s, mfu;
+    double tp;             /* 0.9^log2(devices) */
+};
+
+/* KV bytes read per decode step for B sequences at `ctx` tokens each. */
+static double kv_read(const struct speed_ctx *c, double ctx, double b)
+{
+    return kv_bytes(&c->s, c->m, ctx, b, c->bpe);
+}
+
+/*
+ * One decode step for B streams (DESIGN §4), in seconds, before the tensor
+ * parallel factor:
+ *   memory term  = (active weights + B × KV(ctx)) / (efficiency × bandwidth)
+ *                  + layers × per_layer_overhead;
+ *   compute term = 2 × active_P × B / (mfu × flops_peak);
+ *   step = max(memory term, compute term).
+ * Source: the bandwidth roofline (kipply, "Transformer Inference
+ * Arithmetic", 2022; PEERS.md §3 F5) plus a per-layer launch/sync cost that
+ * the calibration rows show for small models.
+ * Worked example (single stream, no calibration rounding): 4.58 GiB of
+ * weights + 0.031 GiB of KV at 256 tokens over 1008 GB/s at efficiency 0.7,
+ * 32 layers × 20 µs: 4.952e9 / 705.6e9 + 640e-6 = 7.66 ms → 130.6 tokens/s.
+ */
+static double step_seconds(const struct speed_ctx *c, double ctx, double b)
+{
+    double mem = (c->weights_active + kv_read(c, ctx, b)) / (c->eff * c->bw) +
+                 c->s.layers * c->layer_s;
+    double comp = 2.0 * active_params(c->m) * b / (c->mfu * c->flops);
+    return fmax(mem, comp);
+}
+
+/* Per-stream decode tokens/s at batch b, tensor parallel factor applied. */
+static double decode_tps(const struct speed_ctx *c, double ctx, double b)
+{
+    return c->tp / step_seconds(c, ctx, b);
+}
+
+/*
+ * Prefill FLOPs for a prompt of T tokens (DESIGN §4):
+ *   2 × active_P × T + 2 × layers × T² × attention_heads × head_dim
+ * (the matrix products, plus causal QKᵀ and AV: 2 × (T²/2) × d each).
+ * Source: llm-analysis get_num_flops_fwd_per_layer_attn (PEERS.md §3 F6).
+ * Worked example: Llama-3.1-8B at T = 512: 2 × 8.0303e9 × 512 + 2 × 32 ×
+ * 512² × 32 × 128 = 8.223e12 + 6.87e10 = 8.292e12 FLOPs.
+ */
+static double prefill_flops(const struct speed_ctx *c, double t)
+{
+    return 2.0 * active_params(c->m) * t +
+           2.0 * c->s.layers * t * t * c->s.heads * c->s.head_dim;
+}
+
+/* ---------------------------------------------------------------- basis */
+
+static struct lm_basis_entry *basis_add(struct lm_basis *b, const char *field,
+                                        const char *method, const char *formula,
+                                        const char *source)
+{
+    if (b == NULL || b->n >= sizeof(b->entries) / sizeof(b->entries[0]))
+        return NULL;
+    struct lm_basis_entry *e = &b->entries[b->n++];
+    memset(e, 0, sizeof(*e));
+    e->field = field;
+    e->method = method;
+    e->formula = formula;
+    e->source = source;
+    return e;
+}
+
+static void basis_num(struct lm_basis_entry *e, const char *name, double v)
+{
+    if (e == NULL || e->ninputs >= sizeof(e->inputs) / sizeof(e->inputs[0]))
+        return;
+    e->inputs[e->ninputs].name = name;
+    e->inputs[e->ninputs].value = v;
+    e->inputs[e->ninputs].text = NULL;
+    e->ninputs++;
+}
+
+static void basis_str(struct lm_basis_entry *e, const char *name, const char *v)
+{
+    if (e == NULL || e->ninputs >= sizeof(e->inputs) / sizeof(e->inputs[0]))
+        return;
+    e->inputs[e->ninputs].name = name;
+    e->inputs[e->ninputs].value = DNAN;
+    e->inputs[e->ninputs].text = v;
+    e->ninputs++;
+}
+
+/* -------------------------------------------------------------- quality */
+
+/*
+ * Task weights of DESIGN §5a. To add a task kind: add a row (the order does
+ * not matter) and list it in the scenario schema.
+ */
+struct task_weights {
+    const char *kind;
+    double w[LM_Q_COUNT];
+};
+
+#define W(mmlu, mmlu_pro, gpqa, bbh, ifeval, gsm8k, math, humaneval, mbpp, mgsm, mmmu, bfcl) \
+    { mmlu, mmlu_pro, gpqa, bbh, ifeval, gsm8k, math, humaneval, mbpp, mgsm, mmmu, bfcl }
+static const struct task_weights task_table[] = {
+    /*                      mmlu pro  gpqa bbh  ifev gsm8 math he   mbpp mgsm mmmu bfcl */
+    { "chat",           W(.25, .25, 0,   .20, .30, 0,   0,   0,   0,   0,   0,   0) },
+    { "classification", W(.40, .20, 0,   .20, .20, 0,   0,   0,   0,   0,   0,   0) },
+    { "extraction",     W(.25, 0,   0,   .25, .50, 0,   0,   0,   0,   0,   0,   0) },
+    { "summarization",  W(.40, .20, 0,   0,   .40, 0,   0,   0,   0,   0,   0,   0) },
+    { "code",           W(0,   .20, 0,   0,   0,   0,   0,   .45, .35, 0,   0,   0) },
+    { "reasoning",      W(0,   .15, .25, .10, 0,   .20, .30, 0,   0,   0,   0,   0) },
+    { "translation",    W(.40, 0,   0,   0,   .20, 0,   0,   0,   0,   .40, 0,   0) },
+    { "rag",            W(.30, .20, 0,   .20, .30, 0,   0,   0,   0,   0,   0,   0) },
+    { "agent",          W(0,   .30, 0,   0,   .30, 0,   0,   0,   0,   0,   0,   .40) },
+};
+#undef W
+
+/*
+ * The composite of §5a: the weighted mean over the benchmarks present, the
+ * weights renormalised; with an image task, mmmu weighs .30 and the rest is
+ * scaled by .70; with no weighted benchmark present, the mean of mmlu and
+ * mmlu_pro (those present); else DNAN.
+ * Worked example (Llama-3.1-8B, chat): mmlu 69.4, mmlu_pro 48.3, ifeval 80.4,
+ * no bbh → (.25 × 69.4 + .25 × 48.3 + .30 × 80.4) / .80 = 66.9.
+ * With image (no mmmu in the profile): the .70 scale cancels in the
+ * renormalisation, so also 66.9; a model with mmmu 50 would get
+ * (.70 × .80 × 66.9 + .30 × 50) / (.70 × .80 + .30) = 61.0.
+ */
+double lm_quality_composite(const struct lm_model *m, const char *task_kind, int task_has_image)
+{
+    if (m == NULL)
+        return DNAN;
+    const struct task_weights *tw = NULL;
+    for (size_t i = 0; task_kind && i < sizeof(task_table) / sizeof(task_table[0]); i++)
+        if (strcmp(task_table[i].kind, task_kind) == 0)
+            tw = &task_table[i];
+    double num = 0, den = 0;
+    if (tw != NULL) {
+        for (int k = 0; k < LM_Q_COUNT; k++) {
+            double w = tw->w[k];
+            if (task_has_image)
+                w = k == LM_Q_MMMU ? 0.30 : w * 0.70;
+            if (w > 0 && !isnan(m->quality[k])) {
+                num += w * m->quality[k];
+                den += w;
+            }
+        }
+    }
+    if (den > 0)
+        return num / den;
+    double a = m->quality[LM_Q_MMLU], b = m->quality[LM_Q_MMLU_PRO];
+    if (!isnan(a) && !isnan(b))
+        return (a + b) / 2.0;
+    if (!isnan(a))
+        return a;
+    if (!isnan(b))
+        return b;
+    return DNAN;
+}
+
+/* -------------------------------------------------------------- runtime */
+
+static int in_list(const char *id, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(id, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * DESIGN §5 step 1. GGUF formats run under llama.cpp everywhere; f16/bf16
+ * under vllm on GPUs, mlx on Apple, llama.cpp elsewhere; awq-int4 under vllm
+ * on GPUs only; fp8 under vllm on GPUs with fp8_tflops. Any other format:
+ * the first runtime of its `runtimes` list that the catalog has. A runtime
+ * the catalog lacks gives NULL.
+ */
+const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat, const struct lm_quant *q,
+                                        const struct lm_hardware *hw)
+{
+    static const char *const gguf[] = { "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0",
+                                        "q3_k_m", "q2_k", NULL };
+    static const char *const f16[] = { "f16", "bf16", NULL };
+    if (cat == NULL || q == NULL || hw == NULL)
+        return NULL;
+    int gpu = hw->hw_class == LM_HW_CONSUMER_GPU || hw->hw_class == LM_HW_DATACENTER_GPU;
+    int apple = hw->vendor == LM_VENDOR_APPLE;
+    const char *want = NULL;
+    if (in_list(q->id, gguf))
+        want = "llama.cpp";
+    else if (in_list(q->id, f16))
+        want = gpu ? "vllm" : apple ? "mlx" : "llama.cpp";
+    else if (strcmp(q->id, "awq-int4") == 0)
+        want = gpu ? "vllm" : NULL;
+    else if (strcmp(q->id, "fp8") == 0)
+        want = gpu && !isnan(hw->fp8_tflops) ? "vllm" : NULL;
+    else {
+        for (size_t i = 0; i < q->runtimes.n; i++) {
+            const struct lm_runtime *rt = lm_catalog_runtime(cat, q->runtimes.items[i]);
+            if (rt != NULL)
+                return rt;
+        }
+        return NULL;
+    }
+    if (want == NULL)
+        return NULL;
+    return lm_catalog_runtime(cat, want);
+}
+
+/* ---------------------------------------------------------- error bands */
+
+/*
+ * Relative half-widths (docs/accuracy.md, "Error bands"). The decode band is
+ * the share-within-band measured over the calibration rows: 90 % of decode
+ * predictions fall within ±30 %; TTFT/prefill within ±50 %; memory is exact
+ * for weights from files and within 5-12 % by formula, with the runtime
+ * overhead the larger unknown, so ±10 %. Monthly cost follows decode for
+ * self-hosted candidates (sizing sets the instance count) and is ±10 % for
+ * API prices (list prices change).
+ */
+#define BAND_MEMORY 0.10
+#define BAND_MEMORY_FALLBACK 0.60
+#define BAND_DECODE 0.30
+#define BAND_TTFT 0.50
+#define BAND_API_COST 0.10
+#define BAND_UNCALIBRATED_DECODE 0.50
+#define BAND_UNCALIBRATED_TTFT 1.00
+
+static struct lm_error_bands bands_for(unsigned flags, int api)
+{
+    struct lm_error_bands b;
+    if (api) {
+        /* Provider-measured speeds vary with load: keep the decode band. */
+        b.memory = DNAN;
+        b.decode = BAND_DECODE;
+        b.ttft = BAND_TTFT;
+        b.usd_per_month = BAND_API_COST;
+        return b;
+    }
+    b.memory = BAND_MEMORY;
+    b.decode = BAND_DECODE;
+    b.ttft = BAND_TTFT;
+    if (flags & LM_EST_KV_FALLBACK) {
+        b.memory = BAND_MEMORY_FALLBACK;
+        b.decode = fmax(b.decode, 0.5);
+    }
+    if (flags & LM_EST_NO_CALIBRATION) {
+        b.decode = fmax(b.decode, BAND_UNCALIBRATED_DECODE);
+        b.ttft = fmax(b.ttft, BAND_UNCALIBRATED_TTFT);
+    }
+    if (flags & LM_EST_PHONE) {
+        /* No phone measurement at all; the usable fraction is assumed. */
+        b.memory = fmax(b.memory, 0.25);
+        b.decode = fmax(b.decode * 2.0, 0.6);
+        b.ttft = fmax(b.ttft * 2.0, 1.0);
+    }
+    if (flags & LM_EST_LOCAL_BUILT) {
+        /* Bandwidth 50 GB/s and 0.1 TFLOPS per core are assumptions. */
+        b.memory = fmax(b.memory, 0.25);
+        b.decode = fmax(b.decode, 1.0);
+        b.ttft = fmax(b.ttft, 1.0);
+    }
+    b.usd_per_month = b.decode;
+    return b;
+}
+
+/* ---------------------------------------------------------------- API */
+
+static double finetune_tokens(const struct lm_est_input *in)
+{
+    return in->labeled_examples * (in->input_tokens + in->output_tokens) * 3.0;
+}
+
+static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
+                         struct lm_basis *basis)
+{
+    const struct lm_api_offer *o = in->offer;
+    out->decode_tokens_per_s = o->output_tokens_per_s;
+    out->ttft_ms = o->ttft_ms;
+    out->e2e_ms = out->ttft_ms + 1000.0 * in->output_tokens / out->decode_tokens_per_s;
+    /* API: requests/day × 30.42 × (in × $in + out × $out) / 1e6 (DESIGN §4).
+     * Worked example: 1000 req/day of 500 in + 200 out at $0.15/$0.60 per
+     * Mtok: 1000 × 30.42 × (75 + 120) / 1e6 = $5.93 a month. */
+    out->usd_per_month = in->requests_per_day * DAYS_PER_MONTH *
+                         (in->input_tokens * o->input_usd_per_mtok +
+                          in->output_tokens * o->output_usd_per_mtok) / 1e6;
+    out->quality = lm_quality_composite(in->model, in->task_kind, in->task_has_image);
+    if (!isnan(in->labeled_examples)) {
+        out->finetune_method = LM_FT_API;
+        out->finetune_usd = isnan(o->finetune_usd_per_mtok)
+                                ? DNAN
+                                : o->finetune_usd_per_mtok * finetune_tokens(in) / 1e6;
+    }
+    out->flags |= in->extra_flags;
+    out->error_bands = bands_for(out->flags, 1);
+
+    struct lm_basis_entry *e;
+    e = basis_add(basis, "decode_tokens_per_s", "provider", "api.output_tokens_per_s",
+                  in->model->origin);
+    basis_str(e, "provider", o->provider);
+    basis_num(e, "output_tokens_per_s", o->output_tokens_per_s);
+    e = basis_add(basis, "ttft_ms", "provider", "api.ttft_ms", in->model->origin);
+    basis_num(e, "ttft_ms", o->ttft_ms);
+    e = basis_add(basis, "usd_per_month", "api-price",
+                  "requests_per_day × 30.42 × (input_tokens × input_usd_per_mtok + "
+                  "output_tokens × output_usd_per_mtok) / 1e6",
+                  in->model->origin);
+    basis_num(e, "requests_per_day", in->requests_per_day);
+    basis_num(e, "input_tokens", in->input_tokens);
+    basis_num(e, "output_tokens", in->output_tokens);
+    basis_num(e, "input_usd_per_mtok", o->input_usd_per_mtok);
+    basis_num(e, "output_usd_per_mtok", o->output_usd_per_mtok);
+    e = basis_add(basis, "quality", "composite",
+                  "weighted mean of the task's benchmarks present (DESIGN §5a)",
+                  in->model->origin);
+    basis_str(e, "task_kind", in->task_kind);
+    if (!isnan(in->labeled_examples)) {
+        e = basis_add(basis, "finetune_usd", "api",
+                      "finetune_usd_per_mtok × examples × (input + output) × 3 / 1e6",
+                      in->model->origin);
+        basis_num(e, "training_tokens", finetune_tokens(in));
+        basis_num(e, "finetune_usd_per_mtok", o->finetune_usd_per_mtok);
+    }
+}
+
+/* ------------------------------------------------------------ sizing */
+
+/*
+ * B_max (DESIGN §4, "Sizing"): the largest B ≤ peak_concurrency such that
+ * weights + overhead + KV for B sequences of context_tokens fit in the
+ * usable memory, and the per-stream batched decode at B is at least the
+ * target. Both tests are monotone in B (memory grows, per-stream speed
+ * falls), so a binary search finds it. Returns 0 when B = 1 fails.
+ * Worked example: Llama-3.1-8B q4_k_m on an L4 (usable 22.8 GiB), 4.58 GiB
+ * weights + 1.25 GiB overhead, 8192-token sequences of 1 GiB each: memory
+ * allows B ≤ 16; with peak_concurrency 4 and a 10 tokens/s target, B_max 4.
+ */
+static double size_bmax(const struct speed_ctx *c, const struct lm_est_input *in,
+                        double fixed_bytes, double usable)
+{
+    double peak = floor(nz(in->peak_concurrency, 1));
+    double target = nz(in->target_tokens_per_s, 10);
+    if (peak < 1)
+        peak = 1;
+    double lo = 0, hi = peak;
+    while (lo < hi) {
+        double mid = floor((lo + hi + 1) / 2);
+        double mem = fixed_bytes + kv_bytes(&c->s, c->m, in->context_tokens, mid, c->bpe);
+        int ok = mem <= usable && decode_tps(c, in->decode_context, mid) >= target;
+        if (ok)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* --------------------------------------------------------- fine-tuning */
+
+/*
+ * Fine-tuning memory (DESIGN §4): full 16 B/param (fp16 weights and
+ * gradients, fp32 master weights and two Adam moments: 2 + 2 + 4 + 8;
+ * accelerate estimate.py), LoRA 2 B/param (frozen fp16 weights; the adapter
+ * and its Adam state are under 1 %), QLoRA 0.5 B/param (4-bit NF4 weights
+ * with their scales, Dettmers et al. 2023, arXiv:2305.14314), each plus
+ * activations for one sequence of (input + output) tokens with gradient
+ * checkpointing: the checkpointed layer inputs, s × h × 2 B × layers, plus
+ * one layer recomputed in full, s × h × (34 + 5 × a × s / h) B (Korthikanti
+ * et al. 2022, arXiv:2205.05198, eq. 1, micro-batch 1).
+ * Worked example: Llama-3.1-8B, s = 600: activations = 600 × 4096 × 64 +
+ * 600 × 4096 × (34 + 5 × 32 × 600 / 4096) = 157.3e6 + 141.2e6 = 0.278 GiB;
+ * LoRA needs 2 × 8.03e9 B + that = 15.24 GiB.
+ */
+static double finetune_bytes(const struct lm_model *m, const struct shape *s,
+                             double bytes_per_param, double seq)
+{
+    double act = seq * s->hidden * 2.0 * s->layers +
+                 seq * s->hidden * (34.0 + 5.0 * s->heads * seq / fmax(s->hidden, 1));
+    return params(m) * bytes_per_param + act;
+}
+
+/* ---------------------------------------------------------- self-hosted */
+
+static const char src_design[] = "DESIGN.md §4";
+
+void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
+                         struct lm_basis *basis)
+{
+    struct lm_estimate z = {
+        .memory_gib = DNAN, .memory_per_device_gib = DNAN, .weights_gib = DNAN,
+        .kv_cache_gib = DNAN, .overhead_gib = DNAN, .usable_gib = DNAN, .headroom_gib = DNAN,
+        .fit = -1, .decode_tokens_per_s = DNAN, .prefill_tokens_per_s = DNAN,
+        .ttft_ms = DNAN, .e2e_ms = DNAN, .max_concurrency = DNAN, .instances = DNAN,
+        .usd_per_month = DNAN, .break_even_requests_per_day = DNAN, .quality = DNAN,
+        .finetune_method = -1, .finetune_hours = DNAN, .finetune_usd = DNAN,
+        .error_bands = { DNAN, DNAN, DNAN, DNAN }, .flags = 0
+    };
+    *out = z;
+    if (basis != NULL)
+        basis->n = 0;
+    if (in == NULL || in->model == NULL)
+        return;
+    if (in->offer != NULL) {
+        estimate_api(in, out, basis);
+        return;
+    }
+    if (in->hw == NULL || in->quant == NULL || isnan(in->model->params_b))
+        return;
+
+    const struct lm_model *m = in->model;
+    const struct lm_hardware *hw = in->hw;
+    const struct lm_quant *q = in->quant;
+    const struct lm_runtime *rt = in->runtime;
+    double devices = in->devices >= 1 ? in->devices : 1;
+    double bpe = in->kv_bytes_per_element > 0 ? in->kv_bytes_per_element : 2.0;
+    double batch = in->batch >= 1 ? in->batch : 1;
+    unsigned flags = in->extra_flags;
+    struct shape s = model_shape(m);
+    if (!s.exact)
+        flags |= LM_EST_KV_FALLBACK;
+    if (hw->hw_class == LM_HW_PHONE)
+        flags |= LM_EST_PHONE;
+
+    /* Memory. */
+    double wfile = in->weights_formula ? DNAN : file_bytes(m, q);
+    double weights = isnan(wfile) ? lm_estimate_weights_formula_bytes(m, q) : wfile;
+    if (!isnan(wfile))
+        flags |= LM_EST_WEIGHTS_FILE;
+    double kv = kv_bytes(&s, m, in->context_tokens, batch, bpe);
+    double over = overhead_bytes(rt, m, &s, weights, devices);
+    double usable = usable_bytes(hw, rt, devices);
+    double mem = weights + kv + over;
+    out->weights_gib = weights / GIB;
+    out->kv_cache_gib = kv / GIB;
+    out->overhead_gib = over / GIB;
+    out->memory_gib = mem / GIB;
+    out->memory_per_device_gib = out->memory_gib / devices;
+    out->usable_gib = usable / GIB;
+    out->headroom_gib = out->usable_gib - out->memory_gib;
+    out->fit = lm_fit_verdict(out->usable_gib, out->memory_gib);
+
+    /* Speed. */
+    const struct lm_calibration *cal = rt ? lm_runtime_calibration(rt, hw) : NULL;
+    if (cal == NULL)
+        flags |= LM_EST_NO_CALIBRATION;
+    struct speed_ctx c;
+    c.m = m;
+    c.s = s;
+    c.bpe = bpe;
+    c.weights_active = weights * (active_params(m) / params(m));
+    c.kv_token = kv_bytes(&s, m, 1, 1, bpe);
+    c.bw = hw->bandwidth_gbps * 1e9 * devices;
+    int fp8 = strcmp(q->id, "fp8") == 0 && !isnan(hw->fp8_tflops);
+    double peak_tflops = fp8 ? hw->fp8_tflops : hw->fp16_tflops;
+    if (isnan(peak_tflops))
+        peak_tflops = hw->bandwidth_gbps * FLOPS_PER_BYTE_FALLBACK / 1000.0;
+    c.flops = peak_tflops * 1e12 * devices;
+    c.eff = cal ? cal->efficiency : DEFAULT_EFFICIENCY;
+    c.layer_s = (cal ? cal->per_layer_overhead_us : DEFAULT_LAYER_US) * 1e-6;
+    c.mfu = cal ? cal->mfu : DEFAULT_MFU;
+    /* Tensor parallel: N × bandwidth and N × FLOPs above, speeds × 0.9^log2 N
+     * (DESIGN §4). Worked example: 4 devices → 0.9² = 0.81. */
+    c.tp = pow(0.9, log2(devices));
+
+    /* Sizing before decode: the decode speed is per stream at the sized
+     * batch (on-prem, cloud) or at `batch` (device, estimate --batch). */
+    int sized = in->placement == LM_PLACE_ONPREM || in->placement == LM_PLACE_CLOUD;
+    if (sized) {
+        double fixed = weights + over;
+        out->max_concurrency = size_bmax(&c, in, fixed, usable);
+        out->instances = out->max_concurrency >= 1
+                             ? ceil(nz(in->peak_concurrency, 1) / out->max_concurrency)
+                             : DNAN;
+    } else {
+        out->max_concurrency = 1;
+        out->instances = 1;
+    }
+    double bdec = batch;
+    if (sized && out->max_concurrency > bdec)
+        bdec = out->max_concurrency;
+    out->decode_tokens_per_s = decode_tps(&c, in->decode_context, bdec);
+
+    double t = in->prompt_tokens > 0 ? in->prompt_tokens : 1;
+    double pf = prefill_flops(&c, t);
+    double prefill_s = pf / (c.mfu * c.flops) / c.tp;
+    out->prefill_tokens_per_s = t / prefill_s;
+    out->ttft_ms = 1000.0 * (prefill_s + step_seconds(&c, t, 1) / c.tp);
+    out->e2e_ms = out->ttft_ms + 1000.0 * in->output_tokens / out->decode_tokens_per_s;
+
+    /* Cost per month (DESIGN §4). */
+    double e2e_s = out->e2e_ms / 1000.0;
+    double kwh = nz(in->usd_per_kwh, 0.15);
+    double months = nz(in->amortization_months, 36);
+    double power_kw = hw->power_w / 1000.0;
+    /* B_max 0: the candidate is rejected by latency.decode; cost it at one
+     * stream per instance so that it never looks free. */
+    double inst = isnan(out->instances) ? floor(nz(in->peak_concurrency, 1)) : out->instances;
+    double bmax = out->max_concurrency >= 1 ? out->max_concurrency : 1;
+    double util = DNAN;
+    switch ((enum lm_placement)in->placement) {
+    case LM_PLACE_CLOUD:
+        /* Worked example: 1 instance × 1 L4 × $0.8048 × 730 = $587.50. */
+        out->usd_per_month = inst * devices * nz(hw->usd_per_hour, DNAN) * HOURS_PER_MONTH;
+        break;
+    case LM_PLACE_ONPREM: {
+        /* Worked example: 1 × 1 RTX 4090: 1599 / 36 + 0.45 × 730 × (0.3 +
+         * 0.7 × util) × 0.15; at util 0.1 that is 44.42 + 18.23 = $62.64. */
+        util = fmin(1.0, in->requests_per_day * e2e_s / (86400.0 * inst * bmax));
+        double energy = isnan(power_kw)
+                            ? 0
+                            : power_kw * HOURS_PER_MONTH * (0.3 + 0.7 * util) * kwh;
+        if (isnan(power_kw))
+            flags |= LM_EST_NO_POWER;
+        out->usd_per_month = inst * devices * (hw->purchase_usd / months + energy);
+        break;
+    }
+    case LM_PLACE_DEVICE:
+    case LM_PLACE_API:
+    default: {
+        /* Worked example: 200 requests/day of 12 s on a 22 W M4 at
+         * $0.15/kWh: busy 20.28 h → 0.022 × 20.28 × 0.15 = $0.07. */
+        double busy_h = in->requests_per_day * DAYS_PER_MONTH * e2e_s / 3600.0;
+        if (isnan(power_kw)) {
+            flags |= LM_EST_NO_POWER;
+            out->usd_per_month = 0;
+        } else {
+            out->usd_per_month = power_kw * busy_h * kwh;
+        }
+        break;
+    }
+    }
+
+    out->quality = lm_quality_composite(m, in->task_kind, in->task_has_image);
+    if (!isnan(out->quality))
+        out->quality -= nz(q->quality_delta, 0);
+
+    /* Fine-tuning (DESIGN §4). */
+    double ft_tokens = DNAN, ft_need = DNAN;
+    if (!isnan(in->labeled_examples)) {
+        static const double bpp[3] = { 16.0, 2.0, 0.5 };
+        double seq = in->input_tokens + in->output_tokens;
+        double ft_usable = hw->memory_gib * GIB * hw->usable_fraction * devices;
+        ft_tokens = finetune_tokens(in);
+        for (int k = LM_FT_FULL; k <= LM_FT_QLORA; k++) {
+            if (!has_finetune(m, lm_ft_method_names[k]))
+                continue;
+            double need = finetune_bytes(m, &s, bpp[k], seq);
+            if (need > ft_usable)
+                continue;
+            ft_need = need;
+            out->finetune_method = k;
+            /* 6·P·T (full) or 4·P·T (LoRA/QLoRA: forward and the input
+             * gradients through frozen weights, no weight gradients),
+             * P active, over mfu × fp16_tflops × devices (PEERS.md §3 F9).
+             * Worked example: Llama-3.1-8B LoRA, 5000 examples × 600 tokens
+             * × 3 = 9e6 tokens: 4 × 8.03e9 × 9e6 = 2.891e17 FLOPs; on an
+             * L4 at mfu 0.35: 2.891e17 / (0.35 × 121e12) / 3600 = 1.90 h. */
+            double factor = k == LM_FT_FULL ? 6.0 : 4.0;
+            if (k != LM_FT_FULL)
+                flags |= LM_EST_FT_APPROX;
+            double tflops = nz(hw->fp16_tflops, hw->bandwidth_gbps * FLOPS_PER_BYTE_FALLBACK / 1000.0);
+            out->finetune_hours = factor * active_params(m) * ft_tokens /
+                                  (c.mfu * tflops * 1e12 * devices) / 3600.0;
+            if (in->placement == LM_PLACE_CLOUD)
+                out->finetune_usd = nz(hw->usd_per_hour, DNAN) * devices * out->finetune_hours;
+            else
+                out->finetune_usd = isnan(power_kw) ? 0
+                                                     : power_kw * devices * out->finetune_hours * kwh;
+            break;
+        }
+    }
+
+    out->flags = flags;
+    out->error_bands = bands_for(flags, 0);
+
+    if (basis == NULL)
+        return;
+
+    /* Basis, one entry per field (DESIGN §6.1). */
+    struct lm_basis_entry *e;
+    if (!isnan(wfile)) {
+        e = basis_add(basis, "weights_gib", "file-size", "bytes / 2^30", m->origin);
+        basis_num(e, "bytes", wfile);
+    } else {
+        e = basis_add(basis, "weights_gib", "formula",
+                      "(block × bits_per_weight + E × embedding_bits_per_weight + "
+                      "(tied ? 0 : E × output_bits_per_weight)) / 8 / 2^30, E = vocab × hidden, "
+                      "block = P − E × (tied ? 1 : 2)",
+                      q->origin);
+        basis_num(e, "params", params(m));
+        basis_num(e, "E", s.exact ? s.vocab * s.hidden : 0);
+        basis_num(e, "bits_per_weight", q->bits_per_weight);
+        basis_num(e, "embedding_bits_per_weight", nz(q->embedding_bits_per_weight, q->bits_per_weight));
+        basis_num(e, "output_bits_per_weight", nz(q->output_bits_per_weight, q->bits_per_weight));
+        basis_num(e, "tied", s.tied);
+    }
+    basis_str(e, "quantization", q->id);
+    if (s.exact) {
+        e = basis_add(basis, "kv_cache_gib", "formula",
+                      "2 × kv_heads × head_dim × bytes_per_element × sequences × "
+                      "(full_layers × tokens + swa_layers × min(sliding_window, tokens)) / 2^30",
+                      "PEERS.md §3 F2 (hf-mem kv_cache.py; Ollama GraphSize)");
+        basis_num(e, "kv_heads", s.kv_heads);
+        basis_num(e, "head_dim", s.head_dim);
+        basis_num(e, "layers", s.layers);
+        basis_num(e, "swa_layers", s.swa_layers);
+        basis_num(e, "sliding_window", s.window);
+    } else {
+        e = basis_add(basis, "kv_cache_gib", "fallback",
+                      "50530 × params_b^0.463 × bytes_per_element / 2 × tokens × sequences / 2^30",
+                      "docs/accuracy.md (fit over the catalog's models with an architecture)");
+        basis_num(e, "params_b", m->params_b);
+    }
+    basis_num(e, "bytes_per_element", bpe);
+    basis_num(e, "tokens", in->context_tokens);
+    basis_num(e, "sequences", batch);
+
+    e = basis_add(basis, "overhead_gib", "runtime",
+                  "overhead_gib × devices + compute_buffer_ubatch × (vocab + hidden) × 4 B × devices + "
+                  "weights_overhead_fraction × weights + (activation + non_torch) × devices",
+                  rt ? rt->origin : src_design);
+    basis_str(e, "runtime", rt ? rt->id : "none");
+    basis_num(e, "devices", devices);
+    if (rt != NULL) {
+        basis_num(e, "overhead_gib", rt->overhead_gib);
+        basis_num(e, "compute_buffer_ubatch", rt->compute_buffer_ubatch);
+        basis_num(e, "weights_overhead_fraction", rt->weights_overhead_fraction);
+        basis_num(e, "activation_gib", rt->activation_gib);
+        basis_num(e, "non_torch_gib", devices >= 2 ? rt->non_torch_multi_gib : rt->non_torch_gib);
+    }
+
+    e = basis_add(basis, "usable_gib", "profile",
+                  "memory_gib × min(usable_fraction, max_usable_fraction) × devices", hw->origin);
+    basis_num(e, "memory_gib", hw->memory_gib);
+    basis_num(e, "usable_fraction", hw->usable_fraction);
+    basis_num(e, "max_usable_fraction", rt ? rt->max_usable_fraction : DNAN);
+    basis_num(e, "devices", devices);
+
+    e = basis_add(basis, "fit", "rule",
+                  "fits when headroom ≥ 2 GiB or ≥ 20 % of usable; tight when ≥ 0; else no",
+                  src_design);
+    basis_num(e, "headroom_gib", out->headroom_gib);
+    basis_num(e, "usable_gib", out->usable_gib);
+
+    const char *cal_src = cal ? cal->source : "no calibration row: defaults (docs/accuracy.md)";
+    e = basis_add(basis, "decode_tokens_per_s", cal ? "roofline" : "roofline-uncalibrated",
+                  "0.9^log2(devices) / max((active_weights + B × KV(context)) / (efficiency × "
+                  "bandwidth × devices) + layers × per_layer_overhead, 2 × active_P × B / (mfu × "
+                  "flops_peak × devices))",
+                  cal_src);
+    basis_num(e, "active_weights_gib", c.weights_active / GIB);
+    basis_num(e, "kv_context_tokens", in->decode_context);
+    basis_num(e, "batch", bdec);
+    basis_num(e, "bandwidth_gbps", hw->bandwidth_gbps);
+    basis_num(e, "efficiency", c.eff);
+    basis_num(e, "per_layer_overhead_us", c.layer_s * 1e6);
+    basis_num(e, "layers", s.layers);
+    basis_num(e, "devices", devices);
+    if (flags & LM_EST_PHONE)
+        basis_str(e, "flag", "phone profile: bandwidth weakly sourced, no phone measurement");
+    else if (flags & LM_EST_LOCAL_BUILT)
+        basis_str(e, "flag", "built local profile: bandwidth and FLOPs are assumptions");
+
+    e = basis_add(basis, "prefill_tokens_per_s", cal ? "compute-bound" : "compute-bound-uncalibrated",
+                  "T / ((2 × active_P × T + 2 × layers × T² × attention_heads × head_dim) / "
+                  "(mfu × flops_peak × devices)) × 0.9^log2(devices)",
+                  cal_src);
+    basis_num(e, "prompt_tokens", t);
+    basis_num(e, "flops", pf);
+    basis_num(e, "mfu", c.mfu);
+    basis_num(e, "flops_peak_tflops", peak_tflops);
+    basis_str(e, "flops_peak", fp8 ? "fp8_tflops"
+                               : isnan(hw->fp16_tflops) ? "assumed 20 FLOP per byte of bandwidth"
+                                                        : "fp16_tflops");
+
+    e = basis_add(basis, "ttft_ms", "compute-bound", "prefill time + one decode step", cal_src);
+    basis_num(e, "prompt_tokens", t);
+    basis_num(e, "prefill_ms", 1000.0 * prefill_s);
+
+    if (sized) {
+        e = basis_add(basis, "max_concurrency", "sizing",
+                      "largest B ≤ peak_concurrency with weights + overhead + KV(B × context) ≤ "
+                      "usable and per-stream decode ≥ target",
+                      src_design);
+        basis_num(e, "peak_concurrency", in->peak_concurrency);
+        basis_num(e, "target_tokens_per_s", nz(in->target_tokens_per_s, 10));
+        basis_num(e, "context_tokens", in->context_tokens);
+        e = basis_add(basis, "instances", "sizing", "ceil(peak_concurrency / max_concurrency)",
+                      src_design);
+        basis_num(e, "max_concurrency", out->max_concurrency);
+    } else {
+        e = basis_add(basis, "max_concurrency", "device", "one stream per device", src_design);
+    }
+
+    switch ((enum lm_placement)in->placement) {
+    case LM_PLACE_CLOUD:
+        e = basis_add(basis, "usd_per_month", "cloud",
+                      "instances × devices × usd_per_hour × 730", hw->origin);
+        basis_num(e, "instances", inst);
+        basis_num(e, "devices", devices);
+        basis_num(e, "usd_per_hour", hw->usd_per_hour);
+        break;
+    case LM_PLACE_ONPREM:
+        e = basis_add(basis, "usd_per_month", "on-prem",
+                      "instances × devices × (purchase_usd / amortization_months + power_w / 1000 × "
+                      "730 × (0.3 + 0.7 × util) × usd_per_kwh)",
+                      hw->origin);
+        basis_num(e, "instances", inst);
+        basis_num(e, "devices", devices);
+        basis_num(e, "purchase_usd", hw->purchase_usd);
+        basis_num(e, "amortization_months", months);
+        basis_num(e, "power_w", hw->power_w);
+        basis_num(e, "util", util);
+        basis_num(e, "usd_per_kwh", kwh);
+        break;
+    case LM_PLACE_DEVICE:
+    case LM_PLACE_API:
+    default:
+        e = basis_add(basis, "usd_per_month", "device",
+                      "power_w / 1000 × requests_per_day × 30.42 × e2e_s / 3600 × usd_per_kwh",
+                      hw->origin);
+        basis_num(e, "power_w", hw->power_w);
+        basis_num(e, "requests_per_day", in->requests_per_day);
+        basis_num(e, "e2e_s", e2e_s);
+        basis_num(e, "usd_per_kwh", kwh);
+        if (flags & LM_EST_NO_POWER)
+            basis_str(e, "flag", "no power_w in the hardware profile: energy cost 0");
+        break;
+    }
+
+    e = basis_add(basis, "quality", "composite",
+                  "weighted mean of the task's benchmarks present (DESIGN §5a) − quality_delta",
+                  m->origin);
+    basis_str(e, "task_kind", in->task_kind);
+    basis_num(e, "quality_delta", nz(q->quality_delta, 0));
+
+    if (!isnan(in->labeled_examples)) {
+        e = basis_add(basis, "finetune_hours", out->finetune_method == LM_FT_FULL ? "6PT" : "4PT",
+                      "(6 full | 4 lora/qlora) × active_P × T / (mfu × fp16_tflops × devices) / "
+                      "3600; memory: 16 | 2 | 0.5 B/param + checkpointed activations",
+                      "PEERS.md §3 F9; Korthikanti et al. 2022 (activations)");
+        basis_num(e, "training_tokens", ft_tokens);
+        basis_num(e, "memory_gib", ft_need / GIB);
+        basis_str(e, "method", out->finetune_method >= 0 ? lm_ft_method_names[out->finetune_method]
+                                                          : "none fits");
+        if (flags & LM_EST_FT_APPROX)
+            basis_str(e, "flag", "LoRA/QLoRA time approximated by 4·P·T");
+    }
+}

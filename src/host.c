@@ -1,0 +1,178 @@
+/*
+ * Host detection for `local` (DESIGN §6.2). Every probe is optional: a
+ * missing nvidia-smi or /proc is not an error, it only moves on to the next
+ * probe. Tests pin LMCHOOSE_HOST so that golden output does not depend on
+ * the machine that runs them.
+ */
+#include "lmchoose/host.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "lmchoose/status.h"
+
+static int equal_nocase(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+    return *a == *b;
+}
+
+/* A copy of h in the arena whose only placement is device. */
+static const struct lm_hardware *as_device(struct lm_catalog *cat,
+                                           const struct lm_hardware *h)
+{
+    static const char *device_name[] = { "device" };
+    struct lm_hardware *c = lm_arena_alloc(&cat->arena, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    *c = *h;
+    c->placements = 1u << LM_PLACE_DEVICE;
+    c->placement_names.items = device_name;
+    c->placement_names.n = 1;
+    return c;
+}
+
+static const struct lm_hardware *match_name(const struct lm_catalog *cat, const char *name)
+{
+    for (size_t i = 0; i < cat->nhardware; i++) {
+        const struct lm_hardware *h = cat->hardware[i];
+        if (equal_nocase(h->name, name))
+            return h;
+        for (size_t k = 0; k < h->detect.n; k++)
+            if (equal_nocase(h->detect.items[k], name))
+                return h;
+    }
+    return NULL;
+}
+
+/* The first GPU nvidia-smi reports, matched to a profile; NULL otherwise. */
+static const struct lm_hardware *probe_nvidia(const struct lm_catalog *cat)
+{
+    FILE *p = popen("nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null",
+                    "r");
+    if (p == NULL)
+        return NULL;
+    char line[256];
+    const struct lm_hardware *h = NULL;
+    if (fgets(line, sizeof(line), p) != NULL) {
+        char *comma = strchr(line, ',');
+        if (comma != NULL) {
+            *comma = '\0';
+            h = match_name(cat, line);
+        }
+    }
+    pclose(p);
+    return h;
+}
+
+/* MemTotal from /proc/meminfo in GiB, or NAN. */
+static double meminfo_gib(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f == NULL)
+        return NAN;
+    char line[256];
+    double gib = NAN;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned long long kb;
+        if (sscanf(line, "MemTotal: %llu kB", &kb) == 1) {
+            gib = (double)kb / (1024.0 * 1024.0);
+            break;
+        }
+    }
+    fclose(f);
+    return gib;
+}
+
+/* The built profile: the assumptions are DESIGN §6.2's, flagged in basis. */
+static const struct lm_hardware *build_local(struct lm_catalog *cat)
+{
+    static const char *device_name[] = { "device" };
+    static const char *source[] = {
+        "built from /proc/meminfo and the core count; bandwidth 50 GB/s, "
+        "usable_fraction 0.75 and fp16 0.1 TFLOPS per core are assumptions (DESIGN 6.2)"
+    };
+    struct lm_hardware *h = lm_arena_alloc(&cat->arena, sizeof(*h));
+    if (h == NULL)
+        return NULL;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    double gib = meminfo_gib();
+    if (isnan(gib))
+        gib = 8; /* no /proc: assume a small machine rather than fail */
+    char name[128];
+    snprintf(name, sizeof(name), "this machine (%ld cores, %.1f GiB)", cores, gib);
+    h->id = "local";
+    h->name = lm_arena_strdup(&cat->arena, name);
+    h->vendor = LM_VENDOR_OTHER;
+    h->hw_class = LM_HW_DESKTOP;
+    h->memory_gib = gib;
+    h->usable_fraction = 0.75;
+    h->bandwidth_gbps = 50;
+    h->fp16_tflops = 0.1 * (double)cores;
+    h->fp8_tflops = NAN;
+    h->power_w = NAN;
+    h->placement_names.items = device_name;
+    h->placement_names.n = 1;
+    h->placements = 1u << LM_PLACE_DEVICE;
+    h->max_devices = 1;
+    h->purchase_usd = NAN;
+    h->usd_per_hour = NAN;
+    h->sources.items = source;
+    h->sources.n = 1;
+    h->origin = "<local>";
+    return h->name ? h : NULL;
+}
+
+int lm_host_resolve(struct lm_catalog *cat, const struct lm_limits *limits,
+                    struct lm_diags *diags, const struct lm_hardware **hw, int *built)
+{
+    *hw = NULL;
+    *built = 0;
+    const char *env = getenv("LMCHOOSE_HOST");
+    if (env != NULL && env[0] != '\0') {
+        const struct lm_hardware *h = lm_catalog_hardware(cat, env);
+        if (h == NULL && (strchr(env, '/') != NULL || strstr(env, ".yaml") != NULL ||
+                          strstr(env, ".yml") != NULL)) {
+            char *buf;
+            size_t len;
+            int rc = lm__read_input(env, env, limits->max_input_size, diags, &buf, &len);
+            if (rc != LM_OK)
+                return rc;
+            size_t before = cat->nhardware;
+            rc = lm_catalog_load_file(cat, "hardware", env, buf, len, 0, limits, diags);
+            free(buf);
+            if (rc != LM_OK)
+                return rc;
+            /* The file's entry is the one that was added or replaced. */
+            for (size_t i = 0; i < cat->nhardware && h == NULL; i++)
+                if (strcmp(cat->hardware[i]->origin, env) == 0)
+                    h = cat->hardware[i];
+            (void)before;
+        }
+        if (h == NULL) {
+            struct lm_loc loc = { NULL, 0, 0 };
+            return lm_diag_error(diags, LM_ESCHEMA, &loc,
+                                 "LMCHOOSE_HOST '%s' is neither a hardware id nor a hardware profile file",
+                                 env);
+        }
+        *hw = as_device(cat, h);
+        return *hw ? LM_OK : LM_ENOMEM;
+    }
+    const struct lm_hardware *h = probe_nvidia(cat);
+    if (h != NULL) {
+        *hw = as_device(cat, h);
+        return *hw ? LM_OK : LM_ENOMEM;
+    }
+    *hw = build_local(cat);
+    *built = 1;
+    return *hw ? LM_OK : LM_ENOMEM;
+}

@@ -1,0 +1,184 @@
+/*
+ * main(): the command dispatch of DESIGN §6, the run context, output
+ * buffering and the exit code. The only file that calls exit().
+ *
+ * Results are written to a memory stream and copied to stdout (or written
+ * atomically to --output) at the end, so that a failed write is one place to
+ * handle: EPIPE ends the run with exit 4 and no message, any other write
+ * error prints "cannot write output" and exits 4.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fs.h"
+#include "lmchoose/status.h"
+#include "strutil.h"
+
+const char *const lm_help_usage[] = {
+    "usage: lmchoose help [COMMAND]",
+    "",
+    "Print the usage of COMMAND, or the list of commands.",
+    NULL
+};
+
+static void print_top_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lmchoose COMMAND [options]\n"
+            "       lmchoose --help | --version\n"
+            "\n"
+            "lmchoose tells a team whether their application should run a small or a\n"
+            "large language model, which one, and where.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < lm_ncommands; i++)
+        fprintf(f, "  %-10s %s\n", lm_commands[i].name, lm_commands[i].summary);
+    fprintf(f,
+            "\n"
+            "Exit codes:\n"
+            "  0  success\n"
+            "  1  estimate: the model does not fit\n"
+            "  2  usage error (unknown command, option or id)\n"
+            "  3  an input could not be evaluated (missing, unreadable, YAML, schema or limit error)\n"
+            "  4  internal error, or writing the output failed\n"
+            "\n"
+            "Run 'lmchoose help COMMAND' for a command's options. Documentation: docs/cli.md.\n");
+}
+
+int cmd_help(int argc, char **argv, struct lm_ctx *ctx)
+{
+    if (argc < 2) {
+        print_top_usage(ctx->out);
+        return LM_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0) {
+        lm_cli_print_usage(lm_cli_find_command("help"), ctx->out);
+        return LM_EXIT_OK;
+    }
+    const struct lm_cmd *c = lm_cli_find_command(argv[1]);
+    if (c == NULL) {
+        const char *names[16];
+        for (size_t i = 0; i < lm_ncommands && i < 16; i++)
+            names[i] = lm_commands[i].name;
+        return lm_cli_unknown_id(ctx, "command", argv[1], names, lm_ncommands);
+    }
+    lm_cli_print_usage(c, ctx->out);
+    return LM_EXIT_OK;
+}
+
+static int add_env_profiles(struct lm_ctx *ctx, char **env_copy)
+{
+    const char *env = getenv("LMCHOOSE_PROFILES");
+    *env_copy = NULL;
+    if (env == NULL || env[0] == '\0')
+        return 0;
+    *env_copy = strdup(env);
+    if (*env_copy == NULL)
+        return -1;
+    char *save = NULL;
+    for (char *tok = strtok_r(*env_copy, ":", &save); tok != NULL;
+         tok = strtok_r(NULL, ":", &save))
+        if (lm_cli_common_option(ctx, OPT_PROFILES, tok) < 0)
+            return -1;
+    return 0;
+}
+
+static int flush_output(struct lm_ctx *ctx)
+{
+    if (ctx->out != NULL) {
+        if (fclose(ctx->out) != 0) {
+            ctx->out = NULL;
+            return LM_EXIT_INTERNAL;
+        }
+        ctx->out = NULL;
+    }
+    if (ctx->outlen == 0 && ctx->output == NULL)
+        return LM_EXIT_OK;
+    int rc = lm__write_atomic(ctx->output ? ctx->output : "-", ctx->outbuf,
+                              ctx->outlen, &ctx->diags);
+    return rc == LM_OK ? LM_EXIT_OK : LM_EXIT_INTERNAL;
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed pipe is reported as a failed write (exit 4), not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+
+    struct lm_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    struct lm_limits limits = LM_LIMITS_DEFAULT;
+    struct lm_catalog cat = LM_CATALOG_INIT;
+    struct lm_diags diags = LM_DIAGS_INIT;
+    ctx.limits = limits;
+    ctx.cat = cat;
+    ctx.diags = diags;
+    char *env_copy = NULL;
+    int rc;
+
+    if (argc < 2) {
+        print_top_usage(stderr);
+        fprintf(stderr, "lmchoose: error: no command given\n");
+        return LM_EXIT_USAGE;
+    }
+    const char *first = argv[1];
+    if (strcmp(first, "--version") == 0) {
+        if (printf("lmchoose %s\n", LM_VERSION_STRING) < 0 || fflush(stdout) != 0)
+            return LM_EXIT_INTERNAL;
+        return LM_EXIT_OK;
+    }
+    const struct lm_cmd *cmd = NULL;
+    if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0)
+        cmd = lm_cli_find_command("help");
+    else
+        cmd = lm_cli_find_command(first);
+    if (cmd == NULL) {
+        const char *names[16];
+        for (size_t i = 0; i < lm_ncommands && i < 16; i++)
+            names[i] = lm_commands[i].name;
+        if (first[0] == '-')
+            return lm_cli_usage_error(NULL, "unknown option '%s'", first);
+        return lm_cli_unknown_id(NULL, "command", first, names, lm_ncommands);
+    }
+    ctx.cmd = cmd->name;
+    ctx.color_mode = 0;
+    if (add_env_profiles(&ctx, &env_copy) != 0) {
+        rc = LM_EXIT_INTERNAL;
+        goto out;
+    }
+    ctx.out = open_memstream(&ctx.outbuf, &ctx.outlen);
+    if (ctx.out == NULL) {
+        fprintf(stderr, "lmchoose: error: out of memory\n");
+        rc = LM_EXIT_INTERNAL;
+        goto out;
+    }
+    rc = cmd->fn(argc - 1, argv + 1, &ctx);
+    if (rc == LM_EXIT_USAGE) {
+        /* Usage errors print nothing on stdout (DESIGN §6.1). */
+        fclose(ctx.out);
+        ctx.out = NULL;
+        goto out;
+    }
+    int wrc = flush_output(&ctx);
+    if (wrc != LM_EXIT_OK)
+        rc = LM_EXIT_INTERNAL;
+out:
+    lm_diags_print(&ctx.diags, stderr);
+    if (ctx.out != NULL)
+        fclose(ctx.out);
+    free(ctx.outbuf);
+    free(ctx.profile_dirs);
+    free(env_copy);
+    lm_catalog_release(&ctx.cat);
+    lm_diags_release(&ctx.diags);
+    if (fflush(stdout) != 0 && rc < LM_EXIT_INTERNAL && errno != EPIPE) {
+        fprintf(stderr, "lmchoose: error: cannot write output: %s\n", strerror(errno));
+        rc = LM_EXIT_INTERNAL;
+    }
+    return rc;
+}

@@ -1,0 +1,464 @@
+/*
+ * JSON output, the only file besides json_read.c that includes cJSON.
+ *
+ * Every document is built with cJSON (create -> check -> attach -> fill,
+ * with one cJSON_Delete at the end) and printed formatted. Two cJSON traps
+ * are closed here: strings are made valid UTF-8 (invalid bytes become
+ * U+FFFD, which cJSON would otherwise copy through), and non-finite numbers
+ * never reach cJSON (they are written as null, which the schemas allow only
+ * where a value can be unknown). Keys are always present, in the order of
+ * docs/schema/.
+ */
+#include "lmchoose/render.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lmchoose/status.h"
+#include "strutil.h"
+
+double lm_round(double v, int decimals)
+{
+    if (!isfinite(v))
+        return v;
+    double p = 1.0;
+    for (int i = 0; i < decimals; i++)
+        p *= 10.0;
+    double r = round(v * p) / p;
+    return r == 0.0 ? 0.0 : r; /* no "-0" */
+}
+
+/* A copy of s with invalid UTF-8 sequences replaced by U+FFFD. */
+static char *utf8_sanitize(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = malloc(len * 3 + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0, i = 0;
+    while (i < len) {
+        size_t n = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+            if (n == 0 || i + n > len || !lm__utf8_valid(s + i, n)) {
+                memcpy(out + o, "\xEF\xBF\xBD", 3);
+                o += 3;
+                i++;
+                continue;
+            }
+        }
+        memcpy(out + o, s + i, n);
+        o += n;
+        i += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static cJSON *str_item(const char *s)
+{
+    if (s == NULL)
+        return cJSON_CreateNull();
+    char *clean = utf8_sanitize(s);
+    if (clean == NULL)
+        return NULL;
+    cJSON *it = cJSON_CreateString(clean);
+    free(clean);
+    return it;
+}
+
+static cJSON *num_item(double v, int decimals)
+{
+    if (!isfinite(v))
+        return cJSON_CreateNull();
+    return cJSON_CreateNumber(decimals >= 0 ? lm_round(v, decimals) : v);
+}
+
+/* Attach helpers; each returns 0, or -1 when memory ran out. */
+static int add(cJSON *obj, const char *key, cJSON *item)
+{
+    if (item == NULL)
+        return -1;
+    if (cJSON_IsArray(obj))
+        return cJSON_AddItemToArray(obj, item) ? 0 : (cJSON_Delete(item), -1);
+    return cJSON_AddItemToObject(obj, key, item) ? 0 : (cJSON_Delete(item), -1);
+}
+
+static int add_str(cJSON *obj, const char *key, const char *s)
+{
+    return add(obj, key, str_item(s));
+}
+
+static int add_num(cJSON *obj, const char *key, double v, int decimals)
+{
+    return add(obj, key, num_item(v, decimals));
+}
+
+static int add_bool(cJSON *obj, const char *key, int b)
+{
+    return add(obj, key, b < 0 ? cJSON_CreateNull() : cJSON_CreateBool(b));
+}
+
+static int add_strlist(cJSON *obj, const char *key, const struct lm_strlist *l)
+{
+    cJSON *a = cJSON_CreateArray();
+    if (add(obj, key, a) != 0)
+        return -1;
+    for (size_t i = 0; i < l->n; i++)
+        if (add_str(a, NULL, l->items[i]) != 0)
+            return -1;
+    return 0;
+}
+
+static int add_enum(cJSON *obj, const char *key, int v, const char *const *names)
+{
+    return add_str(obj, key, v >= 0 ? names[v] : NULL);
+}
+
+static int print_doc(cJSON *root, FILE *out)
+{
+    char *s = cJSON_Print(root);
+    if (s == NULL)
+        return LM_ENOMEM;
+    fputs(s, out);
+    fputc('\n', out);
+    cJSON_free(s);
+    return LM_OK;
+}
+
+/* ----------------------------------------------------------------- profiles */
+
+static cJSON *model_object(const struct lm_catalog *cat, const struct lm_model *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = 0;
+    e |= add_str(o, "id", m->id);
+    e |= add_str(o, "name", m->name);
+    e |= add_str(o, "family", m->family);
+    e |= add_num(o, "params_b", m->params_b, -1);
+    e |= add_num(o, "active_params_b", m->active_params_b, -1);
+    e |= add_str(o, "class", lm_model_class(cat, m));
+    if (m->arch.present) {
+        cJSON *a = cJSON_CreateObject();
+        e |= add(o, "architecture", a);
+        if (a != NULL) {
+            e |= add_num(a, "layers", m->arch.layers, -1);
+            e |= add_num(a, "hidden", m->arch.hidden, -1);
+            e |= add_num(a, "attention_heads", m->arch.attention_heads, -1);
+            e |= add_num(a, "kv_heads", m->arch.kv_heads, -1);
+            e |= add_num(a, "head_dim", m->arch.head_dim, -1);
+            e |= add_num(a, "vocab", m->arch.vocab, -1);
+            e |= add_bool(a, "tied_embeddings", m->arch.tied_embeddings < 0 ? 0 : m->arch.tied_embeddings);
+            e |= add_num(a, "sliding_window", m->arch.sliding_window, -1);
+            e |= add_num(a, "sliding_window_layers", m->arch.sliding_window_layers, -1);
+        }
+    } else {
+        e |= add(o, "architecture", cJSON_CreateNull());
+    }
+    e |= add_num(o, "context_tokens", m->context_tokens, -1);
+    e |= add_strlist(o, "modalities", &m->modalities);
+    e |= add_bool(o, "open_weights", m->open_weights);
+    e |= add_str(o, "license", m->license);
+    e |= add_bool(o, "commercial_use", m->commercial_use < 0 ? 1 : m->commercial_use);
+    cJSON *q = cJSON_CreateObject();
+    e |= add(o, "quality", q);
+    for (int k = 0; q != NULL && k < LM_Q_COUNT; k++)
+        e |= add_num(q, lm_quality_names[k], m->quality[k], -1);
+    cJSON *f = cJSON_CreateObject();
+    e |= add(o, "files", f);
+    for (size_t k = 0; f != NULL && k < m->nfiles; k++)
+        e |= add_num(f, m->files[k].quant, m->files[k].bytes, -1);
+    e |= add_strlist(o, "finetune", &m->finetune);
+    cJSON *api = cJSON_CreateArray();
+    e |= add(o, "api", api);
+    for (size_t k = 0; api != NULL && k < m->napi; k++) {
+        const struct lm_api_offer *a = &m->api[k];
+        cJSON *x = cJSON_CreateObject();
+        e |= add(api, NULL, x);
+        if (x == NULL)
+            break;
+        e |= add_str(x, "provider", a->provider);
+        e |= add_num(x, "input_usd_per_mtok", a->input_usd_per_mtok, -1);
+        e |= add_num(x, "output_usd_per_mtok", a->output_usd_per_mtok, -1);
+        e |= add_num(x, "ttft_ms", a->ttft_ms, -1);
+        e |= add_num(x, "output_tokens_per_s", a->output_tokens_per_s, -1);
+        e |= add_enum(x, "data_use", a->data_use, lm_data_use_names);
+        e |= add_strlist(x, "regions", &a->regions);
+        e |= add_num(x, "finetune_usd_per_mtok", a->finetune_usd_per_mtok, -1);
+    }
+    e |= add_strlist(o, "sources", &m->sources);
+    e |= add_str(o, "origin", m->origin);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *hardware_object(const struct lm_hardware *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = 0;
+    e |= add_str(o, "id", h->id);
+    e |= add_str(o, "name", h->name);
+    e |= add_enum(o, "vendor", h->vendor, lm_vendor_names);
+    e |= add_enum(o, "class", h->hw_class, lm_hw_class_names);
+    e |= add_strlist(o, "detect", &h->detect);
+    e |= add_num(o, "memory_gib", h->memory_gib, -1);
+    e |= add_num(o, "usable_fraction", h->usable_fraction, -1);
+    e |= add_num(o, "bandwidth_gbps", h->bandwidth_gbps, -1);
+    e |= add_num(o, "fp16_tflops", h->fp16_tflops, -1);
+    e |= add_num(o, "fp8_tflops", h->fp8_tflops, -1);
+    e |= add_num(o, "power_w", h->power_w, -1);
+    e |= add_strlist(o, "placements", &h->placement_names);
+    e |= add_num(o, "max_devices", h->max_devices, -1);
+    cJSON *p = cJSON_CreateObject();
+    e |= add(o, "price", p);
+    if (p != NULL) {
+        e |= add_num(p, "purchase_usd", h->purchase_usd, -1);
+        e |= add_num(p, "usd_per_hour", h->usd_per_hour, -1);
+    }
+    e |= add_strlist(o, "sources", &h->sources);
+    e |= add_str(o, "origin", h->origin);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *quant_object(const struct lm_quant *q)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = 0;
+    e |= add_str(o, "id", q->id);
+    e |= add_num(o, "bits_per_weight", q->bits_per_weight, -1);
+    e |= add_num(o, "embedding_bits_per_weight",
+                 isnan(q->embedding_bits_per_weight) ? q->bits_per_weight
+                                                     : q->embedding_bits_per_weight, -1);
+    e |= add_num(o, "output_bits_per_weight",
+                 isnan(q->output_bits_per_weight) ? q->bits_per_weight
+                                                  : q->output_bits_per_weight, -1);
+    e |= add_num(o, "quality_delta", q->quality_delta, -1);
+    e |= add_strlist(o, "runtimes", &q->runtimes);
+    e |= add_strlist(o, "sources", &q->sources);
+    e |= add_str(o, "origin", q->origin);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *runtime_object(const struct lm_runtime *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = 0;
+    e |= add_str(o, "id", r->id);
+    e |= add_num(o, "overhead_gib", r->overhead_gib, -1);
+    e |= add_num(o, "compute_buffer_ubatch", r->compute_buffer_ubatch, -1);
+    e |= add_num(o, "weights_overhead_fraction", r->weights_overhead_fraction, -1);
+    e |= add_num(o, "activation_gib", r->activation_gib, -1);
+    e |= add_num(o, "activation_moe_gib", r->activation_moe_gib, -1);
+    e |= add_num(o, "non_torch_gib", r->non_torch_gib, -1);
+    e |= add_num(o, "non_torch_multi_gib", r->non_torch_multi_gib, -1);
+    e |= add_num(o, "max_usable_fraction", r->max_usable_fraction, -1);
+    cJSON *cal = cJSON_CreateArray();
+    e |= add(o, "calibration", cal);
+    for (size_t i = 0; cal != NULL && i < r->ncalibration; i++) {
+        const struct lm_calibration *c = &r->calibration[i];
+        cJSON *x = cJSON_CreateObject();
+        e |= add(cal, NULL, x);
+        if (x == NULL)
+            break;
+        cJSON *cls = cJSON_CreateArray();
+        e |= add(x, "classes", cls);
+        for (int k = 0; cls != NULL && k < LM_HW_CLASS_COUNT; k++)
+            if (c->class_mask & (1u << k))
+                e |= add_str(cls, NULL, lm_hw_class_names[k]);
+        e |= add_enum(x, "vendor", c->vendor, lm_vendor_names);
+        e |= add_num(x, "efficiency", c->efficiency, -1);
+        e |= add_num(x, "per_layer_overhead_us", c->per_layer_overhead_us, -1);
+        e |= add_num(x, "mfu", c->mfu, -1);
+        e |= add_str(x, "source", c->source);
+    }
+    e |= add_strlist(o, "sources", &r->sources);
+    e |= add_str(o, "origin", r->origin);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+int lm_render_json_list(const struct lm_catalog *cat, const char *kind, FILE *out)
+{
+    cJSON *root = cJSON_CreateArray();
+    int rc = LM_OK;
+    if (root == NULL)
+        return LM_ENOMEM;
+    size_t n = strcmp(kind, "models") == 0 ? cat->nmodels
+             : strcmp(kind, "hardware") == 0 ? cat->nhardware
+             : strcmp(kind, "quantizations") == 0 ? cat->nquants
+             : cat->nruntimes;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *it = strcmp(kind, "models") == 0 ? model_object(cat, cat->models[i])
+                  : strcmp(kind, "hardware") == 0 ? hardware_object(cat->hardware[i])
+                  : strcmp(kind, "quantizations") == 0 ? quant_object(cat->quants[i])
+                  : runtime_object(cat->runtimes[i]);
+        if (add(root, NULL, it) != 0) {
+            rc = LM_ENOMEM;
+            goto out;
+        }
+    }
+    rc = print_doc(root, out);
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* ----------------------------------------------------------------- estimate */
+
+static int add_header(cJSON *root, const char *command, int exit_code)
+{
+    int e = 0;
+    e |= add_num(root, "schema_version", 1, 0);
+    e |= add_str(root, "lmchoose_version", LM_VERSION_STRING);
+    e |= add_str(root, "command", command);
+    e |= add_num(root, "exit_code", exit_code, 0);
+    return e;
+}
+
+static cJSON *basis_object(const struct lm_basis *b)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct lm_basis_entry *be = &b->entries[i];
+        cJSON *x = cJSON_CreateObject();
+        e |= add(o, be->field, x);
+        if (x == NULL)
+            break;
+        e |= add_str(x, "method", be->method);
+        cJSON *in = cJSON_CreateObject();
+        e |= add(x, "inputs", in);
+        for (size_t k = 0; in != NULL && k < be->ninputs; k++) {
+            if (be->inputs[k].text != NULL)
+                e |= add_str(in, be->inputs[k].name, be->inputs[k].text);
+            else
+                e |= add_num(in, be->inputs[k].name, be->inputs[k].value, 6);
+        }
+        e |= add_str(x, "formula", be->formula);
+        e |= add_str(x, "source", be->source);
+    }
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The estimate object of DESIGN §6.1, shared by every command. */
+static cJSON *estimate_object(const struct lm_estimate *est, const struct lm_basis *basis)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = 0;
+    e |= add_num(o, "memory_gib", est->memory_gib, 3);
+    e |= add_num(o, "memory_per_device_gib", est->memory_per_device_gib, 3);
+    e |= add_num(o, "weights_gib", est->weights_gib, 3);
+    e |= add_num(o, "kv_cache_gib", est->kv_cache_gib, 3);
+    e |= add_num(o, "overhead_gib", est->overhead_gib, 3);
+    e |= add_num(o, "usable_gib", est->usable_gib, 3);
+    e |= add_num(o, "headroom_gib", est->headroom_gib, 3);
+    e |= add_enum(o, "fit", est->fit, lm_fit_names);
+    e |= add_num(o, "decode_tokens_per_s", est->decode_tokens_per_s, 1);
+    e |= add_num(o, "prefill_tokens_per_s", est->prefill_tokens_per_s, 1);
+    e |= add_num(o, "ttft_ms", est->ttft_ms, 0);
+    e |= add_num(o, "max_concurrency", est->max_concurrency, 0);
+    e |= add_num(o, "instances", est->instances, 0);
+    e |= add_num(o, "usd_per_month", est->usd_per_month, 2);
+    e |= add_num(o, "break_even_requests_per_day", est->break_even_requests_per_day, 0);
+    e |= add_num(o, "quality", est->quality, 1);
+    e |= add_enum(o, "finetune_method", est->finetune_method, lm_ft_method_names);
+    e |= add_num(o, "finetune_hours", est->finetune_hours, 2);
+    e |= add_num(o, "finetune_usd", est->finetune_usd, 2);
+    e |= add_num(o, "error_band", est->error_bands.decode, 2);
+    cJSON *b = cJSON_CreateObject();
+    e |= add(o, "error_bands", b);
+    if (b != NULL) {
+        e |= add_num(b, "memory", est->error_bands.memory, 2);
+        e |= add_num(b, "decode", est->error_bands.decode, 2);
+        e |= add_num(b, "ttft", est->error_bands.ttft, 2);
+        e |= add_num(b, "usd_per_month", est->error_bands.usd_per_month, 2);
+    }
+    e |= add(o, "basis", basis ? basis_object(basis) : cJSON_CreateObject());
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+int lm_render_json_estimate(const struct lm_estimate_doc *d, FILE *out)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return LM_ENOMEM;
+    int e = add_header(root, "estimate", d->exit_code);
+    e |= add_str(root, "model", d->model->id);
+    e |= add_str(root, "provider", d->offer ? d->offer->provider : NULL);
+    e |= add_str(root, "hardware", d->offer ? NULL : d->hardware_id);
+    e |= add_str(root, "quantization", d->quant ? d->quant->id : NULL);
+    e |= add_str(root, "runtime", d->runtime ? d->runtime->id : NULL);
+    e |= add_str(root, "placement", lm_placement_names[d->placement]);
+    e |= add_num(root, "context_tokens", d->offer ? (double)NAN : d->context_tokens, 0);
+    e |= add_num(root, "prompt_tokens", d->prompt_tokens, 0);
+    e |= add_num(root, "batch", d->offer ? (double)NAN : d->batch, 0);
+    e |= add_num(root, "devices", d->offer ? (double)NAN : d->devices, 0);
+    e |= add(root, "estimate", estimate_object(&d->est, &d->basis));
+    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    cJSON_Delete(root);
+    return rc;
+}
+
+int lm_render_json_errors(const char *command, int exit_code,
+                          const struct lm_diags *diags, FILE *out)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return LM_ENOMEM;
+    int e = add_header(root, command, exit_code);
+    cJSON *errs = cJSON_CreateArray();
+    e |= add(root, "errors", errs);
+    for (size_t i = 0; errs != NULL && i < diags->count; i++) {
+        const struct lm_diag *g = &diags->items[i];
+        if (g->sev != LM_SEV_ERROR)
+            continue;
+        cJSON *x = cJSON_CreateObject();
+        e |= add(errs, NULL, x);
+        if (x == NULL)
+            break;
+        e |= add_str(x, "file", g->file);
+        e |= add_num(x, "line", g->line ? (double)g->line : (double)NAN, 0);
+        e |= add_num(x, "col", g->col ? (double)g->col : (double)NAN, 0);
+        e |= add_str(x, "message", g->msg);
+    }
+    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    cJSON_Delete(root);
+    return rc;
+}

@@ -1,0 +1,172 @@
+/*
+ * Text output for a terminal: aligned rows for `list`, a labelled breakdown
+ * for `estimate`. Numbers use the precision of DESIGN §6.1, rounded by
+ * lm_round() exactly as the JSON renderer does.
+ */
+#include "lmchoose/render.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lmchoose/status.h"
+
+/* Formats v with decimals places, or "-" when unknown. */
+static const char *fmt_num(char *buf, size_t cap, double v, int decimals)
+{
+    if (!isfinite(v))
+        snprintf(buf, cap, "-");
+    else
+        snprintf(buf, cap, "%.*f", decimals, lm_round(v, decimals));
+    return buf;
+}
+
+static const char *or_dash(const char *s)
+{
+    return s ? s : "-";
+}
+
+int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *out)
+{
+    char a[32], b[32], c[32], d[32];
+    if (strcmp(kind, "models") == 0) {
+        fprintf(out, "%-30s %-5s %9s %9s %-8s %-28s %s\n", "ID", "CLASS", "PARAMS_B",
+                "CONTEXT", "WEIGHTS", "API", "ORIGIN");
+        for (size_t i = 0; i < cat->nmodels; i++) {
+            const struct lm_model *m = cat->models[i];
+            char api[128] = "-";
+            size_t used = 0;
+            for (size_t k = 0; k < m->napi && used < sizeof(api); k++) {
+                int n = snprintf(api + used, sizeof(api) - used, "%s%s", k ? "," : "",
+                                 m->api[k].provider);
+                if (n < 0)
+                    break;
+                used += (size_t)n;
+            }
+            fprintf(out, "%-30s %-5s %9s %9.0f %-8s %-28s %s\n", m->id,
+                    lm_model_class(cat, m), fmt_num(a, sizeof(a), m->params_b, 2),
+                    m->context_tokens, m->open_weights == 1 ? "open" : "closed", api,
+                    m->origin);
+        }
+    } else if (strcmp(kind, "hardware") == 0) {
+        fprintf(out, "%-28s %-14s %8s %9s %9s %-22s %s\n", "ID", "CLASS", "MEM_GIB",
+                "BW_GBPS", "FP16_TF", "PLACEMENTS", "ORIGIN");
+        for (size_t i = 0; i < cat->nhardware; i++) {
+            const struct lm_hardware *h = cat->hardware[i];
+            char pl[64] = "";
+            size_t used = 0;
+            for (size_t k = 0; k < h->placement_names.n && used < sizeof(pl); k++) {
+                int n = snprintf(pl + used, sizeof(pl) - used, "%s%s", k ? "," : "",
+                                 h->placement_names.items[k]);
+                if (n < 0)
+                    break;
+                used += (size_t)n;
+            }
+            fprintf(out, "%-28s %-14s %8s %9s %9s %-22s %s\n", h->id,
+                    lm_hw_class_names[h->hw_class], fmt_num(a, sizeof(a), h->memory_gib, 0),
+                    fmt_num(b, sizeof(b), h->bandwidth_gbps, 0),
+                    fmt_num(c, sizeof(c), h->fp16_tflops, 1), pl, h->origin);
+        }
+    } else if (strcmp(kind, "quantizations") == 0) {
+        fprintf(out, "%-10s %6s %6s %6s %7s %-34s %s\n", "ID", "BPW", "EMB", "OUT",
+                "QDELTA", "RUNTIMES", "ORIGIN");
+        for (size_t i = 0; i < cat->nquants; i++) {
+            const struct lm_quant *q = cat->quants[i];
+            char rts[128] = "";
+            size_t used = 0;
+            for (size_t k = 0; k < q->runtimes.n && used < sizeof(rts); k++) {
+                int n = snprintf(rts + used, sizeof(rts) - used, "%s%s", k ? "," : "",
+                                 q->runtimes.items[k]);
+                if (n < 0)
+                    break;
+                used += (size_t)n;
+            }
+            fprintf(out, "%-10s %6s %6s %6s %7s %-34s %s\n", q->id,
+                    fmt_num(a, sizeof(a), q->bits_per_weight, 3),
+                    fmt_num(b, sizeof(b), isnan(q->embedding_bits_per_weight) ? q->bits_per_weight : q->embedding_bits_per_weight, 3),
+                    fmt_num(c, sizeof(c), isnan(q->output_bits_per_weight) ? q->bits_per_weight : q->output_bits_per_weight, 3),
+                    fmt_num(d, sizeof(d), q->quality_delta, 1), rts, q->origin);
+        }
+    } else {
+        fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", "ID", "CLASSES", "VENDOR",
+                "EFFICIENCY", "LAYER_US", "MFU", "ORIGIN");
+        for (size_t i = 0; i < cat->nruntimes; i++) {
+            const struct lm_runtime *r = cat->runtimes[i];
+            if (r->ncalibration == 0)
+                fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", r->id, "-", "-", "-",
+                        "-", "-", r->origin);
+            for (size_t k = 0; k < r->ncalibration; k++) {
+                const struct lm_calibration *cl = &r->calibration[k];
+                char cls[128] = "";
+                size_t used = 0;
+                for (int j = 0; j < LM_HW_CLASS_COUNT && used < sizeof(cls); j++) {
+                    if (!(cl->class_mask & (1u << j)))
+                        continue;
+                    int n = snprintf(cls + used, sizeof(cls) - used, "%s%s",
+                                     used ? "," : "", lm_hw_class_names[j]);
+                    if (n < 0)
+                        break;
+                    used += (size_t)n;
+                }
+                fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", r->id, cls,
+                        cl->vendor >= 0 ? lm_vendor_names[cl->vendor] : "any",
+                        fmt_num(a, sizeof(a), cl->efficiency, 2),
+                        fmt_num(b, sizeof(b), cl->per_layer_overhead_us, 1),
+                        fmt_num(c, sizeof(c), cl->mfu, 2), r->origin);
+            }
+        }
+    }
+    return LM_OK;
+}
+
+int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
+{
+    char a[32], b[32], c[32];
+    const struct lm_estimate *e = &d->est;
+    if (d->offer != NULL) {
+        fprintf(out, "%s via the %s API\n", d->model->name, d->offer->provider);
+    } else {
+        fprintf(out, "%s, %s, on %s (%s, %s device%s, %s)\n", d->model->name,
+                d->quant->id, d->hw ? d->hw->name : d->hardware_id,
+                lm_placement_names[d->placement], fmt_num(a, sizeof(a), d->devices, 0),
+                d->devices > 1 ? "s" : "", d->runtime ? d->runtime->id : "-");
+        if (d->quant_reason != NULL)
+            fprintf(out, "  quantization: %s\n", d->quant_reason);
+        fprintf(out, "  context %s tokens, batch %s, prompt %s tokens\n",
+                fmt_num(a, sizeof(a), d->context_tokens, 0), fmt_num(b, sizeof(b), d->batch, 0),
+                fmt_num(c, sizeof(c), d->prompt_tokens, 0));
+        fprintf(out, "\nMemory (±%.0f%%)\n", lm_round(e->error_bands.memory * 100, 0));
+        fprintf(out, "  weights     %10s GiB\n", fmt_num(a, sizeof(a), e->weights_gib, 3));
+        fprintf(out, "  kv cache    %10s GiB\n", fmt_num(a, sizeof(a), e->kv_cache_gib, 3));
+        fprintf(out, "  overhead    %10s GiB\n", fmt_num(a, sizeof(a), e->overhead_gib, 3));
+        fprintf(out, "  total       %10s GiB (%s GiB per device)\n",
+                fmt_num(a, sizeof(a), e->memory_gib, 3),
+                fmt_num(b, sizeof(b), e->memory_per_device_gib, 3));
+        fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->usable_gib, 3));
+        fprintf(out, "  headroom    %10s GiB\n", fmt_num(a, sizeof(a), e->headroom_gib, 3));
+        fprintf(out, "  fit         %10s\n", e->fit >= 0 ? lm_fit_names[e->fit] : "-");
+    }
+    fprintf(out, "\nSpeed\n");
+    fprintf(out, "  decode      %10s tokens/s per stream (±%.0f%%)\n",
+            fmt_num(a, sizeof(a), e->decode_tokens_per_s, 1),
+            lm_round(e->error_bands.decode * 100, 0));
+    if (d->offer == NULL)
+        fprintf(out, "  prefill     %10s tokens/s\n",
+                fmt_num(a, sizeof(a), e->prefill_tokens_per_s, 1));
+    fprintf(out, "  first token %10s ms (±%.0f%%)\n", fmt_num(a, sizeof(a), e->ttft_ms, 0),
+            lm_round(e->error_bands.ttft * 100, 0));
+    fprintf(out, "\nCost\n");
+    fprintf(out, "  per month   %10s USD (±%.0f%%)\n", fmt_num(a, sizeof(a), e->usd_per_month, 2),
+            lm_round(e->error_bands.usd_per_month * 100, 0));
+    if (d->offer == NULL)
+        fprintf(out, "  concurrency %10s streams per instance, %s instance(s)\n",
+                fmt_num(a, sizeof(a), e->max_concurrency, 0),
+                fmt_num(b, sizeof(b), e->instances, 0));
+    fprintf(out, "\nBasis\n");
+    for (size_t i = 0; i < d->basis.n; i++) {
+        const struct lm_basis_entry *be = &d->basis.entries[i];
+        fprintf(out, "  %-22s %s: %s\n", be->field, or_dash(be->method), or_dash(be->formula));
+        if (be->source != NULL)
+            fprintf(out, "  %-22s source: %s\n", "", be->source);
+    }
+    return LM_OK;
+}

@@ -1,0 +1,37 @@
+/*
+ * Small string helpers used across the core: formatted allocation, edit
+ * distance for "did you mean", UTF-8 checks and code-point columns.
+ */
+#ifndef LMCHOOSE_STRUTIL_H
+#define LMCHOOSE_STRUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "lmchoose/diag.h"
+
+/* vasprintf: a malloc'd formatted string, or NULL. */
+char *lm__vasprintf(const char *fmt, va_list ap) LM_PRINTF(1, 0);
+char *lm__asprintf(const char *fmt, ...) LM_PRINTF(1, 2);
+
+/* Damerau-Levenshtein (optimal string alignment) distance; strings longer
+ * than 64 bytes return a large number so that suggestions stay cheap. */
+size_t lm__edit_distance(const char *a, const char *b);
+
+/* Returns the candidate closest to word when it is close enough to be a
+ * plausible typo (distance <= max(2, strlen(word)/3)), else NULL. */
+const char *lm__suggest(const char *word, const char *const *candidates,
+                        size_t n);
+
+/* Line and column (1-based, code points, BOM not counted) of byte offset off
+ * in buf. */
+void lm__offset_to_linecol(const char *buf, size_t len, size_t off,
+                           unsigned *line, unsigned *col);
+
+/* Number of UTF-8 code points in s[0..len) (continuation bytes not counted). */
+size_t lm__utf8_count(const char *s, size_t len);
+
+/* True when s[0..len) is valid UTF-8. */
+int lm__utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * lmchoose's own YAML tree: what the loader builds from libyaml's events and
+ * what the schema layer (schema.c) turns into typed structs. It carries only
+ * what the schemas need: kind, text, whether a scalar was quoted, and the
+ * 1-based start mark of every node.
+ *
+ * Ownership: nodes and their text live in the arena given to lm__yaml_parse.
+ */
+#ifndef LMCHOOSE_YNODE_H
+#define LMCHOOSE_YNODE_H
+
+#include <stddef.h>
+
+#include "lmchoose/arena.h"
+#include "lmchoose/diag.h"
+#include "lmchoose/limits.h"
+
+enum lm_ykind { LM_Y_SCALAR, LM_Y_SEQ, LM_Y_MAP };
+
+struct lm_ynode {
+    enum lm_ykind kind;
+    unsigned line, col; /* start mark, 1-based */
+    const char *text;   /* scalar text, NUL-terminated (may contain NUL? no:
+                           libyaml rejects NUL in input) */
+    size_t len;         /* scalar length in bytes */
+    int quoted;         /* scalar written with quotes or as a block */
+    /* SEQ: items[0..n); MAP: keys are items[2i], values items[2i+1]. */
+    struct lm_ynode **items;
+    size_t n; /* SEQ: item count; MAP: pair count */
+};
+
+/* Parses buf (len bytes, the whole file) into a tree. The file name is used
+ * in diagnostics and must outlive the diagnostics' use of it (they copy it).
+ * Enforces limits (depth, nodes, scalar and key length), rejects anchors,
+ * aliases, tags, non-scalar keys, UTF-16, an empty stream and a second
+ * document. Syntax errors stop the parse (libyaml cannot recover).
+ * Returns LM_OK with *root set, or a negative status with a diagnostic. */
+int lm__yaml_parse(struct lm_arena *arena, const char *file, const char *buf,
+                   size_t len, const struct lm_limits *limits,
+                   struct lm_diags *diags, struct lm_ynode **root);
+
+/* The value of key in a mapping node, or NULL. */
+const struct lm_ynode *lm__ymap_get(const struct lm_ynode *map, const char *key);
+
+/* True when the node is a plain scalar that means null: "null", "~", "". */
+int lm__ynode_is_null(const struct lm_ynode *n);
+
+#endif

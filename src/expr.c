@@ -33,11 +33,11 @@
 /* Errors                                                                */
 /* ===================================================================== */
 
-static void set_error(struct lm_expr_error *err, size_t offset,
-                      const char *fmt, ...) EXPR_PRINTF(3, 4);
+static void set_error(struct lm_expr_error *err, size_t offset, const char *fmt,
+                      ...) EXPR_PRINTF(3, 4);
 
-static void set_error(struct lm_expr_error *err, size_t offset,
-                      const char *fmt, ...)
+static void set_error(struct lm_expr_error *err, size_t offset, const char *fmt,
+                      ...)
 {
     va_list ap;
 
@@ -172,11 +172,33 @@ static const char *suggest(const char *word, size_t n,
 /* ===================================================================== */
 
 enum tk {
-    TK_EOF, TK_NUM, TK_STR, TK_NAME,
-    TK_AND, TK_OR, TK_NOT, TK_IN, TK_CONTAINS, TK_TRUE, TK_FALSE, TK_NULL,
-    TK_EQ, TK_NE, TK_LT, TK_LE, TK_GT, TK_GE,
-    TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH,
-    TK_LPAREN, TK_RPAREN, TK_LBRACK, TK_RBRACK, TK_COMMA
+    TK_EOF,
+    TK_NUM,
+    TK_STR,
+    TK_NAME,
+    TK_AND,
+    TK_OR,
+    TK_NOT,
+    TK_IN,
+    TK_CONTAINS,
+    TK_TRUE,
+    TK_FALSE,
+    TK_NULL,
+    TK_EQ,
+    TK_NE,
+    TK_LT,
+    TK_LE,
+    TK_GT,
+    TK_GE,
+    TK_PLUS,
+    TK_MINUS,
+    TK_STAR,
+    TK_SLASH,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_LBRACK,
+    TK_RBRACK,
+    TK_COMMA
 };
 
 struct tok {
@@ -191,9 +213,9 @@ static const struct {
     const char *word;
     enum tk kind;
 } keywords[] = {
-    { "and", TK_AND },   { "contains", TK_CONTAINS }, { "false", TK_FALSE },
-    { "in", TK_IN },     { "not", TK_NOT },           { "null", TK_NULL },
-    { "or", TK_OR },     { "true", TK_TRUE },
+    {"and", TK_AND}, {"contains", TK_CONTAINS}, {"false", TK_FALSE},
+    {"in", TK_IN},   {"not", TK_NOT},           {"null", TK_NULL},
+    {"or", TK_OR},   {"true", TK_TRUE},
 };
 
 static int is_name_start(int c)
@@ -342,15 +364,33 @@ static int lex(const char *s, size_t len, size_t pos, struct tok *t,
 
     t->end = pos + 1;
     switch (c) {
-    case '+': t->kind = TK_PLUS; return 0;
-    case '-': t->kind = TK_MINUS; return 0;
-    case '*': t->kind = TK_STAR; return 0;
-    case '/': t->kind = TK_SLASH; return 0;
-    case '(': t->kind = TK_LPAREN; return 0;
-    case ')': t->kind = TK_RPAREN; return 0;
-    case '[': t->kind = TK_LBRACK; return 0;
-    case ']': t->kind = TK_RBRACK; return 0;
-    case ',': t->kind = TK_COMMA; return 0;
+    case '+':
+        t->kind = TK_PLUS;
+        return 0;
+    case '-':
+        t->kind = TK_MINUS;
+        return 0;
+    case '*':
+        t->kind = TK_STAR;
+        return 0;
+    case '/':
+        t->kind = TK_SLASH;
+        return 0;
+    case '(':
+        t->kind = TK_LPAREN;
+        return 0;
+    case ')':
+        t->kind = TK_RPAREN;
+        return 0;
+    case '[':
+        t->kind = TK_LBRACK;
+        return 0;
+    case ']':
+        t->kind = TK_RBRACK;
+        return 0;
+    case ',':
+        t->kind = TK_COMMA;
+        return 0;
     case '<':
     case '>':
         if (n1 == '=') {
@@ -566,8 +606,9 @@ static size_t format_default(double v, char *tmp, size_t cap)
             for (size_t i = 1; i < nd; i++)
                 tmp[w++] = digits[i];
         }
-        w += (size_t)snprintf(tmp + w, cap - w, "e%c%02d", exp10 < 0 ? '-' : '+',
-                              exp10 < 0 ? -exp10 : exp10);
+        w +=
+            (size_t)snprintf(tmp + w, cap - w, "e%c%02d", exp10 < 0 ? '-' : '+',
+                             exp10 < 0 ? -exp10 : exp10);
     }
     tmp[w] = '\0';
     return w;
@@ -589,8 +630,8 @@ size_t lm_format_number(double v, int decimals, char *buf, size_t cap)
         n = format_default(v, tmp, sizeof tmp);
     } else {
         char raw[LM_NUMBER_BUF];
-        int r = snprintf(raw, sizeof raw, "%.*f", decimals > 20 ? 20 : decimals,
-                         v);
+        int r =
+            snprintf(raw, sizeof raw, "%.*f", decimals > 20 ? 20 : decimals, v);
         size_t rn = r < 0 ? 0 : (size_t)r;
         int point = 0;
         if (rn >= sizeof raw)
@@ -625,22 +666,35 @@ size_t lm_format_number(double v, int decimals, char *buf, size_t cap)
  * stack never holds more than LM_EXPR_MAX_NODES values.
  */
 enum op {
-    OP_NUM,      /* push num */
-    OP_STR,      /* push strs[a] */
-    OP_BOOL,     /* push a (0 or 1) */
-    OP_NULL,     /* push null */
-    OP_FACT,     /* push fact a, expected value type n */
-    OP_SLIST,    /* push strs[a .. a+n) as a list */
-    OP_NLIST,    /* push nums[a .. a+n) as a list of numbers */
-    OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
-    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
-    OP_EQ_NULL,  /* both null (one side is the literal null) */
+    OP_NUM,   /* push num */
+    OP_STR,   /* push strs[a] */
+    OP_BOOL,  /* push a (0 or 1) */
+    OP_NULL,  /* push null */
+    OP_FACT,  /* push fact a, expected value type n */
+    OP_SLIST, /* push strs[a .. a+n) as a list */
+    OP_NLIST, /* push nums[a .. a+n) as a list of numbers */
+    OP_NEG,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_EQ,
+    OP_NE,
+    OP_LT,
+    OP_LE,
+    OP_GT,
+    OP_GE,
+    OP_EQ_NULL, /* both null (one side is the literal null) */
     OP_NE_NULL,
-    OP_IN, OP_CONTAINS,
-    OP_NOT, OP_AND, OP_OR,
-    OP_JFALSE,   /* top is false: jump to a, keeping it */
-    OP_JTRUE,    /* top is true: jump to a, keeping it */
-    OP_MIN, OP_MAX, /* n arguments */
+    OP_IN,
+    OP_CONTAINS,
+    OP_NOT,
+    OP_AND,
+    OP_OR,
+    OP_JFALSE, /* top is false: jump to a, keeping it */
+    OP_JTRUE,  /* top is true: jump to a, keeping it */
+    OP_MIN,
+    OP_MAX, /* n arguments */
     OP_ABS
 };
 
@@ -658,7 +712,7 @@ struct lm_expr {
     double *nums;
     size_t *facts;
     size_t nfacts;
-    char *pool;        /* unescaped string literals, NUL-terminated */
+    char *pool; /* unescaped string literals, NUL-terminated */
 };
 
 /* Compile-time types. An empty list literal goes with any list. */
@@ -667,13 +721,20 @@ enum ct { CT_NULL, CT_NUM, CT_STR, CT_BOOL, CT_LIST, CT_NLIST, CT_ELIST };
 static const char *ct_name(enum ct t)
 {
     switch (t) {
-    case CT_NULL: return "null";
-    case CT_NUM: return "num";
-    case CT_STR: return "str";
-    case CT_BOOL: return "bool";
-    case CT_LIST: return "list";
-    case CT_NLIST: return "list";
-    case CT_ELIST: return "list";
+    case CT_NULL:
+        return "null";
+    case CT_NUM:
+        return "num";
+    case CT_STR:
+        return "str";
+    case CT_BOOL:
+        return "bool";
+    case CT_LIST:
+        return "list";
+    case CT_NLIST:
+        return "list";
+    case CT_ELIST:
+        return "list";
     }
     return "?";
 }
@@ -681,10 +742,10 @@ static const char *ct_name(enum ct t)
 /* What the parser knows about an operand it has compiled. */
 struct info {
     enum ct type;
-    size_t off;       /* first byte, for errors about the operand */
-    size_t fact;      /* bare path: fact id, else SIZE_MAX */
-    int str_lit;      /* a string literal: strs[lit] */
-    int list_lit;     /* a list literal of strings: strs[lit .. lit+nlit) */
+    size_t off;   /* first byte, for errors about the operand */
+    size_t fact;  /* bare path: fact id, else SIZE_MAX */
+    int str_lit;  /* a string literal: strs[lit] */
+    int list_lit; /* a list literal of strings: strs[lit .. lit+nlit) */
     size_t lit, nlit;
 };
 
@@ -825,7 +886,7 @@ static int take_number(struct parser *p, double *v)
     return 0;
 }
 
-static const char *const function_names[] = { "abs", "max", "min", NULL };
+static const char *const function_names[] = {"abs", "max", "min", NULL};
 
 static int parse_call(struct parser *p, struct info *out)
 {
@@ -844,8 +905,8 @@ static int parse_call(struct parser *p, struct info *out)
         const char *s = suggest(p->src + name.off, n, NULL, function_names);
         if (s != NULL)
             return fail(p, name.off,
-                        "unknown function '%.*s' (did you mean '%s'?)",
-                        (int)n, p->src + name.off, s);
+                        "unknown function '%.*s' (did you mean '%s'?)", (int)n,
+                        p->src + name.off, s);
         return fail(p, name.off,
                     "unknown function '%.*s' (functions: abs, max, min)",
                     (int)n, p->src + name.off);
@@ -860,8 +921,8 @@ static int parse_call(struct parser *p, struct info *out)
             if (parse_or(p, &arg) != 0)
                 return -1;
             if (arg.type != CT_NUM)
-                return fail(p, arg.off, "'%.*s' needs numbers, not %s",
-                            (int)n, p->src + name.off, ct_name(arg.type));
+                return fail(p, arg.off, "'%.*s' needs numbers, not %s", (int)n,
+                            p->src + name.off, ct_name(arg.type));
             nargs++;
             if (p->cur.kind != TK_COMMA)
                 break;
@@ -910,11 +971,26 @@ static int parse_path(struct parser *p, struct info *out)
     enum ct type = CT_NULL;
     enum lm_vtype want = LM_V_NULL;
     switch (p->facts->defs[id].type) {
-    case LM_T_NUM: type = CT_NUM; want = LM_V_NUM; break;
-    case LM_T_STR: type = CT_STR; want = LM_V_STR; break;
-    case LM_T_ENUM: type = CT_STR; want = LM_V_STR; break;
-    case LM_T_BOOL: type = CT_BOOL; want = LM_V_BOOL; break;
-    case LM_T_LIST: type = CT_LIST; want = LM_V_LIST; break;
+    case LM_T_NUM:
+        type = CT_NUM;
+        want = LM_V_NUM;
+        break;
+    case LM_T_STR:
+        type = CT_STR;
+        want = LM_V_STR;
+        break;
+    case LM_T_ENUM:
+        type = CT_STR;
+        want = LM_V_STR;
+        break;
+    case LM_T_BOOL:
+        type = CT_BOOL;
+        want = LM_V_BOOL;
+        break;
+    case LM_T_LIST:
+        type = CT_LIST;
+        want = LM_V_LIST;
+        break;
     }
     emit(p, OP_FACT, id, (size_t)want, 0.0);
     info_init(out, type, p->cur.off);
@@ -1053,10 +1129,24 @@ static int parse_primary(struct parser *p, struct info *out)
     case TK_LBRACK:
         return parse_list(p, out);
     case TK_EOF:
-    case TK_AND: case TK_OR: case TK_NOT: case TK_IN: case TK_CONTAINS:
-    case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
-    case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH:
-    case TK_RPAREN: case TK_RBRACK: case TK_COMMA:
+    case TK_AND:
+    case TK_OR:
+    case TK_NOT:
+    case TK_IN:
+    case TK_CONTAINS:
+    case TK_EQ:
+    case TK_NE:
+    case TK_LT:
+    case TK_LE:
+    case TK_GT:
+    case TK_GE:
+    case TK_PLUS:
+    case TK_MINUS:
+    case TK_STAR:
+    case TK_SLASH:
+    case TK_RPAREN:
+    case TK_RBRACK:
+    case TK_COMMA:
         break;
     }
     return fail_expected(p, "a value");
@@ -1131,8 +1221,8 @@ static int parse_add(struct parser *p, struct info *out)
 
 static int is_cmp(enum tk k)
 {
-    return k == TK_EQ || k == TK_NE || k == TK_LT || k == TK_LE ||
-           k == TK_GT || k == TK_GE || k == TK_IN || k == TK_CONTAINS;
+    return k == TK_EQ || k == TK_NE || k == TK_LT || k == TK_LE || k == TK_GT ||
+           k == TK_GE || k == TK_IN || k == TK_CONTAINS;
 }
 
 /* Checks string literal strs[idx] against the enum fact behind info f. */
@@ -1174,10 +1264,9 @@ static int check_equality(struct parser *p, const struct tok *opt,
         *op = eq ? OP_EQ_NULL : OP_NE_NULL;
         return 0;
     }
-    if (l->type != r->type &&
-        !(l->type == CT_ELIST || r->type == CT_ELIST ||
-          ((l->type == CT_LIST || l->type == CT_NLIST) &&
-           (r->type == CT_LIST || r->type == CT_NLIST))))
+    if (l->type != r->type && !(l->type == CT_ELIST || r->type == CT_ELIST ||
+                                ((l->type == CT_LIST || l->type == CT_NLIST) &&
+                                 (r->type == CT_LIST || r->type == CT_NLIST))))
         return fail(p, opt->off, "cannot compare %s with %s", ct_name(l->type),
                     ct_name(r->type));
     if (l->type == CT_LIST || l->type == CT_NLIST || l->type == CT_ELIST)
@@ -1266,9 +1355,10 @@ static int parse_cmp(struct parser *p, struct info *out)
             return fail(p, opt.off, "'%.*s' compares numbers, not %s",
                         (int)(opt.end - opt.off), p->src + opt.off,
                         ct_name(out->type != CT_NUM ? out->type : r.type));
-        op = opt.kind == TK_LT ? OP_LT
-           : opt.kind == TK_LE ? OP_LE
-           : opt.kind == TK_GT ? OP_GT : OP_GE;
+        op = opt.kind == TK_LT   ? OP_LT
+             : opt.kind == TK_LE ? OP_LE
+             : opt.kind == TK_GT ? OP_GT
+                                 : OP_GE;
         break;
     case TK_IN:
         if (check_in(p, &opt, out, &r) != 0)
@@ -1280,10 +1370,24 @@ static int parse_cmp(struct parser *p, struct info *out)
             return -1;
         op = OP_CONTAINS;
         break;
-    case TK_EOF: case TK_NUM: case TK_STR: case TK_NAME:
-    case TK_AND: case TK_OR: case TK_NOT: case TK_TRUE: case TK_FALSE:
-    case TK_NULL: case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH:
-    case TK_LPAREN: case TK_RPAREN: case TK_LBRACK: case TK_RBRACK:
+    case TK_EOF:
+    case TK_NUM:
+    case TK_STR:
+    case TK_NAME:
+    case TK_AND:
+    case TK_OR:
+    case TK_NOT:
+    case TK_TRUE:
+    case TK_FALSE:
+    case TK_NULL:
+    case TK_PLUS:
+    case TK_MINUS:
+    case TK_STAR:
+    case TK_SLASH:
+    case TK_LPAREN:
+    case TK_RPAREN:
+    case TK_LBRACK:
+    case TK_RBRACK:
     case TK_COMMA:
         assert(0 && "not a comparison");
         break;
@@ -1369,7 +1473,7 @@ int lm_expr_compile(const char *src, size_t len,
                     const struct lm_fact_table *facts, struct lm_expr **out,
                     struct lm_expr_error *err)
 {
-    static const struct lm_fact_table no_facts = { NULL, 0 };
+    static const struct lm_fact_table no_facts = {NULL, 0};
     struct parser *p = NULL;
     struct lm_expr *e = NULL;
     struct info top;
@@ -1481,7 +1585,7 @@ struct slot {
 static void load_fact(lm_fact_get_fn get, void *ctx, size_t id,
                       enum lm_vtype want, struct slot *s)
 {
-    struct lm_value v = { .type = LM_V_NULL };
+    struct lm_value v = {.type = LM_V_NULL};
 
     s->t = S_NULL;
     if (get == NULL)
@@ -1561,7 +1665,8 @@ static int eval_in(const struct slot *l, const struct slot *r)
         return r->t == S_LIST && list_has(r, l->u.s);
     if (l->t == S_LIST) {
         for (size_t i = 0; i < l->n; i++)
-            if (l->u.l[i] != NULL && (r->t != S_LIST || !list_has(r, l->u.l[i])))
+            if (l->u.l[i] != NULL &&
+                (r->t != S_LIST || !list_has(r, l->u.l[i])))
                 return 0;
         return 1;
     }
@@ -1579,8 +1684,7 @@ static int eval_in(const struct slot *l, const struct slot *r)
     return 0;
 }
 
-enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get,
-                         void *ctx)
+enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get, void *ctx)
 {
     /* Every push comes from a distinct node, so this cannot overflow. */
     struct slot st[LM_EXPR_MAX_NODES];
@@ -1756,9 +1860,12 @@ enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get,
     }
     assert(sp == 1);
     switch (tri(&st[0])) {
-    case 0: return LM_FALSE;
-    case 1: return LM_TRUE;
-    default: return LM_UNKNOWN;
+    case 0:
+        return LM_FALSE;
+    case 1:
+        return LM_TRUE;
+    default:
+        return LM_UNKNOWN;
     }
 }
 
@@ -1776,7 +1883,7 @@ struct seg {
 struct lm_template {
     struct seg *segs;
     size_t nsegs;
-    char *text;         /* literal text with {{ and }} unescaped */
+    char *text; /* literal text with {{ and }} unescaped */
     size_t *facts;
     size_t nfacts;
 };
@@ -1810,7 +1917,8 @@ static size_t parse_placeholder(const char *src, size_t len, size_t open,
     while (p < len && (is_name_char((unsigned char)src[p]) || src[p] == '.'))
         p++;
     if (p >= len) {
-        set_error(err, open, "unterminated '{' (write '{{' for a literal brace)");
+        set_error(err, open,
+                  "unterminated '{' (write '{{' for a literal brace)");
         return SIZE_MAX;
     }
     if (src[p] != '}' && src[p] != ':') {
@@ -1857,11 +1965,21 @@ static size_t parse_placeholder(const char *src, size_t len, size_t open,
     sg->fact = id;
     sg->decimals = -1;
     switch (facts->defs[id].type) {
-    case LM_T_NUM: sg->want = LM_V_NUM; break;
-    case LM_T_STR: sg->want = LM_V_STR; break;
-    case LM_T_ENUM: sg->want = LM_V_STR; break;
-    case LM_T_BOOL: sg->want = LM_V_BOOL; break;
-    case LM_T_LIST: sg->want = LM_V_LIST; break;
+    case LM_T_NUM:
+        sg->want = LM_V_NUM;
+        break;
+    case LM_T_STR:
+        sg->want = LM_V_STR;
+        break;
+    case LM_T_ENUM:
+        sg->want = LM_V_STR;
+        break;
+    case LM_T_BOOL:
+        sg->want = LM_V_BOOL;
+        break;
+    case LM_T_LIST:
+        sg->want = LM_V_LIST;
+        break;
     }
     if (src[p] == ':') {
         size_t colon = p;
@@ -1873,11 +1991,11 @@ static size_t parse_placeholder(const char *src, size_t len, size_t open,
             return SIZE_MAX;
         }
         if (sg->want != LM_V_NUM) {
-            set_error(err, colon,
-                      "':.%cf' formats numbers, but %s is %s", src[p + 2],
-                      facts->defs[id].path,
-                      sg->want == LM_V_STR ? "str"
-                      : sg->want == LM_V_BOOL ? "bool" : "list");
+            set_error(err, colon, "':.%cf' formats numbers, but %s is %s",
+                      src[p + 2], facts->defs[id].path,
+                      sg->want == LM_V_STR    ? "str"
+                      : sg->want == LM_V_BOOL ? "bool"
+                                              : "list");
             return SIZE_MAX;
         }
         sg->decimals = src[p + 2] - '0';
@@ -1890,7 +2008,7 @@ int lm_template_compile(const char *src, size_t len,
                         const struct lm_fact_table *facts,
                         struct lm_template **out, struct lm_expr_error *err)
 {
-    static const struct lm_fact_table no_facts = { NULL, 0 };
+    static const struct lm_fact_table no_facts = {NULL, 0};
     struct lm_template *t = NULL;
     size_t maxsegs, p = 0, w = 0;
     int rc = -1;

@@ -54,9 +54,10 @@ struct lm_value {
 enum lm_fact_type { LM_T_NUM, LM_T_STR, LM_T_BOOL, LM_T_LIST, LM_T_ENUM };
 
 struct lm_fact_def {
-    const char *path;               /* "model.params_b", "scenario.latency.ttft_ms" */
+    const char *path; /* "model.params_b", "scenario.latency.ttft_ms" */
     enum lm_fact_type type;
-    const char *const *enum_values; /* LM_T_ENUM: NULL-terminated allowed values */
+    const char *const
+        *enum_values; /* LM_T_ENUM: NULL-terminated allowed values */
 };
 
 /* The facts rules may read; a fact's id is its index in defs. */

@@ -271,11 +271,15 @@ static void set_absent(const struct lm_field *f, void *obj)
     case LM_F_ID:
         *(const char **)(void *)p = NULL;
         break;
-    case LM_F_STRLIST:
     case LM_F_MAP:
+        /* An absent nested mapping leaves its fields absent too. */
+        for (size_t i = 0; i < f->sub->n; i++)
+            set_absent(&f->sub->fields[i], p);
+        break;
+    case LM_F_STRLIST:
     case LM_F_CUSTOM:
     default:
-        break; /* zeroed by the arena; nested maps set their own fields */
+        break; /* zeroed by the arena */
     }
 }
 

@@ -117,7 +117,7 @@ static int parser_error(struct builder *b, yaml_parser_t *p)
         hint = "; this looks like an unrendered template";
     if (p->context != NULL)
         return lm_diag_error(b->diags, LM_ESYNTAX, &loc,
-                             "%s (while %s at line %u, column %u)%s", problem,
+                             "%s (%s at line %u, column %u)%s", problem,
                              p->context, (unsigned)p->context_mark.line + 1,
                              (unsigned)p->context_mark.column + 1, hint);
     return lm_diag_error(b->diags, LM_ESYNTAX, &loc, "%s%s", problem, hint);

@@ -20,8 +20,8 @@ enum lm_ykind { LM_Y_SCALAR, LM_Y_SEQ, LM_Y_MAP };
 struct lm_ynode {
     enum lm_ykind kind;
     unsigned line, col; /* start mark, 1-based */
-    const char *text;   /* scalar text, NUL-terminated (may contain NUL? no:
-                           libyaml rejects NUL in input) */
+    const char *text;   /* scalar text, NUL-terminated (libyaml rejects NUL
+                           in the input, so the text has none inside) */
     size_t len;         /* scalar length in bytes */
     int quoted;         /* scalar written with quotes or as a block */
     /* SEQ: items[0..n); MAP: keys are items[2i], values items[2i+1]. */

@@ -7,9 +7,12 @@
  * reads values from a per-test array (struct world), so nothing here is
  * global or mutable.
  */
+/* cmocka.h needs these three first; the blank line keeps include sorting
+ * from moving it above them. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include <float.h>
@@ -26,39 +29,50 @@
 /* ===================================================================== */
 
 enum {
-    F_CLASS, F_PARAMS, F_MODEL_MODALITIES, F_BREADTH, F_TASK_MODALITIES,
-    F_PRIVACY, F_LABELED, F_PLACEMENT, F_MEETS, F_TTFT, F_TTFT_MAX, F_NAME,
-    F_LICENSE, F_IN_REGION, F_NFACTS
+    F_CLASS,
+    F_PARAMS,
+    F_MODEL_MODALITIES,
+    F_BREADTH,
+    F_TASK_MODALITIES,
+    F_PRIVACY,
+    F_LABELED,
+    F_PLACEMENT,
+    F_MEETS,
+    F_TTFT,
+    F_TTFT_MAX,
+    F_NAME,
+    F_LICENSE,
+    F_IN_REGION,
+    F_NFACTS
 };
 
-static const char *const class_values[] = { "slm", "llm", NULL };
-static const char *const breadth_values[] = { "narrow", "broad", NULL };
+static const char *const class_values[] = {"slm", "llm", NULL};
+static const char *const breadth_values[] = {"narrow", "broad", NULL};
 static const char *const privacy_values[] = {
-    "public", "no-training", "zero-retention", "region", "private-cloud",
-    "on-prem", "on-device", "air-gapped", NULL
-};
-static const char *const placement_values[] = { "device", "on-prem", "cloud",
-                                                "api", NULL };
+    "public",  "no-training", "zero-retention", "region", "private-cloud",
+    "on-prem", "on-device",   "air-gapped",     NULL};
+static const char *const placement_values[] = {"device", "on-prem", "cloud",
+                                               "api", NULL};
 
 /* Keep in the order of the enum above: a fact's id is its index. */
 static const struct lm_fact_def defs[F_NFACTS] = {
-    { "model.class", LM_T_ENUM, class_values },
-    { "model.params_b", LM_T_NUM, NULL },
-    { "model.modalities", LM_T_LIST, NULL },
-    { "task.breadth", LM_T_ENUM, breadth_values },
-    { "task.modalities", LM_T_LIST, NULL },
-    { "scenario.privacy", LM_T_ENUM, privacy_values },
-    { "scenario.data.labeled_examples", LM_T_NUM, NULL },
-    { "candidate.placement", LM_T_ENUM, placement_values },
-    { "candidate.meets_privacy", LM_T_BOOL, NULL },
-    { "estimate.ttft_ms", LM_T_NUM, NULL },
-    { "scenario.latency.ttft_ms", LM_T_NUM, NULL },
-    { "model.name", LM_T_STR, NULL },
-    { "model.license", LM_T_STR, NULL },
-    { "candidate.in_region", LM_T_BOOL, NULL },
+    {"model.class", LM_T_ENUM, class_values},
+    {"model.params_b", LM_T_NUM, NULL},
+    {"model.modalities", LM_T_LIST, NULL},
+    {"task.breadth", LM_T_ENUM, breadth_values},
+    {"task.modalities", LM_T_LIST, NULL},
+    {"scenario.privacy", LM_T_ENUM, privacy_values},
+    {"scenario.data.labeled_examples", LM_T_NUM, NULL},
+    {"candidate.placement", LM_T_ENUM, placement_values},
+    {"candidate.meets_privacy", LM_T_BOOL, NULL},
+    {"estimate.ttft_ms", LM_T_NUM, NULL},
+    {"scenario.latency.ttft_ms", LM_T_NUM, NULL},
+    {"model.name", LM_T_STR, NULL},
+    {"model.license", LM_T_STR, NULL},
+    {"candidate.in_region", LM_T_BOOL, NULL},
 };
 
-static const struct lm_fact_table table = { defs, F_NFACTS };
+static const struct lm_fact_table table = {defs, F_NFACTS};
 
 struct world {
     struct lm_value v[F_NFACTS];
@@ -74,36 +88,36 @@ static void get_fact(void *ctx, size_t id, struct lm_value *out)
     *out = w->v[id];
 }
 
-static const char *const text_image[] = { "text", "image" };
-static const char *const text_only[] = { "text" };
+static const char *const text_image[] = {"text", "image"};
+static const char *const text_only[] = {"text"};
 
 static struct lm_value num(double x)
 {
-    struct lm_value v = { .type = LM_V_NUM, .num = x };
+    struct lm_value v = {.type = LM_V_NUM, .num = x};
     return v;
 }
 
 static struct lm_value str(const char *s)
 {
-    struct lm_value v = { .type = LM_V_STR, .str = s };
+    struct lm_value v = {.type = LM_V_STR, .str = s};
     return v;
 }
 
 static struct lm_value boolean(int b)
 {
-    struct lm_value v = { .type = LM_V_BOOL, .b = b };
+    struct lm_value v = {.type = LM_V_BOOL, .b = b};
     return v;
 }
 
 static struct lm_value list(const char *const *l, size_t n)
 {
-    struct lm_value v = { .type = LM_V_LIST, .list = l, .nlist = n };
+    struct lm_value v = {.type = LM_V_LIST, .list = l, .nlist = n};
     return v;
 }
 
 static struct lm_value null(void)
 {
-    struct lm_value v = { .type = LM_V_NULL };
+    struct lm_value v = {.type = LM_V_NULL};
     return v;
 }
 
@@ -137,11 +151,10 @@ static const char *tri_name(enum lm_tri t)
 static enum lm_tri eval_on(const char *src, struct world *w)
 {
     struct lm_expr *e = NULL;
-    struct lm_expr_error err = { 0, "" };
+    struct lm_expr_error err = {0, ""};
 
     if (lm_expr_compile(src, strlen(src), &table, &e, &err) != 0)
-        fail_msg("'%s' did not compile: %zu: %s", src, err.offset,
-                 err.message);
+        fail_msg("'%s' did not compile: %zu: %s", src, err.offset, err.message);
     enum lm_tri r = lm_expr_eval(e, get_fact, w);
     lm_expr_free(e);
     return r;
@@ -174,9 +187,9 @@ static void run_error_cases(const struct error_case *cases, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct lm_expr *e = (struct lm_expr *)1; /* must be reset to NULL */
-        struct lm_expr_error err = { 999, "" };
-        int rc = lm_expr_compile(cases[i].src, strlen(cases[i].src), &table,
-                                 &e, &err);
+        struct lm_expr_error err = {999, ""};
+        int rc = lm_expr_compile(cases[i].src, strlen(cases[i].src), &table, &e,
+                                 &err);
         if (rc != -1)
             fail_msg("'%s' compiled but should not", cases[i].src);
         assert_null(e);
@@ -196,65 +209,77 @@ static void run_error_cases(const struct error_case *cases, size_t n)
 static void test_parse_errors(void **state)
 {
     static const struct error_case cases[] = {
-        { "", 0, "empty condition" },
-        { "   \n", 0, "empty condition" },
-        { "model.params_b >", 16, "expected a value, found end of expression" },
-        { "model.params_b > )", 17, "expected a value, found ')'" },
-        { "()", 1, "expected a value, found ')'" },
-        { "not", 3, "expected a value, found end of expression" },
-        { "candidate.meets_privacy or", 26,
-          "expected a value, found end of expression" },
-        { "model.params_b > -", 18, "expected a value, found end of expression" },
-        { "(model.params_b > 1", 19, "expected ')', found end of expression" },
-        { "(model.params_b > 1]", 19, "expected ')', found ']'" },
-        { "model.params_b @ 1", 15, "unexpected character '@'" },
-        { "model.params_b \xe2\x89\xa5 1", 15, "unexpected character '\xe2\x89\xa5'" },
-        { "model.params_b \xff 1", 15, "unexpected byte 0xff" },
-        { "model.params_b = 1", 15, "unexpected character '='; use '==' to compare" },
-        { "!candidate.meets_privacy", 0, "unexpected character '!'; use 'not' or '!='" },
-        { "model.params_b > 1 && true", 19, "unexpected character '&'; use 'and'" },
-        { "model.params_b > 1 || true", 19, "unexpected character '|'; use 'or'" },
-        { "model.class == 'slm'", 15, "strings use double quotes, not single quotes" },
-        { "Model.name == \"x\"", 0, "unexpected character 'M'; names are lower-case" },
-        { "model.name == \"abc", 14, "unterminated string" },
-        { "model.name == \"abc\\", 14, "unterminated string" },
-        { "model.name == \"a\\nb\"", 16,
-          "invalid escape (character 'n' after '\\'); only \\\" and \\\\ are allowed" },
-        { "model.name == \"a\tb\"", 16, "control character (byte 0x09) in string" },
-        { "model. name == \"x\"", 6, "expected a name after '.' in fact path" },
-        { "model.Name == \"x\"", 6, "expected a name after '.' in fact path" },
-        { "model.params_b > 1.x", 19, "expected a digit after '.' in number" },
-        { "model.params_b > 1e", 19, "expected a digit in the exponent of number" },
-        { "model.params_b > 1e+", 20, "expected a digit in the exponent of number" },
-        { "model.params_b > 10gb", 19, "unexpected character 'g' after number" },
-        { "model.params_b > 1.5.3", 20, "unexpected character '.' after number" },
-        { "model.params_b > 1e999", 17, "number out of range" },
-        { "model.params_b > 1 model.name", 19,
-          "expected an operator or end of expression, found 'model.name'" },
-        { "model.params_b < 1 < 2", 19, "comparisons cannot be chained" },
-        { "model.params_b == 8 == true", 20, "comparisons cannot be chained" },
-        { "model.name in [\"a\"] contains \"b\"", 20,
-          "comparisons cannot be chained" },
-        { "model.parms_b > 1", 0,
-          "unknown fact 'model.parms_b' (did you mean 'model.params_b'?)" },
-        { "candidate.meets_privacy and scenario.privcy == \"public\"", 28,
-          "unknown fact 'scenario.privcy' (did you mean 'scenario.privacy'?)" },
-        { "x == 1", 0, "unknown fact 'x'" },
-        { "foo(1) > 1", 0, "unknown function 'foo' (functions: abs, max, min)" },
-        { "mni(1, 2) > 1", 0, "unknown function 'mni' (did you mean 'min'?)" },
-        { "model.name(1) > 1", 0,
-          "unknown function 'model.name' (functions: abs, max, min)" },
-        { "min(1 2) > 1", 6, "expected ',' or ')', found '2'" },
-        { "min() > 1", 0, "'min' needs at least 1 argument" },
-        { "abs(1, 2) > 1", 0, "'abs' takes 1 argument, not 2" },
-        { "model.params_b in [1, model.params_b]", 22,
-          "list elements must be string or number literals" },
-        { "model.class in [\"slm\", 1]", 23,
-          "list elements must all have the same type" },
-        { "model.params_b in [1, 2", 23,
-          "expected ',' or ']', found end of expression" },
-        { "model.params_b in [1,]", 21, "expected a string or number, found ']'" },
-        { "model.params_b == not true", 18, "expected a value, found 'not'" },
+        {"", 0, "empty condition"},
+        {"   \n", 0, "empty condition"},
+        {"model.params_b >", 16, "expected a value, found end of expression"},
+        {"model.params_b > )", 17, "expected a value, found ')'"},
+        {"()", 1, "expected a value, found ')'"},
+        {"not", 3, "expected a value, found end of expression"},
+        {"candidate.meets_privacy or", 26,
+         "expected a value, found end of expression"},
+        {"model.params_b > -", 18, "expected a value, found end of expression"},
+        {"(model.params_b > 1", 19, "expected ')', found end of expression"},
+        {"(model.params_b > 1]", 19, "expected ')', found ']'"},
+        {"model.params_b @ 1", 15, "unexpected character '@'"},
+        {"model.params_b \xe2\x89\xa5 1", 15,
+         "unexpected character '\xe2\x89\xa5'"},
+        {"model.params_b \xff 1", 15, "unexpected byte 0xff"},
+        {"model.params_b = 1", 15,
+         "unexpected character '='; use '==' to compare"},
+        {"!candidate.meets_privacy", 0,
+         "unexpected character '!'; use 'not' or '!='"},
+        {"model.params_b > 1 && true", 19,
+         "unexpected character '&'; use 'and'"},
+        {"model.params_b > 1 || true", 19,
+         "unexpected character '|'; use 'or'"},
+        {"model.class == 'slm'", 15,
+         "strings use double quotes, not single quotes"},
+        {"Model.name == \"x\"", 0,
+         "unexpected character 'M'; names are lower-case"},
+        {"model.name == \"abc", 14, "unterminated string"},
+        {"model.name == \"abc\\", 14, "unterminated string"},
+        {"model.name == \"a\\nb\"", 16,
+         "invalid escape (character 'n' after '\\'); only \\\" and \\\\ are "
+         "allowed"},
+        {"model.name == \"a\tb\"", 16,
+         "control character (byte 0x09) in string"},
+        {"model. name == \"x\"", 6, "expected a name after '.' in fact path"},
+        {"model.Name == \"x\"", 6, "expected a name after '.' in fact path"},
+        {"model.params_b > 1.x", 19, "expected a digit after '.' in number"},
+        {"model.params_b > 1e", 19,
+         "expected a digit in the exponent of number"},
+        {"model.params_b > 1e+", 20,
+         "expected a digit in the exponent of number"},
+        {"model.params_b > 10gb", 19, "unexpected character 'g' after number"},
+        {"model.params_b > 1.5.3", 20, "unexpected character '.' after number"},
+        {"model.params_b > 1e999", 17, "number out of range"},
+        {"model.params_b > 1 model.name", 19,
+         "expected an operator or end of expression, found 'model.name'"},
+        {"model.params_b < 1 < 2", 19, "comparisons cannot be chained"},
+        {"model.params_b == 8 == true", 20, "comparisons cannot be chained"},
+        {"model.name in [\"a\"] contains \"b\"", 20,
+         "comparisons cannot be chained"},
+        {"model.parms_b > 1", 0,
+         "unknown fact 'model.parms_b' (did you mean 'model.params_b'?)"},
+        {"candidate.meets_privacy and scenario.privcy == \"public\"", 28,
+         "unknown fact 'scenario.privcy' (did you mean 'scenario.privacy'?)"},
+        {"x == 1", 0, "unknown fact 'x'"},
+        {"foo(1) > 1", 0, "unknown function 'foo' (functions: abs, max, min)"},
+        {"mni(1, 2) > 1", 0, "unknown function 'mni' (did you mean 'min'?)"},
+        {"model.name(1) > 1", 0,
+         "unknown function 'model.name' (functions: abs, max, min)"},
+        {"min(1 2) > 1", 6, "expected ',' or ')', found '2'"},
+        {"min() > 1", 0, "'min' needs at least 1 argument"},
+        {"abs(1, 2) > 1", 0, "'abs' takes 1 argument, not 2"},
+        {"model.params_b in [1, model.params_b]", 22,
+         "list elements must be string or number literals"},
+        {"model.class in [\"slm\", 1]", 23,
+         "list elements must all have the same type"},
+        {"model.params_b in [1, 2", 23,
+         "expected ',' or ']', found end of expression"},
+        {"model.params_b in [1,]", 21,
+         "expected a string or number, found ']'"},
+        {"model.params_b == not true", 18, "expected a value, found 'not'"},
     };
     (void)state;
     RUN(run_error_cases, cases);
@@ -267,54 +292,57 @@ static void test_parse_errors(void **state)
 static void test_type_errors(void **state)
 {
     static const struct error_case cases[] = {
-        { "model.params_b == \"8\"", 15, "cannot compare num with str" },
-        { "candidate.meets_privacy == 1", 24, "cannot compare bool with num" },
-        { "model.params_b < model.name", 15, "cannot compare num with str" },
-        { "model.name > \"a\"", 11, "'>' compares numbers, not str" },
-        { "true <= false", 5, "'<=' compares numbers, not bool" },
-        { "model.params_b < null", 15, "'<' compares numbers, not null" },
-        { "model.name + 1 > 2", 11, "'+' needs numbers, not str" },
-        { "1 * candidate.meets_privacy > 2", 2, "'*' needs numbers, not bool" },
-        { "null + 1 > 0", 5, "'+' needs numbers, not null" },
-        { "-model.name == \"x\"", 0, "'-' needs a number, not str" },
-        { "model.params_b and true", 15, "'and' needs booleans, not num" },
-        { "true and model.params_b", 5, "'and' needs booleans, not num" },
-        { "true or model.name", 5, "'or' needs booleans, not str" },
-        { "not model.params_b", 0, "'not' needs a boolean, not num" },
-        { "model.params_b + 1", 0, "condition must be a boolean" },
-        { "model.name", 0, "condition must be a boolean" },
-        { "null", 0, "condition must be a boolean" },
-        { "model.class == \"foo\"", 15,
-          "'foo' is not a value of model.class (slm, llm)" },
-        { "\"SLM\" != model.class", 0,
-          "'SLM' is not a value of model.class (slm, llm)" },
-        { "candidate.placement in [\"device\", \"edge\"]", 34,
-          "'edge' is not a value of candidate.placement (device, on-prem, "
-          "cloud, api)" },
-        { "scenario.privacy == \"onprem\"", 20,
-          "'onprem' is not a value of scenario.privacy (public, no-training, "
-          "zero-retention, region, private-cloud, on-prem, on-device, "
-          "air-gapped)" },
-        { "model.modalities == task.modalities", 17,
-          "'==' cannot compare lists; use 'in' or 'contains'" },
-        { "model.modalities != [\"text\"]", 17,
-          "'!=' cannot compare lists; use 'in' or 'contains'" },
-        { "model.params_b in [\"a\"]", 15, "cannot look for num in a list of str" },
-        { "model.name in [1, 2]", 11, "cannot look for str in a list of num" },
-        { "model.modalities in [1]", 17, "cannot look for str in a list of num" },
-        { "model.params_b in model.modalities", 15,
-          "cannot look for num in a list of str" },
-        { "model.name in model.name", 11, "'in' needs a list on the right, not str" },
-        { "true in [\"a\"]", 5, "'in' needs a str, num or list on the left, not bool" },
-        { "model.params_b contains \"a\"", 15,
-          "'contains' needs a list or str on the left, not num" },
-        { "[1, 2] contains \"a\"", 7,
-          "'contains' needs a list or str on the left, not list of num" },
-        { "model.modalities contains 1", 17,
-          "'contains' needs a str on the right, not num" },
-        { "min(model.name, 1) > 0", 4, "'min' needs numbers, not str" },
-        { "abs(true) > 0", 4, "'abs' needs numbers, not bool" },
-        { "max(1, null) > 0", 7, "'max' needs numbers, not null" },
+        {"model.params_b == \"8\"", 15, "cannot compare num with str"},
+        {"candidate.meets_privacy == 1", 24, "cannot compare bool with num"},
+        {"model.params_b < model.name", 15, "cannot compare num with str"},
+        {"model.name > \"a\"", 11, "'>' compares numbers, not str"},
+        {"true <= false", 5, "'<=' compares numbers, not bool"},
+        {"model.params_b < null", 15, "'<' compares numbers, not null"},
+        {"model.name + 1 > 2", 11, "'+' needs numbers, not str"},
+        {"1 * candidate.meets_privacy > 2", 2, "'*' needs numbers, not bool"},
+        {"null + 1 > 0", 5, "'+' needs numbers, not null"},
+        {"-model.name == \"x\"", 0, "'-' needs a number, not str"},
+        {"model.params_b and true", 15, "'and' needs booleans, not num"},
+        {"true and model.params_b", 5, "'and' needs booleans, not num"},
+        {"true or model.name", 5, "'or' needs booleans, not str"},
+        {"not model.params_b", 0, "'not' needs a boolean, not num"},
+        {"model.params_b + 1", 0, "condition must be a boolean"},
+        {"model.name", 0, "condition must be a boolean"},
+        {"null", 0, "condition must be a boolean"},
+        {"model.class == \"foo\"", 15,
+         "'foo' is not a value of model.class (slm, llm)"},
+        {"\"SLM\" != model.class", 0,
+         "'SLM' is not a value of model.class (slm, llm)"},
+        {"candidate.placement in [\"device\", \"edge\"]", 34,
+         "'edge' is not a value of candidate.placement (device, on-prem, "
+         "cloud, api)"},
+        {"scenario.privacy == \"onprem\"", 20,
+         "'onprem' is not a value of scenario.privacy (public, no-training, "
+         "zero-retention, region, private-cloud, on-prem, on-device, "
+         "air-gapped)"},
+        {"model.modalities == task.modalities", 17,
+         "'==' cannot compare lists; use 'in' or 'contains'"},
+        {"model.modalities != [\"text\"]", 17,
+         "'!=' cannot compare lists; use 'in' or 'contains'"},
+        {"model.params_b in [\"a\"]", 15,
+         "cannot look for num in a list of str"},
+        {"model.name in [1, 2]", 11, "cannot look for str in a list of num"},
+        {"model.modalities in [1]", 17, "cannot look for str in a list of num"},
+        {"model.params_b in model.modalities", 15,
+         "cannot look for num in a list of str"},
+        {"model.name in model.name", 11,
+         "'in' needs a list on the right, not str"},
+        {"true in [\"a\"]", 5,
+         "'in' needs a str, num or list on the left, not bool"},
+        {"model.params_b contains \"a\"", 15,
+         "'contains' needs a list or str on the left, not num"},
+        {"[1, 2] contains \"a\"", 7,
+         "'contains' needs a list or str on the left, not list of num"},
+        {"model.modalities contains 1", 17,
+         "'contains' needs a str on the right, not num"},
+        {"min(model.name, 1) > 0", 4, "'min' needs numbers, not str"},
+        {"abs(true) > 0", 4, "'abs' needs numbers, not bool"},
+        {"max(1, null) > 0", 7, "'max' needs numbers, not null"},
     };
     (void)state;
     RUN(run_error_cases, cases);
@@ -332,9 +360,8 @@ static void test_kleene_truth_tables(void **state)
     static const struct {
         enum lm_tri p, q, and_, or_;
     } rows[] = {
-        { T, T, T, T }, { T, F, F, T }, { T, U, U, T },
-        { F, T, F, T }, { F, F, F, F }, { F, U, F, U },
-        { U, T, U, T }, { U, F, F, U }, { U, U, U, U },
+        {T, T, T, T}, {T, F, F, T}, {T, U, U, T}, {F, T, F, T}, {F, F, F, F},
+        {F, U, F, U}, {U, T, U, T}, {U, F, F, U}, {U, U, U, U},
     };
     (void)state;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -342,8 +369,10 @@ static void test_kleene_truth_tables(void **state)
         world_init(&w);
         w.v[F_MEETS] = rows[i].p == U ? null() : boolean(rows[i].p == T);
         w.v[F_IN_REGION] = rows[i].q == U ? null() : boolean(rows[i].q == T);
-        enum lm_tri a = eval_on("candidate.meets_privacy and candidate.in_region", &w);
-        enum lm_tri o = eval_on("candidate.meets_privacy or candidate.in_region", &w);
+        enum lm_tri a =
+            eval_on("candidate.meets_privacy and candidate.in_region", &w);
+        enum lm_tri o =
+            eval_on("candidate.meets_privacy or candidate.in_region", &w);
         enum lm_tri n = eval_on("not candidate.meets_privacy", &w);
         enum lm_tri want_not = rows[i].p == U ? U : rows[i].p == T ? F : T;
         if (a != rows[i].and_ || o != rows[i].or_ || n != want_not)
@@ -355,10 +384,12 @@ static void test_kleene_truth_tables(void **state)
         /* Literals and comparisons give the same table as facts. */
         char src[160];
         snprintf(src, sizeof src, "(%s) and (%s)",
-                 rows[i].p == U ? "scenario.latency.ttft_ms > 1"
-                                : rows[i].p == T ? "true" : "false",
-                 rows[i].q == U ? "scenario.latency.ttft_ms < 1"
-                                : rows[i].q == T ? "1 == 1" : "1 != 1");
+                 rows[i].p == U   ? "scenario.latency.ttft_ms > 1"
+                 : rows[i].p == T ? "true"
+                                  : "false",
+                 rows[i].q == U   ? "scenario.latency.ttft_ms < 1"
+                 : rows[i].q == T ? "1 == 1"
+                                  : "1 != 1");
         assert_int_equal(eval_on(src, &w), rows[i].and_);
     }
 }
@@ -367,31 +398,32 @@ static void test_null_semantics(void **state)
 {
     static const struct eval_case cases[] = {
         /* Comparisons with a null operand are unknown, even under not. */
-        { "scenario.latency.ttft_ms > 100", LM_UNKNOWN },
-        { "scenario.latency.ttft_ms <= 100", LM_UNKNOWN },
-        { "scenario.latency.ttft_ms == 100", LM_UNKNOWN },
-        { "scenario.latency.ttft_ms != 100", LM_UNKNOWN },
-        { "not (scenario.latency.ttft_ms > 100)", LM_UNKNOWN },
-        { "not not (scenario.latency.ttft_ms > 100)", LM_UNKNOWN },
-        { "candidate.in_region", LM_UNKNOWN },
-        { "not candidate.in_region", LM_UNKNOWN },
-        { "candidate.in_region == true", LM_UNKNOWN },
+        {"scenario.latency.ttft_ms > 100", LM_UNKNOWN},
+        {"scenario.latency.ttft_ms <= 100", LM_UNKNOWN},
+        {"scenario.latency.ttft_ms == 100", LM_UNKNOWN},
+        {"scenario.latency.ttft_ms != 100", LM_UNKNOWN},
+        {"not (scenario.latency.ttft_ms > 100)", LM_UNKNOWN},
+        {"not not (scenario.latency.ttft_ms > 100)", LM_UNKNOWN},
+        {"candidate.in_region", LM_UNKNOWN},
+        {"not candidate.in_region", LM_UNKNOWN},
+        {"candidate.in_region == true", LM_UNKNOWN},
         /* The null tests are always true or false. */
-        { "scenario.latency.ttft_ms == null", LM_TRUE },
-        { "scenario.latency.ttft_ms != null", LM_FALSE },
-        { "null == scenario.latency.ttft_ms", LM_TRUE },
-        { "estimate.ttft_ms == null", LM_FALSE },
-        { "estimate.ttft_ms != null", LM_TRUE },
-        { "candidate.in_region == null", LM_TRUE },
-        { "model.modalities != null", LM_TRUE },
-        { "model.class != null", LM_TRUE },
-        { "null == null", LM_TRUE },
-        { "null != null", LM_FALSE },
-        { "not (candidate.in_region == null)", LM_FALSE },
+        {"scenario.latency.ttft_ms == null", LM_TRUE},
+        {"scenario.latency.ttft_ms != null", LM_FALSE},
+        {"null == scenario.latency.ttft_ms", LM_TRUE},
+        {"estimate.ttft_ms == null", LM_FALSE},
+        {"estimate.ttft_ms != null", LM_TRUE},
+        {"candidate.in_region == null", LM_TRUE},
+        {"model.modalities != null", LM_TRUE},
+        {"model.class != null", LM_TRUE},
+        {"null == null", LM_TRUE},
+        {"null != null", LM_FALSE},
+        {"not (candidate.in_region == null)", LM_FALSE},
         /* An unset constraint never makes a guarded rule fire. */
-        { "scenario.latency.ttft_ms != null and estimate.ttft_ms > "
-          "scenario.latency.ttft_ms", LM_FALSE },
-        { "estimate.ttft_ms > scenario.latency.ttft_ms", LM_UNKNOWN },
+        {"scenario.latency.ttft_ms != null and estimate.ttft_ms > "
+         "scenario.latency.ttft_ms",
+         LM_FALSE},
+        {"estimate.ttft_ms > scenario.latency.ttft_ms", LM_UNKNOWN},
     };
     (void)state;
     RUN(run_eval_cases, cases);
@@ -425,27 +457,28 @@ static void test_bad_resolver_values(void **state)
 static void test_arithmetic(void **state)
 {
     static const struct eval_case cases[] = {
-        { "model.params_b * 2 == 16", LM_TRUE },
-        { "estimate.ttft_ms - 20 == 100", LM_TRUE },
-        { "model.params_b / 4 == 2", LM_TRUE },
-        { "model.params_b + 0.5 == 8.5", LM_TRUE },
-        { "-model.params_b == -8", LM_TRUE },
-        { "--2 == 2", LM_TRUE },
-        { "- 2 * 3 == -6", LM_TRUE },
-        { "2 - -3 == 5", LM_TRUE },
+        {"model.params_b * 2 == 16", LM_TRUE},
+        {"estimate.ttft_ms - 20 == 100", LM_TRUE},
+        {"model.params_b / 4 == 2", LM_TRUE},
+        {"model.params_b + 0.5 == 8.5", LM_TRUE},
+        {"-model.params_b == -8", LM_TRUE},
+        {"--2 == 2", LM_TRUE},
+        {"- 2 * 3 == -6", LM_TRUE},
+        {"2 - -3 == 5", LM_TRUE},
         /* null in, null out */
-        { "scenario.latency.ttft_ms + 1 == null", LM_TRUE },
-        { "scenario.latency.ttft_ms * 0 == null", LM_TRUE },
-        { "-scenario.latency.ttft_ms == null", LM_TRUE },
-        { "scenario.latency.ttft_ms + 1 > 0", LM_UNKNOWN },
+        {"scenario.latency.ttft_ms + 1 == null", LM_TRUE},
+        {"scenario.latency.ttft_ms * 0 == null", LM_TRUE},
+        {"-scenario.latency.ttft_ms == null", LM_TRUE},
+        {"scenario.latency.ttft_ms + 1 > 0", LM_UNKNOWN},
         /* division by zero and overflow give null */
-        { "model.params_b / 0 == null", LM_TRUE },
-        { "model.params_b / 0 > 1", LM_UNKNOWN },
-        { "0 / 0 == null", LM_TRUE },
-        { "1e308 * 10 == null", LM_TRUE },
-        { "-1e308 - 1e308 == null", LM_TRUE },
-        { "1e308 + 1 != null", LM_TRUE },
-        { "1 / 1e-320 == null", LM_TRUE }, /* 1e-320 is subnormal: 1e320 overflows */
+        {"model.params_b / 0 == null", LM_TRUE},
+        {"model.params_b / 0 > 1", LM_UNKNOWN},
+        {"0 / 0 == null", LM_TRUE},
+        {"1e308 * 10 == null", LM_TRUE},
+        {"-1e308 - 1e308 == null", LM_TRUE},
+        {"1e308 + 1 != null", LM_TRUE},
+        {"1 / 1e-320 == null",
+         LM_TRUE}, /* 1e-320 is subnormal: 1e320 overflows */
     };
     (void)state;
     RUN(run_eval_cases, cases);
@@ -454,21 +487,21 @@ static void test_arithmetic(void **state)
 static void test_functions(void **state)
 {
     static const struct eval_case cases[] = {
-        { "min(3, 1, 2) == 1", LM_TRUE },
-        { "max(3, 1, 2) == 3", LM_TRUE },
-        { "min(5) == 5", LM_TRUE },
-        { "max(-1, -2) == -1", LM_TRUE },
-        { "abs(-4.5) == 4.5", LM_TRUE },
-        { "abs(4.5) == 4.5", LM_TRUE },
-        { "min(model.params_b, estimate.ttft_ms) == 8", LM_TRUE },
-        { "max(model.params_b * 2, 10) == 16", LM_TRUE },
-        { "abs(model.params_b - estimate.ttft_ms) == 112", LM_TRUE },
-        { "min(model.params_b, scenario.latency.ttft_ms) == null", LM_TRUE },
-        { "max(scenario.latency.ttft_ms, 1, 2) == null", LM_TRUE },
-        { "max(1, scenario.latency.ttft_ms) > 0", LM_UNKNOWN },
-        { "abs(scenario.latency.ttft_ms) == null", LM_TRUE },
-        { "min (2, max(3, 4)) == 2", LM_TRUE },
-        { "abs(1 / 0) == null", LM_TRUE },
+        {"min(3, 1, 2) == 1", LM_TRUE},
+        {"max(3, 1, 2) == 3", LM_TRUE},
+        {"min(5) == 5", LM_TRUE},
+        {"max(-1, -2) == -1", LM_TRUE},
+        {"abs(-4.5) == 4.5", LM_TRUE},
+        {"abs(4.5) == 4.5", LM_TRUE},
+        {"min(model.params_b, estimate.ttft_ms) == 8", LM_TRUE},
+        {"max(model.params_b * 2, 10) == 16", LM_TRUE},
+        {"abs(model.params_b - estimate.ttft_ms) == 112", LM_TRUE},
+        {"min(model.params_b, scenario.latency.ttft_ms) == null", LM_TRUE},
+        {"max(scenario.latency.ttft_ms, 1, 2) == null", LM_TRUE},
+        {"max(1, scenario.latency.ttft_ms) > 0", LM_UNKNOWN},
+        {"abs(scenario.latency.ttft_ms) == null", LM_TRUE},
+        {"min (2, max(3, 4)) == 2", LM_TRUE},
+        {"abs(1 / 0) == null", LM_TRUE},
     };
     (void)state;
     RUN(run_eval_cases, cases);
@@ -477,24 +510,24 @@ static void test_functions(void **state)
 static void test_precedence(void **state)
 {
     static const struct eval_case cases[] = {
-        { "true or true and false", LM_TRUE },    /* or (and) */
-        { "false and true or true", LM_TRUE },    /* (and) or */
-        { "(true or true) and false", LM_FALSE },
-        { "not true and false", LM_FALSE },       /* (not true) and false */
-        { "not false and false", LM_FALSE },
-        { "not (false and false)", LM_TRUE },
-        { "not true or true", LM_TRUE },
-        { "not model.params_b > 10", LM_TRUE },   /* not (8 > 10) */
-        { "not not true", LM_TRUE },
-        { "2 + 3 * 4 == 14", LM_TRUE },
-        { "(2 + 3) * 4 == 20", LM_TRUE },
-        { "10 - 4 - 3 == 3", LM_TRUE },           /* left-associative */
-        { "16 / 4 / 2 == 2", LM_TRUE },
-        { "-2 * -3 == 6", LM_TRUE },
-        { "1 + 2 == 3 and 2 * 3 == 6", LM_TRUE },
-        { "(1 < 2) == true", LM_TRUE },           /* parentheses allow it */
-        { "model.params_b + 2 > estimate.ttft_ms / 12", LM_FALSE },
-        { "  model.params_b\n\t>\r\n7  ", LM_TRUE },
+        {"true or true and false", LM_TRUE}, /* or (and) */
+        {"false and true or true", LM_TRUE}, /* (and) or */
+        {"(true or true) and false", LM_FALSE},
+        {"not true and false", LM_FALSE}, /* (not true) and false */
+        {"not false and false", LM_FALSE},
+        {"not (false and false)", LM_TRUE},
+        {"not true or true", LM_TRUE},
+        {"not model.params_b > 10", LM_TRUE}, /* not (8 > 10) */
+        {"not not true", LM_TRUE},
+        {"2 + 3 * 4 == 14", LM_TRUE},
+        {"(2 + 3) * 4 == 20", LM_TRUE},
+        {"10 - 4 - 3 == 3", LM_TRUE}, /* left-associative */
+        {"16 / 4 / 2 == 2", LM_TRUE},
+        {"-2 * -3 == 6", LM_TRUE},
+        {"1 + 2 == 3 and 2 * 3 == 6", LM_TRUE},
+        {"(1 < 2) == true", LM_TRUE}, /* parentheses allow it */
+        {"model.params_b + 2 > estimate.ttft_ms / 12", LM_FALSE},
+        {"  model.params_b\n\t>\r\n7  ", LM_TRUE},
     };
     (void)state;
     RUN(run_eval_cases, cases);
@@ -531,27 +564,27 @@ static void test_short_circuit(void **state)
 static void test_literals(void **state)
 {
     static const struct eval_case cases[] = {
-        { "model.params_b == 8.0", LM_TRUE },
-        { "model.params_b == 08", LM_TRUE },
-        { "1e3 == 1000", LM_TRUE },
-        { "1E3 == 1000", LM_TRUE },
-        { "1.5e-3 == 0.0015", LM_TRUE },
-        { "2.5e+1 == 25", LM_TRUE },
-        { "0.1 + 0.2 == 0.30000000000000004", LM_TRUE }, /* IEEE, 17 digits */
-        { "0.1 + 0.2 != 0.3", LM_TRUE },
-        { "12345678901234567890 > 1.2e19", LM_TRUE },
-        { "0.000000000000000000000000001 == 1e-27", LM_TRUE },
-        { "123456789012345678901234567890 == 1.2345678901234568e29", LM_TRUE },
-        { "0.0 == 0", LM_TRUE },
-        { "model.name == \"Llama 3.1 8B\"", LM_TRUE },
-        { "model.name != \"llama 3.1 8b\"", LM_TRUE },
-        { "\"a\\\"b\" contains \"\\\"\"", LM_TRUE },
-        { "\"a\\\\b\" contains \"\\\\\"", LM_TRUE },
-        { "\"\" == \"\"", LM_TRUE },
-        { "\"caf\xc3\xa9\" contains \"\xc3\xa9\"", LM_TRUE },
-        { "true == true", LM_TRUE },
-        { "true != false", LM_TRUE },
-        { "candidate.meets_privacy == true", LM_TRUE },
+        {"model.params_b == 8.0", LM_TRUE},
+        {"model.params_b == 08", LM_TRUE},
+        {"1e3 == 1000", LM_TRUE},
+        {"1E3 == 1000", LM_TRUE},
+        {"1.5e-3 == 0.0015", LM_TRUE},
+        {"2.5e+1 == 25", LM_TRUE},
+        {"0.1 + 0.2 == 0.30000000000000004", LM_TRUE}, /* IEEE, 17 digits */
+        {"0.1 + 0.2 != 0.3", LM_TRUE},
+        {"12345678901234567890 > 1.2e19", LM_TRUE},
+        {"0.000000000000000000000000001 == 1e-27", LM_TRUE},
+        {"123456789012345678901234567890 == 1.2345678901234568e29", LM_TRUE},
+        {"0.0 == 0", LM_TRUE},
+        {"model.name == \"Llama 3.1 8B\"", LM_TRUE},
+        {"model.name != \"llama 3.1 8b\"", LM_TRUE},
+        {"\"a\\\"b\" contains \"\\\"\"", LM_TRUE},
+        {"\"a\\\\b\" contains \"\\\\\"", LM_TRUE},
+        {"\"\" == \"\"", LM_TRUE},
+        {"\"caf\xc3\xa9\" contains \"\xc3\xa9\"", LM_TRUE},
+        {"true == true", LM_TRUE},
+        {"true != false", LM_TRUE},
+        {"candidate.meets_privacy == true", LM_TRUE},
     };
     (void)state;
     RUN(run_eval_cases, cases);
@@ -561,8 +594,8 @@ static void test_literals(void **state)
  * decimal comma is installed; otherwise this checks the "C" path again). */
 static void test_locale_independence(void **state)
 {
-    static const char *const names[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8",
-                                         "de_DE", NULL };
+    static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8",
+                                        "fr_FR.UTF-8", "de_DE", NULL};
     char *saved = NULL;
     const char *old = setlocale(LC_NUMERIC, NULL);
     char buf[LM_NUMBER_BUF];
@@ -579,7 +612,8 @@ static void test_locale_independence(void **state)
     {
         struct world w;
         world_init(&w);
-        assert_int_equal(eval_on("0.1 + 0.2 == 0.30000000000000004", &w), LM_TRUE);
+        assert_int_equal(eval_on("0.1 + 0.2 == 0.30000000000000004", &w),
+                         LM_TRUE);
         assert_int_equal(eval_on("1.5 * 2 == 3", &w), LM_TRUE);
     }
     lm_format_number(3.14159, 2, buf, sizeof buf);
@@ -595,35 +629,35 @@ static void test_locale_independence(void **state)
 static void test_in_contains(void **state)
 {
     static const struct eval_case cases[] = {
-        { "model.class in [\"slm\", \"llm\"]", LM_TRUE },
-        { "model.class in [\"llm\"]", LM_FALSE },
-        { "model.class in []", LM_FALSE },
-        { "\"image\" in model.modalities", LM_TRUE },
-        { "\"audio\" in model.modalities", LM_FALSE },
-        { "model.params_b in [7, 8, 70]", LM_TRUE },
-        { "model.params_b in [7, 70]", LM_FALSE },
+        {"model.class in [\"slm\", \"llm\"]", LM_TRUE},
+        {"model.class in [\"llm\"]", LM_FALSE},
+        {"model.class in []", LM_FALSE},
+        {"\"image\" in model.modalities", LM_TRUE},
+        {"\"audio\" in model.modalities", LM_FALSE},
+        {"model.params_b in [7, 8, 70]", LM_TRUE},
+        {"model.params_b in [7, 70]", LM_FALSE},
         /* list in list: every element of the left is on the right */
-        { "task.modalities in model.modalities", LM_TRUE },
-        { "model.modalities in task.modalities", LM_FALSE },
-        { "model.modalities in [\"text\", \"image\", \"audio\"]", LM_TRUE },
-        { "model.modalities in [\"text\"]", LM_FALSE },
-        { "[\"text\"] in model.modalities", LM_TRUE },
-        { "[\"text\", \"video\"] in model.modalities", LM_FALSE },
-        { "[] in model.modalities", LM_TRUE },
-        { "[1, 2] in [2, 1, 3]", LM_TRUE },
-        { "not (model.class in [\"llm\"])", LM_TRUE },
+        {"task.modalities in model.modalities", LM_TRUE},
+        {"model.modalities in task.modalities", LM_FALSE},
+        {"model.modalities in [\"text\", \"image\", \"audio\"]", LM_TRUE},
+        {"model.modalities in [\"text\"]", LM_FALSE},
+        {"[\"text\"] in model.modalities", LM_TRUE},
+        {"[\"text\", \"video\"] in model.modalities", LM_FALSE},
+        {"[] in model.modalities", LM_TRUE},
+        {"[1, 2] in [2, 1, 3]", LM_TRUE},
+        {"not (model.class in [\"llm\"])", LM_TRUE},
         /* contains: membership for a list, substring for a string */
-        { "model.modalities contains \"image\"", LM_TRUE },
-        { "model.modalities contains \"audio\"", LM_FALSE },
-        { "model.modalities contains \"imag\"", LM_FALSE },
-        { "model.name contains \"8B\"", LM_TRUE },
-        { "model.name contains \"70B\"", LM_FALSE },
-        { "model.name contains \"\"", LM_TRUE },
-        { "[\"a\", \"b\"] contains \"b\"", LM_TRUE },
-        { "[] contains \"b\"", LM_FALSE },
+        {"model.modalities contains \"image\"", LM_TRUE},
+        {"model.modalities contains \"audio\"", LM_FALSE},
+        {"model.modalities contains \"imag\"", LM_FALSE},
+        {"model.name contains \"8B\"", LM_TRUE},
+        {"model.name contains \"70B\"", LM_FALSE},
+        {"model.name contains \"\"", LM_TRUE},
+        {"[\"a\", \"b\"] contains \"b\"", LM_TRUE},
+        {"[] contains \"b\"", LM_FALSE},
         /* null operands are unknown */
-        { "scenario.latency.ttft_ms in [1, 2]", LM_UNKNOWN },
-        { "candidate.in_region == null and \"x\" in model.modalities", LM_FALSE },
+        {"scenario.latency.ttft_ms in [1, 2]", LM_UNKNOWN},
+        {"candidate.in_region == null and \"x\" in model.modalities", LM_FALSE},
     };
     struct world w;
     (void)state;
@@ -632,14 +666,19 @@ static void test_in_contains(void **state)
     world_init(&w);
     w.v[F_LICENSE] = null();
     w.v[F_TASK_MODALITIES] = null();
-    assert_int_equal(eval_on("model.license contains \"apache\"", &w), LM_UNKNOWN);
-    assert_int_equal(eval_on("task.modalities in model.modalities", &w), LM_UNKNOWN);
-    assert_int_equal(eval_on("model.modalities in task.modalities", &w), LM_UNKNOWN);
-    assert_int_equal(eval_on("task.modalities contains \"text\"", &w), LM_UNKNOWN);
+    assert_int_equal(eval_on("model.license contains \"apache\"", &w),
+                     LM_UNKNOWN);
+    assert_int_equal(eval_on("task.modalities in model.modalities", &w),
+                     LM_UNKNOWN);
+    assert_int_equal(eval_on("model.modalities in task.modalities", &w),
+                     LM_UNKNOWN);
+    assert_int_equal(eval_on("task.modalities contains \"text\"", &w),
+                     LM_UNKNOWN);
     assert_int_equal(eval_on("\"text\" in task.modalities", &w), LM_UNKNOWN);
     w.v[F_TASK_MODALITIES] = list(NULL, 0); /* empty, not null */
     assert_int_equal(eval_on("task.modalities in [\"x\"]", &w), LM_TRUE);
-    assert_int_equal(eval_on("task.modalities contains \"text\"", &w), LM_FALSE);
+    assert_int_equal(eval_on("task.modalities contains \"text\"", &w),
+                     LM_FALSE);
 }
 
 /* ===================================================================== */
@@ -649,8 +688,8 @@ static void test_in_contains(void **state)
 static void test_design_rules(void **state)
 {
     static const char *privacy_level = "not candidate.meets_privacy";
-    static const char *on_device =
-        "scenario.privacy == \"on-device\" and candidate.placement != \"device\"";
+    static const char *on_device = "scenario.privacy == \"on-device\" and "
+                                   "candidate.placement != \"device\"";
     static const char *finetune =
         "model.class == \"slm\" and task.breadth == \"narrow\" and "
         "scenario.data.labeled_examples >= 1000";
@@ -665,12 +704,12 @@ static void test_design_rules(void **state)
     assert_int_equal(eval_on(privacy_level, &w), LM_UNKNOWN);
 
     world_init(&w);
-    assert_int_equal(eval_on(on_device, &w), LM_FALSE);  /* on the device */
+    assert_int_equal(eval_on(on_device, &w), LM_FALSE); /* on the device */
     w.v[F_PLACEMENT] = str("cloud");
     assert_int_equal(eval_on(on_device, &w), LM_TRUE);
     w.v[F_PRIVACY] = str("on-prem");
     assert_int_equal(eval_on(on_device, &w), LM_FALSE);
-    w.v[F_PRIVACY] = null();                             /* no level set */
+    w.v[F_PRIVACY] = null(); /* no level set */
     assert_int_equal(eval_on(on_device, &w), LM_UNKNOWN);
     w.v[F_PLACEMENT] = str("device");
     assert_int_equal(eval_on(on_device, &w), LM_FALSE);
@@ -730,7 +769,8 @@ static void test_not_nul_terminated(void **state)
     assert_int_equal(lm_expr_eval(e, get_fact, &w), LM_TRUE);
     lm_expr_free(e);
     /* A NULL err is allowed. */
-    assert_int_equal(lm_expr_compile(src, sizeof src - 1, &table, &e, NULL), -1);
+    assert_int_equal(lm_expr_compile(src, sizeof src - 1, &table, &e, NULL),
+                     -1);
     assert_null(e);
 }
 
@@ -742,7 +782,7 @@ static void expect_limit(const char *src, size_t len, int ok, size_t offset,
                          const char *msg)
 {
     struct lm_expr *e = NULL;
-    struct lm_expr_error err = { 0, "" };
+    struct lm_expr_error err = {0, ""};
     int rc = lm_expr_compile(src, len, &table, &e, &err);
 
     if (ok) {
@@ -823,8 +863,9 @@ static void test_limit_nodes(void **state)
     /* "not" + 128 facts joined by 127 "or": exactly 256 nodes. */
     n = (size_t)snprintf(src, sizeof src, "not ");
     for (int i = 0; i < 128; i++)
-        n += (size_t)snprintf(src + n, sizeof src - n, "%scandidate.meets_privacy",
-                              i > 0 ? " or " : "(");
+        n +=
+            (size_t)snprintf(src + n, sizeof src - n,
+                             "%scandidate.meets_privacy", i > 0 ? " or " : "(");
     src[n++] = ')';
     expect_limit(src, n, 1, 0, NULL);
 
@@ -834,7 +875,8 @@ static void test_limit_nodes(void **state)
         if (i > 0)
             n += (size_t)snprintf(src + n, sizeof src - n, " or ");
         last = n;
-        n += (size_t)snprintf(src + n, sizeof src - n, "candidate.meets_privacy");
+        n += (size_t)snprintf(src + n, sizeof src - n,
+                              "candidate.meets_privacy");
     }
     expect_limit(src, n, 0, last, "expression has more than 256 nodes");
 
@@ -862,42 +904,43 @@ static void test_format_number(void **state)
         int decimals;
         const char *want;
     } cases[] = {
-        { 2400, -1, "2400" },
-        { 0.35, -1, "0.35" },
-        { 12.4, -1, "12.4" },
-        { 1.0 / 3.0, -1, "0.333333" },
-        { 2.0 / 3.0, -1, "0.666667" },
-        { 1e20, -1, "1e+20" },
-        { 1.234567e20, -1, "1.23457e+20" },
-        { 123456789, -1, "123457000" },
-        { 999999.5, -1, "1000000" },
-        { 999999.4, -1, "999999" },
-        { 0, -1, "0" },
-        { -0.0, -1, "0" },
-        { -2.5, -1, "-2.5" },
-        { 0.0001, -1, "0.0001" },
-        { 0.00001, -1, "1e-05" },
-        { 0.000012345678, -1, "1.23457e-05" },
-        { 1e15, -1, "1e+15" },
-        { 999999999999999.0, -1, "1e+15" },
-        { 123456789012345.0, -1, "123457000000000" },
-        { 7, -1, "7" },
-        { 3.14159, 2, "3.14" },
-        { 2.6, 0, "3" },
-        { 2, 3, "2.000" },
-        { -0.001, 2, "0.00" },
-        { -0.0, 0, "0" },
-        { -1.25, 1, "-1.2" }, /* -1.25 is exact; printf rounds half to even */
-        { 1.0 / 3.0, 6, "0.333333" },
-        { (double)NAN, -1, "nan" },
-        { (double)INFINITY, 2, "inf" },
-        { -(double)INFINITY, -1, "-inf" },
+        {2400, -1, "2400"},
+        {0.35, -1, "0.35"},
+        {12.4, -1, "12.4"},
+        {1.0 / 3.0, -1, "0.333333"},
+        {2.0 / 3.0, -1, "0.666667"},
+        {1e20, -1, "1e+20"},
+        {1.234567e20, -1, "1.23457e+20"},
+        {123456789, -1, "123457000"},
+        {999999.5, -1, "1000000"},
+        {999999.4, -1, "999999"},
+        {0, -1, "0"},
+        {-0.0, -1, "0"},
+        {-2.5, -1, "-2.5"},
+        {0.0001, -1, "0.0001"},
+        {0.00001, -1, "1e-05"},
+        {0.000012345678, -1, "1.23457e-05"},
+        {1e15, -1, "1e+15"},
+        {999999999999999.0, -1, "1e+15"},
+        {123456789012345.0, -1, "123457000000000"},
+        {7, -1, "7"},
+        {3.14159, 2, "3.14"},
+        {2.6, 0, "3"},
+        {2, 3, "2.000"},
+        {-0.001, 2, "0.00"},
+        {-0.0, 0, "0"},
+        {-1.25, 1, "-1.2"}, /* -1.25 is exact; printf rounds half to even */
+        {1.0 / 3.0, 6, "0.333333"},
+        {(double)NAN, -1, "nan"},
+        {(double)INFINITY, 2, "inf"},
+        {-(double)INFINITY, -1, "-inf"},
     };
     char buf[LM_NUMBER_BUF];
     (void)state;
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        size_t n = lm_format_number(cases[i].v, cases[i].decimals, buf, sizeof buf);
+        size_t n =
+            lm_format_number(cases[i].v, cases[i].decimals, buf, sizeof buf);
         if (strcmp(buf, cases[i].want) != 0 || n != strlen(cases[i].want))
             fail_msg("case %zu: got '%s' (%zu), want '%s'", i, buf, n,
                      cases[i].want);
@@ -919,7 +962,7 @@ static void test_format_number(void **state)
 static void render(const char *src, struct world *w, char *buf, size_t cap)
 {
     struct lm_template *t = NULL;
-    struct lm_expr_error err = { 0, "" };
+    struct lm_expr_error err = {0, ""};
 
     if (lm_template_compile(src, strlen(src), &table, &t, &err) != 0)
         fail_msg("template '%s' did not compile: %zu: %s", src, err.offset,
@@ -937,15 +980,15 @@ static void test_templates(void **state)
         double v;
         const char *want;
     } numbers[] = {
-        { "{estimate.ttft_ms} ms", F_TTFT, 2400, "2400 ms" },
-        { "{estimate.ttft_ms}", F_TTFT, 0.35, "0.35" },
-        { "{estimate.ttft_ms}", F_TTFT, 1.0 / 3.0, "0.333333" },
-        { "{estimate.ttft_ms}", F_TTFT, 1e20, "1e+20" },
-        { "{estimate.ttft_ms}", F_TTFT, 12.4, "12.4" },
-        { "{estimate.ttft_ms:.2f}", F_TTFT, 3.14159, "3.14" },
-        { "{estimate.ttft_ms:.0f}", F_TTFT, 1234.56, "1235" },
-        { "{estimate.ttft_ms:.6f}", F_TTFT, 1.0 / 3.0, "0.333333" },
-        { "{estimate.ttft_ms:.1f}", F_TTFT, 2400, "2400.0" },
+        {"{estimate.ttft_ms} ms", F_TTFT, 2400, "2400 ms"},
+        {"{estimate.ttft_ms}", F_TTFT, 0.35, "0.35"},
+        {"{estimate.ttft_ms}", F_TTFT, 1.0 / 3.0, "0.333333"},
+        {"{estimate.ttft_ms}", F_TTFT, 1e20, "1e+20"},
+        {"{estimate.ttft_ms}", F_TTFT, 12.4, "12.4"},
+        {"{estimate.ttft_ms:.2f}", F_TTFT, 3.14159, "3.14"},
+        {"{estimate.ttft_ms:.0f}", F_TTFT, 1234.56, "1235"},
+        {"{estimate.ttft_ms:.6f}", F_TTFT, 1.0 / 3.0, "0.333333"},
+        {"{estimate.ttft_ms:.1f}", F_TTFT, 2400, "2400.0"},
     };
     char buf[256];
     struct world w;
@@ -969,7 +1012,8 @@ static void test_templates(void **state)
     w.v[F_MODEL_MODALITIES] = list(NULL, 0);
     render("[{model.modalities}]", &w, buf, sizeof buf);
     assert_string_equal(buf, "[]");
-    render("{candidate.meets_privacy}/{candidate.in_region}", &w, buf, sizeof buf);
+    render("{candidate.meets_privacy}/{candidate.in_region}", &w, buf,
+           sizeof buf);
     assert_string_equal(buf, "true/unknown");
     render("{{literal}} {model.name} }}{{", &w, buf, sizeof buf);
     assert_string_equal(buf, "{literal} Llama 3.1 8B }{");
@@ -1005,7 +1049,8 @@ static void test_template_render_truncates(void **state)
     (void)state;
 
     world_init(&w);
-    assert_int_equal(lm_template_compile(src, strlen(src), &table, &t, &err), 0);
+    assert_int_equal(lm_template_compile(src, strlen(src), &table, &t, &err),
+                     0);
     assert_int_equal(lm_template_facts(t, &ids), 2);
     assert_int_equal(ids[0], F_NAME);
     assert_int_equal(ids[1], F_PARAMS);
@@ -1021,35 +1066,40 @@ static void test_template_render_truncates(void **state)
 static void test_template_errors(void **state)
 {
     static const struct error_case cases[] = {
-        { "{model.nme}", 0, "unknown fact 'model.nme' (did you mean 'model.name'?)" },
-        { "ok {scenario.privcy} ok", 3,
-          "unknown fact 'scenario.privcy' (did you mean 'scenario.privacy'?)" },
-        { "{zzz}", 0, "unknown fact 'zzz'" },
-        { "abc {model.name", 4, "unterminated '{' (write '{{' for a literal brace)" },
-        { "abc {", 4, "unterminated '{' (write '{{' for a literal brace)" },
-        { "a } b", 2, "unmatched '}' (write '}}' for a literal brace)" },
-        { "{model.name}}", 12, "unmatched '}' (write '}}' for a literal brace)" },
-        { "{}", 0, "empty placeholder" },
-        { "{:.2f}", 0, "empty placeholder" },
-        { "{ model.name }", 1,
-          "unexpected character ' ' in placeholder (write '{{' for a literal brace)" },
-        { "{model.Name}", 7,
-          "unexpected character 'N' in placeholder (write '{{' for a literal brace)" },
-        { "{model..name}", 7, "invalid fact path in placeholder" },
-        { "{model.name.}", 12, "invalid fact path in placeholder" },
-        { "{1x}", 1, "invalid fact path in placeholder" },
-        { "{model.name:.2f}", 11, "':.2f' formats numbers, but model.name is str" },
-        { "{model.modalities:.0f}", 17,
-          "':.0f' formats numbers, but model.modalities is list" },
-        { "{model.params_b:.7f}", 15,
-          "invalid format in placeholder; expected ':.Nf' with N from 0 to 6" },
-        { "{model.params_b:2f}", 15,
-          "invalid format in placeholder; expected ':.Nf' with N from 0 to 6" },
-        { "{model.params_b:.2}", 15,
-          "invalid format in placeholder; expected ':.Nf' with N from 0 to 6" },
+        {"{model.nme}", 0,
+         "unknown fact 'model.nme' (did you mean 'model.name'?)"},
+        {"ok {scenario.privcy} ok", 3,
+         "unknown fact 'scenario.privcy' (did you mean 'scenario.privacy'?)"},
+        {"{zzz}", 0, "unknown fact 'zzz'"},
+        {"abc {model.name", 4,
+         "unterminated '{' (write '{{' for a literal brace)"},
+        {"abc {", 4, "unterminated '{' (write '{{' for a literal brace)"},
+        {"a } b", 2, "unmatched '}' (write '}}' for a literal brace)"},
+        {"{model.name}}", 12, "unmatched '}' (write '}}' for a literal brace)"},
+        {"{}", 0, "empty placeholder"},
+        {"{:.2f}", 0, "empty placeholder"},
+        {"{ model.name }", 1,
+         "unexpected character ' ' in placeholder (write '{{' for a literal "
+         "brace)"},
+        {"{model.Name}", 7,
+         "unexpected character 'N' in placeholder (write '{{' for a literal "
+         "brace)"},
+        {"{model..name}", 7, "invalid fact path in placeholder"},
+        {"{model.name.}", 12, "invalid fact path in placeholder"},
+        {"{1x}", 1, "invalid fact path in placeholder"},
+        {"{model.name:.2f}", 11,
+         "':.2f' formats numbers, but model.name is str"},
+        {"{model.modalities:.0f}", 17,
+         "':.0f' formats numbers, but model.modalities is list"},
+        {"{model.params_b:.7f}", 15,
+         "invalid format in placeholder; expected ':.Nf' with N from 0 to 6"},
+        {"{model.params_b:2f}", 15,
+         "invalid format in placeholder; expected ':.Nf' with N from 0 to 6"},
+        {"{model.params_b:.2}", 15,
+         "invalid format in placeholder; expected ':.Nf' with N from 0 to 6"},
     };
     struct lm_template *t = NULL;
-    struct lm_expr_error err = { 999, "" };
+    struct lm_expr_error err = {999, ""};
     (void)state;
 
     assert_int_equal(lm_template_compile("ab\0c", 4, &table, &t, &err), -1);
@@ -1063,7 +1113,8 @@ static void test_template_errors(void **state)
         if (rc != -1)
             fail_msg("template '%s' compiled but should not", cases[i].src);
         assert_null(t);
-        if (err.offset != cases[i].offset || strcmp(err.message, cases[i].msg) != 0)
+        if (err.offset != cases[i].offset ||
+            strcmp(err.message, cases[i].msg) != 0)
             fail_msg("'%s':\n  got  %zu: %s\n  want %zu: %s", cases[i].src,
                      err.offset, err.message, cases[i].offset, cases[i].msg);
     }

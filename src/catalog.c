@@ -243,7 +243,8 @@ static void model_defaults_and_checks(struct lm_sctx *c, const struct lm_ynode *
         lm__schema_error(c, lm__ymap_get(root, "active_params_b"),
                          "'active_params_b' (%g) must not exceed 'params_b' (%g)",
                          m->active_params_b, m->params_b);
-    if (m->sources.n == 0 && lm__ymap_get(root, "sources") != NULL)
+    const struct lm_ynode *srcs = lm__ymap_get(root, "sources");
+    if (m->sources.n == 0 && srcs != NULL && srcs->kind == LM_Y_SEQ && srcs->n == 0)
         lm__schema_error(c, lm__ymap_get(root, "sources"),
                          "'sources' must list at least one source");
 }

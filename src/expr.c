@@ -14,7 +14,6 @@
 #include "expr.h"
 
 #include <assert.h>
-#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>

@@ -53,10 +53,12 @@ const char *const lm_ft_method_names[5] = { "full", "lora", "qlora", "api", NULL
 #define LAYERS_FALLBACK_EXP 0.218
 
 /* Calibration used when the runtime has no row for the hardware class:
- * the medians of the fitted llama.cpp rows (runtimes.yaml), flagged with
- * LM_EST_NO_CALIBRATION and given wide bands. */
-#define DEFAULT_EFFICIENCY 0.6
-#define DEFAULT_LAYER_US 20.0
+ * about the middle of the fitted rows of runtimes.yaml (efficiency
+ * 0.62-0.92, per-layer overhead 44-230 µs, MFU 0.22-0.80), flagged with
+ * LM_EST_NO_CALIBRATION and given the uncalibrated bands. A row whose source
+ * starts with "assumption" gets the same flag and bands. */
+#define DEFAULT_EFFICIENCY 0.8
+#define DEFAULT_LAYER_US 100.0
 #define DEFAULT_MFU 0.3
 
 /* Hardware without fp16_tflops (phones): peak FLOPs assumed at 20 FLOP per
@@ -249,16 +251,19 @@ static double overhead_bytes(const struct lm_runtime *rt, const struct lm_model 
  * headroom is at least 2 GiB or at least 20 % of usable, `tight` from 0 to
  * that, `no` below 0. Worked examples: usable 22.8, memory 20.8 → headroom
  * 2.0 → fits; usable 8, memory 6.5 → 1.5 < 2 and < 1.6 → tight; usable 8,
- * memory 6.4 → 1.6 = 20 % → fits; memory 8.01 → no.
+ * memory 6.4 → 1.6 = 20 % → fits; memory 8.01 → no. The comparisons allow
+ * 1e-9 GiB of rounding, so that decimal inputs on a boundary (22.8 − 20.8 is
+ * 1.9999999999999964 in binary) land on the side the printed numbers show.
  */
+#define FIT_EPSILON_GIB 1e-9
 int lm_fit_verdict(double usable_gib, double memory_gib)
 {
     if (isnan(usable_gib) || isnan(memory_gib))
         return LM_FIT_NO;
     double headroom = usable_gib - memory_gib;
-    if (headroom < 0)
+    if (headroom < -FIT_EPSILON_GIB)
         return LM_FIT_NO;
-    if (headroom >= 2.0 || headroom >= 0.2 * usable_gib)
+    if (headroom >= 2.0 - FIT_EPSILON_GIB || headroom >= 0.2 * usable_gib - FIT_EPSILON_GIB)
         return LM_FIT_FITS;
     return LM_FIT_TIGHT;
 }
@@ -504,7 +509,7 @@ const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat, const stru
  */
 #define BAND_MEMORY 0.10
 #define BAND_MEMORY_FALLBACK 0.60
-#define BAND_DECODE 0.30
+#define BAND_DECODE 0.25
 #define BAND_TTFT 0.50
 #define BAND_API_COST 0.10
 #define BAND_UNCALIBRATED_DECODE 0.50
@@ -725,7 +730,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
 
     /* Speed. */
     const struct lm_calibration *cal = rt ? lm_runtime_calibration(rt, hw) : NULL;
-    if (cal == NULL)
+    if (cal == NULL || (cal->source != NULL && strncmp(cal->source, "assumption", 10) == 0))
         flags |= LM_EST_NO_CALIBRATION;
     struct speed_ctx c;
     c.m = m;
@@ -927,7 +932,8 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     basis_num(e, "usable_gib", out->usable_gib);
 
     const char *cal_src = cal ? cal->source : "no calibration row: defaults (docs/accuracy.md)";
-    e = basis_add(basis, "decode_tokens_per_s", cal ? "roofline" : "roofline-uncalibrated",
+    int calibrated = !(flags & LM_EST_NO_CALIBRATION);
+    e = basis_add(basis, "decode_tokens_per_s", calibrated ? "roofline" : "roofline-uncalibrated",
                   "0.9^log2(devices) / max((active_weights + B × KV(context)) / (efficiency × "
                   "bandwidth × devices) + layers × per_layer_overhead, 2 × active_P × B / (mfu × "
                   "flops_peak × devices))",
@@ -945,7 +951,8 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     else if (flags & LM_EST_LOCAL_BUILT)
         basis_str(e, "flag", "built local profile: bandwidth and FLOPs are assumptions");
 
-    e = basis_add(basis, "prefill_tokens_per_s", cal ? "compute-bound" : "compute-bound-uncalibrated",
+    e = basis_add(basis, "prefill_tokens_per_s",
+                  calibrated ? "compute-bound" : "compute-bound-uncalibrated",
                   "T / ((2 × active_P × T + 2 × layers × T² × attention_heads × head_dim) / "
                   "(mfu × flops_peak × devices)) × 0.9^log2(devices)",
                   cal_src);

@@ -77,9 +77,9 @@ static double meminfo_gib(void)
 {
     FILE *f = fopen("/proc/meminfo", "r");
     if (f == NULL)
-        return NAN;
+        return (double)NAN;
     char line[256];
-    double gib = NAN;
+    double gib = (double)NAN;
     while (fgets(line, sizeof(line), f) != NULL) {
         unsigned long long kb;
         if (sscanf(line, "MemTotal: %llu kB", &kb) == 1) {
@@ -118,14 +118,14 @@ static const struct lm_hardware *build_local(struct lm_catalog *cat)
     h->usable_fraction = 0.75;
     h->bandwidth_gbps = 50;
     h->fp16_tflops = 0.1 * (double)cores;
-    h->fp8_tflops = NAN;
-    h->power_w = NAN;
+    h->fp8_tflops = (double)NAN;
+    h->power_w = (double)NAN;
     h->placement_names.items = device_name;
     h->placement_names.n = 1;
     h->placements = 1u << LM_PLACE_DEVICE;
     h->max_devices = 1;
-    h->purchase_usd = NAN;
-    h->usd_per_hour = NAN;
+    h->purchase_usd = (double)NAN;
+    h->usd_per_hour = (double)NAN;
     h->sources.items = source;
     h->sources.n = 1;
     h->origin = "<local>";

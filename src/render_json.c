@@ -82,9 +82,13 @@ static int add(cJSON *obj, const char *key, cJSON *item)
 {
     if (item == NULL)
         return -1;
-    if (cJSON_IsArray(obj))
-        return cJSON_AddItemToArray(obj, item) ? 0 : (cJSON_Delete(item), -1);
-    return cJSON_AddItemToObject(obj, key, item) ? 0 : (cJSON_Delete(item), -1);
+    cJSON_bool ok = cJSON_IsArray(obj) ? cJSON_AddItemToArray(obj, item)
+                                       : cJSON_AddItemToObject(obj, key, item);
+    if (!ok) {
+        cJSON_Delete(item);
+        return -1;
+    }
+    return 0;
 }
 
 static int add_str(cJSON *obj, const char *key, const char *s)

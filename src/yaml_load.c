@@ -79,6 +79,15 @@ static int byte_at(const struct builder *b, unsigned line, unsigned col)
     return i < b->len ? (unsigned char)b->buf[i] : -1;
 }
 
+/* True when buf[0..len) contains "{{" (the buffer need not end in NUL). */
+static int has_template_braces(const char *buf, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++)
+        if (buf[i] == '{' && buf[i + 1] == '{')
+            return 1;
+    return 0;
+}
+
 static int parser_error(struct builder *b, yaml_parser_t *p)
 {
     struct lm_loc loc;
@@ -112,7 +121,7 @@ static int parser_error(struct builder *b, yaml_parser_t *p)
     if (strcmp(problem, "found character that cannot start any token") == 0 &&
         byte_at(b, loc.line, loc.col) == '\t')
         hint = "; tabs are not allowed for indentation";
-    else if (strstr(b->buf, "{{") != NULL && p->context != NULL &&
+    else if (has_template_braces(b->buf, b->len) && p->context != NULL &&
              strstr(p->context, "flow mapping") != NULL)
         hint = "; this looks like an unrendered template";
     if (p->context != NULL)

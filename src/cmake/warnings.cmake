@@ -25,7 +25,11 @@ endif()
 # numbers (DESIGN §7).
 list(APPEND LM_WARNING_FLAGS -ffp-contract=off)
 
-if(LM_SANITIZE)
+if(LM_FUZZ)
+  # The library is instrumented for coverage; the harnesses link libFuzzer.
+  set(LM_SANITIZE_FLAGS -fsanitize=fuzzer-no-link,address,undefined
+      -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+elseif(LM_SANITIZE)
   set(LM_SANITIZE_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined
       -fno-omit-frame-pointer)
 else()

@@ -1,0 +1,632 @@
+/*
+ * Unit tests of the estimators (src/estimate.c): each worked example of a
+ * formula comment is checked here, against the builtin catalog. Where a
+ * calibration constant enters, the expected value is recomputed from the
+ * catalog's runtimes.yaml row, so that a refit changes no test; the
+ * arithmetic is written out in the comment with the values at the time of
+ * writing.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lmchoose/catalog.h"
+#include "lmchoose/estimate.h"
+
+#define GIB 1073741824.0
+#define DNAN ((double)NAN)
+
+#define assert_near(a, b, tol)                                                        \
+    do {                                                                              \
+        double a_ = (a), b_ = (b), t_ = (tol);                                        \
+        if (!(fabs(a_ - b_) <= t_))                                                   \
+            fail_msg("%s = %.10g, expected %.10g (tolerance %g)", #a, a_, b_, t_);    \
+    } while (0)
+
+static struct lm_catalog cat = LM_CATALOG_INIT;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct lm_diags diags = LM_DIAGS_INIT;
+    struct lm_limits limits = LM_LIMITS_DEFAULT;
+    int rc = lm_catalog_load_builtin(&cat, &limits, &diags);
+    if (rc != 0)
+        lm_diags_print(&diags, stderr);
+    lm_diags_release(&diags);
+    return rc == 0 && cat.nmodels > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    lm_catalog_release(&cat);
+    return 0;
+}
+
+static const struct lm_model *model(const char *id)
+{
+    const struct lm_model *m = lm_catalog_model(&cat, id);
+    if (m == NULL)
+        fail_msg("model %s missing from the catalog", id);
+    return m;
+}
+
+static const struct lm_hardware *hardware(const char *id)
+{
+    const struct lm_hardware *h = lm_catalog_hardware(&cat, id);
+    if (h == NULL)
+        fail_msg("hardware %s missing from the catalog", id);
+    return h;
+}
+
+static const struct lm_quant *quant(const char *id)
+{
+    const struct lm_quant *q = lm_catalog_quant(&cat, id);
+    if (q == NULL)
+        fail_msg("quantization %s missing from the catalog", id);
+    return q;
+}
+
+/* A self-hosted input with the recommend defaults: one device, one
+ * sequence, f16 KV, the default scenario's workload. */
+static struct lm_est_input input(const char *m, const char *q, const char *hw, int placement)
+{
+    struct lm_est_input in;
+    memset(&in, 0, sizeof(in));
+    in.model = model(m);
+    in.quant = quant(q);
+    in.hw = hardware(hw);
+    in.runtime = lm_runtime_for(&cat, in.quant, in.hw);
+    in.placement = placement;
+    in.devices = 1;
+    in.context_tokens = 8192;
+    in.batch = 1;
+    in.decode_context = 1150; /* 1000 + 300 / 2 */
+    in.prompt_tokens = 1000;
+    in.kv_bytes_per_element = 2;
+    in.requests_per_day = 200;
+    in.input_tokens = 1000;
+    in.output_tokens = 300;
+    in.peak_concurrency = 1;
+    in.target_tokens_per_s = 10;
+    in.usd_per_kwh = 0.15;
+    in.amortization_months = 36;
+    in.labeled_examples = DNAN;
+    in.task_kind = "chat";
+    return in;
+}
+
+/* ------------------------------------------------------------- memory */
+
+/* Llama-3.1-8B: 2 × 8 KV heads × 128 × 2 B × 32 layers = 131 072 B per
+ * token, so 8192 tokens are exactly 1 GiB; 2 sequences 2 GiB; a q8_0 KV
+ * cache (1.0625 B per element instead of 2) 0.53125 GiB. */
+static void test_kv_llama(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.kv_cache_gib, 1.0, 1e-12);
+    in.batch = 2;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.kv_cache_gib, 2.0, 1e-12);
+    in.batch = 1;
+    in.kv_bytes_per_element = 1.0625;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.kv_cache_gib, 0.53125, 1e-12);
+}
+
+/* Gemma-2-9B: 42 layers, 21 sliding over 4096 tokens, 8 KV heads × 256.
+ * At 8192 tokens: 8192 B per layer-token × (21 × 8192 + 21 × 4096) =
+ * 2 113 929 216 B = 1.96875 GiB; at 2048 tokens no layer is capped:
+ * 8192 × 42 × 2048 = 0.65625 GiB. */
+static void test_kv_sliding_window(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("gemma-2-9b-it", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.kv_cache_gib, 1.96875, 1e-12);
+    in.context_tokens = 2048;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.kv_cache_gib, 0.65625, 1e-12);
+}
+
+/* Llama-3.1-8B q4_k_m by formula: E = 128256 × 4096 = 525 336 576;
+ * block = 8.0303e9 − 2E = 6 979 626 848; (block × 4.8 + E × 5.9 +
+ * E × 6.5625) / 8 = 5 006 151 993.6 B, +1.7 % over the published
+ * 4 920 734 016 B. With `auto` the file size is used instead. */
+static void test_weights_formula_llama(void **state)
+{
+    (void)state;
+    const struct lm_model *m = model("llama-3.1-8b-instruct");
+    double w = lm_estimate_weights_formula_bytes(m, quant("q4_k_m"));
+    assert_near(w, 5006151993.6, 1.0);
+    assert_true(fabs(w / 4920734016.0 - 1.0) < 0.05);
+
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    struct lm_estimate e;
+    struct lm_basis basis;
+    lm_estimate_compute(&in, &e, &basis);
+    assert_near(e.weights_gib, 4920739232.0 / GIB, 1e-12);
+    assert_true(e.flags & LM_EST_WEIGHTS_FILE);
+    assert_string_equal(basis.entries[0].field, "weights_gib");
+    assert_string_equal(basis.entries[0].method, "file-size");
+    in.weights_formula = 1;
+    lm_estimate_compute(&in, &e, &basis);
+    assert_near(e.weights_gib, 5006151993.6 / GIB, 1e-9);
+    assert_string_equal(basis.entries[0].method, "formula");
+}
+
+/*
+ * Every published file size in the catalog against the formula: within 5 %
+ * from 3 B parameters, 12 % below. Excluded, with the reason checked:
+ * - Qwen's official GGUFs of the tied Qwen2.5-0.5B/1.5B/3B store the output
+ *   matrix separately (and 0.5B's hidden 896 is no multiple of the 256-wide
+ *   k-quant block, so most of its tensors fall back to larger types);
+ * - Qwen2.5-72B's intermediate size 29568 is no multiple of 256, so its
+ *   ffn_down tensors fall back to a larger type.
+ * The formula has no input for either (the profile schema has no field for a
+ * file's layout): it underestimates those files, by at most 40 %, and the
+ * estimator uses the file size by default. docs/accuracy.md lists them.
+ */
+static void test_weights_formula_catalog(void **state)
+{
+    (void)state;
+    static const char *const excluded[] = {
+        "qwen2.5-0.5b-instruct", "qwen2.5-1.5b-instruct", "qwen2.5-3b-instruct",
+        "qwen2.5-72b-instruct", NULL
+    };
+    int checked = 0;
+    for (size_t i = 0; i < cat.nmodels; i++) {
+        const struct lm_model *m = cat.models[i];
+        for (size_t f = 0; f < m->nfiles; f++) {
+            const struct lm_quant *q = lm_catalog_quant(&cat, m->files[f].quant);
+            assert_non_null(q);
+            double w = lm_estimate_weights_formula_bytes(m, q);
+            double err = w / m->files[f].bytes - 1.0;
+            int skip = 0;
+            for (size_t k = 0; excluded[k]; k++)
+                if (strcmp(m->id, excluded[k]) == 0)
+                    skip = 1;
+            if (skip) {
+                if (!(err < 0 && err > -0.40))
+                    fail_msg("%s %s: excluded file now off by %+.1f %%", m->id, q->id, 100 * err);
+                continue;
+            }
+            double tol = m->params_b >= 3 ? 0.05 : 0.12;
+            if (!(fabs(err) <= tol))
+                fail_msg("%s %s: formula %+.1f %% from the file (limit %.0f %%)", m->id, q->id,
+                         100 * err, 100 * tol);
+            checked++;
+        }
+    }
+    assert_true(checked >= 15);
+}
+
+/* Fit verdict boundaries (DESIGN §4): headroom ≥ 2 GiB or ≥ 20 % fits. */
+static void test_fit_verdict(void **state)
+{
+    (void)state;
+    assert_int_equal(lm_fit_verdict(22.8, 20.8), LM_FIT_FITS);  /* headroom 2 (1.9999999999999964) */
+    assert_int_equal(lm_fit_verdict(22.8, 20.81), LM_FIT_TIGHT);
+    assert_int_equal(lm_fit_verdict(24.0, 19.2), LM_FIT_FITS);  /* 4.8 ≥ 2 */
+    assert_int_equal(lm_fit_verdict(8.0, 6.4), LM_FIT_FITS);    /* 20 % of 8, up to rounding */
+    assert_int_equal(lm_fit_verdict(8.0, 6.41), LM_FIT_TIGHT);
+    assert_int_equal(lm_fit_verdict(8.0, 6.5), LM_FIT_TIGHT);   /* 1.5 < 2 and < 1.6 */
+    assert_int_equal(lm_fit_verdict(8.0, 8.0), LM_FIT_TIGHT);   /* headroom 0 */
+    assert_int_equal(lm_fit_verdict(8.0, 8.01), LM_FIT_NO);
+    assert_string_equal(lm_fit_names[LM_FIT_TIGHT], "tight");
+}
+
+/* Overheads: llama.cpp 1 GiB + 512 × (128256 + 4096) × 4 B = 258.5 MiB for
+ * Llama-3.1-8B; vllm 5 + 0.13 GiB per device, usable min(0.95, 0.90) of an
+ * H100's 80 GiB = 72 GiB; at 2 devices (5 + 0.55) × 2. */
+static void test_overheads(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.overhead_gib, 1.0 + 258.5 / 1024.0, 1e-12);
+    assert_near(e.usable_gib, 24 * 0.95, 1e-12);
+    assert_near(e.memory_gib, e.weights_gib + e.kv_cache_gib + e.overhead_gib, 1e-12);
+    assert_int_equal(e.fit, LM_FIT_FITS);
+
+    in = input("llama-3.1-8b-instruct", "bf16", "nvidia-h100-sxm", LM_PLACE_CLOUD);
+    assert_string_equal(in.runtime->id, "vllm");
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.overhead_gib, 5.13, 1e-12);
+    assert_near(e.usable_gib, 72.0, 1e-12);
+    in.devices = 2;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.overhead_gib, 11.1, 1e-12);
+    assert_near(e.usable_gib, 144.0, 1e-12);
+    assert_near(e.memory_per_device_gib, e.memory_gib / 2, 1e-12);
+}
+
+/* ------------------------------------------------------------- speed */
+
+static double step_time(const struct lm_calibration *c, double bytes, double bw, double layers)
+{
+    return bytes / (c->efficiency * bw) + layers * c->per_layer_overhead_us * 1e-6;
+}
+
+/* Single-stream decode, Llama-3.1-8B q4_k_m on an RTX 4090 at 1150 tokens
+ * of KV: bytes = 4 920 739 232 + 1150 × 131 072 = 5 071 471 032; with the
+ * consumer-gpu row (0.82, 44 µs): 5.0715e9 / (0.82 × 1008e9) + 32 × 44e-6
+ * = 6.136 + 1.408 ms = 7.544 ms → 132.6 tokens/s. */
+static void test_decode_single_stream(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    const struct lm_calibration *c = lm_runtime_calibration(in.runtime, in.hw);
+    assert_non_null(c);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    double bytes = 4920739232.0 + 1150.0 * 131072.0;
+    assert_near(e.decode_tokens_per_s, 1.0 / step_time(c, bytes, 1008e9, 32), 1e-9);
+    assert_true(e.decode_tokens_per_s > 100 && e.decode_tokens_per_s < 170);
+    /* e2e = ttft + 1000 × 300 / decode. */
+    assert_near(e.e2e_ms, e.ttft_ms + 300000.0 / e.decode_tokens_per_s, 1e-9);
+}
+
+/* Prefill, Llama-3.1-8B at T = 1000 on an RTX 4090: flops = 2 × 8.0303e9 ×
+ * 1000 + 2 × 32 × 1000² × 32 × 128 = 1.60606e13 + 2.62144e11 =
+ * 1.6322744e13; at mfu 0.8 × 165.2 TFLOPS: 123.5 ms → 8096 tokens/s; TTFT adds
+ * one decode step at 1000 tokens of KV. */
+static void test_prefill_ttft(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    const struct lm_calibration *c = lm_runtime_calibration(in.runtime, in.hw);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    double flops = 2 * 8.0303e9 * 1000 + 2.0 * 32 * 1000.0 * 1000.0 * 32 * 128;
+    assert_near(flops, 1.6322744e13, 1e6);
+    double t = flops / (c->mfu * 165.2e12);
+    assert_near(e.prefill_tokens_per_s, 1000 / t, 1e-6);
+    double step = step_time(c, 4920739232.0 + 1000.0 * 131072.0, 1008e9, 32);
+    assert_near(e.ttft_ms, 1000 * (t + step), 1e-9);
+}
+
+/* Mixtral 8x7B (46.7 B total, 12.88 B active), q4_k_m, on an H100 PCIe:
+ * memory holds every expert: 26.14 GiB by formula; decode reads the active
+ * share, 12.88 / 46.7 of it, plus the KV. */
+static void test_moe(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("mixtral-8x7b-instruct-v0.1", "q4_k_m", "nvidia-h100-pcie",
+                                   LM_PLACE_CLOUD);
+    const struct lm_calibration *c = lm_runtime_calibration(in.runtime, in.hw);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    double w = lm_estimate_weights_formula_bytes(in.model, in.quant);
+    assert_near(w / GIB, 26.1393, 1e-3);
+    assert_near(e.weights_gib, w / GIB, 1e-12);
+    double kv = 1150.0 * 2 * 8 * 128 * 2 * 32;
+    assert_near(e.decode_tokens_per_s, 1.0 / step_time(c, w * 12.88 / 46.7 + kv, 2000e9, 32), 1e-9);
+}
+
+/* Tensor parallel: Llama-3.1-70B bf16 under vllm over 4 H100 SXM: 4 ×
+ * bandwidth, then × 0.9^2 = 0.81. */
+static void test_tensor_parallel(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-70b-instruct", "bf16", "nvidia-h100-sxm", LM_PLACE_CLOUD);
+    in.devices = 4;
+    const struct lm_calibration *c = lm_runtime_calibration(in.runtime, in.hw);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    double w = lm_estimate_weights_formula_bytes(in.model, in.quant);
+    double kv = 1150.0 * 2 * 8 * 128 * 2 * 80;
+    double b = e.max_concurrency;
+    assert_near(b, 1, 0); /* peak_concurrency 1 */
+    assert_near(e.decode_tokens_per_s, 0.81 / step_time(c, w + kv, 4 * 3350e9, 80), 1e-9);
+    assert_near(e.usable_gib, 4 * 80 * 0.9, 1e-12);
+}
+
+/* ---------------------------------------------------------- sizing */
+
+/* Llama-3.1-8B q4_k_m on an L4 (cloud): usable 22.8 GiB; weights 4.583 +
+ * overhead 1.252 leave 16.96 GiB, room for 16 sequences of 8192 tokens
+ * (1 GiB each). Peak 4 → B_max 4, 1 instance; peak 64 → B_max 16, 4
+ * instances; a 1000 tokens/s target → B_max 0, instances null. */
+static void test_sizing(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-l4", LM_PLACE_CLOUD);
+    struct lm_estimate e;
+    in.peak_concurrency = 4;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.max_concurrency, 4, 0);
+    assert_near(e.instances, 1, 0);
+    in.peak_concurrency = 64;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.max_concurrency, 16, 0);
+    assert_near(e.instances, 4, 0);
+    assert_true(e.decode_tokens_per_s >= 10);
+    /* Cloud: 4 instances × 1 L4 × $0.8048 × 730 h. */
+    assert_near(e.usd_per_month, 4 * 0.8048 * 730, 1e-9);
+    in.target_tokens_per_s = 1000;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.max_concurrency, 0, 0);
+    assert_true(isnan(e.instances));
+    /* Device placement: one stream, one instance, no sizing. */
+    in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    in.peak_concurrency = 64;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.max_concurrency, 1, 0);
+    assert_near(e.instances, 1, 0);
+}
+
+/* ------------------------------------------------------------- cost */
+
+/* API: 1000 requests/day × 30.42 × (500 × $0.15 + 200 × $0.60) / 1e6 =
+ * $5.9319; decode and TTFT are the offer's. */
+static void test_api_cost(void **state)
+{
+    (void)state;
+    struct lm_api_offer o;
+    memset(&o, 0, sizeof(o));
+    o.provider = "example";
+    o.input_usd_per_mtok = 0.15;
+    o.output_usd_per_mtok = 0.60;
+    o.ttft_ms = 400;
+    o.output_tokens_per_s = 80;
+    o.data_use = LM_DATA_NO_TRAINING;
+    o.finetune_usd_per_mtok = 3.0;
+    struct lm_est_input in;
+    memset(&in, 0, sizeof(in));
+    in.model = model("llama-3.1-8b-instruct");
+    in.offer = &o;
+    in.requests_per_day = 1000;
+    in.input_tokens = 500;
+    in.output_tokens = 200;
+    in.labeled_examples = 5000;
+    in.task_kind = "chat";
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.usd_per_month, 5.9319, 1e-9);
+    assert_near(e.decode_tokens_per_s, 80, 0);
+    assert_near(e.ttft_ms, 400, 0);
+    assert_near(e.e2e_ms, 400 + 1000.0 * 200 / 80, 1e-9);
+    assert_true(isnan(e.memory_gib));
+    assert_int_equal(e.fit, -1);
+    /* Fine-tuning through the API: 5000 × 700 × 3 = 1.05e7 tokens × $3/M. */
+    assert_int_equal(e.finetune_method, LM_FT_API);
+    assert_near(e.finetune_usd, 31.5, 1e-9);
+    /* No price: null. */
+    o.finetune_usd_per_mtok = DNAN;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_true(isnan(e.finetune_usd));
+}
+
+/* On-prem RTX 4090: 1599 / 36 + 0.45 kW × 730 h × (0.3 + 0.7 × util) ×
+ * $0.15, util = 200 × e2e_s / 86400 (one instance, B_max 1). Device:
+ * energy only; the Raspberry Pi profile has no power_w → 0, flagged. */
+static void test_owned_cost(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_ONPREM);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    double util = fmin(1.0, 200 * e.e2e_ms / 1000 / 86400.0);
+    assert_near(e.usd_per_month, 1599.0 / 36 + 0.45 * 730 * (0.3 + 0.7 * util) * 0.15, 1e-9);
+    in.placement = LM_PLACE_DEVICE;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.usd_per_month, 0.45 * 200 * 30.42 * e.e2e_ms / 1000 / 3600 * 0.15, 1e-9);
+    in = input("llama-3.2-1b-instruct", "q4_k_m", "raspberry-pi-5-8gb", LM_PLACE_DEVICE);
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.usd_per_month, 0, 0);
+    assert_true(e.flags & LM_EST_NO_POWER);
+}
+
+/* Fine-tuning, Llama-3.1-8B on an L4 (22.8 GiB usable), 5000 examples of
+ * 1000 + 300 tokens: T = 5000 × 1300 × 3 = 1.95e7. Full needs 16 × 8.03e9 B:
+ * no; LoRA 2 × 8.03e9 B + activations: 15.2 GiB, fits. Hours = 4 × 8.0303e9
+ * × 1.95e7 / (mfu × 121e12) / 3600 (with the llama.cpp datacenter row's
+ * 0.22: 6.54 h); cloud cost $0.8048 × hours. */
+static void test_finetune(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-l4", LM_PLACE_CLOUD);
+    in.labeled_examples = 5000;
+    const struct lm_calibration *c = lm_runtime_calibration(in.runtime, in.hw);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_int_equal(e.finetune_method, LM_FT_LORA);
+    double hours = 4 * 8.0303e9 * 1.95e7 / (c->mfu * 121e12) / 3600;
+    assert_near(e.finetune_hours, hours, 1e-9);
+    assert_near(e.finetune_usd, 0.8048 * hours, 1e-9);
+    assert_true(e.flags & LM_EST_FT_APPROX);
+    /* On an H100 (72 GiB usable by fine-tuning's 0.95 × 80 = 76) full still
+     * needs 128.5 GB: LoRA. On 8 × H100 full fits: 6·P·T. */
+    in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-h100-sxm", LM_PLACE_CLOUD);
+    in.labeled_examples = 5000;
+    in.devices = 8;
+    c = lm_runtime_calibration(in.runtime, in.hw);
+    lm_estimate_compute(&in, &e, NULL);
+    assert_int_equal(e.finetune_method, LM_FT_FULL);
+    assert_near(e.finetune_hours, 6 * 8.0303e9 * 1.95e7 / (c->mfu * 989.4e12 * 8) / 3600, 1e-9);
+    /* Not requested: null. */
+    in.labeled_examples = DNAN;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_int_equal(e.finetune_method, -1);
+    assert_true(isnan(e.finetune_hours));
+}
+
+/* ---------------------------------------------------------- quality */
+
+/* Llama-3.1-8B, chat: (.25 × 69.4 + .25 × 48.3 + .30 × 80.4) / .80 =
+ * 66.93125 (no bbh); code: .45 × 72.6 + .35 × 72.8 + .20 × 48.3 = 67.81;
+ * with q4_k_m (quality_delta 1.1): 65.83125. Image re-weighting on a
+ * synthetic model with mmlu 70 and mmmu 50, chat: (.25 × .7 × 70 + .30 ×
+ * 50) / (.175 + .30) = 57.368...; the fallback mean of mmlu and mmlu_pro;
+ * nothing → NAN. */
+static void test_quality(void **state)
+{
+    (void)state;
+    const struct lm_model *m = model("llama-3.1-8b-instruct");
+    assert_near(lm_quality_composite(m, "chat", 0), 66.93125, 1e-9);
+    assert_near(lm_quality_composite(m, "code", 0), 67.81, 1e-9);
+    assert_near(lm_quality_composite(m, "chat", 1), 66.93125, 1e-9);
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.quality, 66.93125 - 1.1, 1e-9);
+
+    struct lm_model s;
+    memset(&s, 0, sizeof(s));
+    for (int k = 0; k < LM_Q_COUNT; k++)
+        s.quality[k] = DNAN;
+    s.quality[LM_Q_MMLU] = 70;
+    s.quality[LM_Q_MMMU] = 50;
+    assert_near(lm_quality_composite(&s, "chat", 1), (0.175 * 70 + 0.30 * 50) / 0.475, 1e-9);
+    assert_near(lm_quality_composite(&s, "chat", 0), 70, 1e-9);
+    s.quality[LM_Q_MMLU] = 60;
+    s.quality[LM_Q_MMLU_PRO] = 40;
+    s.quality[LM_Q_MMMU] = DNAN;
+    assert_near(lm_quality_composite(&s, "code", 0), 40, 1e-9); /* mmlu_pro is a code weight */
+    assert_near(lm_quality_composite(&s, "reasoning", 0), 40, 1e-9);
+    assert_near(lm_quality_composite(&s, "extraction", 0), 60, 1e-9);
+    s.quality[LM_Q_MMLU] = DNAN;
+    s.quality[LM_Q_MMLU_PRO] = DNAN;
+    s.quality[LM_Q_GSM8K] = 80;
+    assert_true(isnan(lm_quality_composite(&s, "chat", 0)));
+    assert_near(lm_quality_composite(&s, "reasoning", 0), 80, 1e-9);
+}
+
+/* Fallback mean: no weighted benchmark of the task present. */
+static void test_quality_fallback(void **state)
+{
+    (void)state;
+    struct lm_model s;
+    memset(&s, 0, sizeof(s));
+    for (int k = 0; k < LM_Q_COUNT; k++)
+        s.quality[k] = DNAN;
+    s.quality[LM_Q_MMLU] = 60;
+    s.quality[LM_Q_MMLU_PRO] = 40;
+    s.quality[LM_Q_MMMU] = 55;
+    /* agent weighs bfcl, ifeval, mmlu_pro: mmlu_pro present → 40. */
+    assert_near(lm_quality_composite(&s, "agent", 0), 40, 1e-9);
+    /* translation: mgsm, mmlu, ifeval → mmlu 60. */
+    assert_near(lm_quality_composite(&s, "translation", 0), 60, 1e-9);
+    s.quality[LM_Q_MMLU_PRO] = DNAN;
+    s.quality[LM_Q_MMLU] = DNAN;
+    /* Only gsm8k/mmmu-type scores and a text code task: unknown. */
+    assert_true(isnan(lm_quality_composite(&s, "code", 0)));
+    /* An unknown task kind falls back to the mean too. */
+    s.quality[LM_Q_MMLU] = 60;
+    s.quality[LM_Q_MMLU_PRO] = 40;
+    assert_near(lm_quality_composite(&s, "poetry", 0), 50, 1e-9);
+}
+
+/* ---------------------------------------------------------- runtime */
+
+static void test_runtime_for(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *quant, *hw, *runtime; /* runtime NULL: none */
+    } cases[] = {
+        { "q4_k_m", "nvidia-rtx-4090", "llama.cpp" },
+        { "q8_0", "apple-m4-16gb", "llama.cpp" },
+        { "q2_k", "raspberry-pi-5-8gb", "llama.cpp" },
+        { "f16", "nvidia-l4", "vllm" },
+        { "bf16", "nvidia-rtx-3090", "vllm" },
+        { "bf16", "apple-m4-max-128gb", "mlx" },
+        { "f16", "cpu-epyc-genoa-1s", "llama.cpp" },
+        { "awq-int4", "nvidia-a100-80gb", "vllm" },
+        { "awq-int4", "apple-m4-max-128gb", NULL },
+        { "awq-int4", "cpu-epyc-genoa-1s", NULL },
+        { "fp8", "nvidia-h100-sxm", "vllm" },
+        { "fp8", "nvidia-a100-80gb", NULL }, /* no fp8_tflops */
+        { "fp8", "apple-m4-max-128gb", NULL },
+        { "gptq-int4", "nvidia-l4", "vllm" }, /* not in the table: its runtimes list */
+        { "iq4_xs", "apple-m4-16gb", "llama.cpp" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct lm_runtime *rt = lm_runtime_for(&cat, quant(cases[i].quant),
+                                                     hardware(cases[i].hw));
+        if (cases[i].runtime == NULL) {
+            if (rt != NULL)
+                fail_msg("%s on %s: expected no runtime, got %s", cases[i].quant, cases[i].hw, rt->id);
+        } else {
+            if (rt == NULL || strcmp(rt->id, cases[i].runtime) != 0)
+                fail_msg("%s on %s: expected %s, got %s", cases[i].quant, cases[i].hw,
+                         cases[i].runtime, rt ? rt->id : "none");
+        }
+    }
+}
+
+/* ---------------------------------------------------- bands and basis */
+
+/* Bands widen for the phone (no measurement), an assumed calibration row,
+ * and a model without architecture (KV fallback, ±60 %). */
+static void test_error_bands(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    struct lm_estimate e, p;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_true(e.error_bands.memory > 0 && e.error_bands.decode > 0);
+    assert_false(e.flags & LM_EST_NO_CALIBRATION);
+    in = input("llama-3.2-1b-instruct", "q4_k_m", "phone-snapdragon-8-gen3-12gb", LM_PLACE_DEVICE);
+    lm_estimate_compute(&in, &p, NULL);
+    assert_true(p.flags & LM_EST_PHONE);
+    assert_true(p.error_bands.decode > e.error_bands.decode);
+    assert_true(p.error_bands.ttft > e.error_bands.ttft);
+    assert_true(p.decode_tokens_per_s > 0 && p.ttft_ms > 0);
+
+    struct lm_model m = *model("llama-3.1-8b-instruct");
+    m.arch.present = 0;
+    m.nfiles = 0;
+    in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
+    in.model = &m;
+    struct lm_basis basis;
+    lm_estimate_compute(&in, &e, &basis);
+    assert_true(e.flags & LM_EST_KV_FALLBACK);
+    assert_true(e.error_bands.memory >= 0.5);
+    /* 50530 × 8.0303^0.463 × 8192 B: about 1.0 GiB, near the exact 1 GiB. */
+    assert_near(e.kv_cache_gib, 50530.0 * pow(8.0303, 0.463) * 8192 / GIB, 1e-9);
+    int found = 0;
+    for (size_t i = 0; i < basis.n; i++)
+        if (strcmp(basis.entries[i].field, "kv_cache_gib") == 0) {
+            assert_string_equal(basis.entries[i].method, "fallback");
+            found = 1;
+        }
+    assert_true(found);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kv_llama),
+        cmocka_unit_test(test_kv_sliding_window),
+        cmocka_unit_test(test_weights_formula_llama),
+        cmocka_unit_test(test_weights_formula_catalog),
+        cmocka_unit_test(test_fit_verdict),
+        cmocka_unit_test(test_overheads),
+        cmocka_unit_test(test_decode_single_stream),
+        cmocka_unit_test(test_prefill_ttft),
+        cmocka_unit_test(test_moe),
+        cmocka_unit_test(test_tensor_parallel),
+        cmocka_unit_test(test_sizing),
+        cmocka_unit_test(test_api_cost),
+        cmocka_unit_test(test_owned_cost),
+        cmocka_unit_test(test_finetune),
+        cmocka_unit_test(test_quality),
+        cmocka_unit_test(test_quality_fallback),
+        cmocka_unit_test(test_runtime_for),
+        cmocka_unit_test(test_error_bands),
+    };
+    return cmocka_run_group_tests_name("estimate", tests, setup, teardown);
+}

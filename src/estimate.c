@@ -45,7 +45,7 @@ const char *const lm_ft_method_names[5] = { "full", "lora", "qlora", "api", NULL
  *     dense transformer (Kaplan et al. 2020, arXiv:2001.08361, §2.1).
  * Worked example: an 8 B model without architecture gets
  * 50530 × 8^0.463 = 132 000 B/token (Llama-3.1-8B's exact value is 131 072),
- * and 24.1 × 8^0.218 = 38.2 layers (exact: 32).
+ * and 24.1 × 8^0.218 = 37.9 layers (exact: 32).
  */
 #define KV_FALLBACK_COEF 50530.0
 #define KV_FALLBACK_EXP 0.463
@@ -308,9 +308,10 @@ static double kv_read(const struct speed_ctx *c, double ctx, double b)
  * Source: the bandwidth roofline (kipply, "Transformer Inference
  * Arithmetic", 2022; PEERS.md §3 F5) plus a per-layer launch/sync cost that
  * the calibration rows show for small models.
- * Worked example (single stream, no calibration rounding): 4.58 GiB of
- * weights + 0.031 GiB of KV at 256 tokens over 1008 GB/s at efficiency 0.7,
- * 32 layers × 20 µs: 4.952e9 / 705.6e9 + 640e-6 = 7.66 ms → 130.6 tokens/s.
+ * Worked example (Llama-3.1-8B q4_k_m on an RTX 4090, one stream, 1150
+ * tokens of KV, llama.cpp consumer-gpu row 0.82 / 44 µs): (4 920 739 232 +
+ * 1150 × 131 072) B / (0.82 × 1008e9 B/s) + 32 × 44 µs = 6.136 + 1.408 ms
+ * = 7.544 ms → 132.6 tokens/s (test_decode_single_stream).
  */
 static double step_seconds(const struct speed_ctx *c, double ctx, double b)
 {
@@ -499,13 +500,13 @@ const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat, const stru
 /* ---------------------------------------------------------- error bands */
 
 /*
- * Relative half-widths (docs/accuracy.md, "Error bands"). The decode band is
- * the share-within-band measured over the calibration rows: 90 % of decode
- * predictions fall within ±30 %; TTFT/prefill within ±50 %; memory is exact
- * for weights from files and within 5-12 % by formula, with the runtime
- * overhead the larger unknown, so ±10 %. Monthly cost follows decode for
- * self-hosted candidates (sizing sets the instance count) and is ±10 % for
- * API prices (list prices change).
+ * Relative half-widths (docs/accuracy.md, "Error bands"), from the
+ * calibration run: 90 % of the 106 decode rows are within ±24 % (median
+ * 8 %), so decode ±25 %; 90 % of the prefill rows within ±41 %, so TTFT
+ * ±50 %; memory is exact for weights from files and within 5-12 % by
+ * formula, with the runtime overhead the larger unknown, so ±10 %. Monthly
+ * cost follows decode for self-hosted candidates (sizing sets the instance
+ * count) and is ±10 % for API prices (list prices change).
  */
 #define BAND_MEMORY 0.10
 #define BAND_MEMORY_FALLBACK 0.60
@@ -793,7 +794,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         break;
     case LM_PLACE_ONPREM: {
         /* Worked example: 1 × 1 RTX 4090: 1599 / 36 + 0.45 × 730 × (0.3 +
-         * 0.7 × util) × 0.15; at util 0.1 that is 44.42 + 18.23 = $62.64. */
+         * 0.7 × util) × 0.15; at util 0.1 that is 44.42 + 18.23 = $62.65. */
         util = fmin(1.0, in->requests_per_day * e2e_s / (86400.0 * inst * bmax));
         double energy = isnan(power_kw)
                             ? 0
@@ -843,7 +844,8 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
              * P active, over mfu × fp16_tflops × devices (PEERS.md §3 F9).
              * Worked example: Llama-3.1-8B LoRA, 5000 examples × 600 tokens
              * × 3 = 9e6 tokens: 4 × 8.03e9 × 9e6 = 2.891e17 FLOPs; on an
-             * L4 at mfu 0.35: 2.891e17 / (0.35 × 121e12) / 3600 = 1.90 h. */
+             * L4 at mfu 0.22 (llama.cpp datacenter row): 2.891e17 /
+             * (0.22 × 121e12) / 3600 = 3.02 h (test_finetune). */
             double factor = k == LM_FT_FULL ? 6.0 : 4.0;
             if (k != LM_FT_FULL)
                 flags |= LM_EST_FT_APPROX;

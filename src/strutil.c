@@ -69,6 +69,19 @@ const char *lm__suggest(const char *word, const char *const *candidates,
     size_t limit = wl / 3 > 2 ? wl / 3 : 2;
     const char *best = NULL;
     size_t best_d = (size_t)-1;
+    /* A word that starts one id and no other is a plausible abbreviation
+     * ("llama-3.1-8b" for "llama-3.1-8b-instruct"). */
+    const char *prefix_of = NULL;
+    size_t nprefix = 0;
+    for (size_t i = 0; wl >= 3 && i < n; i++) {
+        if (candidates[i] != NULL && strncmp(candidates[i], word, wl) == 0 &&
+            candidates[i][wl] != '\0') {
+            prefix_of = candidates[i];
+            nprefix++;
+        }
+    }
+    if (nprefix == 1)
+        return prefix_of;
     for (size_t i = 0; i < n; i++) {
         if (candidates[i] == NULL)
             continue;

@@ -18,7 +18,8 @@ char *lm__asprintf(const char *fmt, ...) LM_PRINTF(1, 2);
  * than 64 bytes return a large number so that suggestions stay cheap. */
 size_t lm__edit_distance(const char *a, const char *b);
 
-/* Returns the candidate closest to word when it is close enough to be a
+/* Returns the one candidate that word is a prefix of, or the candidate
+ * closest to word when it is close enough to be a
  * plausible typo (distance <= max(2, strlen(word)/3)), else NULL. */
 const char *lm__suggest(const char *word, const char *const *candidates,
                         size_t n);

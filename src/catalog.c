@@ -618,16 +618,10 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
     return rc;
 }
 
+/* The more severe of two statuses (the one with the higher exit code). */
 static int worse(int a, int b)
 {
-    /* Keep the status that maps to the higher exit code (see diag.c). */
-    if (a == LM_OK)
-        return b;
-    if (b == LM_OK)
-        return a;
-    if (a == LM_ENOMEM || b == LM_ENOMEM)
-        return LM_ENOMEM;
-    return a;
+    return lm_status_exit_code(b) > lm_status_exit_code(a) ? b : a;
 }
 
 static int load_builtin_layer(struct lm_catalog *cat, const struct lm_limits *limits,

@@ -145,9 +145,7 @@ int lm_cli_load_catalog(struct lm_ctx *ctx)
 {
     int rc = lm_catalog_load(&ctx->cat, ctx->profile_dirs, ctx->nprofile_dirs,
                              &ctx->limits, &ctx->diags);
-    if (rc == LM_ENOMEM)
-        return LM_EXIT_INTERNAL;
-    return rc == LM_OK ? 0 : LM_EXIT_INPUT;
+    return lm_status_exit_code(rc);
 }
 
 int lm_cli_unknown_id(const struct lm_ctx *ctx, const char *what, const char *id,

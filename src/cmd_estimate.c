@@ -58,19 +58,28 @@ struct est_opts {
     int weights_formula;
 };
 
-/* Fills the workload and assumption fields of the default scenario (§6.2). */
-static void default_workload(struct lm_est_input *in)
+enum id_kind { ID_MODEL, ID_HARDWARE, ID_QUANT, ID_RUNTIME };
+
+/* Reports an unknown id on the command line with "did you mean" over the
+ * catalog's ids of that kind (plus the keyword extra, e.g. "local"). */
+static int unknown_id(struct lm_ctx *ctx, enum id_kind kind, const char *id,
+                      const char *extra)
 {
-    in->requests_per_day = 200;
-    in->input_tokens = 1000;
-    in->output_tokens = 300;
-    in->peak_concurrency = 1;
-    in->target_tokens_per_s = 10;
-    in->usd_per_kwh = 0.15;
-    in->amortization_months = 36;
-    in->labeled_examples = NAN;
-    in->task_kind = "chat";
-    in->task_has_image = 0;
+    static const char *const what[] = { "model", "hardware", "quantization", "runtime" };
+    const struct lm_catalog *cat = &ctx->cat;
+    size_t n = kind == ID_MODEL ? cat->nmodels : kind == ID_HARDWARE ? cat->nhardware
+             : kind == ID_QUANT ? cat->nquants : cat->nruntimes;
+    const char **ids = malloc((n + 1) * sizeof(*ids));
+    size_t k = 0;
+    for (size_t i = 0; ids != NULL && i < n; i++)
+        ids[k++] = kind == ID_MODEL ? cat->models[i]->id
+                 : kind == ID_HARDWARE ? cat->hardware[i]->id
+                 : kind == ID_QUANT ? cat->quants[i]->id : cat->runtimes[i]->id;
+    if (ids != NULL && extra != NULL)
+        ids[k++] = extra;
+    int r = lm_cli_unknown_id(ctx, what[kind], id, ids, ids ? k : 0);
+    free(ids);
+    return r;
 }
 
 /* Estimates with the device count of §5 step 1 unless --devices was given. */
@@ -264,58 +273,29 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
 
     /* Ids on the command line are checked before anything else is read. */
     const struct lm_model *m = lm_catalog_model(cat, o.model);
-    if (m == NULL) {
-        const char **ids = malloc(cat->nmodels * sizeof(*ids));
-        for (size_t i = 0; ids && i < cat->nmodels; i++)
-            ids[i] = cat->models[i]->id;
-        int r = lm_cli_unknown_id(ctx, "model", o.model, ids, ids ? cat->nmodels : 0);
-        free(ids);
-        return r;
-    }
+    if (m == NULL)
+        return unknown_id(ctx, ID_MODEL, o.model, NULL);
     const struct lm_hardware *hw = NULL;
     if (o.hardware != NULL && strcmp(o.hardware, "local") != 0) {
         hw = lm_catalog_hardware(cat, o.hardware);
-        if (hw == NULL) {
-            const char **ids = malloc((cat->nhardware + 1) * sizeof(*ids));
-            for (size_t i = 0; ids && i < cat->nhardware; i++)
-                ids[i] = cat->hardware[i]->id;
-            if (ids)
-                ids[cat->nhardware] = "local";
-            int r = lm_cli_unknown_id(ctx, "hardware", o.hardware, ids, ids ? cat->nhardware + 1 : 0);
-            free(ids);
-            return r;
-        }
+        if (hw == NULL)
+            return unknown_id(ctx, ID_HARDWARE, o.hardware, "local");
     }
     const struct lm_quant *quant = NULL;
     if (o.quant != NULL && strcmp(o.quant, "auto") != 0) {
         quant = lm_catalog_quant(cat, o.quant);
-        if (quant == NULL) {
-            const char **ids = malloc((cat->nquants + 1) * sizeof(*ids));
-            for (size_t i = 0; ids && i < cat->nquants; i++)
-                ids[i] = cat->quants[i]->id;
-            if (ids)
-                ids[cat->nquants] = "auto";
-            int r = lm_cli_unknown_id(ctx, "quantization", o.quant, ids, ids ? cat->nquants + 1 : 0);
-            free(ids);
-            return r;
-        }
+        if (quant == NULL)
+            return unknown_id(ctx, ID_QUANT, o.quant, "auto");
     }
-    if (o.runtime != NULL && lm_catalog_runtime(cat, o.runtime) == NULL) {
-        const char **ids = malloc(cat->nruntimes * sizeof(*ids));
-        for (size_t i = 0; ids && i < cat->nruntimes; i++)
-            ids[i] = cat->runtimes[i]->id;
-        int r = lm_cli_unknown_id(ctx, "runtime", o.runtime, ids, ids ? cat->nruntimes : 0);
-        free(ids);
-        return r;
-    }
+    if (o.runtime != NULL && lm_catalog_runtime(cat, o.runtime) == NULL)
+        return unknown_id(ctx, ID_RUNTIME, o.runtime, NULL);
 
     struct lm_estimate_doc doc;
     memset(&doc, 0, sizeof(doc));
     doc.cat = cat;
     doc.model = m;
     struct lm_est_input in;
-    memset(&in, 0, sizeof(in));
-    default_workload(&in);
+    lm_est_input_init(&in);
     in.model = m;
     in.weights_formula = o.weights_formula;
     in.kv_bytes_per_element = o.kv_bytes;
@@ -351,7 +331,7 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         if (r != LM_OK) {
             if (ctx->format == LM_FMT_JSON)
                 lm_render_json_errors("estimate", LM_EXIT_INPUT, &ctx->diags, ctx->out);
-            return r == LM_ENOMEM ? LM_EXIT_INTERNAL : LM_EXIT_INPUT;
+            return lm_status_exit_code(r);
         }
         doc.hardware_id = built ? "local" : hw->id;
     } else {

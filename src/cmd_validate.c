@@ -119,7 +119,8 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
         int r = lm__read_input(path, display, ctx->limits.max_input_size, &ctx->diags,
                                &buf, &len);
         if (r != LM_OK) {
-            rc = r == LM_ENOMEM ? LM_EXIT_INTERNAL : (rc > LM_EXIT_INPUT ? rc : LM_EXIT_INPUT);
+            if (lm_status_exit_code(r) > rc)
+                rc = lm_status_exit_code(r);
             continue;
         }
         struct lm_arena arena = LM_ARENA_INIT;
@@ -145,14 +146,10 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
             lm_catalog_release(&cat);
         }
         free(buf);
-        if (r == LM_OK) {
-            if (!ctx->quiet)
-                fprintf(ctx->out, "%s: ok (%s)\n", display, kind);
-        } else if (r == LM_ENOMEM) {
-            rc = LM_EXIT_INTERNAL;
-        } else if (rc < LM_EXIT_INPUT) {
-            rc = LM_EXIT_INPUT;
-        }
+        if (r == LM_OK && !ctx->quiet)
+            fprintf(ctx->out, "%s: ok (%s)\n", display, kind);
+        if (lm_status_exit_code(r) > rc)
+            rc = lm_status_exit_code(r);
     }
     return rc;
 }

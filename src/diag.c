@@ -91,33 +91,13 @@ void lm_diags_print(const struct lm_diags *d, FILE *out)
     }
 }
 
-/* Rank of a status by the exit code it maps to: 4 > 3 > 2 > 1 > 0. */
-static int status_rank(int code)
-{
-    switch (code) {
-    case LM_OK:
-        return 0;
-    case LM_ENOMATCH:
-        return 1;
-    case LM_EUSAGE:
-        return 2;
-    case LM_EIO:
-    case LM_ESYNTAX:
-    case LM_ESCHEMA:
-    case LM_ELIMIT:
-        return 3;
-    default:
-        return 4;
-    }
-}
-
 int lm_diags_worst(const struct lm_diags *d)
 {
     int worst = LM_OK;
     for (size_t i = 0; i < d->count; i++) {
         if (d->items[i].sev != LM_SEV_ERROR)
             continue;
-        if (status_rank(d->items[i].code) > status_rank(worst))
+        if (lm_status_exit_code(d->items[i].code) > lm_status_exit_code(worst))
             worst = d->items[i].code;
     }
     return worst;

@@ -1040,3 +1040,24 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
             basis_str(e, "flag", "LoRA/QLoRA time approximated by 4·P·T");
     }
 }
+
+void lm_est_input_init(struct lm_est_input *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->placement = LM_PLACE_DEVICE;
+    in->devices = 1;
+    in->batch = 1;
+    in->kv_bytes_per_element = 2;
+    in->requests_per_day = 200;
+    in->input_tokens = 1000;
+    in->output_tokens = 300;
+    in->peak_concurrency = 1;
+    in->target_tokens_per_s = 10;
+    in->usd_per_kwh = 0.15;
+    in->amortization_months = 36;
+    in->labeled_examples = (double)NAN;
+    in->task_kind = "chat";
+    in->context_tokens = 8192;
+    in->decode_context = in->input_tokens + in->output_tokens / 2;
+    in->prompt_tokens = in->input_tokens;
+}

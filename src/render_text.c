@@ -20,6 +20,22 @@ static const char *fmt_num(char *buf, size_t cap, double v, int decimals)
     return buf;
 }
 
+/* Joins n strings with "," into buf (truncated to cap); "-" when empty. */
+static const char *join(char *buf, size_t cap, const char *const *items, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < n && used < cap; k++) {
+        int w = snprintf(buf + used, cap - used, "%s%s", k ? "," : "", items[k]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (n == 0)
+        snprintf(buf, cap, "-");
+    return buf;
+}
+
 static const char *or_dash(const char *s)
 {
     return s ? s : "-";
@@ -33,15 +49,12 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                 "CONTEXT", "WEIGHTS", "API", "ORIGIN");
         for (size_t i = 0; i < cat->nmodels; i++) {
             const struct lm_model *m = cat->models[i];
-            char api[128] = "-";
-            size_t used = 0;
-            for (size_t k = 0; k < m->napi && used < sizeof(api); k++) {
-                int n = snprintf(api + used, sizeof(api) - used, "%s%s", k ? "," : "",
-                                 m->api[k].provider);
-                if (n < 0)
-                    break;
-                used += (size_t)n;
-            }
+            const char *providers[16];
+            size_t np = 0;
+            for (size_t k = 0; k < m->napi && np < 16; k++)
+                providers[np++] = m->api[k].provider;
+            char api[128];
+            join(api, sizeof(api), providers, np);
             fprintf(out, "%-30s %-5s %9s %9.0f %-8s %-28s %s\n", m->id,
                     lm_model_class(cat, m), fmt_num(a, sizeof(a), m->params_b, 2),
                     m->context_tokens, m->open_weights == 1 ? "open" : "closed", api,
@@ -52,15 +65,8 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                 "BW_GBPS", "FP16_TF", "PLACEMENTS", "ORIGIN");
         for (size_t i = 0; i < cat->nhardware; i++) {
             const struct lm_hardware *h = cat->hardware[i];
-            char pl[64] = "";
-            size_t used = 0;
-            for (size_t k = 0; k < h->placement_names.n && used < sizeof(pl); k++) {
-                int n = snprintf(pl + used, sizeof(pl) - used, "%s%s", k ? "," : "",
-                                 h->placement_names.items[k]);
-                if (n < 0)
-                    break;
-                used += (size_t)n;
-            }
+            char pl[64];
+            join(pl, sizeof(pl), h->placement_names.items, h->placement_names.n);
             fprintf(out, "%-28s %-14s %8s %9s %9s %-22s %s\n", h->id,
                     lm_hw_class_names[h->hw_class], fmt_num(a, sizeof(a), h->memory_gib, 0),
                     fmt_num(b, sizeof(b), h->bandwidth_gbps, 0),
@@ -71,15 +77,8 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                 "QDELTA", "RUNTIMES", "ORIGIN");
         for (size_t i = 0; i < cat->nquants; i++) {
             const struct lm_quant *q = cat->quants[i];
-            char rts[128] = "";
-            size_t used = 0;
-            for (size_t k = 0; k < q->runtimes.n && used < sizeof(rts); k++) {
-                int n = snprintf(rts + used, sizeof(rts) - used, "%s%s", k ? "," : "",
-                                 q->runtimes.items[k]);
-                if (n < 0)
-                    break;
-                used += (size_t)n;
-            }
+            char rts[128];
+            join(rts, sizeof(rts), q->runtimes.items, q->runtimes.n);
             fprintf(out, "%-10s %6s %6s %6s %7s %-34s %s\n", q->id,
                     fmt_num(a, sizeof(a), q->bits_per_weight, 3),
                     fmt_num(b, sizeof(b), isnan(q->embedding_bits_per_weight) ? q->bits_per_weight : q->embedding_bits_per_weight, 3),
@@ -96,17 +95,13 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                         "-", "-", r->origin);
             for (size_t k = 0; k < r->ncalibration; k++) {
                 const struct lm_calibration *cl = &r->calibration[k];
-                char cls[128] = "";
-                size_t used = 0;
-                for (int j = 0; j < LM_HW_CLASS_COUNT && used < sizeof(cls); j++) {
-                    if (!(cl->class_mask & (1u << j)))
-                        continue;
-                    int n = snprintf(cls + used, sizeof(cls) - used, "%s%s",
-                                     used ? "," : "", lm_hw_class_names[j]);
-                    if (n < 0)
-                        break;
-                    used += (size_t)n;
-                }
+                const char *names[LM_HW_CLASS_COUNT];
+                size_t nn = 0;
+                for (int j = 0; j < LM_HW_CLASS_COUNT; j++)
+                    if (cl->class_mask & (1u << j))
+                        names[nn++] = lm_hw_class_names[j];
+                char cls[128];
+                join(cls, sizeof(cls), names, nn);
                 fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", r->id, cls,
                         cl->vendor >= 0 ? lm_vendor_names[cl->vendor] : "any",
                         fmt_num(a, sizeof(a), cl->efficiency, 2),

@@ -26,3 +26,22 @@ const char *lm_status_name(int status)
         return "UNKNOWN";
     }
 }
+
+int lm_status_exit_code(int status)
+{
+    switch (status) {
+    case LM_OK:
+        return 0;
+    case LM_ENOMATCH:
+        return 1;
+    case LM_EUSAGE:
+        return 2;
+    case LM_EIO:
+    case LM_ESYNTAX:
+    case LM_ESCHEMA:
+    case LM_ELIMIT:
+        return 3;
+    default:
+        return 4;
+    }
+}

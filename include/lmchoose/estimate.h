@@ -95,6 +95,14 @@ struct lm_basis {
     size_t n;
 };
 
+/* Zeroes in and fills it with the default scenario of DESIGN §6.2 and the
+ * assumptions of §4: one device, one sequence, f16 KV cache, 200 requests a
+ * day of 1000 input and 300 output tokens, one stream, a 10 tokens/s sizing
+ * target, 0.15 USD/kWh, 36-month amortization, chat, no fine-tuning, and
+ * the positions of §4 (8192-token context; KV at 1000 + 300/2 tokens while
+ * decoding; a 1000-token prompt). Callers set the profiles and override. */
+void lm_est_input_init(struct lm_est_input *in);
+
 /* Computes every estimate field for one candidate. When basis is not NULL it
  * is filled too (only printed candidates need it). Fields that do not apply
  * are NAN (or -1 for enums). */

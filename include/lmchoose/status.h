@@ -32,6 +32,11 @@ enum lm_status {
 /* Returns a lower-case description of status; "unknown status" otherwise. */
 const char *lm_strerror(int status);
 
+/* The exit code of DESIGN §6 a status maps to: 0 OK, 1 ENOMATCH, 2 EUSAGE,
+ * 3 for input errors (EIO, ESYNTAX, ESCHEMA, ELIMIT), 4 otherwise. Also the
+ * order of severity when several inputs fail. */
+int lm_status_exit_code(int status);
+
 /* Returns the symbolic name ("ESCHEMA"); "UNKNOWN" otherwise. */
 const char *lm_status_name(int status);
 

@@ -275,16 +275,14 @@ static const char *resolve(const struct lm_catalog *cat, char **f, struct built 
 /* Predicts the row's metric; fills the fit features when feat != NULL. */
 static double predict(const struct built *b, char **f, double feat[6])
 {
+    /* A single stream of one request, as llama-bench and the published
+     * runs measure: no workload, so no sizing and no cost. */
     struct lm_est_input in;
-    memset(&in, 0, sizeof(in));
+    lm_est_input_init(&in);
     in.model = b->m;
     in.hw = b->h;
     in.quant = b->q;
     in.runtime = b->rt;
-    in.placement = LM_PLACE_DEVICE;
-    in.devices = 1;
-    in.batch = 1;
-    in.kv_bytes_per_element = 2;
     double ctx = f[C_CONTEXT][0] ? atof(f[C_CONTEXT]) : DNAN;
     int decode = strcmp(f[C_METRIC], "decode_tok_s") == 0;
     double depth;
@@ -300,12 +298,6 @@ static double predict(const struct built *b, char **f, double feat[6])
     in.requests_per_day = 0;
     in.input_tokens = in.prompt_tokens;
     in.output_tokens = 0;
-    in.peak_concurrency = 1;
-    in.target_tokens_per_s = 10;
-    in.usd_per_kwh = 0.15;
-    in.amortization_months = 36;
-    in.labeled_examples = DNAN;
-    in.task_kind = "chat";
     struct lm_estimate e;
     lm_estimate_compute(&in, &e, NULL);
     if (feat != NULL) {

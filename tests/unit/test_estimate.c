@@ -78,27 +78,12 @@ static const struct lm_quant *quant(const char *id)
 static struct lm_est_input input(const char *m, const char *q, const char *hw, int placement)
 {
     struct lm_est_input in;
-    memset(&in, 0, sizeof(in));
+    lm_est_input_init(&in);
     in.model = model(m);
     in.quant = quant(q);
     in.hw = hardware(hw);
     in.runtime = lm_runtime_for(&cat, in.quant, in.hw);
     in.placement = placement;
-    in.devices = 1;
-    in.context_tokens = 8192;
-    in.batch = 1;
-    in.decode_context = 1150; /* 1000 + 300 / 2 */
-    in.prompt_tokens = 1000;
-    in.kv_bytes_per_element = 2;
-    in.requests_per_day = 200;
-    in.input_tokens = 1000;
-    in.output_tokens = 300;
-    in.peak_concurrency = 1;
-    in.target_tokens_per_s = 10;
-    in.usd_per_kwh = 0.15;
-    in.amortization_months = 36;
-    in.labeled_examples = DNAN;
-    in.task_kind = "chat";
     return in;
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Validates lmchoose's JSON outputs against docs/schema/ (DESIGN §6.1), and
+the shipped YAML profiles against the input schemas, so that the schemas, the
+loader and the renderers cannot drift apart.
+
+usage: check_json.py LMCHOOSE SCHEMA_DIR PROFILES_DIR
+Prints one line per check and 'N passed, N failed' last; exits 1 on failure.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import jsonschema
+import yaml
+
+lmchoose, schema_dir, profiles_dir = sys.argv[1:4]
+
+
+def schema(name):
+    with open(os.path.join(schema_dir, name)) as f:
+        return json.load(f)
+
+
+passed = failed = 0
+
+
+def check(label, instance, sch):
+    global passed, failed
+    try:
+        jsonschema.validate(instance, sch)
+        passed += 1
+        print(f"ok: {label}")
+    except jsonschema.ValidationError as e:
+        failed += 1
+        print(f"FAILED: {label}: {e.message} at {list(e.absolute_path)}")
+
+
+def run(args, want_rc):
+    env = dict(os.environ, LMCHOOSE_HOST="nvidia-rtx-4090", LC_ALL="C")
+    p = subprocess.run([lmchoose] + args, capture_output=True, env=env)
+    if p.returncode != want_rc:
+        raise SystemExit(f"{args}: exit {p.returncode}, expected {want_rc}: {p.stderr!r}")
+    return json.loads(p.stdout)
+
+
+est = schema("estimate.schema.json")
+for args, rc in [
+    (["estimate", "llama-3.1-8b-instruct", "--hardware", "nvidia-rtx-4090", "--quant", "q4_k_m",
+      "--context", "8192", "--format", "json"], 0),
+    (["estimate", "mixtral-8x7b-instruct-v0.1", "--hardware", "nvidia-h100-sxm", "--placement",
+      "cloud", "--quant", "f16", "--format", "json"], 0),
+    (["estimate", "llama-3.1-405b-instruct", "--hardware", "apple-m1-8gb", "--format", "json"], 1),
+    (["estimate", "gemma-2-9b-it", "--format", "json"], 0),
+    (["estimate", "claude-haiku-4-5", "--format", "json"], 0),
+    (["estimate", "gpt-4o", "--format", "json"], 0),
+    (["estimate", "phi-4", "--profiles", "/nonexistent-dir", "--format", "json"], 3),
+]:
+    check(" ".join(args[:2] + args[3:4]), run(args, rc), est)
+
+lst = schema("list.schema.json")
+for kind in ["models", "hardware", "quantizations", "runtimes"]:
+    check(f"list {kind}", run(["list", kind, "--format", "json"], 0), lst)
+
+for pattern, name in [("models/*.yaml", "model.schema.json"),
+                      ("hardware/*.yaml", "hardware.schema.json"),
+                      ("quantizations.yaml", "quantizations.schema.json"),
+                      ("runtimes.yaml", "runtimes.schema.json")]:
+    sch = schema(name)
+    for path in sorted(glob.glob(os.path.join(profiles_dir, pattern))):
+        with open(path) as f:
+            check(os.path.relpath(path, profiles_dir), yaml.safe_load(f), sch)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

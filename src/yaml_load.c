@@ -215,6 +215,23 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
     n->text = text;
     n->len = len;
     n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    switch (ev->data.scalar.style) {
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+        n->style = LM_YS_SINGLE;
+        break;
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+        n->style = LM_YS_DOUBLE;
+        break;
+    case YAML_LITERAL_SCALAR_STYLE:
+    case YAML_FOLDED_SCALAR_STYLE:
+        n->style = LM_YS_BLOCK;
+        break;
+    case YAML_ANY_SCALAR_STYLE:
+    case YAML_PLAIN_SCALAR_STYLE:
+    default:
+        n->style = LM_YS_PLAIN;
+        break;
+    }
     return attach(b, n);
 }
 

@@ -17,6 +17,10 @@
 
 enum lm_ykind { LM_Y_SCALAR, LM_Y_SEQ, LM_Y_MAP };
 
+/* How a scalar was written; rule expressions map error offsets back to
+ * columns only for the one-line styles. */
+enum lm_ystyle { LM_YS_PLAIN, LM_YS_SINGLE, LM_YS_DOUBLE, LM_YS_BLOCK };
+
 struct lm_ynode {
     enum lm_ykind kind;
     unsigned line, col; /* start mark, 1-based */
@@ -24,6 +28,7 @@ struct lm_ynode {
                            in the input, so the text has none inside) */
     size_t len;         /* scalar length in bytes */
     int quoted;         /* scalar written with quotes or as a block */
+    int style;          /* enum lm_ystyle */
     /* SEQ: items[0..n); MAP: keys are items[2i], values items[2i+1]. */
     struct lm_ynode **items;
     size_t n; /* SEQ: item count; MAP: pair count */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmchoose/rules.h"
+#include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
 #include "strutil.h"
 
@@ -24,6 +26,7 @@ const struct lm_cmd lm_commands[] = {
     { "estimate", cmd_estimate, "size one model on one machine", lm_estimate_usage },
     { "help", cmd_help, "show help for a command", lm_help_usage },
     { "list", cmd_list, "list models, hardware, quantizations or runtimes", lm_list_usage },
+    { "recommend", cmd_recommend, "rank SLM and LLM options against a scenario (the default)", lm_recommend_usage },
     { "validate", cmd_validate, "check profile files and report every error", lm_validate_usage },
 };
 const size_t lm_ncommands = sizeof(lm_commands) / sizeof(lm_commands[0]);
@@ -156,3 +159,58 @@ int lm_cli_unknown_id(const struct lm_ctx *ctx, const char *what, const char *id
         return lm_cli_usage_error(ctx, "unknown %s '%s' (did you mean '%s'?)", what, id, s);
     return lm_cli_usage_error(ctx, "unknown %s '%s'", what, id);
 }
+
+/* Scenario ids that must name something: constraints.hardware (catalog ids or
+ * local) and rules.disable / rules.waive (rule ids). Errors at the value,
+ * with "did you mean". */
+int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                               const struct lm_scenario *sc, const struct lm_ruleset *rs)
+{
+    int rc = LM_OK;
+    const char **ids = malloc((cat->nhardware + rs->n + 2) * sizeof(*ids));
+    if (ids == NULL)
+        return LM_ENOMEM;
+    for (size_t i = 0; i < cat->nhardware; i++)
+        ids[i] = cat->hardware[i]->id;
+    ids[cat->nhardware] = "local";
+    for (size_t i = 0; i < sc->constraints.hardware.n; i++) {
+        const char *id = sc->constraints.hardware.items[i];
+        if (strcmp(id, "local") == 0 || lm_catalog_hardware(cat, id) != NULL)
+            continue;
+        unsigned pos = sc->constraints.hardware_pos ? sc->constraints.hardware_pos[i] : 0;
+        struct lm_loc loc = { sc->file, pos >> 16, pos & 0xFFFF };
+        const char *s = lm__suggest(id, ids, cat->nhardware + 1);
+        rc = s ? lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                               "unknown hardware '%s' (did you mean '%s'?)", id, s)
+               : lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc, "unknown hardware '%s'", id);
+    }
+    for (size_t i = 0; i < rs->n; i++)
+        ids[i] = rs->rules[i]->id;
+    ids[rs->n] = LM_RULE_BETTER_CANDIDATE;
+    size_t nids = rs->n + 1;
+    const struct lm_keyloc_pub *dl = lm_scenario_key(sc, "rules.disable");
+    for (size_t i = 0; i < sc->rules.disable.n; i++) {
+        const char *id = sc->rules.disable.items[i];
+        if (lm_rules_find(rs, id) >= 0 || strcmp(id, LM_RULE_BETTER_CANDIDATE) == 0)
+            continue;
+        struct lm_loc loc = { sc->file, dl ? dl->vline : 0, dl ? dl->vcol : 0 };
+        const char *s = lm__suggest(id, ids, nids);
+        rc = s ? lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                               "unknown rule '%s' in rules.disable (did you mean '%s'?)", id, s)
+               : lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc, "unknown rule '%s' in rules.disable", id);
+    }
+    for (size_t i = 0; i < sc->rules.nwaive; i++) {
+        const struct lm_waiver *w = &sc->rules.waive[i];
+        if (w->rule == NULL || lm_rules_find(rs, w->rule) >= 0 ||
+            strcmp(w->rule, LM_RULE_BETTER_CANDIDATE) == 0)
+            continue;
+        struct lm_loc loc = { sc->file, w->line, w->col };
+        const char *s = lm__suggest(w->rule, ids, nids);
+        rc = s ? lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                               "waiver for unknown rule '%s' (did you mean '%s'?)", w->rule, s)
+               : lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc, "waiver for unknown rule '%s'", w->rule);
+    }
+    free(ids);
+    return rc;
+}
+

@@ -63,6 +63,16 @@ int lm_cli_load_catalog(struct lm_ctx *ctx);
 int lm_cli_parse_count(const struct lm_ctx *ctx, const char *opt, const char *arg,
                        double min, double max, double *out);
 
+struct lm_scenario;
+struct lm_ruleset;
+
+/* Checks the scenario's ids that must name something: constraints.hardware
+ * (catalog ids or local), rules.disable and rules.waive (rule ids). Errors go
+ * to ctx->diags at the value, with "did you mean". Returns LM_OK or
+ * LM_ESCHEMA. */
+int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                              const struct lm_scenario *sc, const struct lm_ruleset *rs);
+
 /* Prints the usage of cmd to f. */
 void lm_cli_print_usage(const struct lm_cmd *cmd, FILE *f);
 
@@ -97,11 +107,13 @@ const struct lm_cmd *lm_cli_find_command(const char *name);
 int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_help(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_list(int argc, char **argv, struct lm_ctx *ctx);
+int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct lm_ctx *ctx);
 
 extern const char *const lm_estimate_usage[];
 extern const char *const lm_help_usage[];
 extern const char *const lm_list_usage[];
+extern const char *const lm_recommend_usage[];
 extern const char *const lm_validate_usage[];
 
 #endif

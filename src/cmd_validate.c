@@ -9,6 +9,8 @@
 
 #include "cli.h"
 #include "fs.h"
+#include "lmchoose/rules.h"
+#include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
 #include "ynode.h"
 
@@ -17,11 +19,12 @@ const char *const lm_validate_usage[] = {
     "",
     "Check profile files and report every error of every file. The kind is",
     "decided by the top-level keys (quantizations: the quantization table,",
-    "runtimes: the runtime table, memory_gib: hardware, anything else: a model)",
+    "runtimes: the runtime table, memory_gib: hardware, lmchoose: a scenario,",
+    "rules: a rule file, anything else: a model)",
     "unless --kind says otherwise. FILE may be - for standard input.",
     "",
     "Options:",
-    "  --kind KIND             model, hardware, quantizations or runtimes",
+    "  --kind KIND             model, hardware, quantizations, runtimes, scenario or rules",
     "  --max-input-size BYTES  --max-depth N  --max-nodes N  --max-scalar BYTES  --max-files N",
     "                          input limits (defaults: 4 MiB, 64, 100000, 65536, 100000)",
     "  -q, --quiet             do not print the ok lines",
@@ -130,11 +133,28 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
         if (r == LM_OK && kind == NULL)
             kind = detect_kind(root);
         lm_arena_release(&arena);
-        if (r == LM_OK && (strcmp(kind, "scenario") == 0 || strcmp(kind, "rules") == 0)) {
-            struct lm_loc loc = { display, 0, 0 };
-            r = lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
-                              "%s files need the rules engine, which this version does not have yet",
-                              kind);
+        if (r == LM_OK && strcmp(kind, "rules") == 0) {
+            /* Loaded on its own, so its ids may repeat the default set's
+             * (--rules replaces by id). */
+            struct lm_ruleset rs = LM_RULESET_INIT;
+            r = lm_rules_load(&rs, display, buf, len, &ctx->limits, &ctx->diags);
+            lm_rules_release(&rs);
+        } else if (r == LM_OK && strcmp(kind, "scenario") == 0) {
+            /* Ids are checked against the builtin catalog and rules. */
+            struct lm_catalog cat = LM_CATALOG_INIT;
+            struct lm_ruleset rs = LM_RULESET_INIT;
+            struct lm_scenario sc;
+            memset(&sc, 0, sizeof(sc));
+            r = lm_scenario_load(&sc, display, buf, len, &ctx->limits, &ctx->diags);
+            if (r == LM_OK)
+                r = lm_catalog_load_builtin(&cat, &ctx->limits, &ctx->diags);
+            if (r == LM_OK)
+                r = lm_rules_load_builtin(&rs, &ctx->limits, &ctx->diags);
+            if (r == LM_OK)
+                r = lm_cli_check_scenario_ids(ctx, &cat, &sc, &rs);
+            lm_scenario_release(&sc);
+            lm_rules_release(&rs);
+            lm_catalog_release(&cat);
         } else if (r == LM_OK) {
             /* A fresh catalog per file, so that one file's cross-reference
              * errors are reported once, against that file. */

@@ -30,7 +30,8 @@ const char *const lm_help_usage[] = {
 static void print_top_usage(FILE *f)
 {
     fprintf(f,
-            "usage: lmchoose COMMAND [options]\n"
+            "usage: lmchoose [recommend] [SCENARIO|-] [options]\n"
+            "       lmchoose COMMAND [options]\n"
             "       lmchoose --help | --version\n"
             "\n"
             "lmchoose tells a team whether their application should run a small or a\n"
@@ -43,7 +44,8 @@ static void print_top_usage(FILE *f)
             "\n"
             "Exit codes:\n"
             "  0  success\n"
-            "  1  estimate: the model does not fit\n"
+            "  1  recommend: no candidate satisfies the hard constraints;\n"
+            "     estimate: the model does not fit\n"
             "  2  usage error (unknown command, option or id)\n"
             "  3  an input could not be evaluated (missing, unreadable, YAML, schema or limit error)\n"
             "  4  internal error, or writing the output failed\n"
@@ -70,6 +72,16 @@ int cmd_help(int argc, char **argv, struct lm_ctx *ctx)
     }
     lm_cli_print_usage(c, ctx->out);
     return LM_EXIT_OK;
+}
+
+/* A first argument that is not a command is a scenario for recommend when
+ * it is -, an option, an existing path, contains '/', or ends in .yaml/.yml. */
+static int looks_like_scenario(const char *a)
+{
+    size_t n = strlen(a);
+    if (a[0] == '-' || strchr(a, '/') != NULL || access(a, F_OK) == 0)
+        return 1;
+    return (n > 5 && strcmp(a + n - 5, ".yaml") == 0) || (n > 4 && strcmp(a + n - 4, ".yml") == 0);
 }
 
 static int add_env_profiles(struct lm_ctx *ctx, char **env_copy)
@@ -121,28 +133,30 @@ int main(int argc, char **argv)
     char *env_copy = NULL;
     int rc;
 
-    if (argc < 2) {
-        print_top_usage(stderr);
-        fprintf(stderr, "lmchoose: error: no command given\n");
-        return LM_EXIT_USAGE;
-    }
-    const char *first = argv[1];
+    /* Dispatch (DESIGN §6): the first argument is a command if it names
+     * one; otherwise a scenario path (or options) for recommend. */
+    const char *first = argc >= 2 ? argv[1] : "";
+    int implicit_recommend = argc < 2;
     if (strcmp(first, "--version") == 0) {
         if (printf("lmchoose %s\n", LM_VERSION_STRING) < 0 || fflush(stdout) != 0)
             return LM_EXIT_INTERNAL;
         return LM_EXIT_OK;
     }
     const struct lm_cmd *cmd = NULL;
-    if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0)
+    if (implicit_recommend)
+        cmd = lm_cli_find_command("recommend");
+    else if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0)
         cmd = lm_cli_find_command("help");
     else
         cmd = lm_cli_find_command(first);
+    if (cmd == NULL && looks_like_scenario(first)) {
+        cmd = lm_cli_find_command("recommend");
+        implicit_recommend = 1;
+    }
     if (cmd == NULL) {
         const char *names[16];
         for (size_t i = 0; i < lm_ncommands && i < 16; i++)
             names[i] = lm_commands[i].name;
-        if (first[0] == '-')
-            return lm_cli_usage_error(NULL, "unknown option '%s'", first);
         return lm_cli_unknown_id(NULL, "command", first, names, lm_ncommands);
     }
     ctx.cmd = cmd->name;
@@ -157,7 +171,8 @@ int main(int argc, char **argv)
         rc = LM_EXIT_INTERNAL;
         goto out;
     }
-    rc = cmd->fn(argc - 1, argv + 1, &ctx);
+    /* An implicit recommend sees every argument after the program name. */
+    rc = implicit_recommend ? cmd->fn(argc, argv, &ctx) : cmd->fn(argc - 1, argv + 1, &ctx);
     if (rc == LM_EXIT_USAGE) {
         /* Usage errors print nothing on stdout (DESIGN §6.1). */
         fclose(ctx.out);

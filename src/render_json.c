@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmchoose/recommend.h"
+#include "lmchoose/rules.h"
+#include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
 #include "strutil.h"
 
@@ -461,6 +464,295 @@ int lm_render_json_errors(const char *command, int exit_code,
         e |= add_num(x, "line", g->line ? (double)g->line : (double)NAN, 0);
         e |= add_num(x, "col", g->col ? (double)g->col : (double)NAN, 0);
         e |= add_str(x, "message", g->msg);
+    }
+    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- recommend */
+
+/* The resolved scenario (§3.2), every key present. */
+static cJSON *scenario_object(const struct lm_recommend_view *v)
+{
+    const struct lm_scenario *sc = v->rec->sc;
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = add_num(o, "lmchoose", 1, 0);
+    cJSON *t = cJSON_CreateObject();
+    e |= add(o, "task", t);
+    if (t) {
+        e |= add_str(t, "kind", lm_task_kind_names[sc->task.kind]);
+        e |= add_str(t, "breadth", lm_breadth_names[sc->task.breadth]);
+        e |= add_strlist(t, "modalities", &sc->task.modalities);
+        e |= add_num(t, "context_tokens", sc->task.context_tokens, 0);
+    }
+    cJSON *w = cJSON_CreateObject();
+    e |= add(o, "workload", w);
+    if (w) {
+        e |= add_num(w, "requests_per_day", sc->workload.requests_per_day, 0);
+        e |= add_num(w, "input_tokens", sc->workload.input_tokens, 0);
+        e |= add_num(w, "output_tokens", sc->workload.output_tokens, 0);
+        e |= add_num(w, "peak_concurrency", sc->workload.peak_concurrency, 0);
+    }
+    cJSON *c = cJSON_CreateObject();
+    e |= add(o, "constraints", c);
+    if (c) {
+        if (sc->constraints.hardware_set) {
+            cJSON *h = cJSON_CreateArray();
+            e |= add(c, "hardware", h);
+            for (size_t i = 0; h && i < sc->constraints.hardware.n; i++) {
+                const char *id = sc->constraints.hardware.items[i];
+                if (strcmp(id, "local") == 0 && v->local != NULL && !v->local_built)
+                    id = v->local->id;
+                e |= add_str(h, NULL, id);
+            }
+        } else {
+            e |= add(c, "hardware", cJSON_CreateNull());
+        }
+        e |= add_num(c, "memory_gib", sc->constraints.memory_gib, -1);
+        cJSON *l = cJSON_CreateObject();
+        e |= add(c, "latency", l);
+        if (l) {
+            e |= add_num(l, "ttft_ms", sc->constraints.latency.ttft_ms, -1);
+            e |= add_num(l, "output_tokens_per_s", sc->constraints.latency.output_tokens_per_s, -1);
+        }
+        cJSON *b = cJSON_CreateObject();
+        e |= add(c, "budget", b);
+        if (b) {
+            e |= add_num(b, "usd_per_month", sc->constraints.budget.usd_per_month, -1);
+            e |= add_num(b, "finetune_usd", sc->constraints.budget.finetune_usd, -1);
+        }
+        e |= add_enum(c, "privacy", sc->constraints.privacy, lm_privacy_names);
+        e |= add_str(c, "region", sc->constraints.region);
+        cJSON *d = cJSON_CreateObject();
+        e |= add(c, "data", d);
+        if (d)
+            e |= add_num(d, "labeled_examples", sc->constraints.data.labeled_examples, 0);
+        cJSON *q = cJSON_CreateObject();
+        e |= add(c, "quality", q);
+        if (q)
+            e |= add_num(q, "min_score", sc->constraints.quality.min_score, -1);
+        cJSON *li = cJSON_CreateObject();
+        e |= add(c, "license", li);
+        if (li)
+            e |= add_bool(li, "commercial", sc->constraints.license.commercial);
+        e |= add_bool(c, "offline", sc->constraints.offline);
+    }
+    cJSON *p = cJSON_CreateObject();
+    e |= add(o, "priorities", p);
+    for (int k = 0; p && k < LM_S_COUNT; k++)
+        e |= add_num(p, lm_subscore_names[k], sc->priorities[k], -1);
+    cJSON *a = cJSON_CreateObject();
+    e |= add(o, "assumptions", a);
+    if (a) {
+        e |= add_num(a, "usd_per_kwh", sc->assumptions.usd_per_kwh, -1);
+        e |= add_num(a, "amortization_months", sc->assumptions.amortization_months, -1);
+    }
+    cJSON *r = cJSON_CreateObject();
+    e |= add(o, "rules", r);
+    if (r) {
+        e |= add_strlist(r, "disable", &sc->rules.disable);
+        cJSON *wv = cJSON_CreateArray();
+        e |= add(r, "waive", wv);
+        for (size_t i = 0; wv && i < sc->rules.nwaive; i++) {
+            cJSON *x = cJSON_CreateObject();
+            e |= add(wv, NULL, x);
+            if (x == NULL)
+                break;
+            e |= add_str(x, "rule", sc->rules.waive[i].rule);
+            e |= add_str(x, "reason", sc->rules.waive[i].reason);
+            e |= add_str(x, "expires", sc->rules.waive[i].expires);
+        }
+    }
+    if (sc->deployment.present) {
+        cJSON *dp = cJSON_CreateObject();
+        e |= add(o, "deployment", dp);
+        if (dp) {
+            e |= add_str(dp, "model", sc->deployment.model);
+            e |= add_str(dp, "provider", sc->deployment.provider);
+            e |= add_str(dp, "quantization", sc->deployment.quantization);
+            e |= add_str(dp, "hardware", sc->deployment.hardware);
+            e |= add_num(dp, "devices", sc->deployment.hardware ? sc->deployment.devices : (double)NAN, 0);
+            e |= add_str(dp, "placement", sc->deployment.placement);
+            e |= add_str(dp, "runtime", sc->deployment.runtime);
+        }
+    } else {
+        e |= add(o, "deployment", cJSON_CreateNull());
+    }
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int fired(const struct lm_candidate *c, size_t ri)
+{
+    return (c->fired[ri / 64] >> (ri % 64)) & 1;
+}
+
+/* A recommendation entry of §6.1 (rank 0 = null). */
+static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long rank)
+{
+    const struct lm_candidate *c = &r->cands[i];
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = add_num(o, "rank", rank > 0 ? (double)rank : (double)NAN, 0);
+    e |= add_str(o, "candidate", c->id);
+    e |= add_str(o, "model", c->model->id);
+    e |= add_str(o, "class", lm_recommendation_class(r, i) ? "llm" : "slm");
+    e |= add_str(o, "kind", c->offer ? "api" : "self-hosted");
+    e |= add_str(o, "provider", c->offer ? c->offer->provider : NULL);
+    e |= add_str(o, "hardware", c->offer ? NULL : c->hw->id);
+    e |= add_str(o, "quantization", c->offer ? NULL : c->quant->id);
+    e |= add_str(o, "runtime", c->offer ? NULL : c->runtime->id);
+    e |= add_num(o, "devices", c->offer ? (double)NAN : c->devices, 0);
+    e |= add_str(o, "placement", lm_placement_names[c->placement]);
+    e |= add_num(o, "score", c->total, 1);
+    cJSON *s = cJSON_CreateObject();
+    e |= add(o, "scores", s);
+    for (int k = 0; s && k < LM_S_COUNT; k++)
+        e |= add_num(s, lm_subscore_names[k], c->scores[k], 1);
+    struct lm_basis basis;
+    lm_recommendation_basis(r, i, &basis);
+    e |= add(o, "estimate", estimate_object(&c->est, &basis));
+    cJSON *ra = cJSON_CreateArray();
+    e |= add(o, "rationale", ra);
+    if (ra && isnan(c->est.quality)) {
+        cJSON *x = cJSON_CreateObject();
+        char msg[128];
+        snprintf(msg, sizeof(msg), "no published benchmark for task kind %s",
+                 lm_task_kind_names[r->sc->task.kind]);
+        e |= add(ra, NULL, x);
+        if (x) {
+            e |= add(x, "rule", cJSON_CreateNull());
+            e |= add_str(x, "severity", "warning");
+            e |= add_num(x, "score", 0, 1);
+            e |= add_str(x, "message", msg);
+        }
+    }
+    for (size_t ri = 0; ra && ri < r->rules->n; ri++) {
+        const struct lm_rule *rule = r->rules->rules[ri];
+        if (!fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
+            continue;
+        char msg[1024];
+        lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+        cJSON *x = cJSON_CreateObject();
+        e |= add(ra, NULL, x);
+        if (x == NULL)
+            break;
+        e |= add_str(x, "rule", rule->id);
+        e |= add_str(x, "severity", lm_rule_severity_names[rule->severity]);
+        e |= add_num(x, "score", rule->score, 1);
+        e |= add_str(x, "message", msg);
+    }
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *rejected_entry(const struct lm_recommendation *r, size_t i)
+{
+    const struct lm_candidate *c = &r->cands[i];
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = add_str(o, "candidate", c->id);
+    e |= add_num(o, "score", c->total, 1);
+    cJSON *rl = cJSON_CreateArray(), *ms = cJSON_CreateArray();
+    e |= add(o, "rules", rl);
+    e |= add(o, "messages", ms);
+    for (size_t ri = 0; rl && ms && ri < r->rules->n; ri++) {
+        const struct lm_rule *rule = r->rules->rules[ri];
+        if (!fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR)
+            continue;
+        char msg[1024];
+        lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+        e |= add_str(rl, NULL, rule->id);
+        e |= add_str(ms, NULL, msg);
+    }
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *flip_object(const struct lm_recommendation *r, const struct lm_flip *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    char summary[512];
+    lm_flip_summary(r, f, summary, sizeof(summary));
+    int e = add_str(o, "dimension", lm_dimension_names[f->dimension]);
+    e |= add_str(o, "constraint", f->constraint);
+    if (f->is_privacy) {
+        e |= add_str(o, "from", f->from_level >= 0 ? lm_privacy_names[f->from_level] : NULL);
+        e |= add_str(o, "to", lm_privacy_names[f->to_level]);
+    } else {
+        e |= add_num(o, "from", f->from, 6);
+        e |= add_num(o, "to", f->to, 6);
+    }
+    e |= add_str(o, "winner", r->cands[f->winner].id);
+    e |= add_str(o, "winner_class", f->winner_class ? "llm" : "slm");
+    e |= add_str(o, "summary", summary);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
+{
+    const struct lm_recommendation *r = v->rec;
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return LM_ENOMEM;
+    int e = add_header(root, "recommend", v->exit_code);
+    e |= add(root, "scenario", scenario_object(v));
+    cJSON *vd = cJSON_CreateObject();
+    e |= add(root, "verdict", vd);
+    if (vd) {
+        char summary[1024];
+        lm_recommendation_summary(r, summary, sizeof(summary));
+        e |= add_str(vd, "class", r->verdict_class < 0 ? NULL : r->verdict_class ? "llm" : "slm");
+        e |= add_str(vd, "slm", r->best[0] >= 0 ? r->cands[r->best[0]].id : NULL);
+        e |= add_str(vd, "llm", r->best[1] >= 0 ? r->cands[r->best[1]].id : NULL);
+        e |= add_str(vd, "summary", summary);
+        cJSON *d = cJSON_CreateArray();
+        e |= add(vd, "deciding", d);
+        for (size_t k = 0; d && k < r->ndeciding; k++)
+            e |= add_str(d, NULL, r->deciding[k]);
+        e |= add(vd, "flip", r->nflips ? flip_object(r, &r->flips[0]) : cJSON_CreateNull());
+        cJSON *fl = cJSON_CreateArray();
+        e |= add(vd, "flips", fl);
+        for (size_t k = 0; fl && k < r->nflips; k++)
+            e |= add(fl, NULL, flip_object(r, &r->flips[k]));
+        e |= add_num(vd, "break_even_requests_per_day", r->break_even, 0);
+    }
+    size_t limit = v->all ? r->n : v->top;
+    cJSON *recs = cJSON_CreateArray();
+    e |= add(root, "recommendations", recs);
+    for (size_t k = 0; recs && k < r->nfeasible && k < limit; k++)
+        e |= add(recs, NULL, candidate_entry(r, r->order[k], (long)k + 1));
+    cJSON *rej = cJSON_CreateArray();
+    e |= add(root, "rejected", rej);
+    for (size_t k = r->nfeasible; rej && k < r->n && k - r->nfeasible < limit; k++)
+        e |= add(rej, NULL, rejected_entry(r, r->order[k]));
+    cJSON *cnt = cJSON_CreateObject();
+    e |= add(root, "counts", cnt);
+    if (cnt) {
+        e |= add_num(cnt, "models", (double)r->nmodels, 0);
+        e |= add_num(cnt, "hardware", (double)r->nhardware, 0);
+        e |= add_num(cnt, "candidates", (double)r->n, 0);
+        e |= add_num(cnt, "rejected", (double)(r->n - r->nfeasible), 0);
     }
     int rc = e ? LM_ENOMEM : print_doc(root, out);
     cJSON_Delete(root);

@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "lmchoose/recommend.h"
+#include "lmchoose/rules.h"
 #include "lmchoose/status.h"
 
 /* Formats v with decimals places, or "-" when unknown. */
@@ -163,5 +165,112 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
         if (be->source != NULL)
             fprintf(out, "  %-22s source: %s\n", "", be->source);
     }
+    return LM_OK;
+}
+
+/* ---------------------------------------------------------------- recommend */
+
+static int rule_fired(const struct lm_candidate *c, size_t ri)
+{
+    return (c->fired[ri / 64] >> (ri % 64)) & 1;
+}
+
+/* "0.35", "1,234.50"-free plain money with 2 decimals. */
+static const char *money(char *buf, size_t cap, double v)
+{
+    return fmt_num(buf, cap, v, 2);
+}
+
+int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int color,
+                             FILE *out)
+{
+    const struct lm_recommendation *r = v->rec;
+    char summary[1024], a[32], b[32], c2[32], d[32], e[32];
+    (void)color; /* no colour yet: the text is plain on every terminal */
+    lm_recommendation_summary(r, summary, sizeof(summary));
+    const char *cls = r->verdict_class < 0 ? "none feasible" : r->verdict_class ? "LLM" : "SLM";
+    if (md)
+        fprintf(out, "## Verdict: %s\n\n%s\n\n", cls, summary);
+    else
+        fprintf(out, "Verdict: %s\n  %s\n", cls, summary);
+    if (r->verdict_class >= 0) {
+        const char *lead = md ? "- " : "  ";
+        fprintf(out, "%sbest SLM: %s\n", lead, r->best[0] >= 0 ? r->cands[r->best[0]].id : "none feasible");
+        fprintf(out, "%sbest LLM: %s\n", lead, r->best[1] >= 0 ? r->cands[r->best[1]].id : "none feasible");
+        if (isfinite(r->break_even))
+            fprintf(out, "%sbreak-even against the cheapest API: %s requests a day\n", lead,
+                    fmt_num(a, sizeof(a), r->break_even, 0));
+    }
+    size_t limit = v->all ? r->n : v->top;
+    if (r->nfeasible > 0) {
+        if (md)
+            fprintf(out, "\n## Recommendations\n\n| rank | score | candidate | class | quality | USD/month | tokens/s | TTFT ms | memory GiB | fit |\n|---:|---:|---|---|---:|---:|---:|---:|---:|---|\n");
+        else
+            fprintf(out, "\n%-4s %6s  %-52s %-5s %7s %10s %8s %8s %9s %s\n", "RANK", "SCORE",
+                    "CANDIDATE", "CLASS", "QUALITY", "USD/MONTH", "TOK/S", "TTFT_MS",
+                    "MEM_GIB", "FIT");
+    }
+    for (size_t k = 0; k < r->nfeasible && k < limit; k++) {
+        size_t i = r->order[k];
+        const struct lm_candidate *c = &r->cands[i];
+        const char *klass = lm_recommendation_class(r, i) ? "llm" : "slm";
+        const char *fit = c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-";
+        if (md)
+            fprintf(out, "| %zu | %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n", k + 1,
+                    fmt_num(a, sizeof(a), c->total, 1), c->id, klass,
+                    fmt_num(b, sizeof(b), c->est.quality, 1), money(c2, sizeof(c2), c->est.usd_per_month),
+                    fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1),
+                    fmt_num(e, sizeof(e), c->est.ttft_ms, 0),
+                    fmt_num(summary, sizeof(summary), c->est.memory_gib, 3), fit);
+        else
+            fprintf(out, "%-4zu %6s  %-52s %-5s %7s %10s %8s %8s %9s %s\n", k + 1,
+                    fmt_num(a, sizeof(a), c->total, 1), c->id, klass,
+                    fmt_num(b, sizeof(b), c->est.quality, 1), money(c2, sizeof(c2), c->est.usd_per_month),
+                    fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1),
+                    fmt_num(e, sizeof(e), c->est.ttft_ms, 0),
+                    fmt_num(summary, sizeof(summary), c->est.memory_gib, 3), fit);
+        if (md)
+            continue;
+        for (size_t ri = 0; ri < r->rules->n; ri++) {
+            const struct lm_rule *rule = r->rules->rules[ri];
+            if (!rule_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
+                continue;
+            char msg[1024];
+            lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+            fprintf(out, "       %+g %s: %s\n", rule->score, rule->id, msg);
+        }
+        if (isnan(c->est.quality))
+            fprintf(out, "       quality unknown: no published benchmark for task kind %s\n",
+                    lm_task_kind_names[r->sc->task.kind]);
+    }
+    if (r->nflips > 0) {
+        fprintf(out, md ? "\n## What would change the answer\n\n" : "\nWhat would change the answer\n");
+        for (size_t k = 0; k < r->nflips; k++) {
+            lm_flip_summary(r, &r->flips[k], summary, sizeof(summary));
+            fprintf(out, md ? "- %s\n" : "  - %s\n", summary);
+        }
+    }
+    if (r->nfeasible < r->n) {
+        fprintf(out, md ? "\n## Best-scoring rejections\n\n" : "\nBest-scoring rejections\n");
+        for (size_t k = r->nfeasible; k < r->n && k - r->nfeasible < limit; k++) {
+            size_t i = r->order[k];
+            const struct lm_candidate *c = &r->cands[i];
+            fprintf(out, md ? "- `%s` (%s):" : "  %s (%s):", c->id, fmt_num(a, sizeof(a), c->total, 1));
+            int first = 1;
+            for (size_t ri = 0; ri < r->rules->n; ri++) {
+                const struct lm_rule *rule = r->rules->rules[ri];
+                if (!rule_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR)
+                    continue;
+                char msg[1024];
+                lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+                fprintf(out, "%s %s [%s]", first ? "" : ";", msg, rule->id);
+                first = 0;
+            }
+            fputc('\n', out);
+        }
+    }
+    fprintf(out, md ? "\n%zu candidates (%zu models, %zu hardware profiles), %zu rejected\n"
+                    : "\n%zu candidates (%zu models, %zu hardware profiles), %zu rejected\n",
+            r->n, r->nmodels, r->nhardware, r->n - r->nfeasible);
     return LM_OK;
 }

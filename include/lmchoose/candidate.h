@@ -20,6 +20,7 @@
 #define LM_MAX_RULES 256
 
 struct lm_candidate {
+    const char *id;                     /* see lm_candidate_id; owned by the run */
     const struct lm_model *model;
     const struct lm_api_offer *offer;   /* API candidates */
     const struct lm_hardware *hw;       /* self-hosted */

@@ -45,6 +45,23 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
 int lm_render_json_errors(const char *command, int exit_code,
                           const struct lm_diags *diags, FILE *out);
 
+struct lm_recommendation;
+struct lm_hardware;
+
+/* What `recommend` prints (DESIGN §6.1). */
+struct lm_recommend_view {
+    const struct lm_recommendation *rec;
+    size_t top;       /* --top */
+    int all;          /* --all */
+    int exit_code;
+    const struct lm_hardware *local; /* what `local` resolved to */
+    int local_built;
+};
+
+int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out);
+int lm_render_text_recommend(const struct lm_recommend_view *v, int markdown, int color,
+                             FILE *out);
+
 /* Rounds v to `decimals` places (half away from zero); NAN stays NAN. */
 double lm_round(double v, int decimals);
 

@@ -1,0 +1,92 @@
+/*
+ * The recommendation engine (DESIGN §5): generate every candidate the
+ * scenario allows, estimate it, judge it by the rules, score it, rank the
+ * feasible ones, and compute the verdict (best SLM against best LLM, the
+ * dimensions that decided it, and the smallest single change of a
+ * constraint that flips the class).
+ *
+ * Ownership: a recommendation borrows the catalog, scenario and rule set it
+ * was computed from; they must outlive it. lm_recommendation_release() frees
+ * the candidate array and the flips.
+ */
+#ifndef LMCHOOSE_RECOMMEND_H
+#define LMCHOOSE_RECOMMEND_H
+
+#include <stddef.h>
+
+#include "lmchoose/candidate.h"
+#include "lmchoose/catalog.h"
+#include "lmchoose/diag.h"
+#include "lmchoose/rules.h"
+#include "lmchoose/scenario.h"
+
+struct lm_rec_options {
+    const struct lm_quant *quant;     /* --quant ID: only this format */
+    int quant_auto;                   /* --quant auto: one format per (model, hw, placement, devices) */
+    const struct lm_runtime *runtime; /* --runtime: force it, drop formats it cannot load */
+    int weights_formula;              /* --weights formula */
+    int no_flips;                     /* skip the flip search (benchmark comparisons) */
+    const struct lm_hardware *local;  /* what `local` resolved to, or NULL */
+    int local_built;
+};
+
+struct lm_flip {
+    int dimension;          /* enum lm_dimension */
+    const char *constraint; /* key under constraints, e.g. "budget.usd_per_month" */
+    int is_privacy;
+    double from, to;        /* numbers; NAN from = introduced */
+    int from_level, to_level; /* privacy levels (-1 = unset) */
+    size_t winner;          /* candidate index of the new rank 1 */
+    int winner_class;       /* 0 slm, 1 llm */
+    double rel_change;
+};
+
+struct lm_recommendation {
+    const struct lm_catalog *cat;
+    const struct lm_scenario *sc;
+    const struct lm_ruleset *rules;
+    unsigned char enabled[LM_MAX_RULES];  /* rule i enabled */
+    struct lm_candidate *cands;
+    size_t n, cap;
+    size_t *order;        /* feasible by rank, then rejected by score */
+    size_t nfeasible;
+    size_t nmodels, nhardware;
+    /* Verdict. */
+    int verdict_class;    /* -1 none feasible, 0 slm, 1 llm */
+    long best[2];         /* best feasible slm / llm, or -1 */
+    const char *deciding[3];
+    size_t ndeciding;
+    double break_even;    /* verdict.break_even_requests_per_day, NAN when null */
+    struct lm_flip *flips;
+    size_t nflips;
+    char *idbuf;          /* candidate ids */
+    struct lm_rec_options opt;
+};
+
+/* The basis of candidate i's estimate (recomputed: only printed candidates
+ * need it). */
+void lm_recommendation_basis(const struct lm_recommendation *r, size_t i, struct lm_basis *b);
+
+/* Computes the recommendation. The scenario's ids (constraints.hardware,
+ * rules.disable) must have been checked already. Returns LM_OK or LM_ENOMEM. */
+int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
+                 const struct lm_ruleset *rules, const struct lm_rec_options *opt,
+                 struct lm_recommendation *out);
+
+/* "slm" or "llm" for candidate i. */
+int lm_recommendation_class(const struct lm_recommendation *r, size_t i);
+
+/* Renders the message of rule ri for candidate ci into buf. */
+void lm_recommendation_message(const struct lm_recommendation *r, size_t ci, size_t ri,
+                               char *buf, size_t cap);
+
+/* verdict.summary into buf. */
+void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, size_t cap);
+
+/* A flip's one-line summary into buf. */
+void lm_flip_summary(const struct lm_recommendation *r, const struct lm_flip *f, char *buf,
+                     size_t cap);
+
+void lm_recommendation_release(struct lm_recommendation *r);
+
+#endif

@@ -25,7 +25,8 @@ const char *const lm_format_names[7] = { "text", "json", "markdown", "sarif",
 const struct lm_cmd lm_commands[] = {
     { "estimate", cmd_estimate, "size one model on one machine", lm_estimate_usage },
     { "help", cmd_help, "show help for a command", lm_help_usage },
-    { "list", cmd_list, "list models, hardware, quantizations or runtimes", lm_list_usage },
+    { "init", cmd_init, "write a commented starter scenario", lm_init_usage },
+    { "list", cmd_list, "list models, hardware, quantizations, runtimes or rules", lm_list_usage },
     { "recommend", cmd_recommend, "rank SLM and LLM options against a scenario (the default)", lm_recommend_usage },
     { "validate", cmd_validate, "check profile files and report every error", lm_validate_usage },
 };

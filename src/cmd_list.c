@@ -8,10 +8,16 @@
 
 #include "cli.h"
 #include "lmchoose/render.h"
+#include "lmchoose/rules.h"
 #include "lmchoose/status.h"
+#include "fs.h"
+#include <stdlib.h>
+
+static int list_kind(int argc, char **argv, struct lm_ctx *ctx, char **rule_files,
+                     size_t nrules, int no_default);
 
 const char *const lm_list_usage[] = {
-    "usage: lmchoose list models|hardware|quantizations|runtimes [options]",
+    "usage: lmchoose list models|hardware|quantizations|runtimes|rules [options]",
     "",
     "Print every entry of the catalog, one row each, with its origin.",
     "",
@@ -19,6 +25,8 @@ const char *const lm_list_usage[] = {
     "  --format text|json      text rows (default) or a bare JSON array",
     "  --output FILE           write the result to FILE atomically",
     "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
+    "  --rules FILE            list rules: add rules (repeatable; replaces by id)",
+    "  --no-default-rules      list rules: start from an empty rule set",
     "  --max-input-size BYTES  --max-depth N  --max-nodes N  --max-scalar BYTES",
     "                          input limits (defaults: 4 MiB, 64, 100000, 65536)",
     "  -q, --quiet             print no text result",
@@ -26,42 +34,92 @@ const char *const lm_list_usage[] = {
     NULL
 };
 
+enum { OPT_RULES = OPT_CMD_BASE, OPT_NO_DEFAULT_RULES };
+
+/* list rules: the default set (unless --no-default-rules) and each --rules
+ * file, as recommend would load them. */
+static int list_rules(struct lm_ctx *ctx, char **files, size_t nfiles, int no_default)
+{
+    struct lm_ruleset rs = LM_RULESET_INIT;
+    int r = no_default ? LM_OK : lm_rules_load_builtin(&rs, &ctx->limits, &ctx->diags);
+    for (size_t i = 0; i < nfiles && r == LM_OK; i++) {
+        char *buf;
+        size_t len;
+        const char *display = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
+        r = lm__read_input(files[i], display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
+        if (r == LM_OK) {
+            r = lm_rules_load(&rs, display, buf, len, &ctx->limits, &ctx->diags);
+            free(buf);
+        }
+    }
+    int rc = lm_status_exit_code(r);
+    int w = ctx->format == LM_FMT_JSON ? lm_render_json_rules(&rs, ctx->out)
+          : ctx->quiet ? LM_OK : lm_render_text_rules(&rs, ctx->out);
+    lm_rules_release(&rs);
+    return w == LM_OK ? rc : LM_EXIT_INTERNAL;
+}
+
 int cmd_list(int argc, char **argv, struct lm_ctx *ctx)
 {
-    static const struct option opts[] = { LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 } };
+    static const struct option opts[] = {
+        { "rules", required_argument, NULL, OPT_RULES },
+        { "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
+        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
+    };
+    char **rule_files = calloc((size_t)argc + 1, sizeof(*rule_files));
+    size_t nrules = 0;
+    int no_default = 0;
     int c;
+    if (rule_files == NULL)
+        return LM_EXIT_INTERNAL;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
+        int r = 0;
         if (c == OPT_HELP) {
             lm_cli_print_usage(lm_cli_find_command("list"), ctx->out);
+            free(rule_files);
             return LM_EXIT_OK;
         }
-        if (c == '?')
-            return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
-        if (c == ':')
-            return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-        int r = lm_cli_common_option(ctx, c, optarg);
-        if (r < 0)
+        if (c == OPT_RULES)
+            rule_files[nrules++] = optarg;
+        else if (c == OPT_NO_DEFAULT_RULES)
+            no_default = 1;
+        else if (c == '?')
+            r = lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
+        else if (c == ':')
+            r = lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+        else if (lm_cli_common_option(ctx, c, optarg) < 0)
+            r = LM_EXIT_USAGE;
+        if (r != 0) {
+            free(rule_files);
             return LM_EXIT_USAGE;
+        }
     }
+    int rc = list_kind(argc, argv, ctx, rule_files, nrules, no_default);
+    free(rule_files);
+    return rc;
+}
+
+static int list_kind(int argc, char **argv, struct lm_ctx *ctx, char **rule_files,
+                     size_t nrules, int no_default)
+{
     if (ctx->format != LM_FMT_TEXT && ctx->format != LM_FMT_JSON)
         return lm_cli_usage_error(ctx, "list supports --format text or json");
     if (optind >= argc)
-        return lm_cli_usage_error(ctx, "list needs a kind: models, hardware, quantizations or runtimes");
+        return lm_cli_usage_error(ctx, "list needs a kind: models, hardware, quantizations, runtimes or rules");
     if (optind + 1 < argc)
         return lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
-    static const char *const kinds[] = { "models", "hardware", "quantizations", "runtimes" };
+    static const char *const kinds[] = { "models", "hardware", "quantizations", "runtimes", "rules" };
     const char *kind = argv[optind];
     int known = 0;
     for (size_t i = 0; i < 4; i++)
         if (strcmp(kinds[i], kind) == 0)
             known = 1;
-    if (!known) {
-        if (strcmp(kind, "rules") == 0)
-            return lm_cli_usage_error(ctx, "'list rules' needs the rules engine, which this version does not have yet");
-        return lm_cli_unknown_id(ctx, "kind", kind, kinds, 4);
-    }
+    if (strcmp(kind, "rules") == 0)
+        return list_rules(ctx, rule_files, nrules, no_default);
+    if (!known)
+        return lm_cli_unknown_id(ctx, "kind", kind, kinds, 5);
     int rc = lm_cli_load_catalog(ctx);
     if (rc == LM_EXIT_INTERNAL)
         return rc;

@@ -204,3 +204,43 @@ int lm__write_atomic(const char *path, const char *data, size_t len,
     free(tmp);
     return LM_OK;
 }
+
+int lm__write_new(const char *path, const char *data, size_t len, struct lm_diags *diags)
+{
+    char err[128];
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 32);
+    if (tmp == NULL)
+        return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    int saved = fd < 0 ? errno : 0;
+    for (size_t off = 0; fd >= 0 && saved == 0 && off < len;) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno != EINTR)
+            saved = errno;
+        else if (n > 0)
+            off += (size_t)n;
+    }
+    if (fd >= 0 && saved == 0 && fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        saved = errno;
+    if (fd >= 0 && close(fd) != 0 && saved == 0)
+        saved = errno;
+    int exists = 0;
+    if (saved == 0 && link(tmp, path) != 0) {
+        if (errno == EEXIST)
+            exists = 1;
+        else
+            saved = errno;
+    }
+    if (fd >= 0)
+        unlink(tmp);
+    free(tmp);
+    if (exists)
+        return LM_EUSAGE;
+    if (saved != 0) {
+        errno_text(saved, err, sizeof(err));
+        return lm_diag_error(diags, LM_EOUTPUT, NULL, "cannot write %s: %s", path, err);
+    }
+    return LM_OK;
+}

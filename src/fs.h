@@ -22,6 +22,12 @@ int lm__read_input(const char *path, const char *display, size_t max_size,
 int lm__write_atomic(const char *path, const char *data, size_t len,
                      struct lm_diags *diags);
 
+/* Like lm__write_atomic, but never replaces an existing file: the
+ * temporary file is hard-linked to path, which fails if path exists.
+ * Returns LM_OK, LM_EUSAGE when path exists (no diagnostic added), or
+ * LM_EOUTPUT with a diagnostic. */
+int lm__write_new(const char *path, const char *data, size_t len, struct lm_diags *diags);
+
 /* "4 MiB", "512 KiB", "100 bytes". */
 void lm__format_size(size_t bytes, char *buf, size_t cap);
 

@@ -758,3 +758,33 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
     cJSON_Delete(root);
     return rc;
 }
+
+/* ------------------------------------------------------------------ rules */
+
+int lm_render_json_rules(const struct lm_ruleset *rs, FILE *out)
+{
+    cJSON *root = cJSON_CreateArray();
+    if (root == NULL)
+        return LM_ENOMEM;
+    int e = 0;
+    for (size_t i = 0; i < rs->n && !e; i++) {
+        const struct lm_rule *r = rs->rules[i];
+        cJSON *o = cJSON_CreateObject();
+        e |= add(root, NULL, o);
+        if (o == NULL)
+            break;
+        e |= add_str(o, "id", r->id);
+        e |= add_str(o, "dimension", lm_dimension_names[r->dimension]);
+        e |= add_str(o, "severity", lm_rule_severity_names[r->severity]);
+        e |= add_str(o, "when", r->when_src);
+        e |= add_str(o, "message", r->message_src);
+        e |= add_num(o, "score", r->score, -1);
+        e |= add_str(o, "at", r->at);
+        e |= add_str(o, "source", r->source);
+        e |= add_str(o, "rationale", r->rationale);
+        e |= add_str(o, "origin", r->origin);
+    }
+    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    cJSON_Delete(root);
+    return rc;
+}

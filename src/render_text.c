@@ -274,3 +274,14 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             r->n, r->nmodels, r->nhardware, r->n - r->nfeasible);
     return LM_OK;
 }
+
+int lm_render_text_rules(const struct lm_ruleset *rs, FILE *out)
+{
+    fprintf(out, "%-34s %-9s %-8s %6s %s\n", "ID", "DIMENSION", "SEVERITY", "SCORE", "ORIGIN");
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct lm_rule *r = rs->rules[i];
+        fprintf(out, "%-34s %-9s %-8s %+6g %s\n", r->id, lm_dimension_names[r->dimension],
+                lm_rule_severity_names[r->severity], r->score, r->origin);
+    }
+    return LM_OK;
+}

@@ -40,6 +40,11 @@ int lm_render_text_estimate(const struct lm_estimate_doc *doc, FILE *out);
 int lm_render_json_list(const struct lm_catalog *cat, const char *kind, FILE *out);
 int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *out);
 
+struct lm_ruleset;
+/* `list rules`: text rows, or the bare JSON array of rules. */
+int lm_render_json_rules(const struct lm_ruleset *rs, FILE *out);
+int lm_render_text_rules(const struct lm_ruleset *rs, FILE *out);
+
 /* The document printed with exit 3 by recommend, estimate and explain:
  * {schema_version, lmchoose_version, command, exit_code, errors}. */
 int lm_render_json_errors(const char *command, int exit_code,

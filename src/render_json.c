@@ -788,3 +788,95 @@ int lm_render_json_rules(const struct lm_ruleset *rs, FILE *out)
     cJSON_Delete(root);
     return rc;
 }
+
+/* ---------------------------------------------------------------- explain */
+
+static cJSON *breakdown_object(const struct lm_recommendation *r, size_t i)
+{
+    const struct lm_candidate *c = &r->cands[i];
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    cJSON *w = cJSON_CreateObject(), *s = cJSON_CreateObject(), *adj = cJSON_CreateArray();
+    int e = add(o, "weights", w);
+    e |= add(o, "subscores", s);
+    for (int k = 0; w && s && k < LM_S_COUNT; k++) {
+        e |= add_num(w, lm_subscore_names[k], r->sc->priorities[k], -1);
+        e |= add_num(s, lm_subscore_names[k], c->scores[k], 1);
+    }
+    e |= add(o, "adjustments", adj);
+    for (size_t ri = 0; adj && ri < r->rules->n; ri++) {
+        const struct lm_rule *rule = r->rules->rules[ri];
+        if (!fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
+            continue;
+        cJSON *x = cJSON_CreateObject();
+        e |= add(adj, NULL, x);
+        if (x == NULL)
+            break;
+        e |= add_str(x, "rule", rule->id);
+        e |= add_num(x, "score", rule->score, 1);
+    }
+    e |= add_num(o, "total", c->total, 1);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The candidate indices explain prints: MODEL's feasible ones by rank, then
+ * its rejected ones by score; each group bounded by top. Returns the count;
+ * *rank_of receives the global rank (0 when rejected). */
+static size_t explain_rows(const struct lm_explain_view *v, size_t *rows, long *rank_of)
+{
+    const struct lm_recommendation *r = v->rec;
+    size_t n = 0, nf = 0, nr = 0;
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = r->order[k];
+        if (r->cands[i].model != v->model)
+            continue;
+        int feasible = k < r->nfeasible;
+        if (feasible ? nf >= v->top : nr >= v->top)
+            continue;
+        feasible ? nf++ : nr++;
+        rows[n] = i;
+        rank_of[n++] = feasible ? (long)k + 1 : 0;
+    }
+    return n;
+}
+
+int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
+{
+    const struct lm_recommendation *r = v->rec;
+    size_t *rows = malloc((r->n ? r->n : 1) * sizeof(*rows));
+    long *ranks = malloc((r->n ? r->n : 1) * sizeof(*ranks));
+    cJSON *root = cJSON_CreateObject();
+    int rc = LM_ENOMEM;
+    if (rows == NULL || ranks == NULL || root == NULL)
+        goto out;
+    struct lm_recommend_view rv = { r, 0, 0, v->exit_code, v->local, v->local_built };
+    int e = add_header(root, "explain", v->exit_code);
+    e |= add(root, "scenario", scenario_object(&rv));
+    e |= add(root, "model", model_object(r->cat, v->model));
+    cJSON *cands = cJSON_CreateArray();
+    e |= add(root, "candidates", cands);
+    size_t n = explain_rows(v, rows, ranks);
+    for (size_t k = 0; cands && k < n && !e; k++) {
+        cJSON *x = candidate_entry(r, rows[k], ranks[k]);
+        e |= add(cands, NULL, x);
+        if (x == NULL)
+            break;
+        cJSON *rb = cJSON_CreateArray();
+        e |= add(x, "rejected_by", rb);
+        for (size_t ri = 0; rb && ri < r->rules->n; ri++)
+            if (fired(&r->cands[rows[k]], ri) && r->rules->rules[ri]->severity == LM_SEV_RULE_ERROR)
+                e |= add_str(rb, NULL, r->rules->rules[ri]->id);
+        e |= add(x, "breakdown", breakdown_object(r, rows[k]));
+    }
+    rc = e ? LM_ENOMEM : print_doc(root, out);
+out:
+    cJSON_Delete(root);
+    free(rows);
+    free(ranks);
+    return rc;
+}

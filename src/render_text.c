@@ -285,3 +285,149 @@ int lm_render_text_rules(const struct lm_ruleset *rs, FILE *out)
     }
     return LM_OK;
 }
+
+/* ---------------------------------------------------------------- explain */
+
+/* An estimate field's value, precision (§6.1) and error band, by name. */
+static int est_field(const struct lm_estimate *e, const char *f, double *v, int *dec, double *band)
+{
+    static const struct { const char *name; size_t off; int dec; int band; } fields[] = {
+#define EF(n, d, b) { #n, offsetof(struct lm_estimate, n), d, b }
+        EF(memory_gib, 3, 0), EF(memory_per_device_gib, 3, 0), EF(weights_gib, 3, 0),
+        EF(kv_cache_gib, 3, 0), EF(overhead_gib, 3, 0), EF(usable_gib, 3, -1),
+        EF(headroom_gib, 3, 0), EF(decode_tokens_per_s, 1, 1), EF(prefill_tokens_per_s, 1, 1),
+        EF(ttft_ms, 0, 2), EF(max_concurrency, 0, 1), EF(instances, 0, 1),
+        EF(usd_per_month, 2, 3), EF(break_even_requests_per_day, 0, 3), EF(quality, 1, -1),
+        EF(finetune_hours, 2, -1), EF(finetune_usd, 2, -1),
+#undef EF
+    };
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (strcmp(fields[i].name, f) != 0)
+            continue;
+        *v = *(const double *)(const void *)((const char *)e + fields[i].off);
+        *dec = fields[i].dec;
+        const double bands[4] = { e->error_bands.memory, e->error_bands.decode,
+                                  e->error_bands.ttft, e->error_bands.usd_per_month };
+        *band = fields[i].band >= 0 ? bands[fields[i].band] : (double)NAN;
+        return 1;
+    }
+    return 0;
+}
+
+int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
+{
+    const struct lm_recommendation *r = v->rec;
+    const struct lm_scenario *sc = r->sc;
+    char a[64], b[64];
+    size_t shown_f = 0, shown_r = 0, total_f = 0;
+    for (size_t k = 0; k < r->nfeasible; k++)
+        total_f += r->cands[r->order[k]].model == v->model;
+    fprintf(out, md ? "# %s (%s)\n\n%zu feasible candidate%s of %zu feasible overall\n"
+                    : "%s (%s): %zu feasible candidate%s of %zu feasible overall\n",
+            v->model->id, strcmp(lm_model_class(r->cat, v->model), "llm") == 0 ? "llm" : "slm",
+            total_f, total_f == 1 ? "" : "s", r->nfeasible);
+    double sw = 0;
+    for (int k = 0; k < LM_S_COUNT; k++)
+        sw += sc->priorities[k];
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = r->order[k];
+        const struct lm_candidate *c = &r->cands[i];
+        if (c->model != v->model)
+            continue;
+        int feasible = k < r->nfeasible;
+        if (feasible ? shown_f >= v->top : shown_r >= v->top)
+            continue;
+        feasible ? shown_f++ : shown_r++;
+        if (feasible)
+            fprintf(out, md ? "\n## `%s`: rank %zu of %zu feasible\n\n" : "\n%s: rank %zu of %zu feasible\n",
+                    c->id, k + 1, r->nfeasible);
+        else
+            fprintf(out, md ? "\n## `%s`: rejected\n\n" : "\n%s: rejected\n", c->id);
+        /* Estimates with their basis and error band. */
+        struct lm_basis basis;
+        lm_recommendation_basis(r, i, &basis);
+        fprintf(out, md ? "Estimates:\n\n" : "  estimates\n");
+        for (size_t bi = 0; bi < basis.n; bi++) {
+            const struct lm_basis_entry *be = &basis.entries[bi];
+            double val, band;
+            int dec;
+            if (est_field(&c->est, be->field, &val, &dec, &band))
+                snprintf(a, sizeof(a), "%s", fmt_num(b, sizeof(b), val, dec));
+            else if (strcmp(be->field, "fit") == 0 && c->est.fit >= 0)
+                snprintf(a, sizeof(a), "%s", lm_fit_names[c->est.fit]);
+            else if (strcmp(be->field, "finetune_method") == 0 && c->est.finetune_method >= 0)
+                snprintf(a, sizeof(a), "%s", lm_ft_method_names[c->est.finetune_method]);
+            else
+                snprintf(a, sizeof(a), "-");
+            if (!est_field(&c->est, be->field, &val, &dec, &band))
+                band = (double)NAN;
+            char bandtxt[32] = "";
+            if (isfinite(band))
+                snprintf(bandtxt, sizeof(bandtxt), " ±%.0f%%", lm_round(band * 100, 0));
+            fprintf(out, md ? "- `%s` = %s%s — %s: %s" : "    %-28s %12s%-6s %s: %s", be->field, a,
+                    bandtxt, be->method ? be->method : "-", be->formula ? be->formula : "-");
+            if (be->source)
+                fprintf(out, " [%s]", be->source);
+            fputc('\n', out);
+        }
+        /* Sub-scores and the total's arithmetic. */
+        fprintf(out, md ? "\nSub-scores (weight × score):" : "  sub-scores (weight × score):");
+        double used = 0, sum = 0;
+        for (int s = 0; s < LM_S_COUNT; s++) {
+            if (isnan(c->scores[s])) {
+                fprintf(out, " %s null;", lm_subscore_names[s]);
+                continue;
+            }
+            fprintf(out, " %s %s × %s;", lm_subscore_names[s],
+                    fmt_num(a, sizeof(a), sc->priorities[s], 1), fmt_num(b, sizeof(b), c->scores[s], 1));
+            used += sc->priorities[s];
+            sum += sc->priorities[s] * c->scores[s];
+        }
+        fputc('\n', out);
+        fprintf(out, md ? "\nTotal: %s / %s" : "  total: %s / %s", fmt_num(a, sizeof(a), sum, 1),
+                fmt_num(b, sizeof(b), used, 1));
+        for (size_t ri = 0; ri < r->rules->n; ri++) {
+            const struct lm_rule *rule = r->rules->rules[ri];
+            if (rule_fired(c, ri) && rule->severity != LM_SEV_RULE_ERROR && rule->score != 0)
+                fprintf(out, " %c %g", rule->score < 0 ? '-' : '+', fabs(rule->score));
+        }
+        fprintf(out, " = %s\n", fmt_num(a, sizeof(a), c->total, 1));
+        /* Every fired rule. */
+        for (size_t ri = 0; ri < r->rules->n; ri++) {
+            const struct lm_rule *rule = r->rules->rules[ri];
+            if (!rule_fired(c, ri))
+                continue;
+            char msg[1024];
+            lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+            fprintf(out, md ? "- %s %s (%+g): %s" : "  %-7s %-30s %+4g %s", lm_rule_severity_names[rule->severity],
+                    rule->id, rule->score, msg);
+            if (rule->source)
+                fprintf(out, md ? " — source: %s" : " [source: %s]", rule->source);
+            fputc('\n', out);
+        }
+        /* Where it stands against its neighbour. */
+        if (feasible && k == 0 && r->nfeasible > 1) {
+            const struct lm_candidate *n2 = &r->cands[r->order[1]];
+            fprintf(out, md ? "\nRank 1 by %s points over `%s`.\n" : "  rank 1 by %s points over %s\n",
+                    fmt_num(a, sizeof(a), c->total - n2->total, 1), n2->id);
+        } else if (feasible && k > 0) {
+            const struct lm_candidate *up = &r->cands[r->order[k - 1]];
+            int worst = -1;
+            double gap = 0;
+            for (int s = 0; s < LM_S_COUNT && sw > 0; s++) {
+                if (isnan(up->scores[s]) || isnan(c->scores[s]))
+                    continue;
+                double g = sc->priorities[s] * (up->scores[s] - c->scores[s]) / sw;
+                if (worst < 0 || g > gap) {
+                    worst = s;
+                    gap = g;
+                }
+            }
+            fprintf(out, md ? "\n%s points behind `%s` (rank %zu); the largest weighted gap is %s.\n"
+                            : "  %s points behind %s (rank %zu); the largest weighted gap is %s\n",
+                    fmt_num(a, sizeof(a), up->total - c->total, 1), up->id, k,
+                    worst >= 0 && gap > 0 ? lm_subscore_names[worst] : "the rule adjustments");
+        }
+    }
+    return LM_OK;
+}

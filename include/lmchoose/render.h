@@ -40,6 +40,20 @@ int lm_render_text_estimate(const struct lm_estimate_doc *doc, FILE *out);
 int lm_render_json_list(const struct lm_catalog *cat, const char *kind, FILE *out);
 int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *out);
 
+/* What `explain` prints (DESIGN §6.5): MODEL's candidates, feasible by
+ * rank then rejected by score, each group bounded by top. */
+struct lm_explain_view {
+    const struct lm_recommendation *rec;
+    const struct lm_model *model;
+    size_t top;
+    int exit_code;
+    const struct lm_hardware *local;
+    int local_built;
+};
+
+int lm_render_json_explain(const struct lm_explain_view *v, FILE *out);
+int lm_render_text_explain(const struct lm_explain_view *v, int markdown, FILE *out);
+
 struct lm_ruleset;
 /* `list rules`: text rows, or the bare JSON array of rules. */
 int lm_render_json_rules(const struct lm_ruleset *rs, FILE *out);

@@ -404,8 +404,8 @@ static int table_put(void ***items, size_t *n, void *entry, size_t id_off)
 
 /* One file's text, from the builtin table or from disk. */
 struct source {
-    char display[512]; /* "<builtin>/models/x.yaml" or the path */
-    char path[512];    /* path on disk, or "" for builtin */
+    char display[1024]; /* "<builtin>/models/x.yaml" or the path */
+    char path[1024];    /* path on disk, or "" for builtin */
     const char *data;
     size_t len;
 };

@@ -517,10 +517,15 @@ static const struct flipdim flipdims[] = {
 #define NFLIPDIMS (sizeof(flipdims) / sizeof(flipdims[0]))
 
 /* What one flip search needs: which rules the constraint can change, and
- * each candidate's verdict under the other rules (computed once). */
+ * each candidate's verdict under the other rules (computed once). When the
+ * flip changes instance sizing (resize), the sized candidates' estimates
+ * change too, so for them every rule that reads an estimate or a score is
+ * re-run as well; the others only re-run the rules that read the
+ * constraint. */
 struct flipctx {
     struct lm_recommendation *r;
-    unsigned char reads[LM_MAX_RULES];
+    unsigned char reads[LM_MAX_RULES];       /* read the constraint */
+    unsigned char reads_est[LM_MAX_RULES];   /* resize: read estimate.* or score.* */
     unsigned char *other_reject; /* per candidate */
     double *other_adjust;        /* per candidate */
     int resize;                  /* latency.output_tokens_per_s: re-estimate sizing */
@@ -532,16 +537,27 @@ static int rule_reads(const struct lm_rule *rule, const char *const *paths, size
     const size_t *ids;
     size_t n = lm_expr_facts(rule->when, &ids);
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < npaths; k++)
-            if (strcmp(lm_fact_table.defs[ids[i]].path, paths[k]) == 0)
+        for (size_t k = 0; k < npaths; k++) {
+            const char *p = lm_fact_table.defs[ids[i]].path;
+            size_t l = strlen(paths[k]);
+            /* A path ending in '.' is a prefix ("estimate."). */
+            if (paths[k][l - 1] == '.' ? strncmp(p, paths[k], l) == 0 : strcmp(p, paths[k]) == 0)
                 return 1;
+        }
     return 0;
+}
+
+/* True when the candidate's estimate depends on the sizing target. */
+static int is_sized(const struct lm_candidate *c)
+{
+    return c->offer == NULL && c->placement != LM_PLACE_DEVICE;
 }
 
 static int flipctx_init(struct flipctx *f, struct lm_recommendation *r,
                         const struct lm_rec_options *opt, const char *const *paths, size_t npaths,
                         int resize)
 {
+    static const char *const est_paths[] = { "estimate.", "score." };
     memset(f, 0, sizeof(*f));
     f->r = r;
     f->opt = opt;
@@ -550,12 +566,15 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r,
     f->other_adjust = calloc(r->n ? r->n : 1, sizeof(double));
     if (f->other_reject == NULL || f->other_adjust == NULL)
         return LM_ENOMEM;
-    for (size_t ri = 0; ri < r->rules->n; ri++)
-        f->reads[ri] = r->enabled[ri] && (resize || rule_reads(r->rules->rules[ri], paths, npaths));
+    for (size_t ri = 0; ri < r->rules->n; ri++) {
+        f->reads[ri] = r->enabled[ri] && rule_reads(r->rules->rules[ri], paths, npaths);
+        f->reads_est[ri] = r->enabled[ri] && resize && rule_reads(r->rules->rules[ri], est_paths, 2);
+    }
     for (size_t i = 0; i < r->n; i++) {
         const struct lm_candidate *c = &r->cands[i];
+        int sized = resize && is_sized(c);
         for (size_t ri = 0; ri < r->rules->n; ri++) {
-            if (!r->enabled[ri] || f->reads[ri] ||
+            if (!r->enabled[ri] || f->reads[ri] || (sized && f->reads_est[ri]) ||
                 !(c->fired[ri / 64] & ((uint64_t)1 << (ri % 64))))
                 continue;
             if (r->rules->rules[ri]->severity == LM_SEV_RULE_ERROR)
@@ -606,14 +625,15 @@ static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
         if (f->other_reject[i])
             continue;
         struct lm_candidate t = r->cands[i];
-        if (f->resize && t.offer == NULL && t.placement != LM_PLACE_DEVICE)
+        int sized = f->resize && is_sized(&t);
+        if (sized)
             resize_candidate(r, sc, f->opt, &t);
         lm_candidate_privacy(&t, sc);
         ctx.c = &t;
         double adjust = f->other_adjust[i];
         int rejected = 0;
         for (size_t ri = 0; ri < r->rules->n && !rejected; ri++) {
-            if (!f->reads[ri])
+            if (!f->reads[ri] && !(sized && f->reads_est[ri]))
                 continue;
             const struct lm_rule *rule = r->rules->rules[ri];
             if (lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE)
@@ -698,6 +718,8 @@ static int search_number(struct lm_recommendation *r, const struct lm_rec_option
     paths[0] = path;
     struct flipctx f;
     int resize = strcmp(d->constraint, "latency.output_tokens_per_s") == 0;
+    /* With resize, candidates' sizing changes even while the constraint is
+     * absent; score.* reads cover the cost sub-score's rules. */
     if (flipctx_init(&f, r, opt, paths, 1, resize) != LM_OK) {
         flipctx_release(&f);
         return LM_ENOMEM;
@@ -712,13 +734,14 @@ static int search_number(struct lm_recommendation *r, const struct lm_rec_option
         flipctx_release(&f);
         return LM_OK;
     }
-    /* Geometric scan over [start/100, start×100] in steps of 10^0.1, in
-     * each direction; the nearest flip wins. */
+    /* Geometric scan over [start/100, start×100] in steps of 10^0.2 (ten
+     * per direction), then bisection to 1 %; the nearest flip of the two
+     * directions wins. */
     for (int dir = -1; dir <= 1; dir += 2) {
         double prev = start;
         long w;
-        for (int k = isnan(from) ? 0 : 1; k <= 20; k++) {
-            double v = start * pow(10, dir * k / 10.0);
+        for (int k = isnan(from) ? 0 : 1; k <= 10; k++) {
+            double v = start * pow(10, dir * k / 5.0);
             if (d->integer)
                 v = dir > 0 ? ceil(v) : floor(v);
             if (!flips_at(&f, &sc, d, v, &w)) {

@@ -53,7 +53,8 @@ static int write_synthetic(const char *dir, int nm, int nh)
     for (int i = 0; i < nm; i++) {
         double p = 0.5 * pow(160.0, (double)i / (nm > 1 ? nm - 1 : 1));
         int layers = (int)(24 * pow(p, 0.22));
-        int hidden = ((int)sqrt(p * 1e9 / (12.0 * layers)) / 128 + 1) * 128;
+        /* A multiple of 1024, so that hidden/128 heads is a multiple of 8 KV heads. */
+        int hidden = ((int)sqrt(p * 1e9 / (12.0 * layers)) / 1024 + 1) * 1024;
         snprintf(path, sizeof(path), "%s/models/syn-%05d.yaml", dir, i);
         FILE *f = fopen(path, "w");
         if (f == NULL)

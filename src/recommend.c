@@ -530,7 +530,20 @@ struct flipctx {
     double *other_adjust;        /* per candidate */
     int resize;                  /* latency.output_tokens_per_s: re-estimate sizing */
     const struct lm_rec_options *opt;
+    /* Early exit: candidates by base total (weighted mean + other_adjust),
+     * descending; none can gain more than max_gain from the re-run rules. */
+    size_t *by_base;
+    double *base;
+    double max_gain;
 };
+
+static const double *base_sort_key;
+
+static int base_cmp(const void *pa, const void *pb)
+{
+    double a = base_sort_key[*(const size_t *)pa], b = base_sort_key[*(const size_t *)pb];
+    return a > b ? -1 : a < b ? 1 : 0;
+}
 
 static int rule_reads(const struct lm_rule *rule, const char *const *paths, size_t npaths)
 {
@@ -551,6 +564,25 @@ static int rule_reads(const struct lm_rule *rule, const char *const *paths, size
 static int is_sized(const struct lm_candidate *c)
 {
     return c->offer == NULL && c->placement != LM_PLACE_DEVICE;
+}
+
+/* Re-estimates a sized candidate for a new output-speed target. */
+static void resize_candidate(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                             const struct lm_rec_options *opt, struct lm_candidate *t)
+{
+    struct lm_est_input in;
+    fill_input(sc, opt, &in);
+    in.model = t->model;
+    in.hw = t->hw;
+    in.quant = t->quant;
+    in.runtime = t->runtime;
+    in.placement = t->placement;
+    in.devices = t->devices;
+    (void)r;
+    double be = t->est.break_even_requests_per_day;
+    lm_estimate_compute(&in, &t->est, NULL);
+    t->est.break_even_requests_per_day = be;
+    subscores(t);
 }
 
 static int flipctx_init(struct flipctx *f, struct lm_recommendation *r,
@@ -583,6 +615,41 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r,
                 f->other_adjust[i] += r->rules->rules[ri]->score;
         }
     }
+    /* Scanning candidates in order of an upper bound on their total lets the
+     * evaluation stop early. Without resizing, a total can only change by
+     * the scores of the re-run rules. With resizing, the sized candidates'
+     * cost, simplicity and latency sub-scores change too; their bound uses
+     * the most favourable sizing (one stream, one instance: the cheapest and
+     * fastest per stream) plus one point of slack for the on-prem energy
+     * term, which does not move monotonically with the sizing. */
+    f->by_base = malloc((r->n ? r->n : 1) * sizeof(*f->by_base));
+    f->base = malloc((r->n ? r->n : 1) * sizeof(*f->base));
+    if (f->by_base == NULL || f->base == NULL)
+        return LM_ENOMEM;
+    for (size_t ri = 0; ri < r->rules->n; ri++)
+        if ((f->reads[ri] || f->reads_est[ri]) && r->rules->rules[ri]->severity != LM_SEV_RULE_ERROR &&
+            r->rules->rules[ri]->score > 0)
+            f->max_gain += r->rules->rules[ri]->score;
+    struct lm_scenario best_case = *r->sc;
+    best_case.workload.peak_concurrency = 1;
+    best_case.constraints.latency.output_tokens_per_s = 1e-9;
+    for (size_t i = 0; i < r->n; i++) {
+        f->by_base[i] = i;
+        const struct lm_candidate *c = &r->cands[i];
+        if (resize && is_sized(c)) {
+            struct lm_candidate t = *c;
+            resize_candidate(r, &best_case, opt, &t);
+            for (int k = 0; k < LM_S_COUNT; k++)
+                if (!isnan(c->scores[k]) && c->scores[k] > t.scores[k])
+                    t.scores[k] = c->scores[k];
+            f->base[i] = weighted_mean(&t, r->sc) + f->other_adjust[i] + 1.0;
+        } else {
+            f->base[i] = weighted_mean(c, r->sc) + f->other_adjust[i];
+        }
+    }
+    base_sort_key = f->base;
+    qsort(f->by_base, r->n, sizeof(*f->by_base), base_cmp);
+    base_sort_key = NULL;
     return LM_OK;
 }
 
@@ -590,25 +657,8 @@ static void flipctx_release(struct flipctx *f)
 {
     free(f->other_reject);
     free(f->other_adjust);
-}
-
-/* Re-estimates a sized candidate for a new output-speed target. */
-static void resize_candidate(const struct lm_recommendation *r, const struct lm_scenario *sc,
-                             const struct lm_rec_options *opt, struct lm_candidate *t)
-{
-    struct lm_est_input in;
-    fill_input(sc, opt, &in);
-    in.model = t->model;
-    in.hw = t->hw;
-    in.quant = t->quant;
-    in.runtime = t->runtime;
-    in.placement = t->placement;
-    in.devices = t->devices;
-    (void)r;
-    double be = t->est.break_even_requests_per_day;
-    lm_estimate_compute(&in, &t->est, NULL);
-    t->est.break_even_requests_per_day = be;
-    subscores(t);
+    free(f->by_base);
+    free(f->base);
 }
 
 /* The rank-1 candidate under the modified scenario sc; -1 when none is
@@ -621,7 +671,11 @@ static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
     ctx.sc = sc;
     long best = -1;
     struct lm_candidate best_c;
-    for (size_t i = 0; i < r->n; i++) {
+    memset(&best_c, 0, sizeof(best_c));
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = f->by_base ? f->by_base[k] : k;
+        if (f->by_base && best >= 0 && lm_round(f->base[i] + f->max_gain, 1) < best_c.total)
+            break; /* no later candidate can reach the current best */
         if (f->other_reject[i])
             continue;
         struct lm_candidate t = r->cands[i];

@@ -1683,180 +1683,189 @@ static int eval_in(const struct slot *l, const struct slot *r)
     return 0;
 }
 
+/* Executes one instruction on the value stack (the concrete semantics,
+ * shared by lm_expr_eval and lm_expr_outcomes). *pc may be moved by a jump. */
+static inline void exec_ins(const struct lm_expr *e, const struct ins *in, struct slot *st,
+                            size_t *spp, size_t *pcp, lm_fact_get_fn get, void *ctx)
+{
+    size_t sp = *spp, pc = *pcp;
+    struct slot *a = sp >= 2 ? &st[sp - 2] : NULL; /* binary: left */
+    struct slot *b = sp >= 1 ? &st[sp - 1] : NULL; /* right or unary */
+
+    switch (in->op) {
+    case OP_NUM:
+        st[sp].t = S_NUM;
+        st[sp++].num = in->num;
+        break;
+    case OP_STR:
+        st[sp].t = S_STR;
+        st[sp++].u.s = e->strs[in->a];
+        break;
+    case OP_BOOL:
+        set_bool(&st[sp++], (int)in->a);
+        break;
+    case OP_NULL:
+        st[sp++].t = S_NULL;
+        break;
+    case OP_FACT:
+        load_fact(get, ctx, in->a, (enum lm_vtype)in->n, &st[sp++]);
+        break;
+    case OP_SLIST:
+        st[sp].t = S_LIST;
+        st[sp].n = in->n;
+        st[sp++].u.l = e->strs + in->a;
+        break;
+    case OP_NLIST:
+        st[sp].t = S_NLIST;
+        st[sp].n = in->n;
+        st[sp++].u.nl = e->nums + in->a;
+        break;
+    case OP_NEG:
+        if (b->t == S_NUM)
+            b->num = -b->num;
+        break;
+    case OP_ADD:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_DIV:
+        sp--;
+        if (a->t != S_NUM || b->t != S_NUM)
+            a->t = S_NULL;
+        else if (in->op == OP_ADD)
+            set_num(a, a->num + b->num);
+        else if (in->op == OP_SUB)
+            set_num(a, a->num - b->num);
+        else if (in->op == OP_MUL)
+            set_num(a, a->num * b->num);
+        else if (b->num == 0.0)
+            a->t = S_NULL;
+        else
+            set_num(a, a->num / b->num);
+        break;
+    case OP_EQ:
+    case OP_NE: {
+        int eq;
+        sp--;
+        if (a->t == S_NULL || b->t == S_NULL || a->t != b->t) {
+            a->t = S_NULL;
+            break;
+        }
+        if (a->t == S_NUM)
+            eq = a->num == b->num;
+        else if (a->t == S_STR)
+            eq = strcmp(a->u.s, b->u.s) == 0;
+        else
+            eq = a->b == b->b;
+        set_bool(a, in->op == OP_EQ ? eq : !eq);
+        break;
+    }
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        sp--;
+        if (a->t != S_NUM || b->t != S_NUM)
+            a->t = S_NULL;
+        else
+            set_bool(a, in->op == OP_LT   ? a->num < b->num
+                        : in->op == OP_LE ? a->num <= b->num
+                        : in->op == OP_GT ? a->num > b->num
+                                          : a->num >= b->num);
+        break;
+    case OP_EQ_NULL:
+    case OP_NE_NULL: {
+        int both = a->t == S_NULL && b->t == S_NULL;
+        sp--;
+        set_bool(a, in->op == OP_EQ_NULL ? both : !both);
+        break;
+    }
+    case OP_IN:
+        sp--;
+        if (a->t == S_NULL || b->t == S_NULL)
+            a->t = S_NULL;
+        else
+            set_bool(a, eval_in(a, b));
+        break;
+    case OP_CONTAINS:
+        sp--;
+        if (a->t == S_NULL || b->t != S_STR)
+            a->t = S_NULL;
+        else if (a->t == S_LIST)
+            set_bool(a, list_has(a, b->u.s));
+        else if (a->t == S_STR)
+            set_bool(a, strstr(a->u.s, b->u.s) != NULL);
+        else
+            a->t = S_NULL;
+        break;
+    case OP_NOT:
+        if (b->t == S_BOOL)
+            b->b = !b->b;
+        break;
+    case OP_AND:
+    case OP_OR: {
+        int x = tri(a), y = tri(b);
+        sp--;
+        if (in->op == OP_AND) {
+            if (x == 0 || y == 0)
+                set_bool(a, 0);
+            else if (x == 1 && y == 1)
+                set_bool(a, 1);
+            else
+                a->t = S_NULL;
+        } else {
+            if (x == 1 || y == 1)
+                set_bool(a, 1);
+            else if (x == 0 && y == 0)
+                set_bool(a, 0);
+            else
+                a->t = S_NULL;
+        }
+        break;
+    }
+    case OP_JFALSE:
+        if (tri(b) == 0)
+            pc = in->a - 1;
+        break;
+    case OP_JTRUE:
+        if (tri(b) == 1)
+            pc = in->a - 1;
+        break;
+    case OP_MIN:
+    case OP_MAX: {
+        struct slot *first = &st[sp - in->n];
+        double v = 0.0;
+        int null = 0;
+        for (size_t i = 0; i < in->n; i++) {
+            const struct slot *s = first + i;
+            if (s->t != S_NUM)
+                null = 1;
+            else if (i == 0 || (in->op == OP_MIN ? s->num < v : s->num > v))
+                v = s->num;
+        }
+        sp -= in->n - 1;
+        if (null)
+            first->t = S_NULL;
+        else
+            set_num(first, v);
+        break;
+    }
+    case OP_ABS:
+        if (b->t == S_NUM)
+            b->num = fabs(b->num);
+        break;
+    }
+    *spp = sp;
+    *pcp = pc;
+}
+
 enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get, void *ctx)
 {
     /* Every push comes from a distinct node, so this cannot overflow. */
     struct slot st[LM_EXPR_MAX_NODES];
     size_t sp = 0;
 
-    for (size_t pc = 0; pc < e->ncode; pc++) {
-        const struct ins *in = &e->code[pc];
-        struct slot *a = sp >= 2 ? &st[sp - 2] : NULL; /* binary: left */
-        struct slot *b = sp >= 1 ? &st[sp - 1] : NULL; /* right or unary */
-
-        switch (in->op) {
-        case OP_NUM:
-            st[sp].t = S_NUM;
-            st[sp++].num = in->num;
-            break;
-        case OP_STR:
-            st[sp].t = S_STR;
-            st[sp++].u.s = e->strs[in->a];
-            break;
-        case OP_BOOL:
-            set_bool(&st[sp++], (int)in->a);
-            break;
-        case OP_NULL:
-            st[sp++].t = S_NULL;
-            break;
-        case OP_FACT:
-            load_fact(get, ctx, in->a, (enum lm_vtype)in->n, &st[sp++]);
-            break;
-        case OP_SLIST:
-            st[sp].t = S_LIST;
-            st[sp].n = in->n;
-            st[sp++].u.l = e->strs + in->a;
-            break;
-        case OP_NLIST:
-            st[sp].t = S_NLIST;
-            st[sp].n = in->n;
-            st[sp++].u.nl = e->nums + in->a;
-            break;
-        case OP_NEG:
-            if (b->t == S_NUM)
-                b->num = -b->num;
-            break;
-        case OP_ADD:
-        case OP_SUB:
-        case OP_MUL:
-        case OP_DIV:
-            sp--;
-            if (a->t != S_NUM || b->t != S_NUM)
-                a->t = S_NULL;
-            else if (in->op == OP_ADD)
-                set_num(a, a->num + b->num);
-            else if (in->op == OP_SUB)
-                set_num(a, a->num - b->num);
-            else if (in->op == OP_MUL)
-                set_num(a, a->num * b->num);
-            else if (b->num == 0.0)
-                a->t = S_NULL;
-            else
-                set_num(a, a->num / b->num);
-            break;
-        case OP_EQ:
-        case OP_NE: {
-            int eq;
-            sp--;
-            if (a->t == S_NULL || b->t == S_NULL || a->t != b->t) {
-                a->t = S_NULL;
-                break;
-            }
-            if (a->t == S_NUM)
-                eq = a->num == b->num;
-            else if (a->t == S_STR)
-                eq = strcmp(a->u.s, b->u.s) == 0;
-            else
-                eq = a->b == b->b;
-            set_bool(a, in->op == OP_EQ ? eq : !eq);
-            break;
-        }
-        case OP_LT:
-        case OP_LE:
-        case OP_GT:
-        case OP_GE:
-            sp--;
-            if (a->t != S_NUM || b->t != S_NUM)
-                a->t = S_NULL;
-            else
-                set_bool(a, in->op == OP_LT   ? a->num < b->num
-                            : in->op == OP_LE ? a->num <= b->num
-                            : in->op == OP_GT ? a->num > b->num
-                                              : a->num >= b->num);
-            break;
-        case OP_EQ_NULL:
-        case OP_NE_NULL: {
-            int both = a->t == S_NULL && b->t == S_NULL;
-            sp--;
-            set_bool(a, in->op == OP_EQ_NULL ? both : !both);
-            break;
-        }
-        case OP_IN:
-            sp--;
-            if (a->t == S_NULL || b->t == S_NULL)
-                a->t = S_NULL;
-            else
-                set_bool(a, eval_in(a, b));
-            break;
-        case OP_CONTAINS:
-            sp--;
-            if (a->t == S_NULL || b->t != S_STR)
-                a->t = S_NULL;
-            else if (a->t == S_LIST)
-                set_bool(a, list_has(a, b->u.s));
-            else if (a->t == S_STR)
-                set_bool(a, strstr(a->u.s, b->u.s) != NULL);
-            else
-                a->t = S_NULL;
-            break;
-        case OP_NOT:
-            if (b->t == S_BOOL)
-                b->b = !b->b;
-            break;
-        case OP_AND:
-        case OP_OR: {
-            int x = tri(a), y = tri(b);
-            sp--;
-            if (in->op == OP_AND) {
-                if (x == 0 || y == 0)
-                    set_bool(a, 0);
-                else if (x == 1 && y == 1)
-                    set_bool(a, 1);
-                else
-                    a->t = S_NULL;
-            } else {
-                if (x == 1 || y == 1)
-                    set_bool(a, 1);
-                else if (x == 0 && y == 0)
-                    set_bool(a, 0);
-                else
-                    a->t = S_NULL;
-            }
-            break;
-        }
-        case OP_JFALSE:
-            if (tri(b) == 0)
-                pc = in->a - 1;
-            break;
-        case OP_JTRUE:
-            if (tri(b) == 1)
-                pc = in->a - 1;
-            break;
-        case OP_MIN:
-        case OP_MAX: {
-            struct slot *first = &st[sp - in->n];
-            double v = 0.0;
-            int null = 0;
-            for (size_t i = 0; i < in->n; i++) {
-                const struct slot *s = first + i;
-                if (s->t != S_NUM)
-                    null = 1;
-                else if (i == 0 || (in->op == OP_MIN ? s->num < v : s->num > v))
-                    v = s->num;
-            }
-            sp -= in->n - 1;
-            if (null)
-                first->t = S_NULL;
-            else
-                set_num(first, v);
-            break;
-        }
-        case OP_ABS:
-            if (b->t == S_NUM)
-                b->num = fabs(b->num);
-            break;
-        }
-    }
+    for (size_t pc = 0; pc < e->ncode; pc++)
+        exec_ins(e, &e->code[pc], st, &sp, &pc, get, ctx);
     assert(sp == 1);
     switch (tri(&st[0])) {
     case 0:
@@ -1866,6 +1875,147 @@ enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get, void *ctx)
     default:
         return LM_UNKNOWN;
     }
+}
+
+/*
+ * Abstract evaluation for rule pruning: facts marked in `varies` may take any
+ * value of their type; the others are read through get. Returns the set of
+ * outcomes the condition can have, as bits (1 << LM_FALSE, LM_TRUE,
+ * LM_UNKNOWN). An instruction whose operands are all known runs with the
+ * concrete semantics (exec_ins); otherwise its result is "any", except that
+ * a comparison with a known null is unknown whatever the other side, a null
+ * test against a known non-null value is false, and and/or/not combine the
+ * possible outcomes of their operands (Kleene).
+ */
+struct aslot {
+    int vary;      /* the value is not known */
+    unsigned mask; /* vary: possible tri outcomes, as bits */
+};
+
+#define TRI_ALL ((1u << LM_FALSE) | (1u << LM_TRUE) | (1u << LM_UNKNOWN))
+
+static unsigned tri_bit(const struct slot *s)
+{
+    return 1u << (s->t == S_BOOL ? (s->b ? LM_TRUE : LM_FALSE) : LM_UNKNOWN);
+}
+
+static int kleene(int op_and, int x, int y)
+{
+    if (op_and) {
+        if (x == LM_FALSE || y == LM_FALSE)
+            return LM_FALSE;
+        return x == LM_TRUE && y == LM_TRUE ? LM_TRUE : LM_UNKNOWN;
+    }
+    if (x == LM_TRUE || y == LM_TRUE)
+        return LM_TRUE;
+    return x == LM_FALSE && y == LM_FALSE ? LM_FALSE : LM_UNKNOWN;
+}
+
+static size_t ins_arity(const struct ins *in)
+{
+    switch (in->op) {
+    case OP_NUM: case OP_STR: case OP_BOOL: case OP_NULL: case OP_FACT:
+    case OP_SLIST: case OP_NLIST: case OP_JFALSE: case OP_JTRUE:
+        return 0;
+    case OP_NEG: case OP_NOT: case OP_ABS:
+        return 1;
+    case OP_MIN: case OP_MAX:
+        return in->n;
+    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_EQ: case OP_NE:
+    case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_EQ_NULL: case OP_NE_NULL:
+    case OP_IN: case OP_CONTAINS: case OP_AND: case OP_OR:
+    default:
+        return 2;
+    }
+}
+
+unsigned lm_expr_outcomes(const struct lm_expr *e, lm_fact_get_fn get, void *ctx,
+                          const unsigned char *varies)
+{
+    struct slot st[LM_EXPR_MAX_NODES];
+    struct aslot ab[LM_EXPR_MAX_NODES];
+    size_t sp = 0;
+    for (size_t pc = 0; pc < e->ncode; pc++) {
+        const struct ins *in = &e->code[pc];
+        size_t n = ins_arity(in);
+        int any_vary = 0;
+        for (size_t k = 0; k < n; k++)
+            any_vary |= ab[sp - 1 - k].vary;
+        if (in->op == OP_FACT && varies[in->a]) {
+            ab[sp].vary = 1;
+            ab[sp].mask = TRI_ALL;
+            st[sp].t = S_NULL;
+            sp++;
+            continue;
+        }
+        if (in->op == OP_JFALSE || in->op == OP_JTRUE) {
+            /* Jump only on a known deciding value; otherwise both sides
+             * are evaluated and combined by the and/or that follows. */
+            if (!ab[sp - 1].vary)
+                exec_ins(e, in, st, &sp, &pc, get, ctx);
+            continue;
+        }
+        if (!any_vary) {
+            size_t before = sp;
+            exec_ins(e, in, st, &sp, &pc, get, ctx);
+            for (size_t k = before - n; k < sp; k++)
+                ab[k].vary = 0;
+            continue;
+        }
+        struct aslot *a = n >= 2 ? &ab[sp - 2] : NULL, *b = &ab[sp - 1];
+        struct slot *sa = n >= 2 ? &st[sp - 2] : NULL, *sb = &st[sp - 1];
+        struct aslot res = { 1, TRI_ALL };
+        switch (in->op) {
+        case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+        case OP_IN: case OP_CONTAINS:
+            /* A comparison with a known null is unknown. */
+            if ((!a->vary && sa->t == S_NULL) || (!b->vary && sb->t == S_NULL))
+                res.mask = 1u << LM_UNKNOWN;
+            break;
+        case OP_EQ_NULL: case OP_NE_NULL:
+            if ((!a->vary && sa->t != S_NULL) || (!b->vary && sb->t != S_NULL))
+                res.mask = 1u << (in->op == OP_EQ_NULL ? LM_FALSE : LM_TRUE);
+            else
+                res.mask = (1u << LM_FALSE) | (1u << LM_TRUE);
+            break;
+        case OP_NOT: {
+            unsigned m = b->vary ? b->mask : tri_bit(sb);
+            res.mask = ((m >> LM_FALSE) & 1u) << LM_TRUE | ((m >> LM_TRUE) & 1u) << LM_FALSE |
+                       (m & (1u << LM_UNKNOWN));
+            break;
+        }
+        case OP_AND: case OP_OR: {
+            unsigned ma = a->vary ? a->mask : tri_bit(sa);
+            unsigned mb = b->vary ? b->mask : tri_bit(sb);
+            res.mask = 0;
+            for (int x = 0; x < 3; x++)
+                for (int y = 0; y < 3; y++)
+                    if ((ma >> x & 1u) && (mb >> y & 1u))
+                        res.mask |= 1u << kleene(in->op == OP_AND, x, y);
+            break;
+        }
+        case OP_NUM: case OP_STR: case OP_BOOL: case OP_NULL: case OP_FACT:
+        case OP_SLIST: case OP_NLIST: case OP_NEG: case OP_ADD: case OP_SUB:
+        case OP_MUL: case OP_DIV: case OP_JFALSE: case OP_JTRUE: case OP_MIN:
+        case OP_MAX: case OP_ABS:
+        default:
+            break; /* arithmetic, functions: any value */
+        }
+        sp -= n;
+        ab[sp] = res;
+        st[sp].t = S_NULL;
+        if (res.mask != TRI_ALL && res.mask != ((1u << LM_FALSE) | (1u << LM_TRUE)) &&
+            (res.mask & (res.mask - 1)) == 0) {
+            /* A single known outcome becomes a concrete value again. */
+            ab[sp].vary = 0;
+            if (res.mask == 1u << LM_UNKNOWN)
+                st[sp].t = S_NULL;
+            else
+                set_bool(&st[sp], res.mask == 1u << LM_TRUE);
+        }
+        sp++;
+    }
+    return ab[0].vary ? ab[0].mask : tri_bit(&st[0]);
 }
 
 /* ===================================================================== */

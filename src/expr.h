@@ -114,6 +114,14 @@ size_t lm_expr_facts(const struct lm_expr *e, const size_t **ids);
 /* Frees a compiled condition; NULL is allowed. */
 void lm_expr_free(struct lm_expr *e);
 
+/* The outcomes e can have when the facts marked in varies[fact_id] may take
+ * any value and the others are read through get: a set of bits
+ * (1 << LM_FALSE) | (1 << LM_TRUE) | (1 << LM_UNKNOWN). A rule whose set
+ * lacks LM_TRUE can never fire for the facts held fixed; recommend uses this
+ * to skip such rules once per run instead of once per candidate. */
+unsigned lm_expr_outcomes(const struct lm_expr *e, lm_fact_get_fn get, void *ctx,
+                          const unsigned char *varies);
+
 /*
  * Compiles the message template src[0..len): literal text with `{path}` and
  * `{path:.Nf}` (N in 0-6) placeholders and `{{`/`}}` escapes. Same return,

@@ -315,7 +315,7 @@ static void judge(const struct lm_recommendation *r, const struct lm_scenario *s
     c->rejected = 0;
     c->adjust = 0;
     for (size_t i = 0; i < r->rules->n; i++) {
-        if (!r->enabled[i])
+        if (!r->enabled[i] || !r->live[i])
             continue;
         const struct lm_rule *rule = r->rules->rules[i];
         if (lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE)
@@ -928,6 +928,62 @@ static int find_flips(struct lm_recommendation *r, const struct lm_rec_options *
 
 /* ------------------------------------------------------------------- main */
 
+static char *append_str(char *p, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* Writes lm_candidate_id's text and its NUL at p; returns the byte after. */
+static char *append_id(char *p, const struct lm_candidate *c)
+{
+    p = append_str(p, c->model->id);
+    if (c->offer != NULL) {
+        p = append_str(p, "/api/");
+        p = append_str(p, c->offer->provider);
+    } else {
+        *p++ = '/';
+        p = append_str(p, c->quant->id);
+        *p++ = '/';
+        p = append_str(p, c->hw->id);
+        *p++ = '/';
+        if (c->devices >= 10)
+            *p++ = (char)('0' + c->devices / 10);
+        *p++ = (char)('0' + c->devices % 10);
+        *p++ = '/';
+        p = append_str(p, lm_placement_names[c->placement]);
+    }
+    *p++ = '\0';
+    return p;
+}
+
+/* Marks the rules that can fire at all under this scenario: facts of the
+ * task, workload and constraints are fixed for the whole run, so a rule
+ * such as `estimate.ttft_ms > scenario.latency.ttft_ms` with no TTFT target
+ * can never be true and is skipped for every candidate (expr.c,
+ * lm_expr_outcomes). */
+static void find_live_rules(struct lm_recommendation *r)
+{
+    static unsigned char varies[512];
+    size_t nf = lm_fact_table.n < 512 ? lm_fact_table.n : 512;
+    for (size_t i = 0; i < nf; i++) {
+        const char *p = lm_fact_table.defs[i].path;
+        varies[i] = strncmp(p, "task.", 5) != 0 && strncmp(p, "workload.", 9) != 0 &&
+                    strncmp(p, "scenario.", 9) != 0;
+    }
+    struct lm_candidate none;
+    memset(&none, 0, sizeof(none));
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = r->sc;
+    ctx.c = &none;
+    for (size_t i = 0; i < r->rules->n; i++)
+        r->live[i] = r->enabled[i] &&
+                     (lm_expr_outcomes(r->rules->rules[i]->when, lm__fact_get, &ctx, varies) &
+                      (1u << LM_TRUE)) != 0;
+}
+
 int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
                  const struct lm_ruleset *rules, const struct lm_rec_options *opt,
                  struct lm_recommendation *r)
@@ -946,24 +1002,28 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
             if (strcmp(sc->rules.disable.items[k], rules->rules[i]->id) == 0)
                 r->enabled[i] = 0;
     }
+    find_live_rules(r);
     int rc = generate(r, opt);
     if (rc != LM_OK)
         return rc;
-    /* Ids, formatted once (the total order compares them). */
-    size_t idbytes = 0;
-    char buf[256];
+    /* Ids, formatted once (the total order compares them): an upper bound
+     * on their size first, then one pass of copies (snprintf per candidate
+     * was an eighth of a run). */
+    size_t idbytes = 1;
     for (size_t i = 0; i < r->n; i++) {
-        lm_candidate_id(&r->cands[i], buf, sizeof(buf));
-        idbytes += strlen(buf) + 1;
+        const struct lm_candidate *c = &r->cands[i];
+        idbytes += strlen(c->model->id) + 16 +
+                   (c->offer ? strlen(c->offer->provider)
+                             : strlen(c->quant->id) + strlen(c->hw->id) + 8);
     }
-    r->idbuf = malloc(idbytes ? idbytes : 1);
+    r->idbuf = malloc(idbytes);
     if (r->idbuf == NULL)
         return LM_ENOMEM;
     char *p = r->idbuf;
     for (size_t i = 0; i < r->n; i++) {
-        lm_candidate_id(&r->cands[i], p, idbytes - (size_t)(p - r->idbuf));
-        r->cands[i].id = p;
-        p += strlen(p) + 1;
+        struct lm_candidate *c = &r->cands[i];
+        c->id = p;
+        p = append_id(p, c);
     }
     for (size_t i = 0; i < r->n; i++)
         lm_candidate_privacy(&r->cands[i], sc);

@@ -46,6 +46,7 @@ struct lm_recommendation {
     const struct lm_scenario *sc;
     const struct lm_ruleset *rules;
     unsigned char enabled[LM_MAX_RULES];  /* rule i enabled */
+    unsigned char live[LM_MAX_RULES];     /* rule i can fire for this scenario */
     struct lm_candidate *cands;
     size_t n, cap;
     size_t *order;        /* feasible by rank, then rejected by score */

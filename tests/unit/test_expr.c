@@ -1120,6 +1120,52 @@ static void test_template_errors(void **state)
     }
 }
 
+
+/* lm_expr_outcomes: with candidate facts varying and scenario facts fixed,
+ * a comparison with an unset constraint can never be true; a guard on a
+ * fixed fact decides; and/or/not combine the possible outcomes. */
+static void test_outcomes(void **state)
+{
+    (void)state;
+    unsigned char varies[F_NFACTS] = {0};
+    varies[F_CLASS] = varies[F_PARAMS] = varies[F_MODEL_MODALITIES] = 1;
+    varies[F_PLACEMENT] = varies[F_MEETS] = varies[F_TTFT] = 1;
+    varies[F_NAME] = varies[F_LICENSE] = varies[F_IN_REGION] = 1;
+    struct world w;
+    memset(&w, 0, sizeof(w));
+    w.v[F_BREADTH] = str("narrow");
+    w.v[F_PRIVACY] = null();
+    w.v[F_LABELED] = num(5000);
+    w.v[F_TTFT_MAX] = null();
+    const unsigned T = 1u << LM_TRUE, F = 1u << LM_FALSE, U = 1u << LM_UNKNOWN;
+    static const struct {
+        const char *src;
+        unsigned mask;
+    } cases[] = {
+        {"estimate.ttft_ms > scenario.latency.ttft_ms", U},
+        {"not (estimate.ttft_ms > scenario.latency.ttft_ms)", U},
+        {"scenario.privacy == \"on-device\" and candidate.placement != \"device\"", F | U},
+        {"model.class == \"slm\" and task.breadth == \"narrow\" and scenario.data.labeled_examples >= 1000", T | F | U},
+        {"model.class == \"slm\" and task.breadth == \"broad\"", F},
+        {"task.breadth == \"narrow\" or model.params_b > 3", T},
+        {"scenario.latency.ttft_ms == null", T},
+        {"estimate.ttft_ms == null", T | F},
+        {"not candidate.meets_privacy", T | F | U},
+        {"model.params_b + 1 > 3 and scenario.data.labeled_examples < 100", F},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct lm_expr *e = NULL;
+        struct lm_expr_error err;
+        if (lm_expr_compile(cases[i].src, strlen(cases[i].src), &table, &e, &err) != 0)
+            fail_msg("%s: %s", cases[i].src, err.message);
+        unsigned m = lm_expr_outcomes(e, get_fact, &w, varies);
+        if (m != cases[i].mask)
+            fail_msg("%s: outcomes %#x, expected %#x", cases[i].src, m, cases[i].mask);
+        assert_int_equal(w.calls[F_TTFT] + w.calls[F_CLASS] + w.calls[F_PARAMS], 0);
+        lm_expr_free(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1145,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_templates),
         cmocka_unit_test(test_template_render_truncates),
         cmocka_unit_test(test_template_errors),
+        cmocka_unit_test(test_outcomes),
     };
     return cmocka_run_group_tests_name("expr", tests, NULL, NULL);
 }

@@ -302,10 +302,17 @@ static double weighted_mean(const struct lm_candidate *c, const struct lm_scenar
     return sw > 0 ? s / sw : 0;
 }
 
-/* Runs every enabled rule on candidate i under scenario sc (which may be a
- * flip's modified copy). */
+/* Verdicts of the rules that read only model and scenario facts, for the
+ * last model judged: candidates are generated model by model, so each such
+ * rule runs once per model rather than once per candidate. */
+struct model_cache {
+    const struct lm_model *model;
+    uint64_t fired[LM_MAX_RULES / 64];
+};
+
+/* Runs every enabled rule on candidate c under scenario sc. */
 static void judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
-                  struct lm_candidate *c)
+                  struct lm_candidate *c, struct model_cache *mc)
 {
     struct lm_fact_ctx ctx;
     ctx.cat = r->cat;
@@ -314,13 +321,25 @@ static void judge(const struct lm_recommendation *r, const struct lm_scenario *s
     memset(c->fired, 0, sizeof(c->fired));
     c->rejected = 0;
     c->adjust = 0;
+    int cached = mc != NULL && mc->model == c->model;
+    if (mc != NULL && !cached) {
+        mc->model = c->model;
+        memset(mc->fired, 0, sizeof(mc->fired));
+    }
     for (size_t i = 0; i < r->rules->n; i++) {
         if (!r->enabled[i] || !r->live[i])
             continue;
         const struct lm_rule *rule = r->rules->rules[i];
-        if (lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE)
+        uint64_t bit = (uint64_t)1 << (i % 64);
+        if (mc != NULL && r->per_model[i]) {
+            if (!cached && lm_expr_eval(rule->when, lm__fact_get, &ctx) == LM_TRUE)
+                mc->fired[i / 64] |= bit;
+            if (!(mc->fired[i / 64] & bit))
+                continue;
+        } else if (lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE) {
             continue;
-        c->fired[i / 64] |= (uint64_t)1 << (i % 64);
+        }
+        c->fired[i / 64] |= bit;
         if (rule->severity == LM_SEV_RULE_ERROR)
             c->rejected = 1;
         else
@@ -978,10 +997,20 @@ static void find_live_rules(struct lm_recommendation *r)
     ctx.cat = r->cat;
     ctx.sc = r->sc;
     ctx.c = &none;
-    for (size_t i = 0; i < r->rules->n; i++)
+    for (size_t i = 0; i < r->rules->n; i++) {
+        const struct lm_expr *e = r->rules->rules[i]->when;
         r->live[i] = r->enabled[i] &&
-                     (lm_expr_outcomes(r->rules->rules[i]->when, lm__fact_get, &ctx, varies) &
-                      (1u << LM_TRUE)) != 0;
+                     (lm_expr_outcomes(e, lm__fact_get, &ctx, varies) & (1u << LM_TRUE)) != 0;
+        const size_t *ids;
+        size_t n = lm_expr_facts(e, &ids);
+        int only_model = 1;
+        for (size_t k = 0; k < n && only_model; k++) {
+            const char *p = lm_fact_table.defs[ids[k]].path;
+            only_model = !varies[ids[k]] ||
+                         (strncmp(p, "model.", 6) == 0 && strncmp(p, "model.api.", 10) != 0);
+        }
+        r->per_model[i] = (unsigned char)only_model;
+    }
 }
 
 int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
@@ -1028,6 +1057,8 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
     for (size_t i = 0; i < r->n; i++)
         lm_candidate_privacy(&r->cands[i], sc);
     double per_request = cheapest_api_request(r);
+    struct model_cache mc;
+    memset(&mc, 0, sizeof(mc));
     for (size_t i = 0; i < r->n; i++) {
         struct lm_candidate *c = &r->cands[i];
         c->est.break_even_requests_per_day =
@@ -1035,7 +1066,7 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
                 ? c->est.usd_per_month / (per_request * 30.42)
                 : DNAN;
         subscores(c);
-        judge(r, sc, c);
+        judge(r, sc, c, &mc);
     }
     r->order = malloc((r->n ? r->n : 1) * sizeof(*r->order));
     if (r->order == NULL)

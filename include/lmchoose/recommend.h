@@ -47,6 +47,7 @@ struct lm_recommendation {
     const struct lm_ruleset *rules;
     unsigned char enabled[LM_MAX_RULES];  /* rule i enabled */
     unsigned char live[LM_MAX_RULES];     /* rule i can fire for this scenario */
+    unsigned char per_model[LM_MAX_RULES]; /* rule i reads only model and scenario facts */
     struct lm_candidate *cands;
     size_t n, cap;
     size_t *order;        /* feasible by rank, then rejected by score */

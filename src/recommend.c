@@ -512,8 +512,15 @@ static void verdict(struct lm_recommendation *r)
                 contrib[a] = contrib[b];
                 contrib[b] = t;
             }
-    for (size_t k = 0; k < nc && r->ndeciding < 3; k++)
-        r->deciding[r->ndeciding++] = contrib[k].name;
+    /* A sub-score and a rule dimension can share a name (latency, privacy,
+     * quality); list each name once, at its larger contribution. */
+    for (size_t k = 0; k < nc && r->ndeciding < 3; k++) {
+        int seen = 0;
+        for (size_t j = 0; j < r->ndeciding; j++)
+            seen |= strcmp(r->deciding[j], contrib[k].name) == 0;
+        if (!seen)
+            r->deciding[r->ndeciding++] = contrib[k].name;
+    }
 }
 
 /* ------------------------------------------------------------------ flips */

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
@@ -144,6 +145,18 @@ int lm_cli_common_option(struct lm_ctx *ctx, int opt, const char *arg)
     default:
         return 0;
     }
+}
+
+int lm_cli_color(const struct lm_ctx *ctx)
+{
+    if (ctx->color_mode == 1)
+        return 1;
+    if (ctx->color_mode == 2 || ctx->output != NULL)
+        return 0;
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    if ((nc != NULL && nc[0] != '\0') || (term != NULL && strcmp(term, "dumb") == 0))
+        return 0;
+    return isatty(STDOUT_FILENO);
 }
 
 int lm_cli_load_catalog(struct lm_ctx *ctx)

@@ -55,6 +55,10 @@ int lm_cli_usage_error(const struct lm_ctx *ctx, const char *fmt, ...) LM_PRINTF
  * (handled), 0 when not, or -1 after a usage error (exit 2). */
 int lm_cli_common_option(struct lm_ctx *ctx, int opt, const char *arg);
 
+/* Whether text output gets ANSI colour: --color always, or auto with stdout
+ * a terminal, NO_COLOR unset or empty, TERM not "dumb" and no --output. */
+int lm_cli_color(const struct lm_ctx *ctx);
+
 /* Loads the catalog (builtin + layers); on errors prints the diagnostics and
  * returns LM_EXIT_INPUT, else 0. */
 int lm_cli_load_catalog(struct lm_ctx *ctx);

@@ -94,7 +94,7 @@ int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx)
     if (ctx->format == LM_FMT_JSON)
         r = lm_render_json_recommend(&view, ctx->out);
     else if (!ctx->quiet)
-        r = lm_render_text_recommend(&view, ctx->format == LM_FMT_MARKDOWN, ctx->color, ctx->out);
+        r = lm_render_text_recommend(&view, ctx->format == LM_FMT_MARKDOWN, lm_cli_color(ctx), ctx->out);
     if (r != LM_OK)
         rc = LM_EXIT_INTERNAL;
 out:

@@ -186,13 +186,16 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
 {
     const struct lm_recommendation *r = v->rec;
     char summary[1024], a[32], b[32], c2[32], d[32], e[32];
-    (void)color; /* no colour yet: the text is plain on every terminal */
+    /* Colour marks only the verdict and the section titles, so the text
+     * reads the same without it (NO_COLOR, pipes, --color never). */
+    const char *bold = color && !md ? "\033[1m" : "", *reset = color && !md ? "\033[0m" : "";
+    const char *hue = !color || md ? "" : r->verdict_class < 0 ? "\033[1;31m" : "\033[1;32m";
     lm_recommendation_summary(r, summary, sizeof(summary));
     const char *cls = r->verdict_class < 0 ? "none feasible" : r->verdict_class ? "LLM" : "SLM";
     if (md)
         fprintf(out, "## Verdict: %s\n\n%s\n\n", cls, summary);
     else
-        fprintf(out, "Verdict: %s\n  %s\n", cls, summary);
+        fprintf(out, "%sVerdict: %s%s\n  %s\n", hue, cls, reset, summary);
     if (r->verdict_class >= 0) {
         const char *lead = md ? "- " : "  ";
         fprintf(out, "%sbest SLM: %s\n", lead, r->best[0] >= 0 ? r->cands[r->best[0]].id : "none feasible");
@@ -244,14 +247,20 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                     lm_task_kind_names[r->sc->task.kind]);
     }
     if (r->nflips > 0) {
-        fprintf(out, md ? "\n## What would change the answer\n\n" : "\nWhat would change the answer\n");
+        if (md)
+            fprintf(out, "\n## What would change the answer\n\n");
+        else
+            fprintf(out, "\n%sWhat would change the answer%s\n", bold, reset);
         for (size_t k = 0; k < r->nflips; k++) {
             lm_flip_summary(r, &r->flips[k], summary, sizeof(summary));
             fprintf(out, md ? "- %s\n" : "  - %s\n", summary);
         }
     }
     if (r->nfeasible < r->n) {
-        fprintf(out, md ? "\n## Best-scoring rejections\n\n" : "\nBest-scoring rejections\n");
+        if (md)
+            fprintf(out, "\n## Best-scoring rejections\n\n");
+        else
+            fprintf(out, "\n%sBest-scoring rejections%s\n", bold, reset);
         for (size_t k = r->nfeasible; k < r->n && k - r->nfeasible < limit; k++) {
             size_t i = r->order[k];
             const struct lm_candidate *c = &r->cands[i];

@@ -15,7 +15,9 @@
 #include "lmchoose/estimate.h"
 #include "lmchoose/host.h"
 #include "lmchoose/render.h"
+#include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
+#include "fs.h"
 
 const char *const lm_estimate_usage[] = {
     "usage: lmchoose estimate MODEL [options]",
@@ -42,18 +44,22 @@ const char *const lm_estimate_usage[] = {
     "  -q, --quiet             print no text result",
     "  --help                  print this help",
     "",
-    "Cost uses the default workload: 200 requests a day of 1000 input and 300",
-    "output tokens, one stream, 0.15 USD/kWh, hardware amortized over 36 months.",
+    "  --scenario FILE         take the workload, assumptions, task kind, labeled",
+    "                          examples and output-speed target from a scenario",
+    "",
+    "Without --scenario, cost uses the default workload: 200 requests a day of 1000",
+    "input and 300 output tokens, one stream, 0.15 USD/kWh, hardware amortized over",
+    "36 months.",
     NULL
 };
 
 enum {
     OPT_HARDWARE = OPT_CMD_BASE, OPT_QUANT, OPT_CONTEXT, OPT_PROMPT, OPT_BATCH,
-    OPT_DEVICES, OPT_RUNTIME, OPT_PLACEMENT, OPT_KV, OPT_WEIGHTS
+    OPT_DEVICES, OPT_RUNTIME, OPT_PLACEMENT, OPT_KV, OPT_WEIGHTS, OPT_SCENARIO
 };
 
 struct est_opts {
-    const char *model, *hardware, *quant, *runtime, *placement;
+    const char *model, *hardware, *quant, *runtime, *placement, *scenario;
     double context, prompt, batch, devices, kv_bytes;
     int weights_formula;
 };
@@ -182,9 +188,10 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         { "placement", required_argument, NULL, OPT_PLACEMENT },
         { "kv-cache", required_argument, NULL, OPT_KV },
         { "weights", required_argument, NULL, OPT_WEIGHTS },
+        { "scenario", required_argument, NULL, OPT_SCENARIO },
         LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
     };
-    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NAN, NAN, 1, NAN, 2, 0 };
+    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NAN, NAN, 1, NAN, 2, 0 };
     int c, nhw = 0;
     optind = 1;
     opterr = 0;
@@ -240,6 +247,9 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
                 o.kv_bytes = 0.5625;
             else
                 return lm_cli_usage_error(ctx, "--kv-cache must be f16, q8_0, q4_0 or fp8, got '%s'", optarg);
+            break;
+        case OPT_SCENARIO:
+            o.scenario = optarg;
             break;
         case OPT_WEIGHTS:
             if (strcmp(optarg, "formula") == 0)
@@ -300,6 +310,40 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     in.weights_formula = o.weights_formula;
     in.kv_bytes_per_element = o.kv_bytes;
     in.batch = o.batch;
+    if (o.scenario != NULL) {
+        /* The scenario's workload and assumptions replace the defaults; its
+         * constraints do not apply (estimate judges nothing). */
+        struct lm_scenario sc;
+        memset(&sc, 0, sizeof(sc));
+        char *buf;
+        size_t len;
+        const char *display = strcmp(o.scenario, "-") == 0 ? "<stdin>" : o.scenario;
+        int r = lm__read_input(o.scenario, display, ctx->limits.max_input_size, &ctx->diags,
+                               &buf, &len);
+        if (r == LM_OK) {
+            r = lm_scenario_load(&sc, display, buf, len, &ctx->limits, &ctx->diags);
+            free(buf);
+        }
+        if (r != LM_OK) {
+            lm_scenario_release(&sc);
+            if (ctx->format == LM_FMT_JSON && lm_status_exit_code(r) == LM_EXIT_INPUT)
+                lm_render_json_errors("estimate", LM_EXIT_INPUT, &ctx->diags, ctx->out);
+            return lm_status_exit_code(r);
+        }
+        in.requests_per_day = sc.workload.requests_per_day;
+        in.input_tokens = sc.workload.input_tokens;
+        in.output_tokens = sc.workload.output_tokens;
+        in.peak_concurrency = sc.workload.peak_concurrency;
+        in.usd_per_kwh = sc.assumptions.usd_per_kwh;
+        in.amortization_months = sc.assumptions.amortization_months;
+        in.labeled_examples = sc.constraints.data.labeled_examples;
+        if (!isnan(sc.constraints.latency.output_tokens_per_s))
+            in.target_tokens_per_s = sc.constraints.latency.output_tokens_per_s;
+        in.task_kind = lm_task_kind_names[sc.task.kind];
+        for (size_t k = 0; k < sc.task.modalities.n; k++)
+            in.task_has_image |= strcmp(sc.task.modalities.items[k], "image") == 0;
+        lm_scenario_release(&sc);
+    }
 
     if (m->open_weights != 1) {
         if (o.hardware != NULL || o.quant != NULL || o.runtime != NULL || !isnan(o.devices) ||

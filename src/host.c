@@ -72,6 +72,50 @@ static const struct lm_hardware *probe_nvidia(const struct lm_catalog *cat)
     return h;
 }
 
+/* On macOS: the chip ("Apple M2 Pro") and memory from sysctl, matched to an
+ * Apple profile with that chip in its name or detect list and the same
+ * memory. Returns NULL elsewhere (sysctl fails or prints nothing). */
+static const struct lm_hardware *probe_apple(const struct lm_catalog *cat, double *mem_gib)
+{
+    FILE *p = popen("sysctl -n machdep.cpu.brand_string hw.memsize 2>/dev/null", "r");
+    if (p == NULL)
+        return NULL;
+    char brand[128] = "", mem[64] = "";
+    if (fgets(brand, sizeof(brand), p) == NULL || fgets(mem, sizeof(mem), p) == NULL) {
+        pclose(p);
+        return NULL;
+    }
+    pclose(p);
+    brand[strcspn(brand, "\r\n")] = '\0';
+    double gib = strtod(mem, NULL) / (1024.0 * 1024.0 * 1024.0);
+    if (strncmp(brand, "Apple ", 6) != 0 || !(gib > 0))
+        return NULL;
+    *mem_gib = gib;
+    for (size_t i = 0; i < cat->nhardware; i++) {
+        const struct lm_hardware *h = cat->hardware[i];
+        if (h->vendor != LM_VENDOR_APPLE || fabs(h->memory_gib - gib) > 0.5)
+            continue;
+        int chip = 0;
+        /* "Apple M1" must not match "Apple M1 Pro": compare whole words. */
+        size_t bl = strlen(brand);
+        const char *names[17];
+        size_t nn = 0;
+        names[nn++] = h->name;
+        for (size_t k = 0; k < h->detect.n && nn < 17; k++)
+            names[nn++] = h->detect.items[k];
+        for (size_t k = 0; k < nn && !chip; k++) {
+            const char *at = strstr(names[k], brand);
+            chip = at != NULL && (at[bl] == '\0' || at[bl] == ' ' || at[bl] == '(' || at[bl] == ',') &&
+                   !(at[bl] == ' ' && (strncmp(at + bl + 1, "Pro", 3) == 0 ||
+                                       strncmp(at + bl + 1, "Max", 3) == 0 ||
+                                       strncmp(at + bl + 1, "Ultra", 5) == 0));
+        }
+        if (chip)
+            return h;
+    }
+    return NULL;
+}
+
 /* MemTotal from /proc/meminfo in GiB, or NAN. */
 static double meminfo_gib(void)
 {
@@ -92,7 +136,7 @@ static double meminfo_gib(void)
 }
 
 /* The built profile: the assumptions are DESIGN §6.2's, flagged in basis. */
-static const struct lm_hardware *build_local(struct lm_catalog *cat)
+static const struct lm_hardware *build_local(struct lm_catalog *cat, double known_gib)
 {
     static const char *device_name[] = { "device" };
     static const char *source[] = {
@@ -105,7 +149,7 @@ static const struct lm_hardware *build_local(struct lm_catalog *cat)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1)
         cores = 1;
-    double gib = meminfo_gib();
+    double gib = isnan(known_gib) ? meminfo_gib() : known_gib;
     if (isnan(gib))
         gib = 8; /* no /proc: assume a small machine rather than fail */
     char name[128];
@@ -172,7 +216,13 @@ int lm_host_resolve(struct lm_catalog *cat, const struct lm_limits *limits,
         *hw = as_device(cat, h);
         return *hw ? LM_OK : LM_ENOMEM;
     }
-    *hw = build_local(cat);
+    double mac_gib = (double)NAN;
+    h = probe_apple(cat, &mac_gib);
+    if (h != NULL) {
+        *hw = as_device(cat, h);
+        return *hw ? LM_OK : LM_ENOMEM;
+    }
+    *hw = build_local(cat, mac_gib);
     *built = 1;
     return *hw ? LM_OK : LM_ENOMEM;
 }

@@ -24,6 +24,7 @@ const char *const lm_format_names[7] = { "text", "json", "markdown", "sarif",
                                          "junit", "github", NULL };
 
 const struct lm_cmd lm_commands[] = {
+    { "check", cmd_check, "judge each file's deployment against its scenario (CI gate)", lm_check_usage },
     { "estimate", cmd_estimate, "size one model on one machine", lm_estimate_usage },
     { "explain", cmd_explain, "show how each candidate of one model was judged", lm_explain_usage },
     { "help", cmd_help, "show help for a command", lm_help_usage },

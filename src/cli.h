@@ -108,6 +108,7 @@ extern const struct lm_cmd lm_commands[];
 extern const size_t lm_ncommands;
 const struct lm_cmd *lm_cli_find_command(const char *name);
 
+int cmd_check(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_explain(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_help(int argc, char **argv, struct lm_ctx *ctx);
@@ -116,6 +117,7 @@ int cmd_list(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct lm_ctx *ctx);
 
+extern const char *const lm_check_usage[];
 extern const char *const lm_estimate_usage[];
 extern const char *const lm_explain_usage[];
 extern const char *const lm_help_usage[];

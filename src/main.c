@@ -43,11 +43,12 @@ static void print_top_usage(FILE *f)
     fprintf(f,
             "\n"
             "Exit codes:\n"
-            "  0  success\n"
-            "  1  recommend: no candidate satisfies the hard constraints;\n"
-            "     estimate: the model does not fit\n"
+            "  0  success; check: no unwaived finding at or above --fail-on\n"
+            "  1  check: findings at or above --fail-on; recommend: no candidate\n"
+            "     satisfies the hard constraints; estimate: the model does not fit\n"
             "  2  usage error (unknown command, option or id)\n"
-            "  3  an input could not be evaluated (missing, unreadable, YAML, schema or limit error)\n"
+            "  3  an input could not be evaluated (missing, unreadable, no file matched, YAML,\n"
+            "     schema or limit error)\n"
             "  4  internal error, or writing the output failed\n"
             "\n"
             "Run 'lmchoose help COMMAND' for a command's options. Documentation: docs/cli.md.\n");
@@ -110,7 +111,9 @@ static int flush_output(struct lm_ctx *ctx)
         }
         ctx->out = NULL;
     }
-    if (ctx->outlen == 0 && ctx->output == NULL)
+    /* Nothing produced (a failed run, or -q): never create or truncate
+     * --output, so a run that fails does not lose the user's file. */
+    if (ctx->outlen == 0)
         return LM_EXIT_OK;
     int rc = lm__write_atomic(ctx->output ? ctx->output : "-", ctx->outbuf,
                               ctx->outlen, &ctx->diags);

@@ -1192,3 +1192,99 @@ void lm_recommendation_release(struct lm_recommendation *r)
     free(r->idbuf);
     memset(r, 0, sizeof(*r));
 }
+
+/* ------------------------------------------------------ one declared candidate */
+
+static int evaluate_one(const struct lm_recommendation *r, const struct lm_deploy_spec *spec,
+                        const struct lm_quant *q, struct lm_candidate *c)
+{
+    const struct lm_runtime *rt = spec->runtime;
+    if (rt != NULL && !runtime_allows(q, rt->id))
+        return LM_ESCHEMA;
+    if (rt == NULL)
+        rt = lm_runtime_for(r->cat, q, spec->hw);
+    if (rt == NULL)
+        return LM_ESCHEMA;
+    struct lm_est_input in;
+    fill_input(r->sc, &r->opt, &in);
+    in.model = spec->model;
+    in.hw = spec->hw;
+    in.quant = q;
+    in.runtime = rt;
+    in.placement = spec->placement;
+    in.devices = spec->devices;
+    in.extra_flags = spec->local_built ? LM_EST_LOCAL_BUILT : 0;
+    memset(c, 0, sizeof(*c));
+    lm_estimate_compute(&in, &c->est, NULL);
+    c->model = spec->model;
+    c->hw = spec->hw;
+    c->quant = q;
+    c->runtime = rt;
+    c->placement = (uint8_t)spec->placement;
+    c->devices = (uint8_t)spec->devices;
+    return LM_OK;
+}
+
+int lm_recommend_evaluate(const struct lm_recommendation *r, const struct lm_deploy_spec *spec,
+                          struct lm_candidate *out)
+{
+    struct lm_candidate c;
+    memset(&c, 0, sizeof(c));
+    if (spec->offer != NULL) {
+        struct lm_est_input in;
+        fill_input(r->sc, &r->opt, &in);
+        in.model = spec->model;
+        in.offer = spec->offer;
+        in.placement = LM_PLACE_API;
+        in.devices = DNAN;
+        lm_estimate_compute(&in, &c.est, NULL);
+        c.model = spec->model;
+        c.offer = spec->offer;
+        c.placement = LM_PLACE_API;
+    } else if (spec->quant != NULL) {
+        if (evaluate_one(r, spec, spec->quant, &c) != LM_OK)
+            return LM_ESCHEMA;
+    } else {
+        /* §6.4: the best-quality format that fits, else the best tight one,
+         * else the smallest. */
+        int have = 0, best_slot = 3;
+        for (size_t qi = 0; qi < r->cat->nquants; qi++) {
+            struct lm_candidate t;
+            const struct lm_quant *q = r->cat->quants[qi];
+            if (evaluate_one(r, spec, q, &t) != LM_OK)
+                continue;
+            int slot = t.est.fit == LM_FIT_FITS ? 0 : t.est.fit == LM_FIT_TIGHT ? 1 : 2;
+            int take = !have || slot < best_slot ||
+                       (slot == best_slot && slot < 2 && quant_better(q, c.quant)) ||
+                       (slot == best_slot && slot == 2 && t.est.memory_gib < c.est.memory_gib);
+            if (take) {
+                c = t;
+                have = 1;
+                best_slot = slot;
+            }
+        }
+        if (!have)
+            return LM_ESCHEMA;
+    }
+    lm_candidate_privacy(&c, r->sc);
+    double per_request = cheapest_api_request(r);
+    c.est.break_even_requests_per_day =
+        c.offer == NULL && isfinite(per_request) && per_request > 0
+            ? c.est.usd_per_month / (per_request * 30.42)
+            : DNAN;
+    subscores(&c);
+    judge(r, r->sc, &c, NULL);
+    c.id = NULL;
+    *out = c;
+    return LM_OK;
+}
+
+void lm_candidate_message(const struct lm_recommendation *r, const struct lm_candidate *c,
+                          size_t ri, char *buf, size_t cap)
+{
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = r->sc;
+    ctx.c = c;
+    lm_template_render(r->rules->rules[ri]->message, lm__fact_get, &ctx, buf, cap);
+}

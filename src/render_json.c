@@ -880,3 +880,303 @@ out:
     free(ranks);
     return rc;
 }
+
+/* ------------------------------------------------------------------ check */
+
+#include "lmchoose/check.h"
+
+static cJSON *check_violation(const struct lm_check_file *f, const struct lm_check_finding *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = 0;
+    e |= add_str(o, "rule", x->rule_id);
+    e |= add_str(o, "dimension", lm_dimension_names[x->dimension]);
+    e |= add_str(o, "severity", lm_rule_severity_names[x->severity]);
+    e |= add_str(o, "message", x->message);
+    e |= add_str(o, "file", f->file);
+    e |= add_num(o, "line", x->line, 0);
+    e |= add_num(o, "col", x->col, 0);
+    e |= add_bool(o, "waived", x->waived);
+    if (x->waiver_reason != NULL) {
+        cJSON *w = cJSON_CreateObject();
+        e |= add(o, "waiver", w);
+        if (w != NULL) {
+            e |= add_str(w, "reason", x->waiver_reason);
+            e |= add_str(w, "expires", x->waiver_expires);
+        }
+    } else {
+        e |= add(o, "waiver", cJSON_CreateNull());
+    }
+    e |= add_bool(o, "waiver_expired", x->waiver_expired);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *check_file_object(const struct lm_check_file *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = 0;
+    e |= add_str(o, "file", f->file);
+    e |= add_bool(o, "passed", f->skipped != NULL ? -1 : f->passed == 1);
+    e |= add_str(o, "skipped", f->skipped);
+    if (f->error) {
+        cJSON *er = cJSON_CreateObject();
+        e |= add(o, "error", er);
+        if (er != NULL) {
+            e |= add_str(er, "message", f->error_message);
+            e |= add_num(er, "line", f->error_line ? (double)f->error_line : (double)NAN, 0);
+            e |= add_num(er, "col", f->error_line && f->error_col ? (double)f->error_col : (double)NAN, 0);
+        }
+    } else {
+        e |= add(o, "error", cJSON_CreateNull());
+    }
+    e |= add_str(o, "candidate", f->candidate);
+    cJSON *v = cJSON_CreateArray();
+    e |= add(o, "violations", v);
+    for (size_t k = 0; v != NULL && k < f->nfindings; k++)
+        e |= add(v, NULL, check_violation(f, &f->findings[k]));
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+int lm_render_json_check(const struct lm_check_result *r, FILE *out)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return LM_ENOMEM;
+    int e = add_header(root, "check", r->exit_code);
+    e |= add_str(root, "fail_on", lm_check_fail_on_names[r->fail_on]);
+    cJSON *files = cJSON_CreateArray();
+    e |= add(root, "files", files);
+    for (size_t i = 0; files != NULL && i < r->n; i++)
+        e |= add(files, NULL, check_file_object(&r->files[i]));
+    cJSON *s = cJSON_CreateObject();
+    e |= add(root, "summary", s);
+    if (s != NULL) {
+        e |= add_num(s, "files", (double)r->summary.files, 0);
+        e |= add_num(s, "passed", (double)r->summary.passed, 0);
+        e |= add_num(s, "failed", (double)r->summary.failed, 0);
+        e |= add_num(s, "skipped", (double)r->summary.skipped, 0);
+        e |= add_num(s, "errors", (double)r->summary.errors, 0);
+        e |= add_num(s, "warnings", (double)r->summary.warnings, 0);
+        e |= add_num(s, "infos", (double)r->summary.infos, 0);
+        e |= add_num(s, "waived", (double)r->summary.waived, 0);
+    }
+    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ SARIF */
+
+static const char *const sarif_levels[] = { "error", "warning", "note" };
+
+/* A path as a relative URI reference: bytes outside RFC 3986's unreserved,
+ * sub-delims, ':', '@' and '/' are percent-encoded. */
+static char *sarif_uri(const char *path)
+{
+    static const char ok[] = "-._~!$&'()*+,;=:@/";
+    size_t n = strlen(path);
+    char *u = malloc(n * 3 + 1);
+    if (u == NULL)
+        return NULL;
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr(ok, *p) != NULL) {
+            u[o++] = (char)*p;
+        } else {
+            snprintf(u + o, 4, "%%%02X", *p);
+            o += 3;
+        }
+    }
+    u[o] = '\0';
+    return u;
+}
+
+static cJSON *sarif_text(const char *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o != NULL && add_str(o, "text", s) != 0) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *sarif_location(const char *file, unsigned line, unsigned col)
+{
+    cJSON *loc = cJSON_CreateObject(), *phys = cJSON_CreateObject();
+    cJSON *art = cJSON_CreateObject(), *reg = line > 0 ? cJSON_CreateObject() : NULL;
+    char *uri = sarif_uri(file);
+    int e = loc == NULL || uri == NULL;
+    e |= add(loc, "physicalLocation", phys);
+    e |= add(phys, "artifactLocation", art);
+    e |= add_str(art, "uri", uri ? uri : "");
+    if (line > 0) {
+        e |= add(phys, "region", reg);
+        e |= add_num(reg, "startLine", line, 0);
+        e |= add_num(reg, "startColumn", col > 0 ? col : 1, 0);
+    }
+    free(uri);
+    if (e) {
+        cJSON_Delete(loc);
+        return NULL;
+    }
+    return loc;
+}
+
+/* The rule's descriptions: shortDescription, fullDescription, help. */
+static cJSON *sarif_rule(const struct lm_check_result *r, size_t ri, int *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL) {
+        *e = 1;
+        return NULL;
+    }
+    const struct lm_rule *rule = ri == LM_CHECK_RULE_BETTER ? NULL : r->rules->rules[ri];
+    const char *id = lm_check_rule_id(r, ri);
+    char *shortd, *full, *help;
+    int sev;
+    if (rule == NULL) {
+        sev = LM_SEV_RULE_INFO;
+        shortd = lm__asprintf("another candidate of the scenario scores clearly higher");
+        full = lm__asprintf("The best feasible candidate of the file's scenario outscores the "
+                            "declared deployment by at least 10.0 points (warning with --suggest).");
+        help = lm__asprintf("%s Consider deploying the named candidate, or waive the rule in "
+                            "rules.waive with a reason and an expiry date.", full ? full : "");
+    } else {
+        sev = rule->severity;
+        const char *why = rule->rationale ? rule->rationale : rule->source ? rule->source : id;
+        shortd = lm__asprintf("%s", why);
+        full = lm__asprintf("%s%s%s", rule->rationale ? rule->rationale : "",
+                            rule->rationale && rule->source ? ". Source: " : rule->source ? "Source: " : "",
+                            rule->source ? rule->source : "");
+        help = lm__asprintf("%s rule (%s): fires when %s.%s%s%s%s Waive it in the scenario's "
+                            "rules.waive with a reason and an expiry date.",
+                            lm_dimension_names[rule->dimension], lm_rule_severity_names[sev],
+                            rule->when_src, rule->rationale ? " " : "",
+                            rule->rationale ? rule->rationale : "", rule->source ? " Source: " : "",
+                            rule->source ? rule->source : "");
+    }
+    *e |= add_str(o, "id", id);
+    *e |= add_str(o, "name", id);
+    *e |= add(o, "shortDescription", sarif_text(shortd ? shortd : id));
+    *e |= add(o, "fullDescription", sarif_text(full && full[0] ? full : id));
+    *e |= add(o, "help", sarif_text(help ? help : id));
+    cJSON *dc = cJSON_CreateObject();
+    *e |= add(o, "defaultConfiguration", dc);
+    *e |= add_str(dc, "level", sarif_levels[sev]);
+    cJSON *props = cJSON_CreateObject();
+    *e |= add(o, "properties", props);
+    cJSON *tags = cJSON_CreateArray();
+    *e |= add(props, "tags", tags);
+    *e |= add_str(tags, NULL, rule ? lm_dimension_names[rule->dimension] : "ops");
+    free(shortd);
+    free(full);
+    free(help);
+    return o;
+}
+
+int lm_render_sarif_check(const struct lm_check_result *r, const struct lm_diags *diags,
+                          FILE *out)
+{
+    size_t nr = r->rules ? r->rules->n : 0;
+    /* Every rule enabled for some judged file (every rule when none was
+     * judged); the advisory last. */
+    long *index = malloc((nr + 1) * sizeof(*index));
+    if (index == NULL)
+        return LM_ENOMEM;
+    int any = 0;
+    for (size_t i = 0; i < r->n; i++)
+        any |= r->files[i].candidate != NULL;
+    long next = 0;
+    for (size_t k = 0; k <= nr; k++) {
+        size_t ri = k == nr ? LM_CHECK_RULE_BETTER : k;
+        int on = !any;
+        for (size_t i = 0; i < r->n && !on; i++)
+            on = r->files[i].candidate != NULL && r->files[i].enabled[ri];
+        index[k] = on ? next++ : -1;
+    }
+    cJSON *root = cJSON_CreateObject();
+    int e = root == NULL;
+    e |= add_str(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    e |= add_str(root, "version", "2.1.0");
+    cJSON *runs = cJSON_CreateArray();
+    e |= add(root, "runs", runs);
+    cJSON *run = cJSON_CreateObject();
+    e |= add(runs, NULL, run);
+    cJSON *tool = cJSON_CreateObject(), *driver = cJSON_CreateObject();
+    e |= add(run, "tool", tool);
+    e |= add(tool, "driver", driver);
+    e |= add_str(driver, "name", "lmchoose");
+    e |= add_str(driver, "version", LM_VERSION_STRING);
+    e |= add_str(driver, "semanticVersion", LM_VERSION_STRING);
+    e |= add_str(driver, "informationUri", "https://github.com/lmchoose/lmchoose");
+    cJSON *rules = cJSON_CreateArray();
+    e |= add(driver, "rules", rules);
+    for (size_t k = 0; k <= nr && !e; k++)
+        if (index[k] >= 0)
+            e |= add(rules, NULL, sarif_rule(r, k == nr ? LM_CHECK_RULE_BETTER : k, &e));
+    cJSON *inv = cJSON_CreateArray(), *inv0 = cJSON_CreateObject();
+    e |= add(run, "invocations", inv);
+    e |= add(inv, NULL, inv0);
+    e |= add_bool(inv0, "executionSuccessful", r->exit_code <= 1);
+    e |= add_num(inv0, "exitCode", r->exit_code, 0);
+    cJSON *notes = cJSON_CreateArray();
+    e |= add(inv0, "toolExecutionNotifications", notes);
+    for (size_t i = 0; diags != NULL && i < diags->count && !e; i++) {
+        const struct lm_diag *g = &diags->items[i];
+        cJSON *n = cJSON_CreateObject();
+        e |= add(notes, NULL, n);
+        e |= add_str(n, "level", g->sev == LM_SEV_ERROR ? "error" : "warning");
+        e |= add(n, "message", sarif_text(g->msg));
+        if (g->file != NULL) {
+            cJSON *locs = cJSON_CreateArray();
+            e |= add(n, "locations", locs);
+            e |= add(locs, NULL, sarif_location(g->file, g->line, g->col));
+        }
+    }
+    e |= add_str(run, "columnKind", "unicodeCodePoints");
+    cJSON *results = cJSON_CreateArray();
+    e |= add(run, "results", results);
+    for (size_t i = 0; i < r->n && !e; i++) {
+        const struct lm_check_file *f = &r->files[i];
+        for (size_t k = 0; k < f->nfindings && !e; k++) {
+            const struct lm_check_finding *x = &f->findings[k];
+            cJSON *res = cJSON_CreateObject();
+            e |= add(results, NULL, res);
+            e |= add_str(res, "ruleId", x->rule_id);
+            size_t slot = x->rule == LM_CHECK_RULE_BETTER ? nr : x->rule;
+            e |= add_num(res, "ruleIndex", (double)index[slot], 0);
+            e |= add_str(res, "level", sarif_levels[x->severity]);
+            e |= add(res, "message", sarif_text(x->message));
+            cJSON *locs = cJSON_CreateArray();
+            e |= add(res, "locations", locs);
+            e |= add(locs, NULL, sarif_location(f->file, x->line, x->col));
+            if (x->waived) {
+                cJSON *sup = cJSON_CreateArray(), *s0 = cJSON_CreateObject();
+                e |= add(res, "suppressions", sup);
+                e |= add(sup, NULL, s0);
+                e |= add_str(s0, "kind", "external");
+                char *just = lm__asprintf("%s (until %s)", x->waiver_reason, x->waiver_expires);
+                e |= add_str(s0, "justification", just ? just : x->waiver_reason);
+                free(just);
+            }
+        }
+    }
+    free(index);
+    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    cJSON_Delete(root);
+    return rc;
+}

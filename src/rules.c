@@ -84,7 +84,7 @@ static void free_compiled(struct lm_rule *r)
 static size_t read_rule(struct lm_sctx *c, const struct lm_ynode *node, struct lm_rule *r)
 {
     size_t before = c->errors;
-    r->score = NAN;
+    r->score = (double)NAN;
     lm__schema_map(c, node, &rule_schema, r);
     r->line = node->line;
     r->col = node->col;
@@ -159,7 +159,7 @@ int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, 
         return LM_ESCHEMA;
     }
     const struct lm_ynode *list = NULL;
-    struct classify cl = { NAN };
+    struct classify cl = { (double)NAN };
     static const char *const keys[] = { "rules", "classify" };
     for (size_t i = 0; i < root->n; i++) {
         const struct lm_ynode *k = root->items[2 * i], *v = root->items[2 * i + 1];

@@ -280,24 +280,24 @@ static void apply_defaults(SC *sc)
 static void set_all_absent(SC *sc)
 {
     memset(sc, 0, sizeof(*sc));
-    sc->version = NAN;
+    sc->version = (double)NAN;
     sc->task.kind = -1;
     sc->task.breadth = -1;
-    sc->task.context_tokens = NAN;
-    sc->workload.requests_per_day = sc->workload.input_tokens = NAN;
-    sc->workload.output_tokens = sc->workload.peak_concurrency = NAN;
-    sc->constraints.memory_gib = NAN;
-    sc->constraints.latency.ttft_ms = sc->constraints.latency.output_tokens_per_s = NAN;
-    sc->constraints.budget.usd_per_month = sc->constraints.budget.finetune_usd = NAN;
+    sc->task.context_tokens = (double)NAN;
+    sc->workload.requests_per_day = sc->workload.input_tokens = (double)NAN;
+    sc->workload.output_tokens = sc->workload.peak_concurrency = (double)NAN;
+    sc->constraints.memory_gib = (double)NAN;
+    sc->constraints.latency.ttft_ms = sc->constraints.latency.output_tokens_per_s = (double)NAN;
+    sc->constraints.budget.usd_per_month = sc->constraints.budget.finetune_usd = (double)NAN;
     sc->constraints.privacy = -1;
-    sc->constraints.data.labeled_examples = NAN;
-    sc->constraints.quality.min_score = NAN;
+    sc->constraints.data.labeled_examples = (double)NAN;
+    sc->constraints.quality.min_score = (double)NAN;
     sc->constraints.license.commercial = -1;
     sc->constraints.offline = -1;
     for (int i = 0; i < LM_S_COUNT; i++)
-        sc->priorities[i] = NAN;
-    sc->assumptions.usd_per_kwh = sc->assumptions.amortization_months = NAN;
-    sc->deployment.devices = NAN;
+        sc->priorities[i] = (double)NAN;
+    sc->assumptions.usd_per_kwh = sc->assumptions.amortization_months = (double)NAN;
+    sc->deployment.devices = (double)NAN;
 }
 
 int lm_scenario_load(SC *sc, const char *display, const char *data, size_t len,

@@ -248,8 +248,11 @@ static int on_collection_start(struct builder *b, const yaml_event_t *ev,
     struct lm_loc loc = mark_loc(b, ev->start_mark);
     if (in_key_position(b))
         return lm_diag_error(b->diags, LM_ESCHEMA, &loc,
-                             "mapping keys must be scalars, not a %s",
-                             kind == LM_Y_MAP ? "mapping" : "sequence");
+                             "mapping keys must be scalars, not a %s%s",
+                             kind == LM_Y_MAP ? "mapping" : "sequence",
+                             kind == LM_Y_MAP && has_template_braces(b->buf, b->len)
+                                 ? "; this looks like an unrendered template (run helm template first)"
+                                 : "");
     if (b->depth + 1 > b->limits->max_depth)
         return lm_diag_error(b->diags, LM_ELIMIT, &loc,
                              "nesting depth exceeds --max-depth (%zu)",

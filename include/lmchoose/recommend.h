@@ -91,4 +91,29 @@ void lm_flip_summary(const struct lm_recommendation *r, const struct lm_flip *f,
 
 void lm_recommendation_release(struct lm_recommendation *r);
 
+/* One declared deployment (`check`, DESIGN §6.3), resolved to profiles. */
+struct lm_deploy_spec {
+    const struct lm_model *model;
+    const struct lm_api_offer *offer;   /* API deployment when not NULL */
+    const struct lm_hardware *hw;       /* self-hosted */
+    const struct lm_quant *quant;       /* NULL: --quant auto's choice (§6.4) */
+    const struct lm_runtime *runtime;   /* NULL: the runtime §5 step 1 picks */
+    int placement;                      /* enum lm_placement */
+    double devices;                     /* as declared; not re-sized */
+    int local_built;                    /* hw is the built `local` profile */
+};
+
+/* Builds the candidate of spec and estimates, scores and judges it under r's
+ * scenario, rules and options exactly as lm_recommend() does its own
+ * candidates (privacy, break-even against r's cheapest API, sub-scores,
+ * every enabled rule, total). out->id is left NULL. Returns LM_OK, or
+ * LM_ESCHEMA when no runtime can load the format (or, for quant NULL, any
+ * format) on the hardware. */
+int lm_recommend_evaluate(const struct lm_recommendation *r, const struct lm_deploy_spec *spec,
+                          struct lm_candidate *out);
+
+/* Renders the message of rule ri for a candidate outside r->cands. */
+void lm_candidate_message(const struct lm_recommendation *r, const struct lm_candidate *c,
+                          size_t ri, char *buf, size_t cap);
+
 #endif

@@ -81,6 +81,18 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out);
 int lm_render_text_recommend(const struct lm_recommend_view *v, int markdown, int color,
                              FILE *out);
 
+struct lm_check_result;
+
+/* What `check` prints (DESIGN §6.3): JSON and SARIF 2.1.0 (render_json.c;
+ * SARIF reports diags' input errors as tool notifications), text or
+ * markdown, JUnit XML and GitHub workflow annotations (render_check.c). */
+int lm_render_json_check(const struct lm_check_result *r, FILE *out);
+int lm_render_sarif_check(const struct lm_check_result *r, const struct lm_diags *diags,
+                          FILE *out);
+int lm_render_text_check(const struct lm_check_result *r, int markdown, FILE *out);
+int lm_render_junit_check(const struct lm_check_result *r, FILE *out);
+int lm_render_github_check(const struct lm_check_result *r, FILE *out);
+
 /* Rounds v to `decimals` places (half away from zero); NAN stays NAN. */
 double lm_round(double v, int decimals);
 

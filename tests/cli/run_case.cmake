@@ -6,6 +6,8 @@
 #   expected.out  stdout, byte for byte (@LMCHOOSE_VERSION@ is substituted)
 #   expected.err  optional: stderr, byte for byte (default: empty)
 #   expected.rc   optional: exit code (default 0)
+#   workdir       optional: one line, the directory to run in, relative to
+#                 the case directory (default: the case directory)
 # With LM_BLESS=1 in the environment the expected files are rewritten from
 # the actual output instead; review those diffs like code.
 # With -DLM_VALGRIND=ON the command runs under memcheck and any error or
@@ -21,8 +23,13 @@ set(input_args "")
 if(EXISTS ${CASE_DIR}/stdin)
   set(input_args INPUT_FILE ${CASE_DIR}/stdin)
 endif()
+set(workdir ${CASE_DIR})
+if(EXISTS ${CASE_DIR}/workdir)
+  file(STRINGS ${CASE_DIR}/workdir wd LIMIT_COUNT 1)
+  get_filename_component(workdir ${CASE_DIR}/${wd} ABSOLUTE)
+endif()
 execute_process(COMMAND ${cmd}
-  WORKING_DIRECTORY ${CASE_DIR}
+  WORKING_DIRECTORY ${workdir}
   ${input_args}
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 

@@ -78,6 +78,37 @@ for args, rc in [
 ]:
     check(" ".join(args[:2]), run(args, rc), exp)
 
+chk = schema("check.schema.json")
+ex = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "check-example")
+for args, rc in [
+    (["check", os.path.join(ex, "deploy"), "--format", "json"], 1),
+    (["check", os.path.join(ex, "deploy", "classifier.yaml"), "--format", "json"], 0),
+    (["check", os.path.join(ex, "deploy", "support-bot.yaml"), "--format", "json", "--suggest"], None),
+    (["check", os.path.join(ex, "cases", "bad-yaml.yaml"), os.path.join(ex, "deploy", "privacy.yaml"),
+      "--format", "json", "--fail-on", "never"], 3),
+    (["check", os.path.join(ex, "cases", "unknown-ids.yaml"), "--format", "json"], 3),
+    (["check", os.path.join(ex, "nomatch", "*.yaml"), "--format", "json"], 3),
+]:
+    check(" ".join(os.path.relpath(a, ex) if a.startswith(ex) else a for a in args[:2] + args[4:]),
+          run(args, rc), chk)
+sce = schema("scenario.schema.json")
+
+
+def dates_as_text(v):
+    """PyYAML reads 2027-03-31 as a date; lmchoose reads it as text."""
+    if isinstance(v, dict):
+        return {k: dates_as_text(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [dates_as_text(x) for x in v]
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+for path in sorted(glob.glob(os.path.join(ex, "deploy", "*.yaml"))):
+    with open(path) as f:
+        doc = dates_as_text(yaml.safe_load(f))
+    if "lmchoose" in doc:
+        check(os.path.relpath(path, ex), doc, sce)
+
 lst = schema("list.schema.json")
 for kind in ["models", "hardware", "quantizations", "runtimes", "rules"]:
     check(f"list {kind}", run(["list", kind, "--format", "json"], 0), lst)

@@ -1,0 +1,77 @@
+/*
+ * The result of `lmchoose check` (DESIGN §6.3): per input file, whether it
+ * was skipped, could not be evaluated, or was judged, and the findings of
+ * its deployment with their locations and waivers. The CLI computes it
+ * (src/check.c); the renderers (render_json.c for JSON and SARIF,
+ * render_check.c for text, markdown, JUnit and GitHub annotations) print it.
+ *
+ * Ownership: every string lives in the result's arena; the rule set is
+ * borrowed and must outlive the result. lm_check_result_release() frees it.
+ */
+#ifndef LMCHOOSE_CHECK_H
+#define LMCHOOSE_CHECK_H
+
+#include <stddef.h>
+
+#include "lmchoose/arena.h"
+#include "lmchoose/candidate.h"
+#include "lmchoose/rules.h"
+
+/* --fail-on: the lowest severity that fails a file (LM_CHECK_FAIL_NEVER:
+ * none). Values match enum lm_rule_severity. */
+enum { LM_CHECK_FAIL_ERROR = 0, LM_CHECK_FAIL_WARNING = 1, LM_CHECK_FAIL_INFO = 2,
+       LM_CHECK_FAIL_NEVER = 3 };
+extern const char *const lm_check_fail_on_names[5];
+
+/* Rule index of the advisory finding (it is not in the rule set). */
+#define LM_CHECK_RULE_BETTER ((size_t)LM_MAX_RULES)
+
+struct lm_check_finding {
+    size_t rule;            /* index in the rule set, or LM_CHECK_RULE_BETTER */
+    const char *rule_id;
+    int dimension;          /* enum lm_dimension */
+    int severity;           /* enum lm_rule_severity */
+    const char *message;    /* with " (waiver expired DATE)" when it applies */
+    unsigned line, col;     /* the YAML key's start mark */
+    int waived;
+    const char *waiver_reason, *waiver_expires; /* NULL without a waiver */
+    int waiver_expired;
+    int failing;            /* unwaived and at or above --fail-on */
+};
+
+struct lm_check_file {
+    const char *file;           /* as given, or found under a directory */
+    const char *skipped;        /* the reason, or NULL */
+    int error;                  /* could not be evaluated */
+    const char *error_message;  /* the first diagnostic */
+    unsigned error_line, error_col; /* 0 for a file-level error */
+    const char *candidate;      /* the deployment's candidate id, or NULL */
+    struct lm_check_finding *findings;
+    size_t nfindings;
+    int passed;                 /* 1, 0, or -1 when skipped */
+    /* Rules enabled for this file (JUnit's testcases); index
+     * LM_CHECK_RULE_BETTER is the advisory. */
+    unsigned char enabled[LM_MAX_RULES + 1];
+};
+
+struct lm_check_result {
+    struct lm_arena arena;
+    const struct lm_ruleset *rules;
+    struct lm_check_file *files;
+    size_t n, cap;
+    int fail_on;
+    int exit_code;
+    struct {
+        size_t files, passed, failed, skipped, errors, warnings, infos, waived;
+    } summary;
+};
+
+/* Fills r->summary from the files. */
+void lm_check_summarize(struct lm_check_result *r);
+
+/* The rule id of index i (LM_CHECK_RULE_BETTER included). */
+const char *lm_check_rule_id(const struct lm_check_result *r, size_t i);
+
+void lm_check_result_release(struct lm_check_result *r);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * `lmchoose check FILE|DIR|GLOB...`: judge each scenario file's `deployment`
+ * against its scenario and gate CI on the findings (DESIGN §6.3). The work
+ * is in check.c; this file parses the options, loads the catalog and rules,
+ * and picks the renderer. The exit code does not depend on --format.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fs.h"
+#include "lmchoose/render.h"
+#include "lmchoose/status.h"
+
+const char *const lm_check_usage[] = {
+    "usage: lmchoose check FILE|DIR|GLOB... [options]",
+    "",
+    "Judge the `deployment` block of each lmchoose scenario file against its",
+    "scenario: the declared candidate is estimated and run through the rules,",
+    "and every finding is reported at the YAML key it is about. Directories are",
+    "searched for *.yaml and *.yml; a pattern is expanded (glob); files without",
+    "an `lmchoose:` or `deployment:` key are skipped. '-' reads standard input.",
+    "",
+    "Options:",
+    "  --fail-on error|warning|info|never  lowest severity that fails (default error)",
+    "  --suggest               report a clearly better candidate as a warning, not info",
+    "  --format text|json|markdown|sarif|junit|github  output format (default text)",
+    "  --output FILE           write the result to FILE atomically",
+    "  --rules FILE            add rules (repeatable); a rule with an existing id replaces it",
+    "  --no-default-rules      start from an empty rule set",
+    "  --weights formula|auto  weights from the formula, or published file sizes (default auto)",
+    "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
+    "  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,",
+    "  --max-scalar, --max-files   as for every command (docs/cli.md)",
+    "",
+    "Waive a finding in the scenario: rules.waive: [{rule, reason, expires}].",
+    "",
+    "Exit 0 when no unwaived finding is at or above --fail-on, 1 when one is,",
+    "2 usage, 3 when an input could not be evaluated or nothing matched,",
+    "4 internal or output error; the same for every --format.",
+    NULL
+};
+
+enum { OPT_CHK_FAIL_ON = OPT_CMD_BASE, OPT_CHK_SUGGEST, OPT_CHK_RULES, OPT_CHK_NO_DEFAULT_RULES,
+       OPT_CHK_WEIGHTS };
+
+static int load_rule_file(struct lm_ctx *ctx, struct lm_ruleset *rs, const char *path)
+{
+    char *buf;
+    size_t len;
+    const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    int rc = lm__read_input(path, display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
+    if (rc != LM_OK)
+        return rc;
+    rc = lm_rules_load(rs, display, buf, len, &ctx->limits, &ctx->diags);
+    free(buf);
+    return rc;
+}
+
+static int render(struct lm_ctx *ctx, const struct lm_check_result *res)
+{
+    switch (ctx->format) {
+    case LM_FMT_JSON:
+        return lm_render_json_check(res, ctx->out);
+    case LM_FMT_SARIF:
+        return lm_render_sarif_check(res, &ctx->diags, ctx->out);
+    case LM_FMT_JUNIT:
+        return lm_render_junit_check(res, ctx->out);
+    case LM_FMT_GITHUB:
+        return lm_render_github_check(res, ctx->out);
+    default:
+        if (ctx->quiet)
+            return LM_OK;
+        return lm_render_text_check(res, ctx->format == LM_FMT_MARKDOWN, ctx->out);
+    }
+}
+
+int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
+{
+    static const struct option opts[] = {
+        { "fail-on", required_argument, NULL, OPT_CHK_FAIL_ON },
+        { "suggest", no_argument, NULL, OPT_CHK_SUGGEST },
+        { "rules", required_argument, NULL, OPT_CHK_RULES },
+        { "no-default-rules", no_argument, NULL, OPT_CHK_NO_DEFAULT_RULES },
+        { "weights", required_argument, NULL, OPT_CHK_WEIGHTS },
+        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
+    };
+    struct lm_check_opts o = { LM_CHECK_FAIL_ERROR, 0, 0 };
+    const char **rule_files = calloc((size_t)argc + 1, sizeof(*rule_files));
+    size_t nrules = 0;
+    int no_default = 0, rc = LM_EXIT_OK, c;
+    struct lm_ruleset rs = LM_RULESET_INIT;
+    struct lm_check_result res;
+    memset(&res, 0, sizeof(res));
+    if (rule_files == NULL)
+        return LM_EXIT_INTERNAL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            lm_cli_print_usage(lm_cli_find_command("check"), ctx->out);
+            goto out;
+        }
+        if (c == '?') {
+            rc = lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
+            goto out;
+        }
+        if (c == ':') {
+            rc = lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+            goto out;
+        }
+        switch (c) {
+        case OPT_CHK_FAIL_ON: {
+            int found = -1;
+            for (int i = 0; lm_check_fail_on_names[i] != NULL; i++)
+                if (strcmp(lm_check_fail_on_names[i], optarg) == 0)
+                    found = i;
+            if (found < 0) {
+                rc = lm_cli_usage_error(ctx, "--fail-on must be error, warning, info or never, got '%s'",
+                                        optarg);
+                goto out;
+            }
+            o.fail_on = found;
+            break;
+        }
+        case OPT_CHK_SUGGEST:
+            o.suggest = 1;
+            break;
+        case OPT_CHK_RULES:
+            rule_files[nrules++] = optarg;
+            break;
+        case OPT_CHK_NO_DEFAULT_RULES:
+            no_default = 1;
+            break;
+        case OPT_CHK_WEIGHTS:
+            if (strcmp(optarg, "formula") != 0 && strcmp(optarg, "auto") != 0) {
+                rc = lm_cli_usage_error(ctx, "--weights must be formula or auto, got '%s'", optarg);
+                goto out;
+            }
+            o.weights_formula = strcmp(optarg, "formula") == 0;
+            break;
+        default:
+            if (lm_cli_common_option(ctx, c, optarg) <= 0) {
+                rc = LM_EXIT_USAGE;
+                goto out;
+            }
+        }
+    }
+    if (optind >= argc) {
+        rc = lm_cli_usage_error(ctx, "check needs at least one FILE, DIR or GLOB");
+        goto out;
+    }
+    int nstdin = 0;
+    for (int i = optind; i < argc; i++)
+        nstdin += strcmp(argv[i], "-") == 0;
+    for (size_t i = 0; i < nrules; i++)
+        nstdin += strcmp(rule_files[i], "-") == 0;
+    if (nstdin > 1) {
+        rc = lm_cli_usage_error(ctx, "'-' (standard input) given twice");
+        goto out;
+    }
+    if ((size_t)(argc - optind) > ctx->limits.max_files) {
+        rc = lm_cli_usage_error(ctx, "%d files exceed --max-files (%zu)", argc - optind,
+                                ctx->limits.max_files);
+        goto out;
+    }
+
+    res.rules = &rs;
+    res.fail_on = o.fail_on;
+    int r = lm_cli_load_catalog(ctx);
+    if (r == LM_EXIT_OK) {
+        int lr = no_default ? LM_OK : lm_rules_load_builtin(&rs, &ctx->limits, &ctx->diags);
+        for (size_t i = 0; i < nrules && lr == LM_OK; i++)
+            lr = load_rule_file(ctx, &rs, rule_files[i]);
+        r = lm_status_exit_code(lr);
+    }
+    if (r == LM_EXIT_OK) {
+        ctx->cat.slm_max_params_b = rs.slm_max_params_b;
+        rc = lm__check_run(ctx, &rs, argv + optind, (size_t)(argc - optind), &o, &res);
+    } else {
+        /* The catalog or a rule file is invalid: nothing is judged. */
+        rc = r;
+        res.exit_code = rc;
+        lm_check_summarize(&res);
+    }
+    if (render(ctx, &res) != LM_OK) {
+        lm_diag_error(&ctx->diags, LM_ENOMEM, NULL, "out of memory");
+        rc = LM_EXIT_INTERNAL;
+    }
+out:
+    lm_check_result_release(&res);
+    lm_rules_release(&rs);
+    free(rule_files);
+    return rc;
+}

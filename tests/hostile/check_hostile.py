@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Hostile inputs that golden CLI cases cannot express (RELIABILITY §8, issue #5):
+streams, pipes, devices, locales, argv bytes and sizes. Each case checks the exit
+code and the exact stderr (or stdout property) a user relies on.
+
+usage: check_hostile.py LMCHOOSE SOURCE_DIR
+Prints one line per case and 'N passed, N failed' last; exits 1 on failure.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+lm = os.path.abspath(sys.argv[1])
+src = os.path.abspath(sys.argv[2])
+passed = failed = 0
+env = dict(os.environ, LC_ALL="C", NO_COLOR="1", LMCHOOSE_HOST="nvidia-rtx-4090")
+env.pop("LMCHOOSE_PROFILES", None)
+
+
+def result(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok: {name}")
+    else:
+        failed += 1
+        print(f"FAILED: {name}: {detail}")
+
+
+def run(args, stdin=None, cwd=None, e=None, shell=False):
+    return subprocess.run(args if not shell else args, input=stdin, capture_output=True,
+                          cwd=cwd, env=e or env, shell=shell)
+
+
+def expect(name, args, rc, err, stdin=None, cwd=None):
+    p = run(args, stdin=stdin, cwd=cwd)
+    got_err = p.stderr.decode("utf-8", "replace")
+    result(name, p.returncode == rc and got_err == err,
+           f"exit {p.returncode} (want {rc}), stderr {got_err!r} (want {err!r})")
+
+
+tmp = tempfile.mkdtemp(prefix="lmchoose-hostile-")
+
+
+def write(name, data):
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return name
+
+
+# Sizes and nesting: rejected early, with the limit's name.
+expect("stdin over --max-input-size (100 MB of 'y')",
+       ["sh", "-c", f"yes | head -c 100000000 | '{lm}' validate -"], 3,
+       "lmchoose: <stdin>: error: file exceeds --max-input-size (4 MiB)\n")
+write("brackets.yaml", b"[" * 1000000)
+expect("1 MB of '[' stops at the depth limit", [lm, "validate", "brackets.yaml"], 3,
+       "lmchoose: brackets.yaml:1:65: error: nesting depth exceeds --max-depth (64)\n", cwd=tmp)
+write("block.yaml", b"- " * 200000)
+expect("200 000 nested block sequences", [lm, "validate", "block.yaml"], 3,
+       "lmchoose: block.yaml:1:129: error: nesting depth exceeds --max-depth (64)\n", cwd=tmp)
+write("flowmap.yaml", b"{a: " * 20000)
+expect("20 000 nested flow mappings", [lm, "validate", "flowmap.yaml"], 3,
+       "lmchoose: flowmap.yaml:1:257: error: nesting depth exceeds --max-depth (64)\n", cwd=tmp)
+write("nodes.yaml", b"[" + b"1," * 150000 + b"1]\n")
+expect("150 001 scalars exceed --max-nodes", [lm, "validate", "nodes.yaml"], 3,
+       "lmchoose: nodes.yaml:1:200000: error: too many YAML nodes (more than --max-nodes 100000)\n",
+       cwd=tmp)
+write("scalar.yaml", b"name: " + b"x" * 70000 + b"\n")
+expect("a 70 000-byte scalar exceeds --max-scalar", [lm, "validate", "scalar.yaml"], 3,
+       "lmchoose: scalar.yaml:1:7: error: scalar exceeds --max-scalar (64 KiB)\n", cwd=tmp)
+write("key.yaml", b"? " + b"k" * 2000 + b"\n: 1\n")
+expect("a 2000-byte explicit key", [lm, "validate", "key.yaml"], 3,
+       "lmchoose: key.yaml:1:3: error: key longer than 1 KiB\n", cwd=tmp)
+laughs = b"a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + b"".join(
+    b"a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n" % ((i, i) + (i - 1,) * 9)
+    for i in range(1, 9))
+write("laughs.yaml", laughs)
+expect("billion laughs: the first anchor is refused", [lm, "validate", "laughs.yaml"], 3,
+       "lmchoose: laughs.yaml:1:5: error: anchors and aliases are not allowed\n", cwd=tmp)
+write("cycle.yaml", b"a: &a [*a]\n")
+expect("self-referential alias", [lm, "validate", "cycle.yaml"], 3,
+       "lmchoose: cycle.yaml:1:4: error: anchors and aliases are not allowed\n", cwd=tmp)
+expect("--max-input-size 0 is a usage error", [lm, "validate", "--max-input-size", "0", "x.yaml"], 2,
+       "lmchoose: error: --max-input-size needs a whole number from 1 to 1000000000000000, got '0'\n"
+       "Try 'lmchoose validate --help'.\n")
+
+# Files that are not regular files never hang and never crash.
+fifo = os.path.join(tmp, "fifo.yaml")
+os.mkfifo(fifo)
+expect("a FIFO", [lm, "validate", "fifo.yaml"], 3,
+       "lmchoose: fifo.yaml: error: cannot read: not a regular file\n", cwd=tmp)
+os.symlink("nowhere.yaml", os.path.join(tmp, "dangling.yaml"))
+expect("a dangling symlink", [lm, "validate", "dangling.yaml"], 3,
+       "lmchoose: dangling.yaml: error: cannot read: no such file or directory\n", cwd=tmp)
+expect("/dev/null (empty)", [lm, "validate", "/dev/null"], 3,
+       "lmchoose: /dev/null: error: cannot read: not a regular file\n")
+
+# Output that cannot be written: exit 4, no crash, no half-written file.
+expect("--output /dev/full", [lm, "list", "models", "--output", "/dev/full"], 4,
+       "lmchoose: error: cannot write /dev/full: no space left on device\n")
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run([lm, "list", "models", "--format", "json"], stdout=w, stderr=subprocess.PIPE, env=env)
+os.close(w)
+result("closed stdout pipe: exit 4, no message", p.returncode == 4 and p.stderr == b"",
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+keep = os.path.join(tmp, "keep.txt")
+with open(keep, "w") as f:
+    f.write("the user's file\n")
+p = run([lm, "recommend", "--output", keep, "--profiles", "/nonexistent"])
+with open(keep) as f:
+    kept = f.read()
+result("a failed run leaves --output untouched", p.returncode == 3 and kept == "the user's file\n",
+       f"exit {p.returncode}, file now {kept!r}")
+
+# Locales: a comma-decimal locale changes nothing (DESIGN §7 "Deterministic").
+locales = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout.lower()
+if "de_de.utf8" not in locales and "de_de.utf-8" not in locales:
+    result("de_DE.UTF-8 locale available", False, "generate it: localedef -i de_DE -f UTF-8 de_DE.UTF-8")
+else:
+    for args in (["estimate", "llama-3.1-8b-instruct", "--hardware", "nvidia-rtx-4090", "--format", "json"],
+                 ["recommend", "--format", "json"],
+                 ["list", "quantizations"],
+                 ["validate", os.path.join(src, "profiles", "runtimes.yaml")]):
+        c = run([lm] + args)
+        d = run([lm] + args, e=dict(env, LC_ALL="de_DE.UTF-8"))
+        result(f"LC_ALL=de_DE.UTF-8 identical: {args[0]} {args[1]}",
+               c.stdout == d.stdout and c.returncode == d.returncode and c.returncode in (0, 1),
+               f"exit {c.returncode}/{d.returncode}, stdout differs: {c.stdout != d.stdout}")
+
+# JSON output stays valid UTF-8 whatever bytes argv carries.
+p = run([lm, "recommend", os.fsdecode(b"bad\xff\xfe.yaml"), "--format", "json"], cwd=tmp)
+try:
+    doc = json.loads(p.stdout.decode("utf-8", "strict"))
+    ok = p.returncode == 3 and doc["errors"][0]["file"] == "bad\ufffd\ufffd.yaml"
+except (ValueError, KeyError, IndexError) as exc:
+    ok = False
+result("invalid UTF-8 in a file name becomes U+FFFD in JSON", ok, f"exit {p.returncode}, {p.stdout[:200]!r}")
+write("q.yaml", 'lmchoose: 1\ntask: {kind: chat}\nrules: {disable: ["\\u2028 \\" \\\\ \\t"]}\n'.encode())
+p = run([lm, "recommend", "q.yaml", "--format", "json"], cwd=tmp)
+try:
+    doc = json.loads(p.stdout.decode("utf-8", "strict"))
+    ok = p.returncode == 3 and "\u2028" in doc["errors"][0]["message"]
+except (ValueError, KeyError, IndexError):
+    ok = False
+result("quotes, backslashes, tabs and U+2028 survive into strict JSON", ok,
+       f"exit {p.returncode}, {p.stdout[:200]!r}")
+
+# Text encodings and line endings.
+write("crlf.yaml", b"lmchoose: 1\r\ntask:\r\n  kind: chat\r\n  breadth: bogus\r\n")
+expect("CRLF: line numbers as with LF", [lm, "validate", "crlf.yaml"], 3,
+       "lmchoose: crlf.yaml:4:12: error: 'breadth' must be one of narrow, broad; got 'bogus'\n", cwd=tmp)
+write("bomcrlf.yaml", b"\xef\xbb\xbflmchoose: 1\r\ntask: {kind: chat}\r\n")
+expect("UTF-8 BOM and CRLF accepted", [lm, "validate", "bomcrlf.yaml"], 0, "", cwd=tmp)
+write("utf16be.yaml", "lmchoose: 1\n".encode("utf-16-be").join([b"\xfe\xff", b""]))
+expect("UTF-16BE with BOM refused", [lm, "validate", "utf16be.yaml"], 3,
+       "lmchoose: utf16be.yaml:1:1: error: file is UTF-16; lmchoose reads UTF-8\n", cwd=tmp)
+write("ctrl.yaml", b"lmchoose: 1\ntask: {kind: \x07chat}\n")
+expect("a control character", [lm, "validate", "ctrl.yaml"], 3,
+       "lmchoose: ctrl.yaml:2:14: error: control characters are not allowed (U+0007)\n", cwd=tmp)
+write("helm.yaml", b"replicas: {{ .Values.replicas }}\n")
+expect("an unrendered Helm template", [lm, "validate", "--kind", "scenario", "helm.yaml"], 3,
+       "lmchoose: helm.yaml:1:12: error: mapping keys must be scalars, not a mapping; this looks like an unrendered template (run helm template first)\n",
+       cwd=tmp)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -135,7 +135,7 @@ static int choose_quant(struct lm_ctx *ctx, struct lm_est_input *in, const struc
 {
     const struct lm_quant *best[3] = { NULL, NULL, NULL };
     struct lm_est_input best_in[3];
-    double smallest_mem = INFINITY;
+    double smallest_mem = (double)INFINITY;
     for (size_t i = 0; i < ctx->cat.nquants; i++) {
         const struct lm_quant *q = ctx->cat.quants[i];
         const struct lm_runtime *rt;
@@ -191,7 +191,7 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         { "scenario", required_argument, NULL, OPT_SCENARIO },
         LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
     };
-    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NAN, NAN, 1, NAN, 2, 0 };
+    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, (double)NAN, (double)NAN, 1, (double)NAN, 2, 0 };
     int c, nhw = 0;
     optind = 1;
     opterr = 0;
@@ -352,7 +352,7 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
                                       "--runtime, --devices and --placement do not apply", m->id);
         in.offer = &m->api[0];
         in.placement = LM_PLACE_API;
-        in.devices = NAN;
+        in.devices = (double)NAN;
         in.prompt_tokens = isnan(o.prompt) ? in.input_tokens : o.prompt;
         in.context_tokens = isnan(o.context) ? fmin(m->context_tokens, 8192) : o.context;
         in.decode_context = in.context_tokens;
@@ -362,7 +362,7 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         doc.prompt_tokens = in.prompt_tokens;
         doc.context_tokens = in.context_tokens;
         doc.batch = in.batch;
-        doc.devices = NAN;
+        doc.devices = (double)NAN;
         doc.exit_code = LM_EXIT_OK;
         int r = ctx->format == LM_FMT_JSON ? lm_render_json_estimate(&doc, ctx->out)
               : ctx->quiet ? LM_OK : lm_render_text_estimate(&doc, ctx->out);

@@ -134,7 +134,7 @@ static int gen_self_hosted(struct lm_recommendation *r, const struct lm_rec_opti
             continue;
         struct lm_candidate best_auto;
         int have_auto = 0, auto_slot = 3;
-        double auto_mem = INFINITY;
+        double auto_mem = (double)INFINITY;
         for (size_t qi = 0; qi < cat->nquants; qi++) {
             const struct lm_quant *q = cat->quants[qi];
             if (opt->quant != NULL && q != opt->quant)
@@ -392,7 +392,7 @@ static double request_cost(const struct lm_scenario *sc, const struct lm_api_off
 static double cheapest_api_request(const struct lm_recommendation *r)
 {
     const struct lm_scenario *sc = r->sc;
-    double best = INFINITY;
+    double best = (double)INFINITY;
     if (sc->constraints.offline == 1 || sc->constraints.privacy == LM_PRIV_AIR_GAPPED)
         return DNAN;
     for (size_t i = 0; i < r->n; i++) {
@@ -428,7 +428,7 @@ static void verdict(struct lm_recommendation *r)
      * candidate, at its current sizing, against the cheapest feasible API
      * candidate. */
     long self = -1;
-    double api = INFINITY;
+    double api = (double)INFINITY;
     for (size_t k = 0; k < r->nfeasible; k++) {
         const struct lm_candidate *c = &r->cands[r->order[k]];
         if (c->offer == NULL && self < 0)

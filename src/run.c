@@ -13,7 +13,7 @@
 int lm_run_args_init(struct lm_run_args *a, int argc)
 {
     memset(a, 0, sizeof(*a));
-    a->context = NAN;
+    a->context = (double)NAN;
     a->top = 5;
     a->hw_ids = calloc((size_t)argc + 1, sizeof(*a->hw_ids));
     a->rule_files = calloc((size_t)argc + 1, sizeof(*a->rule_files));

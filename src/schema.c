@@ -261,7 +261,7 @@ static void set_absent(const struct lm_field *f, void *obj)
     switch (f->type) {
     case LM_F_NUM:
     case LM_F_INT:
-        *(double *)(void *)p = NAN;
+        *(double *)(void *)p = (double)NAN;
         break;
     case LM_F_BOOL:
     case LM_F_ENUM:

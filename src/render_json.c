@@ -1122,7 +1122,6 @@ int lm_render_sarif_check(const struct lm_check_result *r, const struct lm_diags
     e |= add_str(driver, "name", "lmchoose");
     e |= add_str(driver, "version", LM_VERSION_STRING);
     e |= add_str(driver, "semanticVersion", LM_VERSION_STRING);
-    e |= add_str(driver, "informationUri", "https://github.com/lmchoose/lmchoose");
     cJSON *rules = cJSON_CreateArray();
     e |= add(driver, "rules", rules);
     for (size_t k = 0; k <= nr && !e; k++)

@@ -18,6 +18,7 @@
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
+#include "fs.h"
 #include "strutil.h"
 
 const char *const lm_format_names[7] = { "text", "json", "markdown", "sarif",
@@ -230,3 +231,20 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
     return rc;
 }
 
+
+int lm_cli_load_rules(struct lm_ctx *ctx, struct lm_ruleset *rs, const char *const *files,
+                      size_t nfiles, int no_default)
+{
+    int r = no_default ? LM_OK : lm_rules_load_builtin(rs, &ctx->limits, &ctx->diags);
+    for (size_t i = 0; i < nfiles && r == LM_OK; i++) {
+        char *buf;
+        size_t len;
+        const char *display = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
+        r = lm__read_input(files[i], display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
+        if (r == LM_OK) {
+            r = lm_rules_load(rs, display, buf, len, &ctx->limits, &ctx->diags);
+            free(buf);
+        }
+    }
+    return r;
+}

@@ -77,6 +77,12 @@ struct lm_ruleset;
 int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
                               const struct lm_scenario *sc, const struct lm_ruleset *rs);
 
+/* Loads the default rule set (unless no_default), then each file in order
+ * (- is standard input); later rules replace earlier ones by id. Returns an
+ * lm_status; diagnostics go to ctx->diags. */
+int lm_cli_load_rules(struct lm_ctx *ctx, struct lm_ruleset *rs, const char *const *files,
+                      size_t nfiles, int no_default);
+
 /* Prints the usage of cmd to f. */
 void lm_cli_print_usage(const struct lm_cmd *cmd, FILE *f);
 

@@ -45,19 +45,6 @@ const char *const lm_check_usage[] = {
 enum { OPT_CHK_FAIL_ON = OPT_CMD_BASE, OPT_CHK_SUGGEST, OPT_CHK_RULES, OPT_CHK_NO_DEFAULT_RULES,
        OPT_CHK_WEIGHTS };
 
-static int load_rule_file(struct lm_ctx *ctx, struct lm_ruleset *rs, const char *path)
-{
-    char *buf;
-    size_t len;
-    const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    int rc = lm__read_input(path, display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
-    if (rc != LM_OK)
-        return rc;
-    rc = lm_rules_load(rs, display, buf, len, &ctx->limits, &ctx->diags);
-    free(buf);
-    return rc;
-}
-
 static int render(struct lm_ctx *ctx, const struct lm_check_result *res)
 {
     switch (ctx->format) {
@@ -170,10 +157,8 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
     res.fail_on = o.fail_on;
     int r = lm_cli_load_catalog(ctx);
     if (r == LM_EXIT_OK) {
-        int lr = no_default ? LM_OK : lm_rules_load_builtin(&rs, &ctx->limits, &ctx->diags);
-        for (size_t i = 0; i < nrules && lr == LM_OK; i++)
-            lr = load_rule_file(ctx, &rs, rule_files[i]);
-        r = lm_status_exit_code(lr);
+        r = lm_status_exit_code(lm_cli_load_rules(ctx, &rs, (const char *const *)rule_files,
+                                                  nrules, no_default));
     }
     if (r == LM_EXIT_OK) {
         ctx->cat.slm_max_params_b = rs.slm_max_params_b;

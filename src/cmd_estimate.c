@@ -88,28 +88,16 @@ static int unknown_id(struct lm_ctx *ctx, enum id_kind kind, const char *id,
     return r;
 }
 
-/* Estimates with the device count of §5 step 1 unless --devices was given. */
+/* Estimates with --devices, or with the device count of §5 step 1. */
 static void estimate_with_devices(struct lm_est_input *in, const struct est_opts *o,
                                   struct lm_estimate *est)
 {
-    in->devices = isnan(o->devices) ? 1 : o->devices;
-    lm_estimate_compute(in, est, NULL);
-    if (!isnan(o->devices) || est->fit != LM_FIT_NO || in->placement == LM_PLACE_DEVICE)
+    if (isnan(o->devices)) {
+        lm_estimate_devices(in, est);
         return;
-    static const double more[] = { 2, 4, 8 };
-    for (size_t i = 0; i < 3; i++) {
-        if (more[i] > in->hw->max_devices)
-            break;
-        struct lm_est_input t = *in;
-        struct lm_estimate e;
-        t.devices = more[i];
-        lm_estimate_compute(&t, &e, NULL);
-        if (e.fit != LM_FIT_NO) {
-            *in = t;
-            *est = e;
-            return;
-        }
     }
+    in->devices = o->devices;
+    lm_estimate_compute(in, est, NULL);
 }
 
 static int quant_order(const struct lm_quant *a, const struct lm_quant *b)

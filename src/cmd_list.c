@@ -41,17 +41,7 @@ enum { OPT_RULES = OPT_CMD_BASE, OPT_NO_DEFAULT_RULES };
 static int list_rules(struct lm_ctx *ctx, char **files, size_t nfiles, int no_default)
 {
     struct lm_ruleset rs = LM_RULESET_INIT;
-    int r = no_default ? LM_OK : lm_rules_load_builtin(&rs, &ctx->limits, &ctx->diags);
-    for (size_t i = 0; i < nfiles && r == LM_OK; i++) {
-        char *buf;
-        size_t len;
-        const char *display = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
-        r = lm__read_input(files[i], display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
-        if (r == LM_OK) {
-            r = lm_rules_load(&rs, display, buf, len, &ctx->limits, &ctx->diags);
-            free(buf);
-        }
-    }
+    int r = lm_cli_load_rules(ctx, &rs, (const char *const *)files, nfiles, no_default);
     int rc = lm_status_exit_code(r);
     int w = ctx->format == LM_FMT_JSON ? lm_render_json_rules(&rs, ctx->out)
           : ctx->quiet ? LM_OK : lm_render_text_rules(&rs, ctx->out);

@@ -1061,3 +1061,28 @@ void lm_est_input_init(struct lm_est_input *in)
     in->decode_context = in->input_tokens + in->output_tokens / 2;
     in->prompt_tokens = in->input_tokens;
 }
+
+/* §5 step 1: one device; on-prem or cloud, when that does not fit, the
+ * smallest of 2, 4, 8 (≤ max_devices) that does; else one device (rejected
+ * later by memory.fit). A device placement always uses one device. */
+void lm_estimate_devices(struct lm_est_input *in, struct lm_estimate *est)
+{
+    in->devices = 1;
+    lm_estimate_compute(in, est, NULL);
+    if (est->fit != LM_FIT_NO || in->placement == LM_PLACE_DEVICE)
+        return;
+    static const double more[] = { 2, 4, 8 };
+    for (size_t i = 0; i < 3 && more[i] <= in->hw->max_devices; i++) {
+        struct lm_est_input t = *in;
+        struct lm_estimate e;
+        t.devices = more[i];
+        lm_estimate_compute(&t, &e, NULL);
+        if (e.fit != LM_FIT_NO) {
+            *in = t;
+            *est = e;
+            return;
+        }
+    }
+    in->devices = 1;
+    lm_estimate_compute(in, est, NULL);
+}

@@ -121,126 +121,113 @@ out:
     return rc;
 }
 
+/* Writes all of data to fd, retrying on EINTR; 0 or an errno. */
+static int write_all(int fd, const char *data, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+/* Creates tmp (it must not exist), writes data, syncs and closes it; 0 or
+ * an errno (tmp is removed on failure). */
+static int write_temp(const char *tmp, const char *data, size_t len)
+{
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0)
+        return errno;
+    int err = write_all(fd, data, len);
+    /* fsync fails with EINVAL or EROFS on some special filesystems, which
+     * is no reason to fail the write. */
+    if (err == 0 && fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        err = errno;
+    if (close(fd) != 0 && err == 0)
+        err = errno;
+    if (err != 0)
+        unlink(tmp);
+    return err;
+}
+
+/* "PATH.tmp.PID", malloc'd. */
+static char *temp_name(const char *path)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (tmp != NULL)
+        snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    return tmp;
+}
+
+static int write_error(struct lm_diags *diags, const char *path, int err)
+{
+    char text[128];
+    if (err == EPIPE)
+        return LM_EOUTPUT; /* a closed pipe ends the run without a message */
+    errno_text(err, text, sizeof(text));
+    if (path == NULL)
+        return lm_diag_error(diags, LM_EOUTPUT, NULL, "cannot write output: %s", text);
+    return lm_diag_error(diags, LM_EOUTPUT, NULL, "cannot write %s: %s", path, text);
+}
+
 int lm__write_atomic(const char *path, const char *data, size_t len,
                      struct lm_diags *diags)
 {
-    char err[128];
     if (strcmp(path, "-") == 0) {
-        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-            if (errno == EPIPE)
-                return LM_EOUTPUT;
-            errno_text(errno, err, sizeof(err));
-            return lm_diag_error(diags, LM_EOUTPUT, NULL,
-                                 "cannot write output: %s", err);
-        }
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+            return write_error(diags, NULL, errno);
         return LM_OK;
     }
     /* A device or FIFO (/dev/stdout, /dev/full, a pipe) is written in
      * place: renaming a temporary file over it would replace the node. */
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        int dfd = open(path, O_WRONLY);
-        int derr = 0;
-        if (dfd < 0)
-            derr = errno;
-        for (size_t off = 0; dfd >= 0 && off < len;) {
-            ssize_t n = write(dfd, data + off, len - off);
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                derr = errno;
-                break;
-            }
-            off += (size_t)n;
-        }
-        if (dfd >= 0 && close(dfd) != 0 && derr == 0)
-            derr = errno;
-        if (derr == EPIPE)
-            return LM_EOUTPUT;
-        if (derr != 0) {
-            errno_text(derr, err, sizeof(err));
-            return lm_diag_error(diags, LM_EOUTPUT, NULL, "cannot write %s: %s",
-                                 path, err);
-        }
-        return LM_OK;
+        int fd = open(path, O_WRONLY);
+        if (fd < 0)
+            return write_error(diags, path, errno);
+        int err = write_all(fd, data, len);
+        if (close(fd) != 0 && err == 0)
+            err = errno;
+        return err ? write_error(diags, path, err) : LM_OK;
     }
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
+    char *tmp = temp_name(path);
     if (tmp == NULL)
         return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0) {
-        errno_text(errno, err, sizeof(err));
-        free(tmp);
-        return lm_diag_error(diags, LM_EOUTPUT, NULL, "cannot write %s: %s",
-                             path, err);
-    }
-    size_t off = 0;
-    int saved = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            saved = errno;
-            break;
-        }
-        off += (size_t)n;
-    }
-    if (saved == 0 && fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
-        saved = errno;
-    if (close(fd) != 0 && saved == 0)
-        saved = errno;
-    if (saved == 0 && rename(tmp, path) != 0)
-        saved = errno;
-    if (saved != 0) {
+    int err = write_temp(tmp, data, len);
+    if (err == 0 && rename(tmp, path) != 0) {
+        err = errno;
         unlink(tmp);
-        free(tmp);
-        errno_text(saved, err, sizeof(err));
-        return lm_diag_error(diags, LM_EOUTPUT, NULL, "cannot write %s: %s",
-                             path, err);
     }
     free(tmp);
-    return LM_OK;
+    return err ? write_error(diags, path, err) : LM_OK;
 }
 
 int lm__write_new(const char *path, const char *data, size_t len, struct lm_diags *diags)
 {
-    char err[128];
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
+    char *tmp = temp_name(path);
     if (tmp == NULL)
         return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    int saved = fd < 0 ? errno : 0;
-    for (size_t off = 0; fd >= 0 && saved == 0 && off < len;) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno != EINTR)
-            saved = errno;
-        else if (n > 0)
-            off += (size_t)n;
-    }
-    if (fd >= 0 && saved == 0 && fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
-        saved = errno;
-    if (fd >= 0 && close(fd) != 0 && saved == 0)
-        saved = errno;
+    int err = write_temp(tmp, data, len);
     int exists = 0;
-    if (saved == 0 && link(tmp, path) != 0) {
-        if (errno == EEXIST)
-            exists = 1;
-        else
-            saved = errno;
-    }
-    if (fd >= 0)
+    /* link() fails when path exists, so an existing file is never replaced
+     * even if it appears between a check and the write. */
+    if (err == 0) {
+        if (link(tmp, path) != 0) {
+            if (errno == EEXIST)
+                exists = 1;
+            else
+                err = errno;
+        }
         unlink(tmp);
+    }
     free(tmp);
     if (exists)
         return LM_EUSAGE;
-    if (saved != 0) {
-        errno_text(saved, err, sizeof(err));
-        return lm_diag_error(diags, LM_EOUTPUT, NULL, "cannot write %s: %s", path, err);
-    }
-    return LM_OK;
+    return err ? write_error(diags, path, err) : LM_OK;
 }

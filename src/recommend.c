@@ -89,31 +89,6 @@ static int runtime_allows(const struct lm_quant *q, const char *rt)
     return 0;
 }
 
-/* §5 step 1: one device; on-prem or cloud, when that does not fit, the
- * smallest of 2, 4, 8 (≤ max_devices) that does; else one device, rejected
- * later by memory.fit. */
-static void estimate_devices(struct lm_est_input *in, struct lm_estimate *est)
-{
-    in->devices = 1;
-    lm_estimate_compute(in, est, NULL);
-    if (est->fit != LM_FIT_NO || in->placement == LM_PLACE_DEVICE)
-        return;
-    static const double more[] = { 2, 4, 8 };
-    for (size_t i = 0; i < 3 && more[i] <= in->hw->max_devices; i++) {
-        struct lm_est_input t = *in;
-        struct lm_estimate e;
-        t.devices = more[i];
-        lm_estimate_compute(&t, &e, NULL);
-        if (e.fit != LM_FIT_NO) {
-            *in = t;
-            *est = e;
-            return;
-        }
-    }
-    in->devices = 1;
-    lm_estimate_compute(in, est, NULL);
-}
-
 /* §6.4's order: quality_delta ascending, bits per weight descending, id. */
 static int quant_better(const struct lm_quant *a, const struct lm_quant *b)
 {
@@ -156,7 +131,7 @@ static int gen_self_hosted(struct lm_recommendation *r, const struct lm_rec_opti
             in.extra_flags = local_built ? LM_EST_LOCAL_BUILT : 0;
             struct lm_candidate c;
             memset(&c, 0, sizeof(c));
-            estimate_devices(&in, &c.est);
+            lm_estimate_devices(&in, &c.est);
             c.model = m;
             c.hw = hw;
             c.quant = q;

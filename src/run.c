@@ -64,19 +64,6 @@ int lm_run_option(struct lm_ctx *ctx, struct lm_run_args *a, int opt, const char
     }
 }
 
-static int load_rule_file(struct lm_ctx *ctx, struct lm_ruleset *rs, const char *path)
-{
-    char *buf;
-    size_t len;
-    const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    int rc = lm__read_input(path, display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
-    if (rc != LM_OK)
-        return rc;
-    rc = lm_rules_load(rs, display, buf, len, &ctx->limits, &ctx->diags);
-    free(buf);
-    return rc;
-}
-
 /* "did you mean" over the ids of one kind of catalog entry. */
 static int unknown(struct lm_ctx *ctx, const char *what, const char *id, size_t n,
                    const char *(*get)(const struct lm_catalog *, size_t), const char *extra)
@@ -128,10 +115,7 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         (run->ropt.runtime = lm_catalog_runtime(cat, a->runtime_id)) == NULL)
         return unknown(ctx, "runtime", a->runtime_id, cat->nruntimes, rt_id, NULL);
 
-    if (!a->no_default_rules)
-        r = lm_rules_load_builtin(&run->rs, &ctx->limits, &ctx->diags);
-    for (size_t i = 0; i < a->nrules && r == LM_OK; i++)
-        r = load_rule_file(ctx, &run->rs, a->rule_files[i]);
+    r = lm_cli_load_rules(ctx, &run->rs, a->rule_files, a->nrules, a->no_default_rules);
     if (r != LM_OK)
         goto fail_status;
     ctx->cat.slm_max_params_b = run->rs.slm_max_params_b;

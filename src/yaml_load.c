@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "lmchoose/status.h"
+#include "fs.h"
 #include "strutil.h"
 
 struct frame {
@@ -44,17 +45,6 @@ static struct lm_loc mark_loc(const struct builder *b, yaml_mark_t m)
 {
     struct lm_loc loc = { b->file, (unsigned)m.line + 1, (unsigned)m.column + 1 };
     return loc;
-}
-
-/* Formats a byte count the way limits are written on the command line. */
-static void format_size(size_t bytes, char *buf, size_t cap)
-{
-    if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
-        snprintf(buf, cap, "%zu MiB", bytes / (1024 * 1024));
-    else if (bytes >= 1024 && bytes % 1024 == 0)
-        snprintf(buf, cap, "%zu KiB", bytes / 1024);
-    else
-        snprintf(buf, cap, "%zu bytes", bytes);
 }
 
 /* The byte at a 1-based line and code-point column, or -1. */
@@ -198,7 +188,7 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
     if (len > cap) {
         char sz[32];
         struct lm_loc loc = mark_loc(b, ev->start_mark);
-        format_size(cap, sz, sizeof(sz));
+        lm__format_size(cap, sz, sizeof(sz));
         if (is_key)
             return lm_diag_error(b->diags, LM_ELIMIT, &loc,
                                  "key longer than %s", sz);

@@ -109,6 +109,11 @@ void lm_est_input_init(struct lm_est_input *in);
 void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
                          struct lm_basis *basis);
 
+/* Chooses the device count of DESIGN §5 step 1 for a self-hosted input and
+ * estimates with it: one device, or on on-prem and cloud placements the
+ * smallest of 2, 4, 8 (≤ hardware max_devices) that fits. Sets in->devices. */
+void lm_estimate_devices(struct lm_est_input *in, struct lm_estimate *est);
+
 /* The weights in bytes of model at quant by DESIGN §4's formula (ignoring
  * published file sizes). NAN without params_b. */
 double lm_estimate_weights_formula_bytes(const struct lm_model *m,

@@ -66,6 +66,7 @@ static const struct lm_field arch_fields[] = {
     F("tied_embeddings", LM_F_BOOL, struct lm_arch, tied_embeddings, 0, 0, 0),
     F("sliding_window", LM_F_INT, struct lm_arch, sliding_window, 0, 1, 1e6),
     F("sliding_window_layers", LM_F_INT, struct lm_arch, sliding_window_layers, 0, 1, 1e6),
+    F("intermediate_size", LM_F_INT, struct lm_arch, intermediate_size, 0, 1, 1e7),
 };
 static const struct lm_schema arch_schema = { arch_fields, NFIELDS(arch_fields) };
 
@@ -215,6 +216,7 @@ static const struct lm_field model_fields[] = {
     F("commercial_use", LM_F_BOOL, struct lm_model, commercial_use, 0, 0, 0),
     { "quality", LM_F_MAP, 0, 0, 0, 0, NULL, &quality_schema, NULL },
     FC("files", read_files),
+    F("gguf_separate_output", LM_F_BOOL, struct lm_model, gguf_separate_output, 0, 0, 0),
     FE("finetune", LM_F_STRLIST, struct lm_model, finetune, finetune_values),
     FC("api", read_api),
     F("sources", LM_F_STRLIST, struct lm_model, sources, REQ, 0, 0),
@@ -304,6 +306,7 @@ static const struct lm_field quant_fields[] = {
     F("bits_per_weight", LM_F_NUM, struct lm_quant, bits_per_weight, REQ | OPEN_MIN, 0, 64),
     F("embedding_bits_per_weight", LM_F_NUM, struct lm_quant, embedding_bits_per_weight, OPEN_MIN, 0, 64),
     F("output_bits_per_weight", LM_F_NUM, struct lm_quant, output_bits_per_weight, OPEN_MIN, 0, 64),
+    F("fallback_bits_per_weight", LM_F_NUM, struct lm_quant, fallback_bits_per_weight, OPEN_MIN, 0, 64),
     F("quality_delta", LM_F_NUM, struct lm_quant, quality_delta, REQ, 0, 100),
     F("runtimes", LM_F_STRLIST, struct lm_quant, runtimes, REQ, 0, 0),
     F("sources", LM_F_STRLIST, struct lm_quant, sources, REQ, 0, 0),

@@ -144,6 +144,43 @@ static struct shape model_shape(const struct lm_model *m)
  * 6 979 626 848; bytes = (6 979 626 848 × 4.8 + E × 5.9 + E × 6.5625) / 8 =
  * 5 006 023 021, 1.7 % above the published file (4 920 739 232 B).
  */
+/*
+ * The share of the transformer-block weights that llama.cpp cannot store in
+ * a k-quant's 256-weight super-blocks: a tensor whose rows (ne[0], its
+ * input width) are not a multiple of 256 gets the fallback type instead
+ * (Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, Q2_K/Q3_K/IQ4_XS → IQ4_NL;
+ * llama.cpp src/llama-quant.cpp, llama_tensor_get_type). Rows are `hidden`
+ * wide for attn_q/k/v and ffn_gate/up, heads × head_dim for attn_output and
+ * intermediate_size for ffn_down. The FFN's share of a layer is the rest of
+ * the layer after attention when intermediate_size is not in the profile.
+ * Worked example (Qwen2.5-72B: hidden 8192, 64 × 128 heads, 8 KV heads,
+ * intermediate 29568 = 115.5 × 256, 80 layers): only ffn_down falls back;
+ * 8192 × 29568 × 80 = 19.38 B of 70.21 B block weights = 0.276.
+ */
+static double fallback_share(const struct lm_model *m, const struct lm_quant *q, double block)
+{
+    const struct lm_arch *a = &m->arch;
+    if (isnan(q->fallback_bits_per_weight) || !a->present || isnan(a->layers) ||
+        isnan(a->hidden) || isnan(a->attention_heads) || block <= 0)
+        return 0;
+    double h = a->hidden, heads = a->attention_heads;
+    double hd = nz(a->head_dim, h / heads), kv = nz(a->kv_heads, heads);
+    double per_layer = block / a->layers;
+    double qkv = h * hd * (heads + 2 * kv), o = heads * hd * h;
+    double ffn = !isnan(a->intermediate_size) ? 3 * h * a->intermediate_size
+                                              : per_layer - qkv - o;
+    if (ffn < 0)
+        ffn = 0;
+    double fb = 0;
+    if (fmod(h, 256) != 0)
+        fb += qkv + ffn * 2 / 3;
+    if (fmod(heads * hd, 256) != 0)
+        fb += o;
+    if (!isnan(a->intermediate_size) && fmod(a->intermediate_size, 256) != 0)
+        fb += ffn / 3;
+    return fb >= per_layer ? 1 : fb / per_layer;
+}
+
 double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct lm_quant *q)
 {
     if (m == NULL || q == NULL || isnan(m->params_b))
@@ -160,7 +197,19 @@ double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct 
     double block = params(m) - e * (tied ? 1.0 : 2.0);
     if (block < 0)
         block = 0;
-    double bits = block * bpw + e * ebpw + (tied ? 0.0 : e * obpw);
+    double share = fallback_share(m, q, block);
+    double block_bpw = (1 - share) * bpw + share * nz(q->fallback_bits_per_weight, bpw);
+    /* token_embd and output rows are `hidden` wide too: when that is not a
+     * multiple of 256 they fall back as well (output Q6_K -> Q8_0, 8.5). */
+    if (!isnan(q->fallback_bits_per_weight) && m->arch.present && !isnan(m->arch.hidden) &&
+        fmod(m->arch.hidden, 256) != 0) {
+        ebpw = q->fallback_bits_per_weight;
+        obpw = obpw == 6.5625 ? 8.5 : q->fallback_bits_per_weight;
+    }
+    /* A tied model whose published GGUFs still carry an output matrix (the
+     * profile's gguf_separate_output) stores E weights twice. */
+    int output = !tied || m->gguf_separate_output == 1;
+    double bits = block * block_bpw + e * ebpw + (output ? e * obpw : 0.0);
     return bits / 8.0;
 }
 

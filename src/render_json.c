@@ -163,6 +163,7 @@ static cJSON *model_object(const struct lm_catalog *cat, const struct lm_model *
             e |= add_bool(a, "tied_embeddings", m->arch.tied_embeddings < 0 ? 0 : m->arch.tied_embeddings);
             e |= add_num(a, "sliding_window", m->arch.sliding_window, -1);
             e |= add_num(a, "sliding_window_layers", m->arch.sliding_window_layers, -1);
+            e |= add_num(a, "intermediate_size", m->arch.intermediate_size, -1);
         }
     } else {
         e |= add(o, "architecture", cJSON_CreateNull());
@@ -180,6 +181,7 @@ static cJSON *model_object(const struct lm_catalog *cat, const struct lm_model *
     e |= add(o, "files", f);
     for (size_t k = 0; f != NULL && k < m->nfiles; k++)
         e |= add_num(f, m->files[k].quant, m->files[k].bytes, -1);
+    e |= add_bool(o, "gguf_separate_output", m->gguf_separate_output < 0 ? 0 : m->gguf_separate_output);
     e |= add_strlist(o, "finetune", &m->finetune);
     cJSON *api = cJSON_CreateArray();
     e |= add(o, "api", api);
@@ -255,6 +257,7 @@ static cJSON *quant_object(const struct lm_quant *q)
     e |= add_num(o, "output_bits_per_weight",
                  isnan(q->output_bits_per_weight) ? q->bits_per_weight
                                                   : q->output_bits_per_weight, -1);
+    e |= add_num(o, "fallback_bits_per_weight", q->fallback_bits_per_weight, -1);
     e |= add_num(o, "quality_delta", q->quality_delta, -1);
     e |= add_strlist(o, "runtimes", &q->runtimes);
     e |= add_strlist(o, "sources", &q->sources);

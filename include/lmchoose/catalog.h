@@ -57,6 +57,7 @@ extern const char *const lm_placement_names[5];
 struct lm_arch {
     double layers, hidden, attention_heads, kv_heads, head_dim, vocab;
     double sliding_window, sliding_window_layers;
+    double intermediate_size; /* FFN width, for llama.cpp's k-quant fallback */
     int tied_embeddings; /* -1 absent (= false), 0, 1 */
     int present;         /* the profile has an architecture block */
 };
@@ -89,6 +90,8 @@ struct lm_model {
     double quality[LM_Q_COUNT];
     struct lm_file_size *files;
     size_t nfiles;
+    int gguf_separate_output; /* -1 absent; 1: the published GGUFs store an
+                                 output matrix although embeddings are tied */
     struct lm_strlist finetune;
     struct lm_api_offer *api;
     size_t napi;
@@ -114,6 +117,8 @@ struct lm_hardware {
 struct lm_quant {
     const char *id;
     double bits_per_weight, embedding_bits_per_weight, output_bits_per_weight;
+    double fallback_bits_per_weight; /* block tensors whose rows are not a
+                                        multiple of 256 (k-quants only) */
     double quality_delta;
     struct lm_strlist runtimes;
     struct lm_strlist sources;

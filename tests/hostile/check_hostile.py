@@ -166,5 +166,17 @@ expect("an unrendered Helm template", [lm, "validate", "--kind", "scenario", "he
        "lmchoose: helm.yaml:1:12: error: mapping keys must be scalars, not a mapping; this looks like an unrendered template (run helm template first)\n",
        cwd=tmp)
 
+# LMCHOOSE_PROFILES adds layers (colon-separated) before --profiles.
+layer = os.path.join(src, "tests", "cli", "profiles-layer", "p")
+p = run([lm, "estimate", "tiny-1b", "--hardware", "nvidia-rtx-3060-12gb", "--quant", "q8_0"],
+        e=dict(env, LMCHOOSE_PROFILES="/nonexistent-first:" + layer))
+result("LMCHOOSE_PROFILES: a layer that is not a directory is an input error (exit 3)",
+       p.returncode == 3 and b"/nonexistent-first: error: cannot read profiles directory" in p.stderr,
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+p = run([lm, "estimate", "tiny-1b", "--hardware", "nvidia-rtx-3060-12gb", "--quant", "q8_0"],
+        e=dict(env, LMCHOOSE_PROFILES=layer))
+result("LMCHOOSE_PROFILES adds a model", p.returncode == 0 and b"Tiny 1B" in p.stdout,
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

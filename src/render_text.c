@@ -278,9 +278,9 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             fputc('\n', out);
         }
     }
-    fprintf(out, md ? "\n%zu candidates (%zu models, %zu hardware profiles), %zu rejected\n"
-                    : "\n%zu candidates (%zu models, %zu hardware profiles), %zu rejected\n",
-            r->n, r->nmodels, r->nhardware, r->n - r->nfeasible);
+    fprintf(out, "\n%zu candidate%s (%zu model%s, %zu hardware profile%s), %zu rejected\n",
+            r->n, r->n == 1 ? "" : "s", r->nmodels, r->nmodels == 1 ? "" : "s", r->nhardware,
+            r->nhardware == 1 ? "" : "s", r->n - r->nfeasible);
     return LM_OK;
 }
 

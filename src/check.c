@@ -539,7 +539,9 @@ static int judge_file(struct state *s, struct lm_check_file *f, const struct lm_
     }
     f->enabled[LM_CHECK_RULE_BETTER] = !rule_disabled(sc, LM_RULE_BETTER_CANDIDATE);
     if (rc == LM_OK && f->enabled[LM_CHECK_RULE_BETTER] && rec.nfeasible > 0) {
-        const struct lm_candidate *best = &rec.cands[rec.order[0]];
+        struct lm_candidate built;
+        lm_recommendation_candidate(&rec, rec.order[0], &built);
+        const struct lm_candidate *best = &built;
         double margin = lm_round(best->total - c.total, 1);
         if (margin >= BETTER_MARGIN) {
             snprintf(msg, sizeof(msg), "%s scores %.1f points more (%.1f against %.1f)",

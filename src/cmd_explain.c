@@ -92,7 +92,7 @@ int cmd_explain(int argc, char **argv, struct lm_ctx *ctx)
         goto out;
     rc = LM_EXIT_FINDINGS;
     for (size_t k = 0; k < run.rec.nfeasible; k++)
-        if (run.rec.cands[run.rec.order[k]].model == run.model)
+        if (lm_recommendation_model(&run.rec, run.rec.order[k]) == run.model)
             rc = LM_EXIT_OK;
     struct lm_explain_view view = { &run.rec, run.model, (size_t)a.top, rc, run.ropt.local,
                                     run.ropt.local_built };

@@ -122,6 +122,23 @@ void lm_expr_free(struct lm_expr *e);
 unsigned lm_expr_outcomes(const struct lm_expr *e, lm_fact_get_fn get, void *ctx,
                           const unsigned char *varies);
 
+/* A copy of e with every fact not marked in varies[fact_id] read once
+ * through get and folded in as a constant, and every operation whose
+ * operands are then all known computed at compile time (including
+ * and/or/not short-circuits decided by a known operand), so that per-
+ * candidate evaluation does less work. For every assignment of the
+ * varying facts, lm_expr_eval on the result returns exactly what
+ * lm_expr_eval on e returns with the fixed facts read through get.
+ * The result owns copies of every string and list it folded in (it
+ * keeps no pointer into what get returned, which need only stay valid
+ * until this call returns). lm_expr_facts() on the result lists only the
+ * varying facts it still reads. Fact ids stay those of e's fact table; a
+ * NULL varies holds every fact fixed. The result may be specialized
+ * again, and lm_expr_outcomes() accepts it. Free it with lm_expr_free().
+ * Returns 0 and *out, or -1 on allocation failure (*out NULL). */
+int lm_expr_specialize(const struct lm_expr *e, lm_fact_get_fn get, void *ctx,
+                       const unsigned char *varies, struct lm_expr **out);
+
 /*
  * Compiles the message template src[0..len): literal text with `{path}` and
  * `{path:.Nf}` (N in 0-6) placeholders and `{{`/`}}` escapes. Same return,

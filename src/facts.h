@@ -17,7 +17,7 @@ struct lm_fact_ctx {
     const struct lm_catalog *cat;
     const struct lm_scenario *sc;
     const struct lm_candidate *c;
-    char id_buf[256];
+    char id_buf[LM_CANDIDATE_ID_MAX];
     char place_buf[160];
 };
 

@@ -2,17 +2,27 @@
  * The recommendation engine of DESIGN §5: generate, estimate, judge, score,
  * rank, and the verdict with its flips.
  *
- * Candidates are compact records (candidate.h) in one growing array; their
- * ids are formatted once into the run's arena so that ranking compares
- * strings without formatting. Rule messages are rendered only for what is
- * printed (lm_recommendation_message).
+ * A run may hold a million candidates, and on the machines we measure
+ * touching fresh memory costs about 3 ns a byte (docs/performance.md), so a
+ * candidate is estimated, scored and judged on the stack the moment it is
+ * generated and only a 32-byte record (struct lm_ranked) and its fired-rule
+ * bits are kept. Estimates are pure functions of the record's indices and
+ * the scenario: lm_recommendation_candidate() rebuilds the full candidate
+ * for what is printed, and the flip search rebuilds the few it visits.
+ *
+ * Generation emits candidates in the order of their ids (model id, then the
+ * rest of the candidate id, compared as strcmp would compare the whole id),
+ * so a candidate's index is the tie-break of the total order of §5 step 5
+ * and ranking is a stable counting sort on the rounded total.
  *
  * The flip search re-evaluates only what a constraint can change: the rules
  * whose compiled condition reads that constraint (or candidate.meets_privacy
  * for the privacy level), on candidates that no other rule rejects; the
- * other rules' verdicts and adjustments are computed once (§5 "Cost bound").
- * Changing latency.output_tokens_per_s also changes instance sizing, so that
- * flip re-estimates the sized (on-prem and cloud) candidates.
+ * other rules' verdicts are the ones stored (§5 "Cost bound"). Candidates
+ * are scanned by total, and the scan stops when no later candidate can reach
+ * the best one found. Changing latency.output_tokens_per_s also changes
+ * instance sizing, so that flip re-estimates the sized (on-prem and cloud)
+ * candidates it visits.
  */
 #include "lmchoose/recommend.h"
 
@@ -28,7 +38,7 @@
 
 #define DNAN ((double)NAN)
 
-/* ------------------------------------------------------------- generation */
+/* ------------------------------------------------------------- estimates */
 
 static int has_modality(const struct lm_strlist *l, const char *m)
 {
@@ -67,20 +77,6 @@ static void fill_input(const struct lm_scenario *sc, const struct lm_rec_options
     in->weights_formula = opt->weights_formula;
 }
 
-static int push(struct lm_recommendation *r, const struct lm_candidate *c)
-{
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        struct lm_candidate *g = realloc(r->cands, cap * sizeof(*g));
-        if (g == NULL)
-            return LM_ENOMEM;
-        r->cands = g;
-        r->cap = cap;
-    }
-    r->cands[r->n++] = *c;
-    return LM_OK;
-}
-
 static int runtime_allows(const struct lm_quant *q, const char *rt)
 {
     for (size_t i = 0; i < q->runtimes.n; i++)
@@ -99,128 +95,12 @@ static int quant_better(const struct lm_quant *a, const struct lm_quant *b)
     return strcmp(a->id, b->id) < 0;
 }
 
-static int gen_self_hosted(struct lm_recommendation *r, const struct lm_rec_options *opt,
-                           const struct lm_model *m, const struct lm_hardware *hw,
-                           int local_built)
+/* Clears a candidate's fields (not its id buffer, which is large and only
+ * filled for printed candidates). */
+static void cand_clear(struct lm_candidate *c)
 {
-    const struct lm_catalog *cat = r->cat;
-    for (int p = 0; p < 3; p++) {
-        if (!(hw->placements & (1u << p)))
-            continue;
-        struct lm_candidate best_auto;
-        int have_auto = 0, auto_slot = 3;
-        double auto_mem = (double)INFINITY;
-        for (size_t qi = 0; qi < cat->nquants; qi++) {
-            const struct lm_quant *q = cat->quants[qi];
-            if (opt->quant != NULL && q != opt->quant)
-                continue;
-            const struct lm_runtime *rt;
-            if (opt->runtime != NULL)
-                rt = runtime_allows(q, opt->runtime->id) ? opt->runtime : NULL;
-            else
-                rt = lm_runtime_for(cat, q, hw);
-            if (rt == NULL)
-                continue;
-            struct lm_est_input in;
-            fill_input(r->sc, opt, &in);
-            in.model = m;
-            in.hw = hw;
-            in.quant = q;
-            in.runtime = rt;
-            in.placement = p;
-            in.extra_flags = local_built ? LM_EST_LOCAL_BUILT : 0;
-            struct lm_candidate c;
-            memset(&c, 0, sizeof(c));
-            lm_estimate_devices(&in, &c.est);
-            c.model = m;
-            c.hw = hw;
-            c.quant = q;
-            c.runtime = rt;
-            c.placement = (uint8_t)p;
-            c.devices = (uint8_t)in.devices;
-            if (!opt->quant_auto) {
-                if (push(r, &c) != LM_OK)
-                    return LM_ENOMEM;
-                continue;
-            }
-            /* --quant auto (§6.4): the best-quality format that fits, else
-             * the best tight one, else the smallest. */
-            int slot = c.est.fit == LM_FIT_FITS ? 0 : c.est.fit == LM_FIT_TIGHT ? 1 : 2;
-            int take = !have_auto || slot < auto_slot ||
-                       (slot == auto_slot && slot < 2 && quant_better(q, best_auto.quant)) ||
-                       (slot == auto_slot && slot == 2 && c.est.memory_gib < auto_mem);
-            if (take) {
-                best_auto = c;
-                have_auto = 1;
-                auto_slot = slot;
-                auto_mem = c.est.memory_gib;
-            }
-        }
-        if (have_auto && push(r, &best_auto) != LM_OK)
-            return LM_ENOMEM;
-    }
-    return LM_OK;
-}
-
-static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt)
-{
-    const struct lm_catalog *cat = r->cat;
-    const struct lm_scenario *sc = r->sc;
-    /* The hardware the scenario allows: its list (local = this machine), or
-     * every profile. */
-    const struct lm_hardware **hws = malloc((cat->nhardware + 1) * sizeof(*hws));
-    size_t nhw = 0;
-    int *built = calloc(cat->nhardware + 1, sizeof(*built));
-    if (hws == NULL || built == NULL) {
-        free(hws);
-        free(built);
-        return LM_ENOMEM;
-    }
-    if (sc->constraints.hardware_set) {
-        for (size_t i = 0; i < sc->constraints.hardware.n; i++) {
-            const char *id = sc->constraints.hardware.items[i];
-            const struct lm_hardware *h = strcmp(id, "local") == 0 ? opt->local
-                                                                    : lm_catalog_hardware(cat, id);
-            int dup = 0;
-            for (size_t k = 0; k < nhw; k++)
-                dup |= hws[k] == h;
-            if (h != NULL && !dup && nhw <= cat->nhardware) {
-                built[nhw] = strcmp(id, "local") == 0 && opt->local_built;
-                hws[nhw++] = h;
-            }
-        }
-    } else {
-        for (size_t i = 0; i < cat->nhardware; i++)
-            hws[nhw++] = cat->hardware[i];
-    }
-    r->nhardware = nhw;
-    int rc = LM_OK;
-    for (size_t mi = 0; mi < cat->nmodels && rc == LM_OK; mi++) {
-        const struct lm_model *m = cat->models[mi];
-        r->nmodels++;
-        if (m->open_weights == 1)
-            for (size_t h = 0; h < nhw && rc == LM_OK; h++)
-                rc = gen_self_hosted(r, opt, m, hws[h], built[h]);
-        /* API offers are not hardware: --quant and --runtime do not apply. */
-        for (size_t k = 0; k < m->napi && rc == LM_OK; k++) {
-            struct lm_candidate c;
-            memset(&c, 0, sizeof(c));
-            struct lm_est_input in;
-            fill_input(sc, opt, &in);
-            in.model = m;
-            in.offer = &m->api[k];
-            in.placement = LM_PLACE_API;
-            in.devices = DNAN;
-            lm_estimate_compute(&in, &c.est, NULL);
-            c.model = m;
-            c.offer = &m->api[k];
-            c.placement = LM_PLACE_API;
-            rc = push(r, &c);
-        }
-    }
-    free(hws);
-    free(built);
-    return rc;
+    memset(c, 0, offsetof(struct lm_candidate, id));
+    c->id[0] = '\0';
 }
 
 /* ---------------------------------------------------------------- scoring */
@@ -277,6 +157,28 @@ static double weighted_mean(const struct lm_candidate *c, const struct lm_scenar
     return sw > 0 ? s / sw : 0;
 }
 
+/* The API price of one request of the scenario's workload (§4). */
+static double request_cost(const struct lm_scenario *sc, const struct lm_api_offer *o)
+{
+    return (sc->workload.input_tokens * o->input_usd_per_mtok +
+            sc->workload.output_tokens * o->output_usd_per_mtok) / 1e6;
+}
+
+/* Privacy (§3.5), break-even against the cheapest API request (§4) and
+ * the sub-scores of a freshly estimated candidate. */
+static void finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                   struct lm_candidate *c)
+{
+    lm_candidate_privacy(c, sc);
+    c->est.break_even_requests_per_day =
+        c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
+            ? c->est.usd_per_month / (r->per_request * 30.42)
+            : DNAN;
+    subscores(c);
+}
+
+/* ----------------------------------------------------------------- rules */
+
 /* Verdicts of the rules that read only model and scenario facts, for the
  * last model judged: candidates are generated model by model, so each such
  * rule runs once per model rather than once per candidate. */
@@ -285,7 +187,8 @@ struct model_cache {
     uint64_t fired[LM_MAX_RULES / 64];
 };
 
-/* Runs every enabled rule on candidate c under scenario sc. */
+/* Runs every enabled rule that can fire on candidate c under scenario sc,
+ * setting c->fired, c->rejected, c->adjust and c->total. */
 static void judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                   struct lm_candidate *c, struct model_cache *mc)
 {
@@ -323,62 +226,609 @@ static void judge(const struct lm_recommendation *r, const struct lm_scenario *s
     c->total = lm_round(weighted_mean(c, sc) + c->adjust, 1);
 }
 
-/* ---------------------------------------------------------------- ranking */
-
-static const struct lm_recommendation *sort_ctx;
-
-/* The total order of §5 step 5: total descending, model id, candidate id. */
-static int cand_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
+/* Marks the rules that can fire at all under this scenario: facts of the
+ * task, workload and constraints are fixed for the whole run, so a rule
+ * such as `estimate.ttft_ms > scenario.latency.ttft_ms` with no TTFT target
+ * can never be true and is skipped for every candidate (expr.c,
+ * lm_expr_outcomes). */
+static void find_live_rules(struct lm_recommendation *r)
 {
-    if (a->total != b->total)
-        return a->total > b->total ? -1 : 1;
-    int c = strcmp(a->model->id, b->model->id);
-    if (c != 0)
-        return c;
-    return strcmp(a->id, b->id);
+    static unsigned char varies[512];
+    size_t nf = lm_fact_table.n < 512 ? lm_fact_table.n : 512;
+    for (size_t i = 0; i < nf; i++) {
+        const char *p = lm_fact_table.defs[i].path;
+        varies[i] = strncmp(p, "task.", 5) != 0 && strncmp(p, "workload.", 9) != 0 &&
+                    strncmp(p, "scenario.", 9) != 0;
+    }
+    struct lm_candidate none;
+    cand_clear(&none);
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = r->sc;
+    ctx.c = &none;
+    for (size_t i = 0; i < r->rules->n; i++) {
+        const struct lm_expr *e = r->rules->rules[i]->when;
+        r->live[i] = r->enabled[i] &&
+                     (lm_expr_outcomes(e, lm__fact_get, &ctx, varies) & (1u << LM_TRUE)) != 0;
+        const size_t *ids;
+        size_t n = lm_expr_facts(e, &ids);
+        int only_model = 1;
+        for (size_t k = 0; k < n && only_model; k++) {
+            const char *p = lm_fact_table.defs[ids[k]].path;
+            only_model = !varies[ids[k]] ||
+                         (strncmp(p, "model.", 6) == 0 && strncmp(p, "model.api.", 10) != 0);
+        }
+        r->per_model[i] = (unsigned char)only_model;
+    }
 }
 
-static int order_cmp(const void *pa, const void *pb)
+/* ------------------------------------------------------------ id order */
+
+/* strcmp of a + "/" against b + "/": how two components of a candidate id
+ * compare inside the whole id (ids cannot contain '/'). */
+static int cmp_slash(const char *a, const char *b)
 {
-    const struct lm_candidate *a = &sort_ctx->cands[*(const size_t *)pa];
-    const struct lm_candidate *b = &sort_ctx->cands[*(const size_t *)pb];
-    /* Feasible first, then rejected, each by the total order. */
-    if (a->rejected != b->rejected)
-        return a->rejected ? 1 : -1;
-    return cand_cmp(a, b);
+    while (*a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    unsigned char x = *a ? (unsigned char)*a : '/', y = *b ? (unsigned char)*b : '/';
+    return (x > y) - (x < y);
 }
 
-int lm_recommendation_class(const struct lm_recommendation *r, size_t i)
+/* The run's id order of quantizations and hardware (by cmp_slash), and
+ * where "api" falls among the quantization ids. */
+struct id_order {
+    size_t *quant;  /* cat->quants indices in id order */
+    size_t api_pos; /* API offers come before quant[api_pos] */
+    size_t *hw;     /* r->hws indices in id order */
+    long *runtime;  /* [q * nhws + h]: cat->runtimes index, -1 none */
+};
+
+static const struct lm_catalog *sort_cat;
+static const struct lm_hardware *const *sort_hws;
+
+static int quant_id_cmp(const void *pa, const void *pb)
 {
-    return strcmp(lm_model_class(r->cat, r->cands[i].model), "llm") == 0;
+    return cmp_slash(sort_cat->quants[*(const size_t *)pa]->id,
+                     sort_cat->quants[*(const size_t *)pb]->id);
 }
 
-/* ------------------------------------------------------------- break-even */
-
-/* The API price of one request of the scenario's workload (§4). */
-static double request_cost(const struct lm_scenario *sc, const struct lm_api_offer *o)
+static int hw_id_cmp(const void *pa, const void *pb)
 {
-    return (sc->workload.input_tokens * o->input_usd_per_mtok +
-            sc->workload.output_tokens * o->output_usd_per_mtok) / 1e6;
+    return cmp_slash(sort_hws[*(const size_t *)pa]->id, sort_hws[*(const size_t *)pb]->id);
+}
+
+static long runtime_index(const struct lm_catalog *cat, const struct lm_runtime *rt)
+{
+    for (size_t i = 0; rt != NULL && i < cat->nruntimes; i++)
+        if (cat->runtimes[i] == rt)
+            return (long)i;
+    return -1;
+}
+
+static int id_order_init(struct id_order *o, const struct lm_recommendation *r,
+                         const struct lm_rec_options *opt)
+{
+    const struct lm_catalog *cat = r->cat;
+    size_t nq = cat->nquants, nh = r->nhardware;
+    o->quant = malloc((nq ? nq : 1) * sizeof(*o->quant));
+    o->hw = malloc((nh ? nh : 1) * sizeof(*o->hw));
+    o->runtime = malloc((nq * nh != 0 ? nq * nh : 1) * sizeof(*o->runtime));
+    if (o->quant == NULL || o->hw == NULL || o->runtime == NULL)
+        return LM_ENOMEM;
+    for (size_t i = 0; i < nq; i++)
+        o->quant[i] = i;
+    for (size_t i = 0; i < nh; i++)
+        o->hw[i] = i;
+    sort_cat = cat;
+    sort_hws = r->hws;
+    qsort(o->quant, nq, sizeof(*o->quant), quant_id_cmp);
+    qsort(o->hw, nh, sizeof(*o->hw), hw_id_cmp);
+    sort_cat = NULL;
+    sort_hws = NULL;
+    o->api_pos = 0;
+    while (o->api_pos < nq && cmp_slash(cat->quants[o->quant[o->api_pos]]->id, "api") <= 0)
+        o->api_pos++;
+    for (size_t q = 0; q < nq; q++)
+        for (size_t h = 0; h < nh; h++) {
+            const struct lm_quant *qq = cat->quants[q];
+            const struct lm_runtime *rt;
+            if (opt->runtime != NULL)
+                rt = runtime_allows(qq, opt->runtime->id) ? opt->runtime : NULL;
+            else
+                rt = lm_runtime_for(cat, qq, r->hws[h]);
+            o->runtime[q * nh + h] = runtime_index(cat, rt);
+        }
+    return LM_OK;
+}
+
+static void id_order_release(struct id_order *o)
+{
+    free(o->quant);
+    free(o->hw);
+    free(o->runtime);
+}
+
+/* The order of two candidates of one model and one quantization and
+ * hardware: by the devices field, then the placement, as in their ids. */
+static int devices_placement_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
+{
+    char da[8], db[8];
+    snprintf(da, sizeof(da), "%u", (unsigned)a->devices);
+    snprintf(db, sizeof(db), "%u", (unsigned)b->devices);
+    int c = cmp_slash(da, db);
+    return c ? c : strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
+}
+
+/* ------------------------------------------------------------- generation */
+
+struct pending {
+    struct lm_candidate c;
+    size_t h, q;               /* hws and cat->quants indices */
+};
+
+struct gen {
+    struct lm_recommendation *r;
+    const struct lm_rec_options *opt;
+    struct id_order ord;
+    struct lm_est_input base;  /* the scenario's estimate input */
+    struct model_cache mc;
+    /* --quant auto: the model's chosen candidates, before id ordering. */
+    struct pending *pending;
+    size_t npending, cap_pending;
+    size_t *qrank;             /* cat->quants index -> position in id order */
+    size_t *hrank;             /* hws index -> position in id order */
+};
+
+/* Judges c and appends its compact record. */
+static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, size_t qi,
+                long rti)
+{
+    struct lm_recommendation *r = g->r;
+    finish(r, r->sc, c);
+    judge(r, r->sc, c, &g->mc);
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        struct lm_ranked *nc = realloc(r->cands, cap * sizeof(*nc));
+        if (nc == NULL)
+            return LM_ENOMEM;
+        r->cands = nc;
+        uint64_t *nf = realloc(r->fired, cap * r->nwords * sizeof(*nf));
+        if (nf == NULL)
+            return LM_ENOMEM;
+        r->fired = nf;
+        r->cap = cap;
+    }
+    struct lm_ranked *k = &r->cands[r->n];
+    k->total = c->total;
+    k->model = (uint32_t)mi;
+    k->where = (uint32_t)where;
+    k->quant = (uint32_t)qi;
+    k->runtime = (uint16_t)(rti < 0 ? 0 : rti);
+    k->placement = c->placement;
+    k->devices = c->devices;
+    k->rejected = c->rejected;
+    memcpy(&r->fired[r->n * r->nwords], c->fired, r->nwords * sizeof(uint64_t));
+    r->n++;
+    return LM_OK;
+}
+
+/* Estimates the self-hosted candidate (model, hws[h], quant q, placement p)
+ * with the device count of §5 step 1. */
+static void estimate_self_hosted(const struct gen *g, const struct lm_model *m, size_t h,
+                                 size_t q, int p, struct lm_candidate *c)
+{
+    const struct lm_recommendation *r = g->r;
+    struct lm_est_input in = g->base;
+    in.model = m;
+    in.hw = r->hws[h];
+    in.quant = r->cat->quants[q];
+    in.runtime = r->cat->runtimes[g->ord.runtime[q * r->nhardware + h]];
+    in.placement = p;
+    in.extra_flags = r->hw_built[h] ? LM_EST_LOCAL_BUILT : 0;
+    cand_clear(c);
+    lm_estimate_devices(&in, &c->est);
+    c->model = m;
+    c->hw = in.hw;
+    c->quant = in.quant;
+    c->runtime = in.runtime;
+    c->placement = (uint8_t)p;
+    c->devices = (uint8_t)in.devices;
+}
+
+static int emit_api(struct gen *g, size_t mi)
+{
+    const struct lm_model *m = g->r->cat->models[mi];
+    /* Offers by provider id: their ids differ only there. */
+    size_t n = m->napi;
+    size_t *order = malloc((n ? n : 1) * sizeof(*order));
+    if (order == NULL)
+        return LM_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        size_t j = k;
+        while (j > 0 && strcmp(m->api[order[j - 1]].provider, m->api[k].provider) > 0) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = k;
+    }
+    for (size_t k = 0; k < n; k++) {
+        struct lm_candidate c;
+        cand_clear(&c);
+        struct lm_est_input in = g->base;
+        in.model = m;
+        in.offer = &m->api[order[k]];
+        in.placement = LM_PLACE_API;
+        in.devices = DNAN;
+        lm_estimate_compute(&in, &c.est, NULL);
+        c.model = m;
+        c.offer = in.offer;
+        c.placement = LM_PLACE_API;
+        if (emit(g, &c, mi, order[k], 0, -1) != LM_OK) {
+            free(order);
+            return LM_ENOMEM;
+        }
+    }
+    free(order);
+    return LM_OK;
+}
+
+/* Every format (or only --quant's), in id order: quantization, hardware,
+ * then devices and placement. */
+static int gen_model(struct gen *g, size_t mi)
+{
+    struct lm_recommendation *r = g->r;
+    const struct lm_catalog *cat = r->cat;
+    const struct lm_model *m = cat->models[mi];
+    for (size_t qpos = 0; qpos <= cat->nquants; qpos++) {
+        if (qpos == g->ord.api_pos && emit_api(g, mi) != LM_OK)
+            return LM_ENOMEM;
+        if (qpos == cat->nquants || m->open_weights != 1)
+            continue;
+        size_t q = g->ord.quant[qpos];
+        if (g->opt->quant != NULL && cat->quants[q] != g->opt->quant)
+            continue;
+        for (size_t hpos = 0; hpos < r->nhardware; hpos++) {
+            size_t h = g->ord.hw[hpos];
+            long rti = g->ord.runtime[q * r->nhardware + h];
+            if (rti < 0)
+                continue;
+            struct lm_candidate c[3];
+            size_t n = 0;
+            for (int p = 0; p < 3; p++) {
+                if (!(r->hws[h]->placements & (1u << p)))
+                    continue;
+                estimate_self_hosted(g, m, h, q, p, &c[n]);
+                /* Insertion into devices-then-placement order. */
+                size_t j = n++;
+                while (j > 0 && devices_placement_cmp(&c[j - 1], &c[j]) > 0) {
+                    struct lm_candidate t = c[j];
+                    c[j] = c[j - 1];
+                    c[j - 1] = t;
+                    j--;
+                }
+            }
+            for (size_t k = 0; k < n; k++)
+                if (emit(g, &c[k], mi, h, q, rti) != LM_OK)
+                    return LM_ENOMEM;
+        }
+    }
+    return LM_OK;
+}
+
+static const struct gen *pending_gen;
+
+/* Id order of two chosen --quant auto candidates of one model. */
+static int pending_cmp(const void *pa, const void *pb)
+{
+    const struct pending *a = pa, *b = pb;
+    const struct gen *g = pending_gen;
+    if (g->qrank[a->q] != g->qrank[b->q])
+        return g->qrank[a->q] < g->qrank[b->q] ? -1 : 1;
+    if (g->hrank[a->h] != g->hrank[b->h])
+        return g->hrank[a->h] < g->hrank[b->h] ? -1 : 1;
+    return devices_placement_cmp(&a->c, &b->c);
+}
+
+/* --quant auto (§6.4): per hardware and placement, the best-quality format
+ * that fits, else the best tight one, else the smallest; then in id order. */
+static int gen_model_auto(struct gen *g, size_t mi)
+{
+    struct lm_recommendation *r = g->r;
+    const struct lm_catalog *cat = r->cat;
+    const struct lm_model *m = cat->models[mi];
+    g->npending = 0;
+    for (size_t h = 0; h < r->nhardware && m->open_weights == 1; h++) {
+        for (int p = 0; p < 3; p++) {
+            if (!(r->hws[h]->placements & (1u << p)))
+                continue;
+            struct lm_candidate best, c;
+            size_t best_q = 0;
+            int have = 0, slot_best = 3;
+            for (size_t q = 0; q < cat->nquants; q++) {
+                if (g->ord.runtime[q * r->nhardware + h] < 0)
+                    continue;
+                estimate_self_hosted(g, m, h, q, p, &c);
+                int slot = c.est.fit == LM_FIT_FITS ? 0 : c.est.fit == LM_FIT_TIGHT ? 1 : 2;
+                int take = !have || slot < slot_best ||
+                           (slot == slot_best && slot < 2 && quant_better(c.quant, best.quant)) ||
+                           (slot == slot_best && slot == 2 && c.est.memory_gib < best.est.memory_gib);
+                if (take) {
+                    best = c;
+                    best_q = q;
+                    have = 1;
+                    slot_best = slot;
+                }
+            }
+            if (!have)
+                continue;
+            if (g->npending == g->cap_pending) {
+                size_t cap = g->cap_pending ? g->cap_pending * 2 : 64;
+                struct pending *np = realloc(g->pending, cap * sizeof(*np));
+                if (np == NULL)
+                    return LM_ENOMEM;
+                g->pending = np;
+                g->cap_pending = cap;
+            }
+            g->pending[g->npending].c = best;
+            g->pending[g->npending].h = h;
+            g->pending[g->npending++].q = best_q;
+        }
+    }
+    pending_gen = g;
+    qsort(g->pending, g->npending, sizeof(*g->pending), pending_cmp);
+    pending_gen = NULL;
+    size_t k = 0;
+    for (size_t qpos = 0; qpos <= cat->nquants; qpos++) {
+        if (qpos == g->ord.api_pos && emit_api(g, mi) != LM_OK)
+            return LM_ENOMEM;
+        if (qpos == cat->nquants)
+            break;
+        size_t q = g->ord.quant[qpos];
+        for (; k < g->npending && g->pending[k].q == q; k++) {
+            struct pending *p = &g->pending[k];
+            if (emit(g, &p->c, mi, p->h, q, g->ord.runtime[q * r->nhardware + p->h]) != LM_OK)
+                return LM_ENOMEM;
+        }
+    }
+    return LM_OK;
+}
+
+/* The hardware the scenario allows: its list (local = this machine), or
+ * every profile. */
+static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_options *opt)
+{
+    const struct lm_catalog *cat = r->cat;
+    const struct lm_scenario *sc = r->sc;
+    r->hws = malloc((cat->nhardware + 1) * sizeof(*r->hws));
+    r->hw_built = calloc(cat->nhardware + 1, 1);
+    if (r->hws == NULL || r->hw_built == NULL)
+        return LM_ENOMEM;
+    size_t nhw = 0;
+    if (sc->constraints.hardware_set) {
+        for (size_t i = 0; i < sc->constraints.hardware.n; i++) {
+            const char *id = sc->constraints.hardware.items[i];
+            const struct lm_hardware *h = strcmp(id, "local") == 0 ? opt->local
+                                                                    : lm_catalog_hardware(cat, id);
+            int dup = 0;
+            for (size_t k = 0; k < nhw; k++)
+                dup |= r->hws[k] == h;
+            if (h != NULL && !dup && nhw <= cat->nhardware) {
+                r->hw_built[nhw] = strcmp(id, "local") == 0 && opt->local_built;
+                r->hws[nhw++] = h;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < cat->nhardware; i++)
+            r->hws[nhw++] = cat->hardware[i];
+    }
+    r->nhardware = nhw;
+    return LM_OK;
 }
 
 /* §4 Break-even: cost per request of the cheapest API candidate that meets
  * the privacy level, the region and offline (before the rules). */
-static double cheapest_api_request(const struct lm_recommendation *r)
+static double cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc)
 {
-    const struct lm_scenario *sc = r->sc;
     double best = (double)INFINITY;
     if (sc->constraints.offline == 1 || sc->constraints.privacy == LM_PRIV_AIR_GAPPED)
         return DNAN;
-    for (size_t i = 0; i < r->n; i++) {
-        const struct lm_candidate *c = &r->cands[i];
-        if (c->offer == NULL || !c->meets_privacy || c->in_region == 0)
-            continue;
-        double per = request_cost(sc, c->offer);
-        if (per < best)
-            best = per;
+    for (size_t mi = 0; mi < cat->nmodels; mi++) {
+        const struct lm_model *m = cat->models[mi];
+        for (size_t k = 0; k < m->napi; k++) {
+            struct lm_candidate c;
+            cand_clear(&c);
+            c.model = m;
+            c.offer = &m->api[k];
+            c.placement = LM_PLACE_API;
+            lm_candidate_privacy(&c, sc);
+            if (!c.meets_privacy || c.in_region == 0)
+                continue;
+            double per = request_cost(sc, c.offer);
+            if (per < best)
+                best = per;
+        }
     }
     return isinf(best) ? DNAN : best;
+}
+
+static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt)
+{
+    struct gen g;
+    memset(&g, 0, sizeof(g));
+    g.r = r;
+    g.opt = opt;
+    fill_input(r->sc, opt, &g.base);
+    int rc = id_order_init(&g.ord, r, opt);
+    if (rc == LM_OK && opt->quant_auto) {
+        g.qrank = malloc((r->cat->nquants + 1) * sizeof(*g.qrank));
+        g.hrank = malloc((r->nhardware + 1) * sizeof(*g.hrank));
+        if (g.qrank == NULL || g.hrank == NULL)
+            rc = LM_ENOMEM;
+        for (size_t i = 0; rc == LM_OK && i < r->cat->nquants; i++)
+            g.qrank[g.ord.quant[i]] = i;
+        for (size_t i = 0; rc == LM_OK && i < r->nhardware; i++)
+            g.hrank[g.ord.hw[i]] = i;
+    }
+    for (size_t mi = 0; mi < r->cat->nmodels && rc == LM_OK; mi++) {
+        r->nmodels++;
+        rc = opt->quant_auto ? gen_model_auto(&g, mi) : gen_model(&g, mi);
+    }
+    id_order_release(&g.ord);
+    free(g.pending);
+    free(g.qrank);
+    free(g.hrank);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- ranking */
+
+int lm_recommendation_class(const struct lm_recommendation *r, size_t i)
+{
+    return r->model_llm[r->cands[i].model];
+}
+
+const struct lm_model *lm_recommendation_model(const struct lm_recommendation *r, size_t i)
+{
+    return r->cat->models[r->cands[i].model];
+}
+
+int lm_recommendation_fired(const struct lm_recommendation *r, size_t i, size_t ri)
+{
+    return (int)((r->fired[i * r->nwords + ri / 64] >> (ri % 64)) & 1);
+}
+
+/* The total order of §5 step 5 on records: feasible first, then total
+ * descending, then id (the index, by the generation order). */
+static const struct lm_ranked *rank_sort_cands;
+
+static int rank_cmp(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    const struct lm_ranked *x = &rank_sort_cands[a], *y = &rank_sort_cands[b];
+    if (x->rejected != y->rejected)
+        return x->rejected ? 1 : -1;
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+/* Fills r->order. Totals are multiples of 0.1, so a stable counting sort on
+ * (rejected, total in tenths) gives the total order in linear time; a
+ * comparison sort takes over when the totals span too wide a range. */
+static int rank(struct lm_recommendation *r)
+{
+    size_t n = r->n;
+    r->order = malloc((n ? n : 1) * sizeof(*r->order));
+    if (r->order == NULL)
+        return LM_ENOMEM;
+    double lo = 0, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = r->cands[i].total;
+        if (i == 0 || t < lo)
+            lo = t;
+        if (i == 0 || t > hi)
+            hi = t;
+    }
+    double span = n ? (hi - lo) * 10 : 0;
+    if (!(isfinite(span) && span <= (double)n / 2 + 4096)) {
+        for (size_t i = 0; i < n; i++)
+            r->order[i] = i;
+        rank_sort_cands = r->cands;
+        qsort(r->order, n, sizeof(*r->order), rank_cmp);
+        rank_sort_cands = NULL;
+    } else {
+        long top = lround(hi * 10);
+        size_t nb = 2 * ((size_t)(top - lround(lo * 10)) + 1);
+        size_t *count = calloc(nb + 1, sizeof(*count));
+        if (count == NULL)
+            return LM_ENOMEM;
+        /* Bucket: rejected ones after every feasible one, each by total
+         * descending. */
+        size_t half = nb / 2;
+#define BUCKET(k) ((size_t)(top - lround((k)->total * 10)) + ((k)->rejected ? half : 0))
+        for (size_t i = 0; i < n; i++)
+            count[BUCKET(&r->cands[i]) + 1]++;
+        for (size_t b = 0; b < nb; b++)
+            count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++)
+            r->order[count[BUCKET(&r->cands[i])]++] = i;
+#undef BUCKET
+        free(count);
+    }
+    r->nfeasible = 0;
+    while (r->nfeasible < n && !r->cands[r->order[r->nfeasible]].rejected)
+        r->nfeasible++;
+    return LM_OK;
+}
+
+/* -------------------------------------------------------------- rebuilding */
+
+/* Rebuilds candidate i's profiles, estimate, privacy and sub-scores under
+ * scenario sc (the run's, or a flip's), without judging it. */
+static void rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
+                    struct lm_candidate *c)
+{
+    const struct lm_ranked *k = &r->cands[i];
+    const struct lm_model *m = r->cat->models[k->model];
+    struct lm_est_input in;
+    fill_input(sc, &r->opt, &in);
+    cand_clear(c);
+    c->model = m;
+    c->placement = k->placement;
+    in.model = m;
+    in.placement = k->placement;
+    if (k->placement == LM_PLACE_API) {
+        c->offer = &m->api[k->where];
+        in.offer = c->offer;
+        in.devices = DNAN;
+    } else {
+        c->hw = r->hws[k->where];
+        c->quant = r->cat->quants[k->quant];
+        c->runtime = r->cat->runtimes[k->runtime];
+        c->devices = k->devices;
+        in.hw = c->hw;
+        in.quant = c->quant;
+        in.runtime = c->runtime;
+        in.devices = k->devices;
+        in.extra_flags = r->hw_built[k->where] ? LM_EST_LOCAL_BUILT : 0;
+    }
+    lm_estimate_compute(&in, &c->est, NULL);
+    finish(r, sc, c);
+}
+
+/* The stored verdict of the rules on candidate i, into c. */
+static void restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_candidate *c)
+{
+    memset(c->fired, 0, sizeof(c->fired));
+    memcpy(c->fired, &r->fired[i * r->nwords], r->nwords * sizeof(uint64_t));
+    c->rejected = r->cands[i].rejected;
+    c->total = r->cands[i].total;
+    c->adjust = 0;
+    for (size_t ri = 0; ri < r->rules->n; ri++)
+        if (lm_recommendation_fired(r, i, ri) &&
+            r->rules->rules[ri]->severity != LM_SEV_RULE_ERROR)
+            c->adjust += r->rules->rules[ri]->score;
+}
+
+void lm_recommendation_candidate(const struct lm_recommendation *r, size_t i,
+                                 struct lm_candidate *out)
+{
+    rebuild(r, r->sc, i, out);
+    restore_verdict(r, i, out);
+    lm_candidate_id(out, out->id, sizeof(out->id));
+}
+
+void lm_recommendation_id(const struct lm_recommendation *r, size_t i, char *buf, size_t cap)
+{
+    const struct lm_ranked *k = &r->cands[i];
+    const struct lm_model *m = r->cat->models[k->model];
+    if (k->placement == LM_PLACE_API)
+        snprintf(buf, cap, "%s/api/%s", m->id, m->api[k->where].provider);
+    else
+        snprintf(buf, cap, "%s/%s/%s/%u/%s", m->id, r->cat->quants[k->quant]->id,
+                 r->hws[k->where]->id, (unsigned)k->devices, lm_placement_names[k->placement]);
 }
 
 /* ---------------------------------------------------------------- verdict */
@@ -391,7 +841,7 @@ struct contribution {
 static void verdict(struct lm_recommendation *r)
 {
     r->best[0] = r->best[1] = -1;
-    for (size_t k = 0; k < r->nfeasible; k++) {
+    for (size_t k = 0; k < r->nfeasible && (r->best[0] < 0 || r->best[1] < 0); k++) {
         size_t i = r->order[k];
         int cls = lm_recommendation_class(r, i);
         if (r->best[cls] < 0)
@@ -405,21 +855,27 @@ static void verdict(struct lm_recommendation *r)
     long self = -1;
     double api = (double)INFINITY;
     for (size_t k = 0; k < r->nfeasible; k++) {
-        const struct lm_candidate *c = &r->cands[r->order[k]];
-        if (c->offer == NULL && self < 0)
-            self = (long)r->order[k];
-        if (c->offer != NULL && request_cost(r->sc, c->offer) < api)
-            api = request_cost(r->sc, c->offer);
+        const struct lm_ranked *c = &r->cands[r->order[k]];
+        if (c->placement != LM_PLACE_API) {
+            if (self < 0)
+                self = (long)r->order[k];
+            continue;
+        }
+        double per = request_cost(r->sc, &r->cat->models[c->model]->api[c->where]);
+        if (per < api)
+            api = per;
     }
-    if (self >= 0 && isfinite(api) && api > 0)
-        r->break_even = r->cands[self].est.usd_per_month / (api * 30.42);
+    if (self >= 0 && isfinite(api) && api > 0) {
+        struct lm_candidate s;
+        rebuild(r, r->sc, (size_t)self, &s);
+        r->break_even = s.est.usd_per_month / (api * 30.42);
+    }
 
     /* Deciding dimensions (§5 step 6). */
     r->ndeciding = 0;
     if (r->verdict_class < 0)
         return;
     int win = r->verdict_class, other = !win;
-    const struct lm_candidate *w = &r->cands[r->best[win]];
     struct contribution contrib[LM_S_COUNT + LM_DIM_COUNT];
     size_t nc = 0;
     if (r->best[other] < 0) {
@@ -435,8 +891,7 @@ static void verdict(struct lm_recommendation *r)
         }
         for (size_t ri = 0; bo >= 0 && ri < r->rules->n && r->ndeciding < 3; ri++) {
             const struct lm_rule *rule = r->rules->rules[ri];
-            if (rule->severity != LM_SEV_RULE_ERROR ||
-                !(r->cands[bo].fired[ri / 64] & ((uint64_t)1 << (ri % 64))))
+            if (rule->severity != LM_SEV_RULE_ERROR || !lm_recommendation_fired(r, (size_t)bo, ri))
                 continue;
             const char *dim = lm_dimension_names[rule->dimension];
             int seen = 0;
@@ -447,15 +902,17 @@ static void verdict(struct lm_recommendation *r)
         }
         return;
     }
-    const struct lm_candidate *o = &r->cands[r->best[other]];
+    struct lm_candidate w, o;
+    lm_recommendation_candidate(r, (size_t)r->best[win], &w);
+    lm_recommendation_candidate(r, (size_t)r->best[other], &o);
     double sw = 0;
     for (int k = 0; k < LM_S_COUNT; k++)
-        if (!isnan(w->scores[k]) && !isnan(o->scores[k]))
+        if (!isnan(w.scores[k]) && !isnan(o.scores[k]))
             sw += r->sc->priorities[k];
     for (int k = 0; k < LM_S_COUNT && sw > 0; k++) {
-        if (isnan(w->scores[k]) || isnan(o->scores[k]))
+        if (isnan(w.scores[k]) || isnan(o.scores[k]))
             continue;
-        double v = r->sc->priorities[k] * (w->scores[k] - o->scores[k]) / sw;
+        double v = r->sc->priorities[k] * (w.scores[k] - o.scores[k]) / sw;
         if (v > 0) {
             contrib[nc].name = lm_subscore_names[k];
             contrib[nc++].v = v;
@@ -467,9 +924,9 @@ static void verdict(struct lm_recommendation *r)
         if (rule->severity == LM_SEV_RULE_ERROR)
             continue;
         uint64_t bit = (uint64_t)1 << (ri % 64);
-        if (w->fired[ri / 64] & bit)
+        if (w.fired[ri / 64] & bit)
             dims[rule->dimension] += rule->score;
-        if (o->fired[ri / 64] & bit)
+        if (o.fired[ri / 64] & bit)
             dims[rule->dimension] -= rule->score;
     }
     for (int d = 0; d < LM_DIM_COUNT; d++) {
@@ -517,153 +974,198 @@ static const struct flipdim flipdims[] = {
 };
 #define NFLIPDIMS (sizeof(flipdims) / sizeof(flipdims[0]))
 
-/* What one flip search needs: which rules the constraint can change, and
- * each candidate's verdict under the other rules (computed once). When the
- * flip changes instance sizing (resize), the sized candidates' estimates
- * change too, so for them every rule that reads an estimate or a score is
- * re-run as well; the others only re-run the rules that read the
- * constraint. */
-struct flipctx {
-    struct lm_recommendation *r;
-    unsigned char reads[LM_MAX_RULES];       /* read the constraint */
-    unsigned char reads_est[LM_MAX_RULES];   /* resize: read estimate.* or score.* */
-    unsigned char *other_reject; /* per candidate */
-    double *other_adjust;        /* per candidate */
-    int resize;                  /* latency.output_tokens_per_s: re-estimate sizing */
-    const struct lm_rec_options *opt;
-    /* Early exit: candidates by base total (weighted mean + other_adjust),
-     * descending; none can gain more than max_gain from the re-run rules. */
-    size_t *by_base;
-    double *base;
-    double max_gain;
+/* What every flip search shares: the candidates by total (descending, then
+ * index), and the candidates rebuilt so far, by position in that order. */
+struct flipshare {
+    uint32_t *by_total;
+    struct lm_candidate **built; /* NULL until rebuilt */
 };
 
-static const double *base_sort_key;
-
-static int base_cmp(const void *pa, const void *pb)
-{
-    double a = base_sort_key[*(const size_t *)pa], b = base_sort_key[*(const size_t *)pb];
-    return a > b ? -1 : a < b ? 1 : 0;
-}
+/* What one flip search needs: the rules it re-runs and how far a total can
+ * move. When the flip changes instance sizing (resize), the sized
+ * candidates' estimates change too, so for them the rules that read a
+ * sizing-dependent fact are re-run as well. */
+struct flipctx {
+    struct lm_recommendation *r;
+    struct flipshare *sh;
+    unsigned char reads[LM_MAX_RULES];       /* read the constraint */
+    unsigned char reads_sized[LM_MAX_RULES]; /* resize: read a sizing fact */
+    int resize;
+    /* Early exit: a candidate's total can rise by at most gain, plus, when
+     * resizing changes sub-scores (peak_concurrency > 1), its own bound. */
+    double gain;
+    double *ub;      /* resize with peak > 1: per scan position */
+    uint32_t *scan;  /* resize with peak > 1: candidates by ub */
+};
 
 static int rule_reads(const struct lm_rule *rule, const char *const *paths, size_t npaths)
 {
     const size_t *ids;
     size_t n = lm_expr_facts(rule->when, &ids);
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < npaths; k++) {
-            const char *p = lm_fact_table.defs[ids[i]].path;
-            size_t l = strlen(paths[k]);
-            /* A path ending in '.' is a prefix ("estimate."). */
-            if (paths[k][l - 1] == '.' ? strncmp(p, paths[k], l) == 0 : strcmp(p, paths[k]) == 0)
+        for (size_t k = 0; k < npaths; k++)
+            if (strcmp(lm_fact_table.defs[ids[i]].path, paths[k]) == 0)
                 return 1;
-        }
     return 0;
-}
-
-/* True when the candidate's estimate depends on the sizing target. */
-static int is_sized(const struct lm_candidate *c)
-{
-    return c->offer == NULL && c->placement != LM_PLACE_DEVICE;
 }
 
 /* Re-estimates a sized candidate for a new output-speed target. */
 static void resize_candidate(const struct lm_recommendation *r, const struct lm_scenario *sc,
-                             const struct lm_rec_options *opt, struct lm_candidate *t)
+                             struct lm_candidate *t)
 {
     struct lm_est_input in;
-    fill_input(sc, opt, &in);
+    fill_input(sc, &r->opt, &in);
     in.model = t->model;
     in.hw = t->hw;
     in.quant = t->quant;
     in.runtime = t->runtime;
     in.placement = t->placement;
     in.devices = t->devices;
-    (void)r;
+    in.extra_flags = t->est.flags & LM_EST_LOCAL_BUILT;
     double be = t->est.break_even_requests_per_day;
     lm_estimate_compute(&in, &t->est, NULL);
     t->est.break_even_requests_per_day = be;
     subscores(t);
 }
 
-static int flipctx_init(struct flipctx *f, struct lm_recommendation *r,
-                        const struct lm_rec_options *opt, const char *const *paths, size_t npaths,
-                        int resize)
+/* The candidate at scan position k of by_total, rebuilt once. */
+static const struct lm_candidate *built_at(struct flipctx *f, size_t k)
 {
-    static const char *const est_paths[] = { "estimate.", "score." };
+    struct flipshare *sh = f->sh;
+    if (sh->built[k] == NULL) {
+        struct lm_candidate *c = malloc(sizeof(*c));
+        if (c == NULL)
+            return NULL;
+        rebuild(f->r, f->r->sc, sh->by_total[k], c);
+        restore_verdict(f->r, sh->by_total[k], c);
+        sh->built[k] = c;
+    }
+    return sh->built[k];
+}
+
+static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r)
+{
+    size_t n = r->n;
+    sh->by_total = malloc((n ? n : 1) * sizeof(*sh->by_total));
+    sh->built = calloc(n ? n : 1, sizeof(*sh->built));
+    if (sh->by_total == NULL || sh->built == NULL)
+        return LM_ENOMEM;
+    /* Merge the feasible and the rejected runs of r->order, both by total
+     * descending then index. */
+    size_t a = 0, b = r->nfeasible, k = 0;
+    while (a < r->nfeasible || b < n) {
+        int take_a;
+        if (a == r->nfeasible)
+            take_a = 0;
+        else if (b == n)
+            take_a = 1;
+        else {
+            const struct lm_ranked *x = &r->cands[r->order[a]], *y = &r->cands[r->order[b]];
+            take_a = x->total > y->total || (x->total == y->total && r->order[a] < r->order[b]);
+        }
+        sh->by_total[k++] = (uint32_t)(take_a ? r->order[a++] : r->order[b++]);
+    }
+    return LM_OK;
+}
+
+static void flipshare_release(struct flipshare *sh, size_t n)
+{
+    for (size_t k = 0; sh->built != NULL && k < n; k++)
+        free(sh->built[k]);
+    free(sh->built);
+    free(sh->by_total);
+}
+
+static const double *ub_sort_key;
+
+static int ub_cmp(const void *pa, const void *pb)
+{
+    double a = ub_sort_key[*(const uint32_t *)pa], b = ub_sort_key[*(const uint32_t *)pb];
+    return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct flipshare *sh,
+                        const char *const *paths, size_t npaths, int resize)
+{
+    /* The facts instance sizing changes (estimate.c: B_max feeds the decode
+     * batch, decode the end-to-end time, and both the cost); the others
+     * (memory, fit, TTFT, quality, fine-tuning) do not depend on it. */
+    static const char *const sizing_paths[] = {
+        "estimate.max_concurrency", "estimate.instances", "estimate.decode_tokens_per_s",
+        "estimate.usd_per_month", "estimate.break_even_requests_per_day",
+        "score.cost", "score.latency", "score.simplicity",
+    };
     memset(f, 0, sizeof(*f));
     f->r = r;
-    f->opt = opt;
+    f->sh = sh;
     f->resize = resize;
-    f->other_reject = calloc(r->n ? r->n : 1, 1);
-    f->other_adjust = calloc(r->n ? r->n : 1, sizeof(double));
-    if (f->other_reject == NULL || f->other_adjust == NULL)
-        return LM_ENOMEM;
     for (size_t ri = 0; ri < r->rules->n; ri++) {
-        f->reads[ri] = r->enabled[ri] && rule_reads(r->rules->rules[ri], paths, npaths);
-        f->reads_est[ri] = r->enabled[ri] && resize && rule_reads(r->rules->rules[ri], est_paths, 2);
+        const struct lm_rule *rule = r->rules->rules[ri];
+        f->reads[ri] = r->enabled[ri] && rule_reads(rule, paths, npaths);
+        f->reads_sized[ri] = r->enabled[ri] && resize &&
+                             rule_reads(rule, sizing_paths, sizeof(sizing_paths) / sizeof(*sizing_paths));
+        if ((f->reads[ri] || f->reads_sized[ri]) && rule->severity != LM_SEV_RULE_ERROR)
+            f->gain += fabs(rule->score);
     }
-    for (size_t i = 0; i < r->n; i++) {
-        const struct lm_candidate *c = &r->cands[i];
-        int sized = resize && is_sized(c);
-        for (size_t ri = 0; ri < r->rules->n; ri++) {
-            if (!r->enabled[ri] || f->reads[ri] || (sized && f->reads_est[ri]) ||
-                !(c->fired[ri / 64] & ((uint64_t)1 << (ri % 64))))
-                continue;
-            if (r->rules->rules[ri]->severity == LM_SEV_RULE_ERROR)
-                f->other_reject[i] = 1;
-            else
-                f->other_adjust[i] += r->rules->rules[ri]->score;
-        }
-    }
-    /* Scanning candidates in order of an upper bound on their total lets the
-     * evaluation stop early. Without resizing, a total can only change by
-     * the scores of the re-run rules. With resizing, the sized candidates'
-     * cost, simplicity and latency sub-scores change too; their bound uses
-     * the most favourable sizing (one stream, one instance: the cheapest and
+    /* With one stream at peak (the default), sizing only decides between
+     * B_max 1 and 0: the decode batch, the instance count used for cost
+     * and the sub-scores stay what they are, so totals move only by the
+     * re-run rules. With more streams the sized candidates' cost, latency
+     * and simplicity sub-scores move too; their bound uses the most
+     * favourable sizing (one stream, one instance: the cheapest and
      * fastest per stream) plus one point of slack for the on-prem energy
      * term, which does not move monotonically with the sizing. */
-    f->by_base = malloc((r->n ? r->n : 1) * sizeof(*f->by_base));
-    f->base = malloc((r->n ? r->n : 1) * sizeof(*f->base));
-    if (f->by_base == NULL || f->base == NULL)
+    if (!resize || !(r->sc->workload.peak_concurrency > 1))
+        return LM_OK;
+    size_t n = r->n;
+    f->ub = malloc((n ? n : 1) * sizeof(*f->ub));
+    f->scan = malloc((n ? n : 1) * sizeof(*f->scan));
+    if (f->ub == NULL || f->scan == NULL)
         return LM_ENOMEM;
-    for (size_t ri = 0; ri < r->rules->n; ri++)
-        if ((f->reads[ri] || f->reads_est[ri]) && r->rules->rules[ri]->severity != LM_SEV_RULE_ERROR &&
-            r->rules->rules[ri]->score > 0)
-            f->max_gain += r->rules->rules[ri]->score;
     struct lm_scenario best_case = *r->sc;
     best_case.workload.peak_concurrency = 1;
     best_case.constraints.latency.output_tokens_per_s = 1e-9;
-    for (size_t i = 0; i < r->n; i++) {
-        f->by_base[i] = i;
-        const struct lm_candidate *c = &r->cands[i];
-        if (resize && is_sized(c)) {
-            struct lm_candidate t = *c;
-            resize_candidate(r, &best_case, opt, &t);
-            for (int k = 0; k < LM_S_COUNT; k++)
-                if (!isnan(c->scores[k]) && c->scores[k] > t.scores[k])
-                    t.scores[k] = c->scores[k];
-            f->base[i] = weighted_mean(&t, r->sc) + f->other_adjust[i] + 1.0;
-        } else {
-            f->base[i] = weighted_mean(c, r->sc) + f->other_adjust[i];
+    for (size_t i = 0; i < n; i++) {
+        f->scan[i] = (uint32_t)i;
+        const struct lm_ranked *k = &r->cands[i];
+        if (k->placement == LM_PLACE_API || k->placement == LM_PLACE_DEVICE) {
+            f->ub[i] = k->total + f->gain + 0.1;
+            continue;
         }
+        struct lm_candidate c, t;
+        rebuild(r, r->sc, i, &c);
+        restore_verdict(r, i, &c);
+        t = c;
+        resize_candidate(r, &best_case, &t);
+        for (int s = 0; s < LM_S_COUNT; s++)
+            if (!isnan(c.scores[s]) && c.scores[s] > t.scores[s])
+                t.scores[s] = c.scores[s];
+        double adjust = c.adjust;
+        for (size_t ri = 0; ri < r->rules->n; ri++)
+            if ((f->reads[ri] || f->reads_sized[ri]) && lm_recommendation_fired(r, i, ri) &&
+                r->rules->rules[ri]->severity != LM_SEV_RULE_ERROR)
+                adjust -= r->rules->rules[ri]->score;
+        double gain = 0;
+        for (size_t ri = 0; ri < r->rules->n; ri++)
+            if ((f->reads[ri] || f->reads_sized[ri]) &&
+                r->rules->rules[ri]->severity != LM_SEV_RULE_ERROR && r->rules->rules[ri]->score > 0)
+                gain += r->rules->rules[ri]->score;
+        f->ub[i] = weighted_mean(&t, r->sc) + adjust + gain + 1.0 + 0.1;
     }
-    base_sort_key = f->base;
-    qsort(f->by_base, r->n, sizeof(*f->by_base), base_cmp);
-    base_sort_key = NULL;
+    ub_sort_key = f->ub;
+    qsort(f->scan, n, sizeof(*f->scan), ub_cmp);
+    ub_sort_key = NULL;
     return LM_OK;
 }
 
 static void flipctx_release(struct flipctx *f)
 {
-    free(f->other_reject);
-    free(f->other_adjust);
-    free(f->by_base);
-    free(f->base);
+    free(f->ub);
+    free(f->scan);
 }
 
 /* The rank-1 candidate under the modified scenario sc; -1 when none is
- * feasible. */
+ * feasible; -2 when out of memory. */
 static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
 {
     struct lm_recommendation *r = f->r;
@@ -671,27 +1173,60 @@ static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
     ctx.cat = r->cat;
     ctx.sc = sc;
     long best = -1;
-    struct lm_candidate best_c;
-    memset(&best_c, 0, sizeof(best_c));
+    double best_total = 0;
+    /* Rules whose stored verdict stands: not re-run for any candidate, or
+     * (resize) for unsized ones. */
+    uint64_t rerun[LM_MAX_RULES / 64] = { 0 }, rerun_sized[LM_MAX_RULES / 64] = { 0 };
+    uint64_t errors[LM_MAX_RULES / 64] = { 0 };
+    for (size_t ri = 0; ri < r->rules->n; ri++) {
+        uint64_t bit = (uint64_t)1 << (ri % 64);
+        if (f->reads[ri])
+            rerun[ri / 64] |= bit;
+        if (f->reads[ri] || f->reads_sized[ri])
+            rerun_sized[ri / 64] |= bit;
+        if (r->rules->rules[ri]->severity == LM_SEV_RULE_ERROR)
+            errors[ri / 64] |= bit;
+    }
     for (size_t k = 0; k < r->n; k++) {
-        size_t i = f->by_base ? f->by_base[k] : k;
-        if (f->by_base && best >= 0 && lm_round(f->base[i] + f->max_gain, 1) < best_c.total)
+        size_t i = f->scan ? f->scan[k] : f->sh->by_total[k];
+        double ub = f->scan ? f->ub[i] : r->cands[i].total + f->gain + 0.1;
+        if (best >= 0 && ub + 1e-9 < best_total)
             break; /* no later candidate can reach the current best */
-        if (f->other_reject[i])
+        const struct lm_ranked *rec = &r->cands[i];
+        int sized = f->resize && rec->placement != LM_PLACE_API &&
+                    rec->placement != LM_PLACE_DEVICE;
+        const uint64_t *mask = sized ? rerun_sized : rerun;
+        const uint64_t *fw = &r->fired[i * r->nwords];
+        int other_reject = 0;
+        for (size_t w = 0; w < r->nwords; w++)
+            other_reject |= (fw[w] & errors[w] & ~mask[w]) != 0;
+        if (other_reject)
             continue;
-        struct lm_candidate t = r->cands[i];
-        int sized = f->resize && is_sized(&t);
+        struct lm_candidate t;
+        if (f->scan) {
+            rebuild(r, r->sc, i, &t);
+            restore_verdict(r, i, &t);
+        } else {
+            const struct lm_candidate *b = built_at(f, k);
+            if (b == NULL)
+                return -2;
+            memcpy(&t, b, offsetof(struct lm_candidate, id));
+        }
         if (sized)
-            resize_candidate(r, sc, f->opt, &t);
+            resize_candidate(r, sc, &t);
         lm_candidate_privacy(&t, sc);
         ctx.c = &t;
-        double adjust = f->other_adjust[i];
+        double adjust = 0;
         int rejected = 0;
         for (size_t ri = 0; ri < r->rules->n && !rejected; ri++) {
-            if (!f->reads[ri] && !(sized && f->reads_est[ri]))
-                continue;
             const struct lm_rule *rule = r->rules->rules[ri];
-            if (lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE)
+            uint64_t bit = (uint64_t)1 << (ri % 64);
+            if (!(mask[ri / 64] & bit)) {
+                if ((fw[ri / 64] & bit) && rule->severity != LM_SEV_RULE_ERROR)
+                    adjust += rule->score;
+                continue;
+            }
+            if (!r->enabled[ri] || lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE)
                 continue;
             if (rule->severity == LM_SEV_RULE_ERROR)
                 rejected = 1;
@@ -700,23 +1235,26 @@ static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
         }
         if (rejected)
             continue;
-        t.total = lm_round(weighted_mean(&t, sc) + adjust, 1);
-        if (best < 0 || cand_cmp(&t, &best_c) < 0) {
+        double total = lm_round(weighted_mean(&t, sc) + adjust, 1);
+        if (best < 0 || total > best_total || (total == best_total && (long)i < best)) {
             best = (long)i;
-            best_c = t;
+            best_total = total;
         }
     }
     return best;
 }
 
-/* True when the rank-1 class under sc differs from the current verdict
- * (or, when nothing is feasible now, when anything is). */
+/* 1 when the rank-1 class under sc differs from the current verdict (or,
+ * when nothing is feasible now, when anything is); 0 when not; -1 when out
+ * of memory. */
 static int flips_at(struct flipctx *f, struct lm_scenario *sc, const struct flipdim *d,
                     double v, long *winner)
 {
     *(double *)(void *)((char *)sc + d->offset) = v;
     long w = evaluate(f, sc);
     *winner = w;
+    if (w == -2)
+        return -1;
     if (w < 0)
         return 0;
     if (f->r->verdict_class < 0)
@@ -754,7 +1292,9 @@ static double introduced_start(const struct lm_recommendation *r, const struct f
         return 1000;
     if (r->nfeasible == 0)
         return DNAN;
-    const struct lm_estimate *e = &r->cands[r->order[0]].est;
+    struct lm_candidate w;
+    rebuild(r, r->sc, r->order[0], &w);
+    const struct lm_estimate *e = &w.est;
     if (strcmp(d->constraint, "budget.usd_per_month") == 0)
         return e->usd_per_month > 0 ? e->usd_per_month : 1;
     if (strcmp(d->constraint, "latency.ttft_ms") == 0)
@@ -764,7 +1304,28 @@ static double introduced_start(const struct lm_recommendation *r, const struct f
     return e->memory_gib;
 }
 
-static int search_number(struct lm_recommendation *r, const struct lm_rec_options *opt,
+/* Bisection of search_number between prev (no flip) and v (flip) to 1 %.
+ * Returns the flipping value, or NAN when out of memory. */
+static double bisect(struct flipctx *f, struct lm_scenario *sc, const struct flipdim *d,
+                     double lo, double hi)
+{
+    for (int it = 0; it < 40; it++) {
+        if (d->integer ? fabs(hi - lo) <= 1 : fabs(hi - lo) <= 0.01 * fabs(hi))
+            break;
+        double mid = d->integer ? floor((lo + hi) / 2) : (lo + hi) / 2;
+        long wm;
+        int fl = flips_at(f, sc, d, mid, &wm);
+        if (fl < 0)
+            return DNAN;
+        if (fl)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
+static int search_number(struct lm_recommendation *r, struct flipshare *sh,
                          const struct flipdim *d)
 {
     const char *paths[1];
@@ -773,16 +1334,14 @@ static int search_number(struct lm_recommendation *r, const struct lm_rec_option
     paths[0] = path;
     struct flipctx f;
     int resize = strcmp(d->constraint, "latency.output_tokens_per_s") == 0;
-    /* With resize, candidates' sizing changes even while the constraint is
-     * absent; score.* reads cover the cost sub-score's rules. */
-    if (flipctx_init(&f, r, opt, paths, 1, resize) != LM_OK) {
+    if (flipctx_init(&f, r, sh, paths, 1, resize) != LM_OK) {
         flipctx_release(&f);
         return LM_ENOMEM;
     }
     struct lm_scenario sc = *r->sc;
     double from = *(const double *)(const void *)((const char *)r->sc + d->offset);
     double start = isnan(from) ? introduced_start(r, d) : from;
-    int found = 0;
+    int found = 0, rc = LM_OK;
     struct lm_flip best;
     memset(&best, 0, sizeof(best));
     if (!(isfinite(start) && start > 0)) {
@@ -792,33 +1351,36 @@ static int search_number(struct lm_recommendation *r, const struct lm_rec_option
     /* Geometric scan over [start/100, start×100] in steps of 10^0.2 (ten
      * per direction), then bisection to 1 %; the nearest flip of the two
      * directions wins. */
-    for (int dir = -1; dir <= 1; dir += 2) {
+    for (int dir = -1; dir <= 1 && rc == LM_OK; dir += 2) {
         double prev = start;
         long w;
         for (int k = isnan(from) ? 0 : 1; k <= 10; k++) {
             double v = start * pow(10, dir * k / 5.0);
             if (d->integer)
                 v = dir > 0 ? ceil(v) : floor(v);
-            if (!flips_at(&f, &sc, d, v, &w)) {
+            int fl = flips_at(&f, &sc, d, v, &w);
+            if (fl < 0) {
+                rc = LM_ENOMEM;
+                break;
+            }
+            if (!fl) {
                 prev = v;
                 continue;
             }
-            /* Bisect between prev (no flip) and v (flip) to 1 %. */
-            double lo = prev, hi = v;
-            for (int it = 0; it < 40; it++) {
-                if (d->integer ? fabs(hi - lo) <= 1 : fabs(hi - lo) <= 0.01 * fabs(hi))
-                    break;
-                double mid = d->integer ? floor((lo + hi) / 2) : (lo + hi) / 2;
-                long wm;
-                if (flips_at(&f, &sc, d, mid, &wm))
-                    hi = mid;
-                else
-                    lo = mid;
+            double hi = bisect(&f, &sc, d, prev, v);
+            if (isnan(hi)) {
+                rc = LM_ENOMEM;
+                break;
             }
             double to = round_outward(hi, start, d->integer);
-            if (!flips_at(&f, &sc, d, to, &w)) {
+            fl = flips_at(&f, &sc, d, to, &w);
+            if (fl == 0) {
                 to = hi;
-                flips_at(&f, &sc, d, to, &w);
+                fl = flips_at(&f, &sc, d, to, &w);
+            }
+            if (fl < 0) {
+                rc = LM_ENOMEM;
+                break;
             }
             double rel = isnan(from) ? 1.0 : fabs(to - from) / from;
             if (!found || rel < best.rel_change) {
@@ -836,6 +1398,8 @@ static int search_number(struct lm_recommendation *r, const struct lm_rec_option
         }
     }
     flipctx_release(&f);
+    if (rc != LM_OK)
+        return rc;
     return found ? add_flip(r, &best) : LM_OK;
 }
 
@@ -858,12 +1422,12 @@ static int chain_pos(int level)
     }
 }
 
-static int search_privacy(struct lm_recommendation *r, const struct lm_rec_options *opt)
+static int search_privacy(struct lm_recommendation *r, struct flipshare *sh)
 {
     static const char *const paths[] = { "scenario.privacy", "candidate.meets_privacy",
                                          "candidate.privacy_level", "scenario.offline" };
     struct flipctx f;
-    if (flipctx_init(&f, r, opt, paths, 4, 0) != LM_OK) {
+    if (flipctx_init(&f, r, sh, paths, 4, 0) != LM_OK) {
         flipctx_release(&f);
         return LM_ENOMEM;
     }
@@ -882,6 +1446,10 @@ static int search_privacy(struct lm_recommendation *r, const struct lm_rec_optio
             struct lm_scenario sc = *r->sc;
             sc.constraints.privacy = chain[p];
             long w = evaluate(&f, &sc);
+            if (w == -2) {
+                flipctx_release(&f);
+                return LM_ENOMEM;
+            }
             int flipped = w >= 0 && (r->verdict_class < 0 ||
                                      lm_recommendation_class(r, (size_t)w) != r->verdict_class);
             if (!flipped)
@@ -915,85 +1483,23 @@ static int flip_cmp(const void *pa, const void *pb)
     return c ? c : strcmp(a->constraint, b->constraint);
 }
 
-static int find_flips(struct lm_recommendation *r, const struct lm_rec_options *opt)
+static int find_flips(struct lm_recommendation *r)
 {
-    for (size_t k = 0; k < NFLIPDIMS; k++)
-        if (search_number(r, opt, &flipdims[k]) != LM_OK)
-            return LM_ENOMEM;
-    if (search_privacy(r, opt) != LM_OK)
-        return LM_ENOMEM;
+    struct flipshare sh;
+    int rc = flipshare_init(&sh, r);
+    for (size_t k = 0; k < NFLIPDIMS && rc == LM_OK; k++)
+        rc = search_number(r, &sh, &flipdims[k]);
+    if (rc == LM_OK)
+        rc = search_privacy(r, &sh);
+    flipshare_release(&sh, r->n);
+    if (rc != LM_OK)
+        return rc;
     if (r->nflips > 1)
         qsort(r->flips, r->nflips, sizeof(*r->flips), flip_cmp);
     return LM_OK;
 }
 
 /* ------------------------------------------------------------------- main */
-
-static char *append_str(char *p, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(p, s, n);
-    return p + n;
-}
-
-/* Writes lm_candidate_id's text and its NUL at p; returns the byte after. */
-static char *append_id(char *p, const struct lm_candidate *c)
-{
-    p = append_str(p, c->model->id);
-    if (c->offer != NULL) {
-        p = append_str(p, "/api/");
-        p = append_str(p, c->offer->provider);
-    } else {
-        *p++ = '/';
-        p = append_str(p, c->quant->id);
-        *p++ = '/';
-        p = append_str(p, c->hw->id);
-        *p++ = '/';
-        if (c->devices >= 10)
-            *p++ = (char)('0' + c->devices / 10);
-        *p++ = (char)('0' + c->devices % 10);
-        *p++ = '/';
-        p = append_str(p, lm_placement_names[c->placement]);
-    }
-    *p++ = '\0';
-    return p;
-}
-
-/* Marks the rules that can fire at all under this scenario: facts of the
- * task, workload and constraints are fixed for the whole run, so a rule
- * such as `estimate.ttft_ms > scenario.latency.ttft_ms` with no TTFT target
- * can never be true and is skipped for every candidate (expr.c,
- * lm_expr_outcomes). */
-static void find_live_rules(struct lm_recommendation *r)
-{
-    static unsigned char varies[512];
-    size_t nf = lm_fact_table.n < 512 ? lm_fact_table.n : 512;
-    for (size_t i = 0; i < nf; i++) {
-        const char *p = lm_fact_table.defs[i].path;
-        varies[i] = strncmp(p, "task.", 5) != 0 && strncmp(p, "workload.", 9) != 0 &&
-                    strncmp(p, "scenario.", 9) != 0;
-    }
-    struct lm_candidate none;
-    memset(&none, 0, sizeof(none));
-    struct lm_fact_ctx ctx;
-    ctx.cat = r->cat;
-    ctx.sc = r->sc;
-    ctx.c = &none;
-    for (size_t i = 0; i < r->rules->n; i++) {
-        const struct lm_expr *e = r->rules->rules[i]->when;
-        r->live[i] = r->enabled[i] &&
-                     (lm_expr_outcomes(e, lm__fact_get, &ctx, varies) & (1u << LM_TRUE)) != 0;
-        const size_t *ids;
-        size_t n = lm_expr_facts(e, &ids);
-        int only_model = 1;
-        for (size_t k = 0; k < n && only_model; k++) {
-            const char *p = lm_fact_table.defs[ids[k]].path;
-            only_model = !varies[ids[k]] ||
-                         (strncmp(p, "model.", 6) == 0 && strncmp(p, "model.api.", 10) != 0);
-        }
-        r->per_model[i] = (unsigned char)only_model;
-    }
-}
 
 int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
                  const struct lm_ruleset *rules, const struct lm_rec_options *opt,
@@ -1007,92 +1513,57 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
     r->best[0] = r->best[1] = -1;
     r->break_even = DNAN;
     r->opt = *opt;
-    for (size_t i = 0; i < rules->n && i < LM_MAX_RULES; i++) {
+    size_t nrules = rules->n < LM_MAX_RULES ? rules->n : LM_MAX_RULES;
+    r->nwords = nrules ? (nrules + 63) / 64 : 1;
+    for (size_t i = 0; i < nrules; i++) {
         r->enabled[i] = 1;
         for (size_t k = 0; k < sc->rules.disable.n; k++)
             if (strcmp(sc->rules.disable.items[k], rules->rules[i]->id) == 0)
                 r->enabled[i] = 0;
     }
+    /* Indices must fit the compact record. */
+    if (cat->nmodels > UINT32_MAX || cat->nquants > UINT32_MAX || cat->nruntimes > UINT16_MAX)
+        return LM_ENOMEM;
+    r->model_llm = malloc(cat->nmodels ? cat->nmodels : 1);
+    if (r->model_llm == NULL)
+        return LM_ENOMEM;
+    for (size_t i = 0; i < cat->nmodels; i++)
+        r->model_llm[i] = strcmp(lm_model_class(cat, cat->models[i]), "llm") == 0;
     find_live_rules(r);
-    int rc = generate(r, opt);
+    r->per_request = cheapest_api_request(cat, sc);
+    int rc = allowed_hardware(r, opt);
+    if (rc == LM_OK)
+        rc = generate(r, opt);
+    if (rc == LM_OK)
+        rc = rank(r);
     if (rc != LM_OK)
         return rc;
-    /* Ids, formatted once (the total order compares them): an upper bound
-     * on their size first, then one pass of copies (snprintf per candidate
-     * was an eighth of a run). */
-    size_t idbytes = 1;
-    for (size_t i = 0; i < r->n; i++) {
-        const struct lm_candidate *c = &r->cands[i];
-        idbytes += strlen(c->model->id) + 16 +
-                   (c->offer ? strlen(c->offer->provider)
-                             : strlen(c->quant->id) + strlen(c->hw->id) + 8);
-    }
-    r->idbuf = malloc(idbytes);
-    if (r->idbuf == NULL)
-        return LM_ENOMEM;
-    char *p = r->idbuf;
-    for (size_t i = 0; i < r->n; i++) {
-        struct lm_candidate *c = &r->cands[i];
-        c->id = p;
-        p = append_id(p, c);
-    }
-    for (size_t i = 0; i < r->n; i++)
-        lm_candidate_privacy(&r->cands[i], sc);
-    double per_request = cheapest_api_request(r);
-    struct model_cache mc;
-    memset(&mc, 0, sizeof(mc));
-    for (size_t i = 0; i < r->n; i++) {
-        struct lm_candidate *c = &r->cands[i];
-        c->est.break_even_requests_per_day =
-            c->offer == NULL && isfinite(per_request) && per_request > 0
-                ? c->est.usd_per_month / (per_request * 30.42)
-                : DNAN;
-        subscores(c);
-        judge(r, sc, c, &mc);
-    }
-    r->order = malloc((r->n ? r->n : 1) * sizeof(*r->order));
-    if (r->order == NULL)
-        return LM_ENOMEM;
-    for (size_t i = 0; i < r->n; i++)
-        r->order[i] = i;
-    sort_ctx = r;
-    qsort(r->order, r->n, sizeof(*r->order), order_cmp);
-    sort_ctx = NULL;
-    r->nfeasible = 0;
-    while (r->nfeasible < r->n && !r->cands[r->order[r->nfeasible]].rejected)
-        r->nfeasible++;
     verdict(r);
-    if (!opt->no_flips && find_flips(r, opt) != LM_OK)
+    if (!opt->no_flips && find_flips(r) != LM_OK)
         return LM_ENOMEM;
     return LM_OK;
 }
 
 void lm_recommendation_basis(const struct lm_recommendation *r, size_t i, struct lm_basis *b)
 {
-    const struct lm_candidate *c = &r->cands[i];
+    const struct lm_ranked *k = &r->cands[i];
+    const struct lm_model *m = r->cat->models[k->model];
     struct lm_est_input in;
     struct lm_estimate e;
     fill_input(r->sc, &r->opt, &in);
-    in.model = c->model;
-    in.offer = c->offer;
-    in.hw = c->hw;
-    in.quant = c->quant;
-    in.runtime = c->runtime;
-    in.placement = c->placement;
-    in.devices = c->offer ? DNAN : c->devices;
-    in.extra_flags = c->offer == NULL && r->opt.local_built && c->hw == r->opt.local
-                         ? LM_EST_LOCAL_BUILT : 0;
+    in.model = m;
+    in.placement = k->placement;
+    if (k->placement == LM_PLACE_API) {
+        in.offer = &m->api[k->where];
+        in.devices = DNAN;
+    } else {
+        in.hw = r->hws[k->where];
+        in.quant = r->cat->quants[k->quant];
+        in.runtime = r->cat->runtimes[k->runtime];
+        in.devices = k->devices;
+        in.extra_flags = r->hw_built[k->where] ? LM_EST_LOCAL_BUILT : 0;
+    }
     lm_estimate_compute(&in, &e, b);
-}
-
-void lm_recommendation_message(const struct lm_recommendation *r, size_t ci, size_t ri,
-                               char *buf, size_t cap)
-{
-    struct lm_fact_ctx ctx;
-    ctx.cat = r->cat;
-    ctx.sc = r->sc;
-    ctx.c = &r->cands[ci];
-    lm_template_render(r->rules->rules[ri]->message, lm__fact_get, &ctx, buf, cap);
 }
 
 static void format_value(double v, char *buf, size_t cap)
@@ -1103,32 +1574,33 @@ static void format_value(double v, char *buf, size_t cap)
 void lm_flip_summary(const struct lm_recommendation *r, const struct lm_flip *f, char *buf,
                      size_t cap)
 {
-    const struct lm_candidate *w = &r->cands[f->winner];
+    char id[LM_CANDIDATE_ID_MAX];
+    lm_recommendation_id(r, f->winner, id, sizeof(id));
     const char *cls = f->winner_class ? "llm" : "slm";
     if (f->is_privacy) {
         if (f->from_level < 0)
             snprintf(buf, cap, "with privacy %s (unset now), %s (%s) ranks first",
-                     lm_privacy_names[f->to_level], w->id, cls);
+                     lm_privacy_names[f->to_level], id, cls);
         else
             snprintf(buf, cap, "with privacy %s instead of %s, %s (%s) ranks first",
-                     lm_privacy_names[f->to_level], lm_privacy_names[f->from_level], w->id, cls);
+                     lm_privacy_names[f->to_level], lm_privacy_names[f->from_level], id, cls);
         return;
     }
     char to[64], from[64];
     format_value(f->to, to, sizeof(to));
     if (isnan(f->from)) {
         snprintf(buf, cap, "with %s %s (unset now), %s (%s) ranks first", f->constraint, to,
-                 w->id, cls);
+                 id, cls);
     } else {
         format_value(f->from, from, sizeof(from));
         snprintf(buf, cap, "with %s %s instead of %s, %s (%s) ranks first", f->constraint, to,
-                 from, w->id, cls);
+                 from, id, cls);
     }
 }
 
 void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, size_t cap)
 {
-    char flip[512];
+    char flip[1024];
     if (r->nflips > 0)
         lm_flip_summary(r, &r->flips[0], flip, sizeof(flip));
     else
@@ -1137,12 +1609,13 @@ void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, siz
         snprintf(buf, cap, "no candidate satisfies the constraints; %s", flip);
         return;
     }
-    const struct lm_candidate *w = &r->cands[r->order[0]];
+    const struct lm_ranked *w = &r->cands[r->order[0]];
+    const struct lm_model *m = r->cat->models[w->model];
     char where[160];
-    if (w->offer != NULL)
-        snprintf(where, sizeof(where), "the %s API", w->offer->provider);
+    if (w->placement == LM_PLACE_API)
+        snprintf(where, sizeof(where), "the %s API", m->api[w->where].provider);
     else
-        snprintf(where, sizeof(where), "%s", w->hw->id);
+        snprintf(where, sizeof(where), "%s", r->hws[w->where]->id);
     char dec[160] = "";
     for (size_t k = 0; k < r->ndeciding; k++) {
         size_t used = strlen(dec);
@@ -1150,10 +1623,10 @@ void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, siz
                  k == 0 ? "" : k + 1 == r->ndeciding ? " and " : ", ", r->deciding[k]);
     }
     if (r->ndeciding > 0)
-        snprintf(buf, cap, "%s (%s) on %s wins on %s; %s", w->model->id,
+        snprintf(buf, cap, "%s (%s) on %s wins on %s; %s", m->id,
                  r->verdict_class ? "llm" : "slm", where, dec, flip);
     else
-        snprintf(buf, cap, "%s (%s) on %s ranks first; %s", w->model->id,
+        snprintf(buf, cap, "%s (%s) on %s ranks first; %s", m->id,
                  r->verdict_class ? "llm" : "slm", where, flip);
 }
 
@@ -1162,9 +1635,12 @@ void lm_recommendation_release(struct lm_recommendation *r)
     if (r == NULL)
         return;
     free(r->cands);
+    free(r->fired);
     free(r->order);
     free(r->flips);
-    free(r->idbuf);
+    free(r->hws);
+    free(r->hw_built);
+    free(r->model_llm);
     memset(r, 0, sizeof(*r));
 }
 
@@ -1189,7 +1665,7 @@ static int evaluate_one(const struct lm_recommendation *r, const struct lm_deplo
     in.placement = spec->placement;
     in.devices = spec->devices;
     in.extra_flags = spec->local_built ? LM_EST_LOCAL_BUILT : 0;
-    memset(c, 0, sizeof(*c));
+    cand_clear(c);
     lm_estimate_compute(&in, &c->est, NULL);
     c->model = spec->model;
     c->hw = spec->hw;
@@ -1204,7 +1680,7 @@ int lm_recommend_evaluate(const struct lm_recommendation *r, const struct lm_dep
                           struct lm_candidate *out)
 {
     struct lm_candidate c;
-    memset(&c, 0, sizeof(c));
+    cand_clear(&c);
     if (spec->offer != NULL) {
         struct lm_est_input in;
         fill_input(r->sc, &r->opt, &in);
@@ -1241,15 +1717,9 @@ int lm_recommend_evaluate(const struct lm_recommendation *r, const struct lm_dep
         if (!have)
             return LM_ESCHEMA;
     }
-    lm_candidate_privacy(&c, r->sc);
-    double per_request = cheapest_api_request(r);
-    c.est.break_even_requests_per_day =
-        c.offer == NULL && isfinite(per_request) && per_request > 0
-            ? c.est.usd_per_month / (per_request * 30.42)
-            : DNAN;
-    subscores(&c);
+    finish(r, r->sc, &c);
     judge(r, r->sc, &c, NULL);
-    c.id = NULL;
+    lm_candidate_id(&c, c.id, sizeof(c.id));
     *out = c;
     return LM_OK;
 }

@@ -599,7 +599,9 @@ static int fired(const struct lm_candidate *c, size_t ri)
 /* A recommendation entry of §6.1 (rank 0 = null). */
 static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long rank)
 {
-    const struct lm_candidate *c = &r->cands[i];
+    struct lm_candidate built;
+    lm_recommendation_candidate(r, i, &built);
+    const struct lm_candidate *c = &built;
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
@@ -642,7 +644,7 @@ static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long 
         if (!fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
             continue;
         char msg[1024];
-        lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+        lm_candidate_message(r, c, ri, msg, sizeof(msg));
         cJSON *x = cJSON_CreateObject();
         e |= add(ra, NULL, x);
         if (x == NULL)
@@ -661,7 +663,9 @@ static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long 
 
 static cJSON *rejected_entry(const struct lm_recommendation *r, size_t i)
 {
-    const struct lm_candidate *c = &r->cands[i];
+    struct lm_candidate built;
+    lm_recommendation_candidate(r, i, &built);
+    const struct lm_candidate *c = &built;
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
@@ -675,7 +679,7 @@ static cJSON *rejected_entry(const struct lm_recommendation *r, size_t i)
         if (!fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR)
             continue;
         char msg[1024];
-        lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+        lm_candidate_message(r, c, ri, msg, sizeof(msg));
         e |= add_str(rl, NULL, rule->id);
         e |= add_str(ms, NULL, msg);
     }
@@ -702,7 +706,9 @@ static cJSON *flip_object(const struct lm_recommendation *r, const struct lm_fli
         e |= add_num(o, "from", f->from, 6);
         e |= add_num(o, "to", f->to, 6);
     }
-    e |= add_str(o, "winner", r->cands[f->winner].id);
+    char id[LM_CANDIDATE_ID_MAX];
+    lm_recommendation_id(r, f->winner, id, sizeof(id));
+    e |= add_str(o, "winner", id);
     e |= add_str(o, "winner_class", f->winner_class ? "llm" : "slm");
     e |= add_str(o, "summary", summary);
     if (e) {
@@ -726,8 +732,12 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
         char summary[1024];
         lm_recommendation_summary(r, summary, sizeof(summary));
         e |= add_str(vd, "class", r->verdict_class < 0 ? NULL : r->verdict_class ? "llm" : "slm");
-        e |= add_str(vd, "slm", r->best[0] >= 0 ? r->cands[r->best[0]].id : NULL);
-        e |= add_str(vd, "llm", r->best[1] >= 0 ? r->cands[r->best[1]].id : NULL);
+        char ids[2][LM_CANDIDATE_ID_MAX];
+        for (int k = 0; k < 2; k++)
+            if (r->best[k] >= 0)
+                lm_recommendation_id(r, (size_t)r->best[k], ids[k], sizeof(ids[k]));
+        e |= add_str(vd, "slm", r->best[0] >= 0 ? ids[0] : NULL);
+        e |= add_str(vd, "llm", r->best[1] >= 0 ? ids[1] : NULL);
         e |= add_str(vd, "summary", summary);
         cJSON *d = cJSON_CreateArray();
         e |= add(vd, "deciding", d);
@@ -796,7 +806,9 @@ int lm_render_json_rules(const struct lm_ruleset *rs, FILE *out)
 
 static cJSON *breakdown_object(const struct lm_recommendation *r, size_t i)
 {
-    const struct lm_candidate *c = &r->cands[i];
+    struct lm_candidate built;
+    lm_recommendation_candidate(r, i, &built);
+    const struct lm_candidate *c = &built;
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
@@ -836,7 +848,7 @@ static size_t explain_rows(const struct lm_explain_view *v, size_t *rows, long *
     size_t n = 0, nf = 0, nr = 0;
     for (size_t k = 0; k < r->n; k++) {
         size_t i = r->order[k];
-        if (r->cands[i].model != v->model)
+        if (lm_recommendation_model(r, i) != v->model)
             continue;
         int feasible = k < r->nfeasible;
         if (feasible ? nf >= v->top : nr >= v->top)
@@ -872,7 +884,8 @@ int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
         cJSON *rb = cJSON_CreateArray();
         e |= add(x, "rejected_by", rb);
         for (size_t ri = 0; rb && ri < r->rules->n; ri++)
-            if (fired(&r->cands[rows[k]], ri) && r->rules->rules[ri]->severity == LM_SEV_RULE_ERROR)
+            if (lm_recommendation_fired(r, rows[k], ri) &&
+                r->rules->rules[ri]->severity == LM_SEV_RULE_ERROR)
                 e |= add_str(rb, NULL, r->rules->rules[ri]->id);
         e |= add(x, "breakdown", breakdown_object(r, rows[k]));
     }

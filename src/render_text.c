@@ -198,8 +198,12 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
         fprintf(out, "%sVerdict: %s%s\n  %s\n", hue, cls, reset, summary);
     if (r->verdict_class >= 0) {
         const char *lead = md ? "- " : "  ";
-        fprintf(out, "%sbest SLM: %s\n", lead, r->best[0] >= 0 ? r->cands[r->best[0]].id : "none feasible");
-        fprintf(out, "%sbest LLM: %s\n", lead, r->best[1] >= 0 ? r->cands[r->best[1]].id : "none feasible");
+        for (int k = 0; k < 2; k++) {
+            char id[LM_CANDIDATE_ID_MAX] = "none feasible";
+            if (r->best[k] >= 0)
+                lm_recommendation_id(r, (size_t)r->best[k], id, sizeof(id));
+            fprintf(out, "%sbest %s: %s\n", lead, k ? "LLM" : "SLM", id);
+        }
         if (isfinite(r->break_even))
             fprintf(out, "%sbreak-even against the cheapest API: %s requests a day\n", lead,
                     fmt_num(a, sizeof(a), r->break_even, 0));
@@ -215,7 +219,9 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
     }
     for (size_t k = 0; k < r->nfeasible && k < limit; k++) {
         size_t i = r->order[k];
-        const struct lm_candidate *c = &r->cands[i];
+        struct lm_candidate built;
+        lm_recommendation_candidate(r, i, &built);
+        const struct lm_candidate *c = &built;
         const char *klass = lm_recommendation_class(r, i) ? "llm" : "slm";
         const char *fit = c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-";
         if (md)
@@ -239,7 +245,7 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             if (!rule_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
                 continue;
             char msg[1024];
-            lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+            lm_candidate_message(r, c, ri, msg, sizeof(msg));
             fprintf(out, "       %+g %s: %s\n", rule->score, rule->id, msg);
         }
         if (isnan(c->est.quality))
@@ -262,8 +268,9 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
         else
             fprintf(out, "\n%sBest-scoring rejections%s\n", bold, reset);
         for (size_t k = r->nfeasible; k < r->n && k - r->nfeasible < limit; k++) {
-            size_t i = r->order[k];
-            const struct lm_candidate *c = &r->cands[i];
+            struct lm_candidate built;
+            lm_recommendation_candidate(r, r->order[k], &built);
+            const struct lm_candidate *c = &built;
             fprintf(out, md ? "- `%s` (%s):" : "  %s (%s):", c->id, fmt_num(a, sizeof(a), c->total, 1));
             int first = 1;
             for (size_t ri = 0; ri < r->rules->n; ri++) {
@@ -271,7 +278,7 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                 if (!rule_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR)
                     continue;
                 char msg[1024];
-                lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+                lm_candidate_message(r, c, ri, msg, sizeof(msg));
                 fprintf(out, "%s %s [%s]", first ? "" : ";", msg, rule->id);
                 first = 0;
             }
@@ -330,7 +337,7 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
     char a[64], b[64];
     size_t shown_f = 0, shown_r = 0, total_f = 0;
     for (size_t k = 0; k < r->nfeasible; k++)
-        total_f += r->cands[r->order[k]].model == v->model;
+        total_f += lm_recommendation_model(r, r->order[k]) == v->model;
     fprintf(out, md ? "# %s (%s)\n\n%zu feasible candidate%s of %zu feasible overall\n"
                     : "%s (%s): %zu feasible candidate%s of %zu feasible overall\n",
             v->model->id, strcmp(lm_model_class(r->cat, v->model), "llm") == 0 ? "llm" : "slm",
@@ -340,13 +347,15 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
         sw += sc->priorities[k];
     for (size_t k = 0; k < r->n; k++) {
         size_t i = r->order[k];
-        const struct lm_candidate *c = &r->cands[i];
-        if (c->model != v->model)
+        if (lm_recommendation_model(r, i) != v->model)
             continue;
         int feasible = k < r->nfeasible;
         if (feasible ? shown_f >= v->top : shown_r >= v->top)
             continue;
         feasible ? shown_f++ : shown_r++;
+        struct lm_candidate built;
+        lm_recommendation_candidate(r, i, &built);
+        const struct lm_candidate *c = &built;
         if (feasible)
             fprintf(out, md ? "\n## `%s`: rank %zu of %zu feasible\n\n" : "\n%s: rank %zu of %zu feasible\n",
                     c->id, k + 1, r->nfeasible);
@@ -407,7 +416,7 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
             if (!rule_fired(c, ri))
                 continue;
             char msg[1024];
-            lm_recommendation_message(r, i, ri, msg, sizeof(msg));
+            lm_candidate_message(r, c, ri, msg, sizeof(msg));
             fprintf(out, md ? "- %s %s (%+g): %s" : "  %-7s %-30s %+4g %s", lm_rule_severity_names[rule->severity],
                     rule->id, rule->score, msg);
             if (rule->source)
@@ -416,11 +425,15 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
         }
         /* Where it stands against its neighbour. */
         if (feasible && k == 0 && r->nfeasible > 1) {
-            const struct lm_candidate *n2 = &r->cands[r->order[1]];
+            struct lm_candidate n2b;
+            lm_recommendation_candidate(r, r->order[1], &n2b);
+            const struct lm_candidate *n2 = &n2b;
             fprintf(out, md ? "\nRank 1 by %s points over `%s`.\n" : "  rank 1 by %s points over %s\n",
                     fmt_num(a, sizeof(a), c->total - n2->total, 1), n2->id);
         } else if (feasible && k > 0) {
-            const struct lm_candidate *up = &r->cands[r->order[k - 1]];
+            struct lm_candidate upb;
+            lm_recommendation_candidate(r, r->order[k - 1], &upb);
+            const struct lm_candidate *up = &upb;
             int worst = -1;
             double gap = 0;
             for (int s = 0; s < LM_S_COUNT && sw > 0; s++) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmchoose/limits.h"
 #include "lmchoose/status.h"
 #include "strutil.h"
 
@@ -333,6 +334,11 @@ static void read_field(struct lm_sctx *c, const struct lm_field *f,
         if (!is_id(s)) {
             lm__schema_error(c, v, "'%s' must match [a-z0-9][a-z0-9._-]*, got '%s'",
                              f->key, s);
+            break;
+        }
+        if (strlen(s) > LM_ID_MAX) {
+            lm__schema_error(c, v, "'%s' is %zu characters long; ids are at most %d",
+                             f->key, strlen(s), LM_ID_MAX);
             break;
         }
         *(const char **)(void *)p = s;

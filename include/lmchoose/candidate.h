@@ -1,9 +1,10 @@
 /*
  * A candidate (DESIGN §2): one deployable option, self-hosted
  * (model × quantization × hardware × devices × placement) or an API offer,
- * with its estimate, sub-scores, fired rules and total. Records are compact
- * (about 400 bytes) because a recommendation may hold a million of them;
- * messages are rendered only for candidates that are printed.
+ * with its estimate, sub-scores, fired rules and total, in full. A
+ * recommendation keeps only a compact record per candidate (struct
+ * lm_ranked in recommend.h) and rebuilds this one for what it prints;
+ * messages are rendered only for printed candidates too.
  *
  * Ownership: profile pointers are borrowed from the catalog.
  */
@@ -15,12 +16,12 @@
 
 #include "lmchoose/catalog.h"
 #include "lmchoose/estimate.h"
+#include "lmchoose/limits.h"
 #include "lmchoose/scenario.h"
 
 #define LM_MAX_RULES 256
 
 struct lm_candidate {
-    const char *id;                     /* see lm_candidate_id; owned by the run */
     const struct lm_model *model;
     const struct lm_api_offer *offer;   /* API candidates */
     const struct lm_hardware *hw;       /* self-hosted */
@@ -37,6 +38,7 @@ struct lm_candidate {
     uint8_t meets_privacy;
     int8_t in_region;                   /* -1 when no region is set */
     uint8_t rejected;
+    char id[LM_CANDIDATE_ID_MAX];       /* see lm_candidate_id; "" until named */
 };
 
 /* "<model>/<quant>/<hardware>/<devices>/<placement>" or "<model>/api/<provider>". */

@@ -18,4 +18,10 @@ struct lm_limits {
 
 #define LM_LIMITS_DEFAULT { 4u * 1024 * 1024, 64, 100000, 65536, 1024, 100000 }
 
+/* Profile, provider and rule ids are at most this many bytes, so that a
+ * candidate id ("<model>/<quant>/<hardware>/<devices>/<placement>") always
+ * fits LM_CANDIDATE_ID_MAX. */
+#define LM_ID_MAX 100
+#define LM_CANDIDATE_ID_MAX (3 * LM_ID_MAX + 32)
+
 #endif

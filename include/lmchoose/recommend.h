@@ -13,6 +13,7 @@
 #define LMCHOOSE_RECOMMEND_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lmchoose/candidate.h"
 #include "lmchoose/catalog.h"
@@ -41,6 +42,24 @@ struct lm_flip {
     double rel_change;
 };
 
+/*
+ * One candidate as a recommendation keeps it: indices and the verdict of the
+ * rules, 32 bytes (DESIGN §7 "Fast"; the fired-rule bits live in
+ * lm_recommendation.fired). lm_recommendation_candidate() rebuilds the full
+ * candidate, estimate and sub-scores included; estimates are pure functions
+ * of these indices and the scenario, so the rebuilt one is the one judged.
+ */
+struct lm_ranked {
+    double total;       /* rounded to 0.1 */
+    uint32_t model;     /* index into cat->models */
+    uint32_t where;     /* self-hosted: index into hws; API: into the model's offers */
+    uint32_t quant;     /* index into cat->quants (self-hosted) */
+    uint16_t runtime;   /* index into cat->runtimes (self-hosted) */
+    uint8_t placement;  /* enum lm_placement */
+    uint8_t devices;
+    uint8_t rejected;
+};
+
 struct lm_recommendation {
     const struct lm_catalog *cat;
     const struct lm_scenario *sc;
@@ -48,11 +67,20 @@ struct lm_recommendation {
     unsigned char enabled[LM_MAX_RULES];  /* rule i enabled */
     unsigned char live[LM_MAX_RULES];     /* rule i can fire for this scenario */
     unsigned char per_model[LM_MAX_RULES]; /* rule i reads only model and scenario facts */
-    struct lm_candidate *cands;
+    /* Candidates in the order of their ids (model id, then candidate id):
+     * generation emits them so, which makes the index the tie-break of the
+     * total order. */
+    struct lm_ranked *cands;
     size_t n, cap;
+    uint64_t *fired;      /* nwords words per candidate: bit r = rule r fired */
+    size_t nwords;
     size_t *order;        /* feasible by rank, then rejected by score */
     size_t nfeasible;
     size_t nmodels, nhardware;
+    const struct lm_hardware **hws;  /* the hardware the scenario allows */
+    unsigned char *hw_built;         /* hws[i] is the built `local` profile */
+    unsigned char *model_llm;        /* per model: 1 when its class is llm */
+    double per_request;   /* cheapest API request price (break-even), NAN if none */
     /* Verdict. */
     int verdict_class;    /* -1 none feasible, 0 slm, 1 llm */
     long best[2];         /* best feasible slm / llm, or -1 */
@@ -61,9 +89,22 @@ struct lm_recommendation {
     double break_even;    /* verdict.break_even_requests_per_day, NAN when null */
     struct lm_flip *flips;
     size_t nflips;
-    char *idbuf;          /* candidate ids */
     struct lm_rec_options opt;
 };
+
+/* Rebuilds candidate i in full: profiles, estimate, privacy, sub-scores,
+ * fired rules, total and id. */
+void lm_recommendation_candidate(const struct lm_recommendation *r, size_t i,
+                                 struct lm_candidate *out);
+
+/* The model of candidate i. */
+const struct lm_model *lm_recommendation_model(const struct lm_recommendation *r, size_t i);
+
+/* The id of candidate i into buf (LM_CANDIDATE_ID_MAX bytes always suffice). */
+void lm_recommendation_id(const struct lm_recommendation *r, size_t i, char *buf, size_t cap);
+
+/* True when rule ri fired for candidate i. */
+int lm_recommendation_fired(const struct lm_recommendation *r, size_t i, size_t ri);
 
 /* The basis of candidate i's estimate (recomputed: only printed candidates
  * need it). */
@@ -78,9 +119,6 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
 /* "slm" or "llm" for candidate i. */
 int lm_recommendation_class(const struct lm_recommendation *r, size_t i);
 
-/* Renders the message of rule ri for candidate ci into buf. */
-void lm_recommendation_message(const struct lm_recommendation *r, size_t ci, size_t ri,
-                               char *buf, size_t cap);
 
 /* verdict.summary into buf. */
 void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, size_t cap);

@@ -1,0 +1,416 @@
+/*
+ * One candidate, from its profiles to its verdict (DESIGN §4, §5 steps 2–4):
+ * the estimate input of a scenario, privacy and break-even, the sub-scores
+ * and their weighted mean, and the rules. lm_recommend() runs this on every
+ * candidate as it generates it; the renderers, the flip search and `check`
+ * run it again on the few candidates they need in full (lm__rebuild,
+ * lm_recommend_evaluate). Estimates are pure functions of the candidate's
+ * indices and the scenario, so a rebuilt candidate is the one judged.
+ */
+#include "recommend_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr.h"
+#include "facts.h"
+#include "lmchoose/render.h"
+#include "lmchoose/status.h"
+
+/* ------------------------------------------------------------- estimates */
+
+static int has_modality(const struct lm_strlist *l, const char *m)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i], m) == 0)
+            return 1;
+    return 0;
+}
+
+/* The sizing target of §4: the scenario's output speed floor, else 10. */
+static double sizing_target(const struct lm_scenario *sc)
+{
+    double t = sc->constraints.latency.output_tokens_per_s;
+    return isnan(t) ? 10 : t;
+}
+
+void lm__fill_input(const struct lm_scenario *sc, const struct lm_rec_options *opt,
+                       struct lm_est_input *in)
+{
+    lm_est_input_init(in);
+    in->context_tokens = sc->task.context_tokens;
+    in->input_tokens = sc->workload.input_tokens;
+    in->output_tokens = sc->workload.output_tokens;
+    in->requests_per_day = sc->workload.requests_per_day;
+    in->peak_concurrency = sc->workload.peak_concurrency;
+    /* §4: decode reads the KV of input + output/2 tokens; TTFT is for a
+     * prompt of input_tokens. */
+    in->decode_context = in->input_tokens + in->output_tokens / 2;
+    in->prompt_tokens = in->input_tokens;
+    in->target_tokens_per_s = sizing_target(sc);
+    in->usd_per_kwh = sc->assumptions.usd_per_kwh;
+    in->amortization_months = sc->assumptions.amortization_months;
+    in->labeled_examples = sc->constraints.data.labeled_examples;
+    in->task_kind = lm_task_kind_names[sc->task.kind];
+    in->task_has_image = has_modality(&sc->task.modalities, "image");
+    in->weights_formula = opt->weights_formula;
+}
+
+int lm__runtime_allows(const struct lm_quant *q, const char *rt)
+{
+    for (size_t i = 0; i < q->runtimes.n; i++)
+        if (strcmp(q->runtimes.items[i], rt) == 0)
+            return 1;
+    return 0;
+}
+
+/* §6.4's order: quality_delta ascending, bits per weight descending, id. */
+int lm__quant_better(const struct lm_quant *a, const struct lm_quant *b)
+{
+    if (a->quality_delta != b->quality_delta)
+        return a->quality_delta < b->quality_delta;
+    if (a->bits_per_weight != b->bits_per_weight)
+        return a->bits_per_weight > b->bits_per_weight;
+    return strcmp(a->id, b->id) < 0;
+}
+
+/* Clears a candidate's fields (not its id buffer, which is large and only
+ * filled for printed candidates). */
+void lm__cand_clear(struct lm_candidate *c)
+{
+    memset(c, 0, offsetof(struct lm_candidate, id));
+    c->id[0] = '\0';
+}
+
+/* ---------------------------------------------------------------- scoring */
+
+static double clamp100(double v)
+{
+    return v < 0 ? 0 : v > 100 ? 100 : v;
+}
+
+/* The sub-scores of §5 step 4, each 0–100 rounded to 0.1 (fit is null for
+ * API candidates). docs/scoring.md gives the reasoning for each constant. */
+void lm__subscores(struct lm_candidate *c)
+{
+    const struct lm_estimate *e = &c->est;
+    double q = isnan(e->quality) ? 0 : e->quality;
+    double usd = isnan(e->usd_per_month) ? 1e5 : e->usd_per_month;
+    double cost = 25 * (5 - log10(usd > 10 ? usd : 10));
+    double lat = isfinite(e->e2e_ms) && e->e2e_ms > 0 ? 100 * log(60000 / e->e2e_ms) / log(240) : 0;
+    static const double privacy[] = { 0, 30, 50, 50, 70, 90, 100, 100 };
+    double fit;
+    if (c->offer != NULL) {
+        fit = DNAN;
+    } else if (e->fit == LM_FIT_NO) {
+        fit = 0;
+    } else {
+        double u = e->memory_gib / e->usable_gib;
+        fit = u <= 0.70 ? 100 : 100 - (u - 0.70) * 166.7;
+    }
+    double simp = c->offer != NULL ? 100
+                : c->placement == LM_PLACE_DEVICE ? 80
+                : c->placement == LM_PLACE_CLOUD ? 65 : 55;
+    if (c->offer == NULL) {
+        simp -= 15 * log2(c->devices);
+        if (e->instances > 1)
+            simp -= 10;
+    }
+    c->scores[LM_S_QUALITY] = lm_round(clamp100(q), 1);
+    c->scores[LM_S_COST] = lm_round(clamp100(cost), 1);
+    c->scores[LM_S_LATENCY] = lm_round(clamp100(lat), 1);
+    c->scores[LM_S_PRIVACY] = privacy[c->privacy_level];
+    c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round(clamp100(fit), 1);
+    c->scores[LM_S_SIMPLICITY] = lm_round(clamp100(simp), 1);
+}
+
+double lm__weighted_mean(const struct lm_candidate *c, const struct lm_scenario *sc)
+{
+    double sw = 0, s = 0;
+    for (int k = 0; k < LM_S_COUNT; k++) {
+        if (isnan(c->scores[k]))
+            continue;
+        sw += sc->priorities[k];
+        s += sc->priorities[k] * c->scores[k];
+    }
+    return sw > 0 ? s / sw : 0;
+}
+
+/* The API price of one request of the scenario's workload (§4). */
+double lm__request_cost(const struct lm_scenario *sc, const struct lm_api_offer *o)
+{
+    return (sc->workload.input_tokens * o->input_usd_per_mtok +
+            sc->workload.output_tokens * o->output_usd_per_mtok) / 1e6;
+}
+
+/* Privacy (§3.5), break-even against the cheapest API request (§4) and
+ * the sub-scores of a freshly estimated candidate. */
+void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                   struct lm_candidate *c)
+{
+    lm_candidate_privacy(c, sc);
+    c->est.break_even_requests_per_day =
+        c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
+            ? c->est.usd_per_month / (r->per_request * 30.42)
+            : DNAN;
+    lm__subscores(c);
+}
+
+/* ----------------------------------------------------------------- rules */
+
+/* Runs every enabled rule that can fire on candidate c under scenario sc,
+ * setting c->fired, c->rejected, c->adjust and c->total. */
+void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                  struct lm_candidate *c, struct lm__model_cache *mc)
+{
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = sc;
+    ctx.c = c;
+    memset(c->fired, 0, sizeof(c->fired));
+    c->rejected = 0;
+    c->adjust = 0;
+    int cached = mc != NULL && mc->model == c->model;
+    if (mc != NULL && !cached) {
+        mc->model = c->model;
+        memset(mc->fired, 0, sizeof(mc->fired));
+    }
+    for (size_t i = 0; i < r->rules->n; i++) {
+        if (!r->enabled[i] || !r->live[i])
+            continue;
+        const struct lm_rule *rule = r->rules->rules[i];
+        uint64_t bit = (uint64_t)1 << (i % 64);
+        if (mc != NULL && r->per_model[i]) {
+            if (!cached && lm_expr_eval(rule->when, lm__fact_get, &ctx) == LM_TRUE)
+                mc->fired[i / 64] |= bit;
+            if (!(mc->fired[i / 64] & bit))
+                continue;
+        } else if (lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE) {
+            continue;
+        }
+        c->fired[i / 64] |= bit;
+        if (rule->severity == LM_SEV_RULE_ERROR)
+            c->rejected = 1;
+        else
+            c->adjust += rule->score;
+    }
+    c->total = lm_round(lm__weighted_mean(c, sc) + c->adjust, 1);
+}
+
+/* Marks the rules that can fire at all under this scenario: facts of the
+ * task, workload and constraints are fixed for the whole run, so a rule
+ * such as `estimate.ttft_ms > scenario.latency.ttft_ms` with no TTFT target
+ * can never be true and is skipped for every candidate (expr.c,
+ * lm_expr_outcomes). */
+void lm__find_live_rules(struct lm_recommendation *r)
+{
+    static unsigned char varies[512];
+    size_t nf = lm_fact_table.n < 512 ? lm_fact_table.n : 512;
+    for (size_t i = 0; i < nf; i++) {
+        const char *p = lm_fact_table.defs[i].path;
+        varies[i] = strncmp(p, "task.", 5) != 0 && strncmp(p, "workload.", 9) != 0 &&
+                    strncmp(p, "scenario.", 9) != 0;
+    }
+    struct lm_candidate none;
+    lm__cand_clear(&none);
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = r->sc;
+    ctx.c = &none;
+    for (size_t i = 0; i < r->rules->n; i++) {
+        const struct lm_expr *e = r->rules->rules[i]->when;
+        r->live[i] = r->enabled[i] &&
+                     (lm_expr_outcomes(e, lm__fact_get, &ctx, varies) & (1u << LM_TRUE)) != 0;
+        const size_t *ids;
+        size_t n = lm_expr_facts(e, &ids);
+        int only_model = 1;
+        for (size_t k = 0; k < n && only_model; k++) {
+            const char *p = lm_fact_table.defs[ids[k]].path;
+            only_model = !varies[ids[k]] ||
+                         (strncmp(p, "model.", 6) == 0 && strncmp(p, "model.api.", 10) != 0);
+        }
+        r->per_model[i] = (unsigned char)only_model;
+    }
+}
+
+/* -------------------------------------------------------------- rebuilding */
+
+/* Rebuilds candidate i's profiles, estimate, privacy and sub-scores under
+ * scenario sc (the run's, or a flip's), without judging it. */
+void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
+                    struct lm_candidate *c)
+{
+    const struct lm_ranked *k = &r->cands[i];
+    const struct lm_model *m = r->cat->models[k->model];
+    struct lm_est_input in;
+    lm__fill_input(sc, &r->opt, &in);
+    lm__cand_clear(c);
+    c->model = m;
+    c->placement = k->placement;
+    in.model = m;
+    in.placement = k->placement;
+    if (k->placement == LM_PLACE_API) {
+        c->offer = &m->api[k->where];
+        in.offer = c->offer;
+        in.devices = DNAN;
+    } else {
+        c->hw = r->hws[k->where];
+        c->quant = r->cat->quants[k->quant];
+        c->runtime = r->cat->runtimes[k->runtime];
+        c->devices = k->devices;
+        in.hw = c->hw;
+        in.quant = c->quant;
+        in.runtime = c->runtime;
+        in.devices = k->devices;
+        in.extra_flags = r->hw_built[k->where] ? LM_EST_LOCAL_BUILT : 0;
+    }
+    lm_estimate_compute(&in, &c->est, NULL);
+    lm__finish(r, sc, c);
+}
+
+/* The stored verdict of the rules on candidate i, into c. */
+void lm__restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_candidate *c)
+{
+    memset(c->fired, 0, sizeof(c->fired));
+    memcpy(c->fired, &r->fired[i * r->nwords], r->nwords * sizeof(uint64_t));
+    c->rejected = r->cands[i].rejected;
+    c->total = r->cands[i].total;
+    c->adjust = 0;
+    for (size_t ri = 0; ri < r->rules->n; ri++)
+        if (lm_recommendation_fired(r, i, ri) &&
+            r->rules->rules[ri]->severity != LM_SEV_RULE_ERROR)
+            c->adjust += r->rules->rules[ri]->score;
+}
+
+void lm_recommendation_candidate(const struct lm_recommendation *r, size_t i,
+                                 struct lm_candidate *out)
+{
+    lm__rebuild(r, r->sc, i, out);
+    lm__restore_verdict(r, i, out);
+    lm_candidate_id(out, out->id, sizeof(out->id));
+}
+
+void lm_recommendation_id(const struct lm_recommendation *r, size_t i, char *buf, size_t cap)
+{
+    const struct lm_ranked *k = &r->cands[i];
+    const struct lm_model *m = r->cat->models[k->model];
+    if (k->placement == LM_PLACE_API)
+        snprintf(buf, cap, "%s/api/%s", m->id, m->api[k->where].provider);
+    else
+        snprintf(buf, cap, "%s/%s/%s/%u/%s", m->id, r->cat->quants[k->quant]->id,
+                 r->hws[k->where]->id, (unsigned)k->devices, lm_placement_names[k->placement]);
+}
+
+void lm_recommendation_basis(const struct lm_recommendation *r, size_t i, struct lm_basis *b)
+{
+    const struct lm_ranked *k = &r->cands[i];
+    const struct lm_model *m = r->cat->models[k->model];
+    struct lm_est_input in;
+    struct lm_estimate e;
+    lm__fill_input(r->sc, &r->opt, &in);
+    in.model = m;
+    in.placement = k->placement;
+    if (k->placement == LM_PLACE_API) {
+        in.offer = &m->api[k->where];
+        in.devices = DNAN;
+    } else {
+        in.hw = r->hws[k->where];
+        in.quant = r->cat->quants[k->quant];
+        in.runtime = r->cat->runtimes[k->runtime];
+        in.devices = k->devices;
+        in.extra_flags = r->hw_built[k->where] ? LM_EST_LOCAL_BUILT : 0;
+    }
+    lm_estimate_compute(&in, &e, b);
+}
+
+/* ------------------------------------------------------ one declared candidate */
+
+static int evaluate_one(const struct lm_recommendation *r, const struct lm_deploy_spec *spec,
+                        const struct lm_quant *q, struct lm_candidate *c)
+{
+    const struct lm_runtime *rt = spec->runtime;
+    if (rt != NULL && !lm__runtime_allows(q, rt->id))
+        return LM_ESCHEMA;
+    if (rt == NULL)
+        rt = lm_runtime_for(r->cat, q, spec->hw);
+    if (rt == NULL)
+        return LM_ESCHEMA;
+    struct lm_est_input in;
+    lm__fill_input(r->sc, &r->opt, &in);
+    in.model = spec->model;
+    in.hw = spec->hw;
+    in.quant = q;
+    in.runtime = rt;
+    in.placement = spec->placement;
+    in.devices = spec->devices;
+    in.extra_flags = spec->local_built ? LM_EST_LOCAL_BUILT : 0;
+    lm__cand_clear(c);
+    lm_estimate_compute(&in, &c->est, NULL);
+    c->model = spec->model;
+    c->hw = spec->hw;
+    c->quant = q;
+    c->runtime = rt;
+    c->placement = (uint8_t)spec->placement;
+    c->devices = (uint8_t)spec->devices;
+    return LM_OK;
+}
+
+int lm_recommend_evaluate(const struct lm_recommendation *r, const struct lm_deploy_spec *spec,
+                          struct lm_candidate *out)
+{
+    struct lm_candidate c;
+    lm__cand_clear(&c);
+    if (spec->offer != NULL) {
+        struct lm_est_input in;
+        lm__fill_input(r->sc, &r->opt, &in);
+        in.model = spec->model;
+        in.offer = spec->offer;
+        in.placement = LM_PLACE_API;
+        in.devices = DNAN;
+        lm_estimate_compute(&in, &c.est, NULL);
+        c.model = spec->model;
+        c.offer = spec->offer;
+        c.placement = LM_PLACE_API;
+    } else if (spec->quant != NULL) {
+        if (evaluate_one(r, spec, spec->quant, &c) != LM_OK)
+            return LM_ESCHEMA;
+    } else {
+        /* §6.4: the best-quality format that fits, else the best tight one,
+         * else the smallest. */
+        int have = 0, best_slot = 3;
+        for (size_t qi = 0; qi < r->cat->nquants; qi++) {
+            struct lm_candidate t;
+            const struct lm_quant *q = r->cat->quants[qi];
+            if (evaluate_one(r, spec, q, &t) != LM_OK)
+                continue;
+            int slot = t.est.fit == LM_FIT_FITS ? 0 : t.est.fit == LM_FIT_TIGHT ? 1 : 2;
+            int take = !have || slot < best_slot ||
+                       (slot == best_slot && slot < 2 && lm__quant_better(q, c.quant)) ||
+                       (slot == best_slot && slot == 2 && t.est.memory_gib < c.est.memory_gib);
+            if (take) {
+                c = t;
+                have = 1;
+                best_slot = slot;
+            }
+        }
+        if (!have)
+            return LM_ESCHEMA;
+    }
+    lm__finish(r, r->sc, &c);
+    lm__judge(r, r->sc, &c, NULL);
+    lm_candidate_id(&c, c.id, sizeof(c.id));
+    *out = c;
+    return LM_OK;
+}
+
+void lm_candidate_message(const struct lm_recommendation *r, const struct lm_candidate *c,
+                          size_t ri, char *buf, size_t cap)
+{
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = r->sc;
+    ctx.c = c;
+    lm_template_render(r->rules->rules[ri]->message, lm__fact_get, &ctx, buf, cap);
+}

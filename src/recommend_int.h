@@ -1,0 +1,66 @@
+/*
+ * What the three parts of the recommendation engine share: recommend.c
+ * (generation, ranking, verdict), judge.c (one candidate's estimate,
+ * sub-scores and rules) and flip.c (the flip search). Not installed.
+ */
+#ifndef LMCHOOSE_RECOMMEND_INT_H
+#define LMCHOOSE_RECOMMEND_INT_H
+
+#include <stdint.h>
+
+#include "lmchoose/recommend.h"
+
+#define DNAN ((double)NAN)
+
+/* The estimate input of scenario sc (workload, positions of §4, sizing
+ * target, assumptions, task); the caller sets the profiles. */
+void lm__fill_input(const struct lm_scenario *sc, const struct lm_rec_options *opt,
+                    struct lm_est_input *in);
+
+/* True when quantization q lists runtime id rt. */
+int lm__runtime_allows(const struct lm_quant *q, const char *rt);
+
+/* §6.4's order of formats: true when a is better than b. */
+int lm__quant_better(const struct lm_quant *a, const struct lm_quant *b);
+
+/* Clears a candidate's fields (its id buffer only to ""). */
+void lm__cand_clear(struct lm_candidate *c);
+
+/* The sub-scores of §5 step 4 and their priority-weighted mean. */
+void lm__subscores(struct lm_candidate *c);
+double lm__weighted_mean(const struct lm_candidate *c, const struct lm_scenario *sc);
+
+/* The API price of one request of the scenario's workload (§4). */
+double lm__request_cost(const struct lm_scenario *sc, const struct lm_api_offer *o);
+
+/* Privacy, break-even (against r->per_request) and sub-scores of a freshly
+ * estimated candidate. */
+void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                struct lm_candidate *c);
+
+/* Verdicts of the rules that read only model and scenario facts, for the
+ * last model judged (candidates come model by model). */
+struct lm__model_cache {
+    const struct lm_model *model;
+    uint64_t fired[LM_MAX_RULES / 64];
+};
+
+/* Runs every enabled rule that can fire on c under sc: sets c->fired,
+ * c->rejected, c->adjust and c->total. mc may be NULL. */
+void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
+               struct lm_candidate *c, struct lm__model_cache *mc);
+
+/* Fills r->live and r->per_model for r's scenario and rules. */
+void lm__find_live_rules(struct lm_recommendation *r);
+
+/* Rebuilds candidate i's profiles, estimate, privacy and sub-scores under
+ * scenario sc, without judging it; lm__restore_verdict() adds the stored
+ * verdict of the rules. */
+void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
+                 struct lm_candidate *c);
+void lm__restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_candidate *c);
+
+/* The flip search (flip.c): fills r->flips. Returns LM_OK or LM_ENOMEM. */
+int lm__find_flips(struct lm_recommendation *r);
+
+#endif

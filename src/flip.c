@@ -46,11 +46,13 @@ static const struct flipdim flipdims[] = {
 #define NFLIPDIMS (sizeof(flipdims) / sizeof(flipdims[0]))
 
 /* What every flip search shares: the candidates by total (descending, then
- * index), and the candidates rebuilt so far, by position in that order. */
+ * index), and the candidates rebuilt so far, by index. */
 struct flipshare {
     uint32_t *by_total;
     struct lm_candidate **built; /* NULL until rebuilt */
 };
+
+#define NW (LM_MAX_RULES / 64)
 
 /* What one flip search needs: the rules it re-runs and how far a total can
  * move. When the flip changes instance sizing (resize), the sized
@@ -59,14 +61,32 @@ struct flipshare {
 struct flipctx {
     struct lm_recommendation *r;
     struct flipshare *sh;
-    unsigned char reads[LM_MAX_RULES];       /* read the constraint */
-    unsigned char reads_sized[LM_MAX_RULES]; /* resize: read a sizing fact */
     int resize;
-    /* Early exit: a candidate's total can rise by at most gain, plus, when
-     * resizing changes sub-scores (peak_concurrency > 1), its own bound. */
-    double gain;
-    double *ub;      /* resize with peak > 1: per scan position */
-    uint32_t *scan;  /* resize with peak > 1: candidates by ub */
+    uint64_t rerun[NW];       /* re-run on every candidate: read the constraint */
+    uint64_t rerun_sized[NW]; /* re-run on sized candidates (resize) */
+    uint64_t model_only[NW];  /* of rerun, the ones read only model and scenario facts */
+    uint64_t errors[NW];
+    double score[LM_MAX_RULES];
+    /* A total can move by at most gain; the rules re-run per candidate can
+     * add at most pos_gain (pos_gain_sized on sized ones). */
+    double gain, pos_gain, pos_gain_sized;
+    /* The model-only rules' verdict on each model, for trial number trial. */
+    uint32_t trial;
+    uint32_t *m_trial;
+    double *m_adjust;
+    unsigned char *m_reject;
+    /* Resize with peak_concurrency > 1: each candidate's own bound and the
+     * candidates in its descending order. */
+    double *ub;
+    uint32_t *scan;
+    /* Resize with one stream at peak: each sized candidate's two possible
+     * sizings (B_max 1 and B_max 0), estimated once. */
+    struct lm_candidate **sized_hi, **sized_lo;
+    /* When a trial scans deep: the candidates not rejected by another rule,
+     * by the part of their total no re-run rule touches (base + kept
+     * scores), descending; nx of them. */
+    uint32_t *by_kept;
+    size_t nx;
 };
 
 static int rule_reads(const struct lm_rule *rule, const char *const *paths, size_t npaths)
@@ -78,6 +98,30 @@ static int rule_reads(const struct lm_rule *rule, const char *const *paths, size
             if (strcmp(lm_fact_table.defs[ids[i]].path, paths[k]) == 0)
                 return 1;
     return 0;
+}
+
+static int lowest_bit(uint64_t b)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(b);
+#else
+    int n = 0;
+    while (!(b & 1)) {
+        b >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+/* The sum of the scores of the rules in bits, in rule order. */
+static double score_sum(const struct flipctx *f, const uint64_t *bits)
+{
+    double s = 0;
+    for (size_t w = 0; w < f->r->nwords; w++)
+        for (uint64_t b = bits[w]; b != 0; b &= b - 1)
+            s += f->score[w * 64 + (size_t)lowest_bit(b)];
+    return s;
 }
 
 /* Re-estimates a sized candidate for a new output-speed target. */
@@ -99,19 +143,19 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
     lm__subscores(t);
 }
 
-/* The candidate at scan position k of by_total, rebuilt once. */
-static const struct lm_candidate *built_at(struct flipctx *f, size_t k)
+/* Candidate i as the run judged it, rebuilt once. */
+static const struct lm_candidate *built(struct flipctx *f, size_t i)
 {
     struct flipshare *sh = f->sh;
-    if (sh->built[k] == NULL) {
+    if (sh->built[i] == NULL) {
         struct lm_candidate *c = malloc(sizeof(*c));
         if (c == NULL)
             return NULL;
-        lm__rebuild(f->r, f->r->sc, sh->by_total[k], c);
-        lm__restore_verdict(f->r, sh->by_total[k], c);
-        sh->built[k] = c;
+        lm__rebuild(f->r, f->r->sc, i, c);
+        lm__restore_verdict(f->r, i, c);
+        sh->built[i] = c;
     }
-    return sh->built[k];
+    return sh->built[i];
 }
 
 static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r)
@@ -155,6 +199,55 @@ static int ub_cmp(const void *pa, const void *pb)
     return a > b ? -1 : a < b ? 1 : 0;
 }
 
+static int is_sized(const struct lm_ranked *k)
+{
+    return k->placement == LM_PLACE_ONPREM || k->placement == LM_PLACE_CLOUD;
+}
+
+/* Resize with more than one stream at peak: sizing moves the sized
+ * candidates' cost, latency and simplicity sub-scores, so each gets its own
+ * bound from the most favourable sizing (one stream, one instance: the
+ * cheapest and fastest per stream) plus one point of slack for the on-prem
+ * energy term, which does not move monotonically with the sizing; the scan
+ * goes by that bound. */
+static int resize_bounds(struct flipctx *f)
+{
+    struct lm_recommendation *r = f->r;
+    size_t n = r->n;
+    f->ub = malloc((n ? n : 1) * sizeof(*f->ub));
+    f->scan = malloc((n ? n : 1) * sizeof(*f->scan));
+    if (f->ub == NULL || f->scan == NULL)
+        return LM_ENOMEM;
+    struct lm_scenario best_case = *r->sc;
+    best_case.workload.peak_concurrency = 1;
+    best_case.constraints.latency.output_tokens_per_s = 1e-9;
+    for (size_t i = 0; i < n; i++) {
+        f->scan[i] = (uint32_t)i;
+        const struct lm_ranked *k = &r->cands[i];
+        if (!is_sized(k)) {
+            f->ub[i] = k->total + f->gain + 0.1;
+            continue;
+        }
+        struct lm_candidate c, t;
+        lm__rebuild(r, r->sc, i, &c);
+        t = c;
+        resize_candidate(r, &best_case, &t);
+        for (int s = 0; s < LM_S_COUNT; s++)
+            if (!isnan(c.scores[s]) && c.scores[s] > t.scores[s])
+                t.scores[s] = c.scores[s];
+        uint64_t kept[NW];
+        const uint64_t *fw = &r->fired[i * r->nwords];
+        for (size_t w = 0; w < r->nwords; w++)
+            kept[w] = fw[w] & ~f->rerun_sized[w] & ~f->errors[w];
+        f->ub[i] = lm__weighted_mean(&t, r->sc) + score_sum(f, kept) + f->pos_gain_sized +
+                   1.0 + 0.1;
+    }
+    ub_sort_key = f->ub;
+    qsort(f->scan, n, sizeof(*f->scan), ub_cmp);
+    ub_sort_key = NULL;
+    return LM_OK;
+}
+
 static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct flipshare *sh,
                         const char *const *paths, size_t npaths, int resize)
 {
@@ -170,73 +263,208 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
     f->r = r;
     f->sh = sh;
     f->resize = resize;
-    for (size_t ri = 0; ri < r->rules->n; ri++) {
+    for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
         const struct lm_rule *rule = r->rules->rules[ri];
-        f->reads[ri] = r->enabled[ri] && rule_reads(rule, paths, npaths);
-        f->reads_sized[ri] = r->enabled[ri] && resize &&
-                             rule_reads(rule, sizing_paths, sizeof(sizing_paths) / sizeof(*sizing_paths));
-        if ((f->reads[ri] || f->reads_sized[ri]) && rule->severity != LM_SEV_RULE_ERROR)
-            f->gain += fabs(rule->score);
-    }
-    /* With one stream at peak (the default), sizing only decides between
-     * B_max 1 and 0: the decode batch, the instance count used for cost
-     * and the sub-scores stay what they are, so totals move only by the
-     * re-run rules. With more streams the sized candidates' cost, latency
-     * and simplicity sub-scores move too; their bound uses the most
-     * favourable sizing (one stream, one instance: the cheapest and
-     * fastest per stream) plus one point of slack for the on-prem energy
-     * term, which does not move monotonically with the sizing. */
-    if (!resize || !(r->sc->workload.peak_concurrency > 1))
-        return LM_OK;
-    size_t n = r->n;
-    f->ub = malloc((n ? n : 1) * sizeof(*f->ub));
-    f->scan = malloc((n ? n : 1) * sizeof(*f->scan));
-    if (f->ub == NULL || f->scan == NULL)
-        return LM_ENOMEM;
-    struct lm_scenario best_case = *r->sc;
-    best_case.workload.peak_concurrency = 1;
-    best_case.constraints.latency.output_tokens_per_s = 1e-9;
-    for (size_t i = 0; i < n; i++) {
-        f->scan[i] = (uint32_t)i;
-        const struct lm_ranked *k = &r->cands[i];
-        if (k->placement == LM_PLACE_API || k->placement == LM_PLACE_DEVICE) {
-            f->ub[i] = k->total + f->gain + 0.1;
+        uint64_t bit = (uint64_t)1 << (ri % 64);
+        int reads = r->enabled[ri] && rule_reads(rule, paths, npaths);
+        int sized = r->enabled[ri] && resize &&
+                    rule_reads(rule, sizing_paths, sizeof(sizing_paths) / sizeof(*sizing_paths));
+        int error = rule->severity == LM_SEV_RULE_ERROR;
+        f->score[ri] = error ? 0 : rule->score;
+        if (error)
+            f->errors[ri / 64] |= bit;
+        if (reads)
+            f->rerun[ri / 64] |= bit;
+        if (reads || sized)
+            f->rerun_sized[ri / 64] |= bit;
+        if (reads && r->per_model[ri])
+            f->model_only[ri / 64] |= bit;
+        if (!(reads || sized) || error)
             continue;
+        f->gain += fabs(rule->score);
+        if (rule->score > 0 && !(reads && r->per_model[ri])) {
+            f->pos_gain_sized += rule->score;
+            if (reads)
+                f->pos_gain += rule->score;
         }
-        struct lm_candidate c, t;
-        lm__rebuild(r, r->sc, i, &c);
-        lm__restore_verdict(r, i, &c);
-        t = c;
-        resize_candidate(r, &best_case, &t);
-        for (int s = 0; s < LM_S_COUNT; s++)
-            if (!isnan(c.scores[s]) && c.scores[s] > t.scores[s])
-                t.scores[s] = c.scores[s];
-        double adjust = c.adjust;
-        for (size_t ri = 0; ri < r->rules->n; ri++)
-            if ((f->reads[ri] || f->reads_sized[ri]) && lm_recommendation_fired(r, i, ri) &&
-                r->rules->rules[ri]->severity != LM_SEV_RULE_ERROR)
-                adjust -= r->rules->rules[ri]->score;
-        double gain = 0;
-        for (size_t ri = 0; ri < r->rules->n; ri++)
-            if ((f->reads[ri] || f->reads_sized[ri]) &&
-                r->rules->rules[ri]->severity != LM_SEV_RULE_ERROR && r->rules->rules[ri]->score > 0)
-                gain += r->rules->rules[ri]->score;
-        f->ub[i] = lm__weighted_mean(&t, r->sc) + adjust + gain + 1.0 + 0.1;
     }
-    ub_sort_key = f->ub;
-    qsort(f->scan, n, sizeof(*f->scan), ub_cmp);
-    ub_sort_key = NULL;
+    size_t nm = r->cat->nmodels ? r->cat->nmodels : 1;
+    f->m_trial = calloc(nm, sizeof(*f->m_trial));
+    f->m_adjust = calloc(nm, sizeof(*f->m_adjust));
+    f->m_reject = calloc(nm, 1);
+    if (f->m_trial == NULL || f->m_adjust == NULL || f->m_reject == NULL)
+        return LM_ENOMEM;
+    /* With one stream at peak (the default), sizing only decides between
+     * B_max 1 and 0: the decode batch, the instance count used for cost and
+     * the sub-scores stay what they are, so totals move only by the re-run
+     * rules. */
+    if (resize && r->sc->workload.peak_concurrency > 1)
+        return resize_bounds(f);
     return LM_OK;
 }
 
 static void flipctx_release(struct flipctx *f)
 {
+    free(f->m_trial);
+    free(f->m_adjust);
+    free(f->m_reject);
     free(f->ub);
     free(f->scan);
+    for (size_t i = 0; f->sized_hi != NULL && i < f->r->n; i++) {
+        free(f->sized_hi[i]);
+        free(f->sized_lo[i]);
+    }
+    free(f->sized_hi);
+    free(f->sized_lo);
+    free(f->by_kept);
+}
+
+/* The model-only re-run rules' verdict on model mi under sc, once a trial. */
+static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t mi)
+{
+    struct lm_recommendation *r = f->r;
+    if (f->m_trial[mi] == f->trial)
+        return;
+    struct lm_candidate m;
+    lm__cand_clear(&m);
+    m.model = r->cat->models[mi];
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = sc;
+    ctx.c = &m;
+    double adjust = 0;
+    int reject = 0;
+    for (size_t w = 0; w < r->nwords; w++)
+        for (uint64_t b = f->model_only[w]; b != 0; b &= b - 1) {
+            size_t ri = w * 64 + (size_t)lowest_bit(b);
+            if (lm_expr_eval(r->rules->rules[ri]->when, lm__fact_get, &ctx) != LM_TRUE)
+                continue;
+            if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
+                reject = 1;
+            else
+                adjust += f->score[ri];
+        }
+    f->m_trial[mi] = f->trial;
+    f->m_adjust[mi] = adjust;
+    f->m_reject[mi] = (unsigned char)reject;
+}
+
+/* Candidate i's stored verdict without the rules re-run on it: 1 when
+ * another rule rejects it; else its kept scores' sum in *kept. */
+static int kept_part(const struct flipctx *f, size_t i, double *kept)
+{
+    const struct lm_recommendation *r = f->r;
+    const struct lm_ranked *rec = &r->cands[i];
+    const uint64_t *mask = f->resize && is_sized(rec) ? f->rerun_sized : f->rerun;
+    const uint64_t *fw = &r->fired[i * r->nwords];
+    uint64_t bits[NW];
+    for (size_t w = 0; w < r->nwords; w++) {
+        if (fw[w] & f->errors[w] & ~mask[w])
+            return 1;
+        bits[w] = fw[w] & ~mask[w] & ~f->errors[w];
+    }
+    *kept = score_sum(f, bits);
+    return 0;
+}
+
+/* Builds by_kept with a counting sort on the kept part in tenths; leaves it
+ * NULL (the scan stays by total) when the parts span too wide a range. */
+static int build_by_kept(struct flipctx *f)
+{
+    struct lm_recommendation *r = f->r;
+    size_t n = r->n;
+    double lo = 0, hi = 0;
+    size_t nx = 0;
+    for (size_t i = 0; i < n; i++) {
+        double kept;
+        if (kept_part(f, i, &kept))
+            continue;
+        double x = floor((r->cands[i].base + kept) * 10);
+        if (nx == 0 || x < lo)
+            lo = x;
+        if (nx == 0 || x > hi)
+            hi = x;
+        nx++;
+    }
+    if (!(hi - lo <= (double)n / 2 + 4096))
+        return LM_OK;
+    size_t nb = (size_t)(hi - lo) + 1;
+    size_t *count = calloc(nb + 1, sizeof(*count));
+    f->by_kept = malloc((nx ? nx : 1) * sizeof(*f->by_kept));
+    if (count == NULL || f->by_kept == NULL) {
+        free(count);
+        return LM_ENOMEM;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            double kept;
+            if (kept_part(f, i, &kept))
+                continue;
+            size_t b = (size_t)(hi - floor((r->cands[i].base + kept) * 10));
+            if (pass == 0)
+                count[b + 1]++;
+            else
+                f->by_kept[count[b]++] = (uint32_t)i;
+        }
+        for (size_t b = 0; pass == 0 && b < nb; b++)
+            count[b + 1] += count[b];
+    }
+    free(count);
+    f->nx = nx;
+    return LM_OK;
+}
+
+/* Resize with one stream at peak: B_max is 1 when the weights and one
+ * sequence fit and the one-stream decode speed reaches the target, else 0
+ * (estimate.c, size_bmax), and every sizing-dependent field follows from
+ * B_max; so each sized candidate has two possible estimates, made once. */
+static const struct lm_candidate *sized_variant(struct flipctx *f, const struct lm_scenario *sc,
+                                                size_t i)
+{
+    struct lm_recommendation *r = f->r;
+    if (f->sized_hi == NULL) {
+        f->sized_hi = calloc(r->n ? r->n : 1, sizeof(*f->sized_hi));
+        f->sized_lo = calloc(r->n ? r->n : 1, sizeof(*f->sized_lo));
+        if (f->sized_hi == NULL || f->sized_lo == NULL)
+            return NULL;
+    }
+    if (f->sized_hi[i] == NULL) {
+        const struct lm_candidate *b = built(f, i);
+        struct lm_candidate *hi = malloc(sizeof(*hi)), *lo = malloc(sizeof(*lo));
+        if (b == NULL || hi == NULL || lo == NULL) {
+            free(hi);
+            free(lo);
+            return NULL;
+        }
+        struct lm_scenario s = *r->sc;
+        memcpy(hi, b, offsetof(struct lm_candidate, id));
+        memcpy(lo, b, offsetof(struct lm_candidate, id));
+        s.constraints.latency.output_tokens_per_s = 0;
+        resize_candidate(r, &s, hi);
+        s.constraints.latency.output_tokens_per_s = (double)INFINITY;
+        resize_candidate(r, &s, lo);
+        f->sized_hi[i] = hi;
+        f->sized_lo[i] = lo;
+    }
+    const struct lm_candidate *hi = f->sized_hi[i];
+    double target = sc->constraints.latency.output_tokens_per_s;
+    if (isnan(target))
+        target = 10; /* the sizing target of §4 without a floor */
+    return hi->est.max_concurrency >= 1 && hi->est.decode_tokens_per_s >= target
+               ? hi : f->sized_lo[i];
 }
 
 /* The rank-1 candidate under the modified scenario sc; -1 when none is
- * feasible; -2 when out of memory. */
+ * feasible; -2 when out of memory.
+ *
+ * A candidate's new total is its stored weighted mean (re-computed when
+ * resized) plus the scores of the rules not re-run that fired (kept), of
+ * the model-only re-run rules (once per model) and of the other re-run
+ * rules (on the rebuilt candidate). Candidates are scanned by stored total,
+ * by kept part once a trial has had to scan deep, or by their own bound
+ * when resizing moves sub-scores; the scan stops when no later candidate
+ * can reach the best found, and a candidate is rebuilt only when its own
+ * bound can. */
 static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
 {
     struct lm_recommendation *r = f->r;
@@ -245,73 +473,93 @@ static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
     ctx.sc = sc;
     long best = -1;
     double best_total = 0;
-    /* Rules whose stored verdict stands: not re-run for any candidate, or
-     * (resize) for unsized ones. */
-    uint64_t rerun[LM_MAX_RULES / 64] = { 0 }, rerun_sized[LM_MAX_RULES / 64] = { 0 };
-    uint64_t errors[LM_MAX_RULES / 64] = { 0 };
-    for (size_t ri = 0; ri < r->rules->n; ri++) {
-        uint64_t bit = (uint64_t)1 << (ri % 64);
-        if (f->reads[ri])
-            rerun[ri / 64] |= bit;
-        if (f->reads[ri] || f->reads_sized[ri])
-            rerun_sized[ri / 64] |= bit;
-        if (r->rules->rules[ri]->severity == LM_SEV_RULE_ERROR)
-            errors[ri / 64] |= bit;
-    }
-    for (size_t k = 0; k < r->n; k++) {
-        size_t i = f->scan ? f->scan[k] : f->sh->by_total[k];
-        double ub = f->scan ? f->ub[i] : r->cands[i].total + f->gain + 0.1;
-        if (best >= 0 && ub + 1e-9 < best_total)
-            break; /* no later candidate can reach the current best */
-        const struct lm_ranked *rec = &r->cands[i];
-        int sized = f->resize && rec->placement != LM_PLACE_API &&
-                    rec->placement != LM_PLACE_DEVICE;
-        const uint64_t *mask = sized ? rerun_sized : rerun;
-        const uint64_t *fw = &r->fired[i * r->nwords];
-        int other_reject = 0;
-        for (size_t w = 0; w < r->nwords; w++)
-            other_reject |= (fw[w] & errors[w] & ~mask[w]) != 0;
-        if (other_reject)
-            continue;
-        struct lm_candidate t;
-        if (f->scan) {
-            lm__rebuild(r, r->sc, i, &t);
-            lm__restore_verdict(r, i, &t);
-        } else {
-            const struct lm_candidate *b = built_at(f, k);
-            if (b == NULL)
-                return -2;
-            memcpy(&t, b, offsetof(struct lm_candidate, id));
+    f->trial++;
+    /* With by_kept, the model-only rules' largest adjustment bounds the
+     * scan; it needs every model's verdict up front. */
+    double max_model = 0;
+    int any_model_only = 0;
+    for (size_t w = 0; w < r->nwords; w++)
+        any_model_only |= f->model_only[w] != 0;
+    if (f->by_kept != NULL && any_model_only) {
+        int first = 1;
+        for (size_t mi = 0; mi < r->cat->nmodels; mi++) {
+            judge_model(f, sc, mi);
+            if (!f->m_reject[mi] && (first || f->m_adjust[mi] > max_model)) {
+                max_model = f->m_adjust[mi];
+                first = 0;
+            }
         }
-        if (sized)
+    }
+    size_t limit = f->by_kept != NULL ? f->nx : r->n, k;
+    for (k = 0; k < limit; k++) {
+        size_t i = f->scan ? f->scan[k] : f->by_kept ? f->by_kept[k] : f->sh->by_total[k];
+        const struct lm_ranked *rec = &r->cands[i];
+        int sized = f->resize && is_sized(rec);
+        double kept;
+        if (f->by_kept == NULL && best >= 0) {
+            double stop = f->scan ? f->ub[i] : rec->total + f->gain + 0.1;
+            if (stop + 1e-9 < best_total)
+                break; /* no later candidate can reach the current best */
+        }
+        if (kept_part(f, i, &kept))
+            continue;
+        double pos = sized ? f->pos_gain_sized : f->pos_gain;
+        if (f->by_kept != NULL && best >= 0 &&
+            (floor((rec->base + kept) * 10) + 1) / 10 + max_model + f->pos_gain_sized + 0.05 +
+                    1e-9 < best_total)
+            break; /* later ones have a smaller kept part */
+        judge_model(f, sc, rec->model);
+        if (f->m_reject[rec->model])
+            continue;
+        double adjust = kept + f->m_adjust[rec->model];
+        const uint64_t *mask = sized ? f->rerun_sized : f->rerun;
+        uint64_t percand[NW], any_percand = 0;
+        for (size_t w = 0; w < r->nwords; w++) {
+            percand[w] = mask[w] & ~f->model_only[w];
+            any_percand |= percand[w];
+        }
+        if (!any_percand && !sized) {
+            double total = lm_round(rec->base + adjust, 1);
+            if (best < 0 || total > best_total || (total == best_total && (long)i < best)) {
+                best = (long)i;
+                best_total = total;
+            }
+            continue;
+        }
+        if (!f->scan && best >= 0 && rec->base + adjust + pos + 0.05 + 1e-9 < best_total)
+            continue; /* cannot reach the best: no need to rebuild it */
+        const struct lm_candidate *b = sized && !f->scan ? sized_variant(f, sc, i) : built(f, i);
+        if (b == NULL)
+            return -2;
+        struct lm_candidate t;
+        memcpy(&t, b, offsetof(struct lm_candidate, id));
+        if (sized && f->scan)
             resize_candidate(r, sc, &t);
         lm_candidate_privacy(&t, sc);
         ctx.c = &t;
-        double adjust = 0;
         int rejected = 0;
-        for (size_t ri = 0; ri < r->rules->n && !rejected; ri++) {
-            const struct lm_rule *rule = r->rules->rules[ri];
-            uint64_t bit = (uint64_t)1 << (ri % 64);
-            if (!(mask[ri / 64] & bit)) {
-                if ((fw[ri / 64] & bit) && rule->severity != LM_SEV_RULE_ERROR)
-                    adjust += rule->score;
-                continue;
+        for (size_t w = 0; w < r->nwords && !rejected; w++)
+            for (uint64_t bits = percand[w]; bits != 0 && !rejected; bits &= bits - 1) {
+                size_t ri = w * 64 + (size_t)lowest_bit(bits);
+                if (lm_expr_eval(r->rules->rules[ri]->when, lm__fact_get, &ctx) != LM_TRUE)
+                    continue;
+                if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
+                    rejected = 1;
+                else
+                    adjust += f->score[ri];
             }
-            if (!r->enabled[ri] || lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE)
-                continue;
-            if (rule->severity == LM_SEV_RULE_ERROR)
-                rejected = 1;
-            else
-                adjust += rule->score;
-        }
         if (rejected)
             continue;
-        double total = lm_round(lm__weighted_mean(&t, sc) + adjust, 1);
+        double wm = sized ? lm__weighted_mean(&t, sc) : rec->base;
+        double total = lm_round(wm + adjust, 1);
         if (best < 0 || total > best_total || (total == best_total && (long)i < best)) {
             best = (long)i;
             best_total = total;
         }
     }
+    /* A deep scan by total: later trials of this search go by kept part. */
+    if (f->by_kept == NULL && f->scan == NULL && k > r->n / 16 + 64 && build_by_kept(f) != LM_OK)
+        return -2;
     return best;
 }
 

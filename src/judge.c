@@ -160,78 +160,233 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
 
 /* ----------------------------------------------------------------- rules */
 
-/* Runs every enabled rule that can fire on candidate c under scenario sc,
- * setting c->fired, c->rejected, c->adjust and c->total. */
+/* A setting: everything about a candidate but its model and estimate. */
+struct lm__setting_slot {
+    const void *where;   /* hardware, or API offer */
+    const void *quant, *runtime;
+    uint8_t placement, devices, used;
+    uint64_t fired[LM_MAX_RULES / 64];
+};
+
+static size_t setting_hash(const struct lm_candidate *c)
+{
+    uint64_t h = (uint64_t)(uintptr_t)(c->offer ? (const void *)c->offer : (const void *)c->hw);
+    h = h * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c->quant;
+    h = h * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c->runtime;
+    h = h * 0x9E3779B97F4A7C15u ^ ((uint64_t)c->placement << 8 | c->devices);
+    h *= 0x9E3779B97F4A7C15u;
+    return (size_t)(h >> 32);
+}
+
+static int setting_is(const struct lm__setting_slot *s, const struct lm_candidate *c)
+{
+    return s->where == (c->offer ? (const void *)c->offer : (const void *)c->hw) &&
+           s->quant == c->quant && s->runtime == c->runtime && s->placement == c->placement &&
+           s->devices == c->devices;
+}
+
+/* The slot of c's setting; a new one (used 0) when unseen; NULL when out of
+ * memory. The table doubles at half load up to 2^20 slots and is emptied
+ * when that fills: it is a cache. */
+static struct lm__setting_slot *setting_slot(struct lm__judge_cache *jc,
+                                             const struct lm_candidate *c)
+{
+    if (jc->used * 2 >= jc->cap) {
+        size_t cap = jc->cap ? jc->cap * 2 : 1024;
+        if (cap > ((size_t)1 << 20)) {
+            memset(jc->slots, 0, jc->cap * sizeof(*jc->slots));
+            jc->used = 0;
+        } else {
+            struct lm__setting_slot *ns = calloc(cap, sizeof(*ns));
+            if (ns == NULL)
+                return NULL;
+            for (size_t k = 0; k < jc->cap; k++) {
+                if (!jc->slots[k].used)
+                    continue;
+                struct lm_candidate key;
+                lm__cand_clear(&key);
+                key.hw = jc->slots[k].where;
+                key.quant = jc->slots[k].quant;
+                key.runtime = jc->slots[k].runtime;
+                key.placement = jc->slots[k].placement;
+                key.devices = jc->slots[k].devices;
+                size_t h = setting_hash(&key) & (cap - 1);
+                while (ns[h].used)
+                    h = (h + 1) & (cap - 1);
+                ns[h] = jc->slots[k];
+            }
+            free(jc->slots);
+            jc->slots = ns;
+            jc->cap = cap;
+        }
+    }
+    size_t m = jc->cap - 1;
+    for (size_t h = setting_hash(c) & m;; h = (h + 1) & m) {
+        struct lm__setting_slot *s = &jc->slots[h];
+        if (!s->used || setting_is(s, c))
+            return s;
+    }
+}
+
+void lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r)
+{
+    memset(jc, 0, sizeof(*jc));
+    for (size_t i = 0; i < r->rules->n && i < LM_MAX_RULES; i++) {
+        if (!r->enabled[i] || !r->live[i])
+            continue;
+        if (r->per_model[i])
+            jc->model_rules[jc->nmodel++] = (uint16_t)i;
+        else if (r->per_setting[i])
+            jc->setting_rules[jc->nsetting++] = (uint16_t)i;
+        else
+            jc->cand_rules[jc->ncand++] = (uint16_t)i;
+    }
+}
+
+void lm__judge_cache_release(struct lm__judge_cache *jc)
+{
+    free(jc->slots);
+    jc->slots = NULL;
+    jc->cap = jc->used = 0;
+}
+
+static int lowest_bit(uint64_t b)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(b);
+#else
+    int n = 0;
+    while (!(b & 1)) {
+        b >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+/* Evaluates rules list[0..n) on ctx's candidate, setting their bits in
+ * fired. */
+static void run_rules(const struct lm_recommendation *r, struct lm_fact_ctx *ctx,
+                      const uint16_t *list, size_t n, uint64_t *fired)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t i = list[k];
+        if (lm_expr_eval(r->rules->rules[i]->when, lm__fact_get, ctx) == LM_TRUE)
+            fired[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+}
+
 void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
-                  struct lm_candidate *c, struct lm__model_cache *mc)
+               struct lm_candidate *c, struct lm__judge_cache *jc)
 {
     struct lm_fact_ctx ctx;
     ctx.cat = r->cat;
     ctx.sc = sc;
     ctx.c = c;
     memset(c->fired, 0, sizeof(c->fired));
+    size_t nw = r->nwords;
+    if (jc == NULL) {
+        for (size_t i = 0; i < r->rules->n && i < LM_MAX_RULES; i++)
+            if (r->enabled[i] && r->live[i] &&
+                lm_expr_eval(r->rules->rules[i]->when, lm__fact_get, &ctx) == LM_TRUE)
+                c->fired[i / 64] |= (uint64_t)1 << (i % 64);
+    } else {
+        if (jc->model != c->model) {
+            jc->model = c->model;
+            memset(jc->model_fired, 0, sizeof(jc->model_fired));
+            run_rules(r, &ctx, jc->model_rules, jc->nmodel, jc->model_fired);
+        }
+        struct lm__setting_slot *slot = jc->nsetting ? setting_slot(jc, c) : NULL;
+        if (slot != NULL && !slot->used) {
+            memset(slot, 0, sizeof(*slot));
+            slot->where = c->offer ? (const void *)c->offer : (const void *)c->hw;
+            slot->quant = c->quant;
+            slot->runtime = c->runtime;
+            slot->placement = c->placement;
+            slot->devices = c->devices;
+            slot->used = 1;
+            jc->used++;
+            run_rules(r, &ctx, jc->setting_rules, jc->nsetting, slot->fired);
+        } else if (slot == NULL) {
+            /* No table (out of memory): judge the setting here. */
+            run_rules(r, &ctx, jc->setting_rules, jc->nsetting, c->fired);
+        }
+        for (size_t w = 0; w < nw; w++)
+            c->fired[w] |= jc->model_fired[w] | (slot != NULL ? slot->fired[w] : 0);
+        run_rules(r, &ctx, jc->cand_rules, jc->ncand, c->fired);
+    }
+    /* Their effect, in rule order (so that the sum is the same however the
+     * verdicts were found). */
     c->rejected = 0;
     c->adjust = 0;
-    int cached = mc != NULL && mc->model == c->model;
-    if (mc != NULL && !cached) {
-        mc->model = c->model;
-        memset(mc->fired, 0, sizeof(mc->fired));
-    }
-    for (size_t i = 0; i < r->rules->n; i++) {
-        if (!r->enabled[i] || !r->live[i])
-            continue;
-        const struct lm_rule *rule = r->rules->rules[i];
-        uint64_t bit = (uint64_t)1 << (i % 64);
-        if (mc != NULL && r->per_model[i]) {
-            if (!cached && lm_expr_eval(rule->when, lm__fact_get, &ctx) == LM_TRUE)
-                mc->fired[i / 64] |= bit;
-            if (!(mc->fired[i / 64] & bit))
-                continue;
-        } else if (lm_expr_eval(rule->when, lm__fact_get, &ctx) != LM_TRUE) {
-            continue;
+    for (size_t w = 0; w < nw; w++)
+        for (uint64_t b = c->fired[w]; b != 0; b &= b - 1) {
+            const struct lm_rule *rule = r->rules->rules[w * 64 + (size_t)lowest_bit(b)];
+            if (rule->severity == LM_SEV_RULE_ERROR)
+                c->rejected = 1;
+            else
+                c->adjust += rule->score;
         }
-        c->fired[i / 64] |= bit;
-        if (rule->severity == LM_SEV_RULE_ERROR)
-            c->rejected = 1;
-        else
-            c->adjust += rule->score;
-    }
     c->total = lm_round(lm__weighted_mean(c, sc) + c->adjust, 1);
+}
+
+/* Whether a fact is fixed for the run (task, workload, constraints), read
+ * off the model (not its API offer), off the candidate's setting, or off
+ * the candidate itself (estimates, scores, ids). */
+enum fact_scope { SCOPE_FIXED, SCOPE_MODEL, SCOPE_SETTING, SCOPE_CANDIDATE };
+
+static enum fact_scope fact_scope(const char *p)
+{
+    static const char *const setting[] = {
+        "model.api.", "hardware.", "quant.", "candidate.kind", "candidate.placement",
+        "candidate.devices", "candidate.runtime", "candidate.provider",
+        "candidate.privacy_level", "candidate.meets_privacy", "candidate.in_region",
+    };
+    if (strncmp(p, "task.", 5) == 0 || strncmp(p, "workload.", 9) == 0 ||
+        strncmp(p, "scenario.", 9) == 0)
+        return SCOPE_FIXED;
+    /* Privacy depends on the placement and the offer only (candidate.c);
+     * candidate.placement_name names the hardware, still the setting. */
+    for (size_t k = 0; k < sizeof(setting) / sizeof(*setting); k++)
+        if (strncmp(p, setting[k], strlen(setting[k])) == 0)
+            return SCOPE_SETTING;
+    if (strncmp(p, "model.", 6) == 0)
+        return SCOPE_MODEL;
+    return SCOPE_CANDIDATE;
 }
 
 /* Marks the rules that can fire at all under this scenario: facts of the
  * task, workload and constraints are fixed for the whole run, so a rule
  * such as `estimate.ttft_ms > scenario.latency.ttft_ms` with no TTFT target
  * can never be true and is skipped for every candidate (expr.c,
- * lm_expr_outcomes). */
+ * lm_expr_outcomes). Also marks the rules whose verdict depends only on the
+ * model, or only on the setting, which lm__judge caches. */
 void lm__find_live_rules(struct lm_recommendation *r)
 {
     static unsigned char varies[512];
     size_t nf = lm_fact_table.n < 512 ? lm_fact_table.n : 512;
-    for (size_t i = 0; i < nf; i++) {
-        const char *p = lm_fact_table.defs[i].path;
-        varies[i] = strncmp(p, "task.", 5) != 0 && strncmp(p, "workload.", 9) != 0 &&
-                    strncmp(p, "scenario.", 9) != 0;
-    }
+    for (size_t i = 0; i < nf; i++)
+        varies[i] = fact_scope(lm_fact_table.defs[i].path) != SCOPE_FIXED;
     struct lm_candidate none;
     lm__cand_clear(&none);
     struct lm_fact_ctx ctx;
     ctx.cat = r->cat;
     ctx.sc = r->sc;
     ctx.c = &none;
-    for (size_t i = 0; i < r->rules->n; i++) {
+    for (size_t i = 0; i < r->rules->n && i < LM_MAX_RULES; i++) {
         const struct lm_expr *e = r->rules->rules[i]->when;
         r->live[i] = r->enabled[i] &&
                      (lm_expr_outcomes(e, lm__fact_get, &ctx, varies) & (1u << LM_TRUE)) != 0;
         const size_t *ids;
         size_t n = lm_expr_facts(e, &ids);
-        int only_model = 1;
-        for (size_t k = 0; k < n && only_model; k++) {
-            const char *p = lm_fact_table.defs[ids[k]].path;
-            only_model = !varies[ids[k]] ||
-                         (strncmp(p, "model.", 6) == 0 && strncmp(p, "model.api.", 10) != 0);
+        int model = 1, setting = 1;
+        for (size_t k = 0; k < n; k++) {
+            enum fact_scope sc = fact_scope(lm_fact_table.defs[ids[k]].path);
+            model &= sc == SCOPE_FIXED || sc == SCOPE_MODEL;
+            setting &= sc == SCOPE_FIXED || sc == SCOPE_SETTING;
         }
-        r->per_model[i] = (unsigned char)only_model;
+        r->per_model[i] = (unsigned char)model;
+        r->per_setting[i] = (unsigned char)(setting && !model);
     }
 }
 

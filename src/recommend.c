@@ -139,7 +139,7 @@ struct gen {
     const struct lm_rec_options *opt;
     struct id_order ord;
     struct lm_est_input base;  /* the scenario's estimate input */
-    struct lm__model_cache mc;
+    struct lm__judge_cache jc;
     /* --quant auto: the model's chosen candidates, before id ordering. */
     struct pending *pending;
     size_t npending, cap_pending;
@@ -153,7 +153,7 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
 {
     struct lm_recommendation *r = g->r;
     lm__finish(r, r->sc, c);
-    lm__judge(r, r->sc, c, &g->mc);
+    lm__judge(r, r->sc, c, &g->jc);
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 1024;
         struct lm_ranked *nc = realloc(r->cands, cap * sizeof(*nc));
@@ -168,6 +168,7 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
     }
     struct lm_ranked *k = &r->cands[r->n];
     k->total = c->total;
+    k->base = lm__weighted_mean(c, r->sc);
     k->model = (uint32_t)mi;
     k->where = (uint32_t)where;
     k->quant = (uint32_t)qi;
@@ -426,6 +427,7 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
     g.r = r;
     g.opt = opt;
     lm__fill_input(r->sc, opt, &g.base);
+    lm__judge_cache_init(&g.jc, r);
     int rc = id_order_init(&g.ord, r, opt);
     if (rc == LM_OK && opt->quant_auto) {
         g.qrank = malloc((r->cat->nquants + 1) * sizeof(*g.qrank));
@@ -442,6 +444,7 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
         rc = opt->quant_auto ? gen_model_auto(&g, mi) : gen_model(&g, mi);
     }
     id_order_release(&g.ord);
+    lm__judge_cache_release(&g.jc);
     free(g.pending);
     free(g.qrank);
     free(g.hrank);

@@ -38,17 +38,29 @@ double lm__request_cost(const struct lm_scenario *sc, const struct lm_api_offer 
 void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
                 struct lm_candidate *c);
 
-/* Verdicts of the rules that read only model and scenario facts, for the
- * last model judged (candidates come model by model). */
-struct lm__model_cache {
+/* Verdicts of the rules that need not run on every candidate (judge.c):
+ * those that read only model and scenario facts, for the last model judged
+ * (candidates come model by model), and those that read only the
+ * candidate's setting (hardware or offer, format, runtime, placement,
+ * devices) and scenario facts, for every setting seen. */
+struct lm__judge_cache {
+    /* The enabled rules that can fire, by what their verdict depends on. */
+    uint16_t model_rules[LM_MAX_RULES], setting_rules[LM_MAX_RULES], cand_rules[LM_MAX_RULES];
+    size_t nmodel, nsetting, ncand;
     const struct lm_model *model;
-    uint64_t fired[LM_MAX_RULES / 64];
+    uint64_t model_fired[LM_MAX_RULES / 64];
+    struct lm__setting_slot *slots; /* open addressing, cap a power of 2 */
+    size_t cap, used;
 };
 
+/* Sorts r's live rules into jc (after lm__find_live_rules). */
+void lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r);
+void lm__judge_cache_release(struct lm__judge_cache *jc);
+
 /* Runs every enabled rule that can fire on c under sc: sets c->fired,
- * c->rejected, c->adjust and c->total. mc may be NULL. */
+ * c->rejected, c->adjust and c->total. jc may be NULL (no caching). */
 void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
-               struct lm_candidate *c, struct lm__model_cache *mc);
+               struct lm_candidate *c, struct lm__judge_cache *jc);
 
 /* Fills r->live and r->per_model for r's scenario and rules. */
 void lm__find_live_rules(struct lm_recommendation *r);

@@ -44,13 +44,14 @@ struct lm_flip {
 
 /*
  * One candidate as a recommendation keeps it: indices and the verdict of the
- * rules, 32 bytes (DESIGN §7 "Fast"; the fired-rule bits live in
+ * rules, 40 bytes (DESIGN §7 "Fast"; the fired-rule bits live in
  * lm_recommendation.fired). lm_recommendation_candidate() rebuilds the full
  * candidate, estimate and sub-scores included; estimates are pure functions
  * of these indices and the scenario, so the rebuilt one is the one judged.
  */
 struct lm_ranked {
     double total;       /* rounded to 0.1 */
+    double base;        /* priority-weighted mean of the sub-scores (the flip search) */
     uint32_t model;     /* index into cat->models */
     uint32_t where;     /* self-hosted: index into hws; API: into the model's offers */
     uint32_t quant;     /* index into cat->quants (self-hosted) */
@@ -67,6 +68,7 @@ struct lm_recommendation {
     unsigned char enabled[LM_MAX_RULES];  /* rule i enabled */
     unsigned char live[LM_MAX_RULES];     /* rule i can fire for this scenario */
     unsigned char per_model[LM_MAX_RULES]; /* rule i reads only model and scenario facts */
+    unsigned char per_setting[LM_MAX_RULES]; /* rule i reads only setting and scenario facts */
     /* Candidates in the order of their ids (model id, then candidate id):
      * generation emits them so, which makes the index the tie-break of the
      * total order. */

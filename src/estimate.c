@@ -869,7 +869,9 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     }
     }
 
-    out->quality = lm_quality_composite(m, in->task_kind, in->task_has_image);
+    out->quality = in->quality_model == m
+                       ? in->quality_composite
+                       : lm_quality_composite(m, in->task_kind, in->task_has_image);
     if (!isnan(out->quality))
         out->quality -= nz(q->quality_delta, 0);
 

@@ -116,13 +116,27 @@ static void id_order_release(struct id_order *o)
     free(o->runtime);
 }
 
+/* The decimal digits of v (0-255) into buf, NUL-terminated. */
+static void decimal(unsigned v, char buf[4])
+{
+    char t[4];
+    size_t n = 0, k = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && n < 3);
+    while (n > 0)
+        buf[k++] = t[--n];
+    buf[k] = '\0';
+}
+
 /* The order of two candidates of one model and one quantization and
  * hardware: by the devices field, then the placement, as in their ids. */
 static int devices_placement_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
 {
-    char da[8], db[8];
-    snprintf(da, sizeof(da), "%u", (unsigned)a->devices);
-    snprintf(db, sizeof(db), "%u", (unsigned)b->devices);
+    char da[4], db[4];
+    decimal(a->devices, da);
+    decimal(b->devices, db);
     int c = cmp_slash(da, db);
     return c ? c : strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
 }
@@ -441,6 +455,9 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
     }
     for (size_t mi = 0; mi < r->cat->nmodels && rc == LM_OK; mi++) {
         r->nmodels++;
+        g.base.quality_model = r->cat->models[mi];
+        g.base.quality_composite = lm_quality_composite(g.base.quality_model, g.base.task_kind,
+                                                        g.base.task_has_image);
         rc = opt->quant_auto ? gen_model_auto(&g, mi) : gen_model(&g, mi);
     }
     id_order_release(&g.ord);

@@ -51,6 +51,10 @@ struct lm_est_input {
     /* Quality (§5a). */
     const char *task_kind; /* chat, classification, … */
     int task_has_image;
+    /* lm_quality_composite(quality_model, task_kind, task_has_image) when
+     * the caller has it already (one per model, not per candidate). */
+    const struct lm_model *quality_model;
+    double quality_composite;
     unsigned extra_flags;  /* LM_EST_LOCAL_BUILT etc., set by the caller */
 };
 

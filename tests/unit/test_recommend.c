@@ -1,0 +1,373 @@
+/*
+ * Unit tests of the recommendation engine's bookkeeping, the parts a user
+ * never sees but every answer rests on:
+ *
+ * - candidate indices follow the id order, so the total order of DESIGN §5
+ *   step 5 (feasible first, total descending, model id, candidate id) holds
+ *   over r->order as strcmp on the printed ids would have it, also for ids
+ *   where '-' and '.' sort before the '/' that joins them;
+ * - a candidate rebuilt from its compact record is the one that was judged:
+ *   judging it again from scratch, without the rule caches, gives the same
+ *   fired rules, total and estimates;
+ * - a flip is real: recomputing the whole recommendation with the flipped
+ *   constraint puts the reported winner first, of the other class.
+ *
+ * Each runs on the shipped catalog for every example scenario (with and
+ * without --quant auto) and on a small catalog of awkward ids.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lmchoose/catalog.h"
+#include "lmchoose/recommend.h"
+#include "lmchoose/rules.h"
+#include "lmchoose/scenario.h"
+#include "lmchoose/status.h"
+
+static const char *const scenario_files[] = {
+    "air-gapped-plant.yaml",   "coding-assistant.yaml",    "eu-data-residency.yaml",
+    "iot-edge-classifier.yaml", "legal-onprem.yaml",        "multimodal-intake.yaml",
+    "narrow-classifier-20k.yaml", "on-device-assistant.yaml", "prototype-50-examples.yaml",
+    "research-assistant.yaml", "support-chatbot.yaml",
+};
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = malloc(1 << 20);
+    *len = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    return buf;
+}
+
+static int load_scenario(const char *name, struct lm_scenario *sc)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/../../profiles/scenarios/%s", LM_TEST_DATA, name);
+    size_t len;
+    char *data = slurp(path, &len);
+    if (data == NULL)
+        return -1;
+    struct lm_limits limits = LM_LIMITS_DEFAULT;
+    struct lm_diags d = LM_DIAGS_INIT;
+    memset(sc, 0, sizeof(*sc));
+    int rc = lm_scenario_load(sc, name, data, len, &limits, &d);
+    if (rc != LM_OK)
+        lm_diags_print(&d, stderr);
+    lm_diags_release(&d);
+    /* The scenario keeps pointers into data for its lifetime: leak it. */
+    return rc == LM_OK ? 0 : -1;
+}
+
+/* The reference order of §5 step 5, on printed ids. */
+static int ref_cmp(const struct lm_recommendation *r, size_t a, size_t b)
+{
+    const struct lm_ranked *x = &r->cands[a], *y = &r->cands[b];
+    if (x->rejected != y->rejected)
+        return x->rejected ? 1 : -1;
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    int c = strcmp(lm_recommendation_model(r, a)->id, lm_recommendation_model(r, b)->id);
+    if (c != 0)
+        return c;
+    char ia[LM_CANDIDATE_ID_MAX], ib[LM_CANDIDATE_ID_MAX];
+    lm_recommendation_id(r, a, ia, sizeof(ia));
+    lm_recommendation_id(r, b, ib, sizeof(ib));
+    return strcmp(ia, ib);
+}
+
+static void check_order(const struct lm_recommendation *r, const char *what)
+{
+    for (size_t k = 0; k + 1 < r->n; k++)
+        if (ref_cmp(r, r->order[k], r->order[k + 1]) >= 0) {
+            char ia[LM_CANDIDATE_ID_MAX], ib[LM_CANDIDATE_ID_MAX];
+            lm_recommendation_id(r, r->order[k], ia, sizeof(ia));
+            lm_recommendation_id(r, r->order[k + 1], ib, sizeof(ib));
+            fail_msg("%s: order %zu: %s (%.1f) before %s (%.1f)", what, k, ia,
+                     r->cands[r->order[k]].total, ib, r->cands[r->order[k + 1]].total);
+        }
+    size_t nf = 0;
+    while (nf < r->n && !r->cands[r->order[nf]].rejected)
+        nf++;
+    assert_int_equal(nf, r->nfeasible);
+}
+
+static int same_double(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+/* Judging candidate i again from scratch gives what was stored. */
+static void check_rebuild(const struct lm_recommendation *r, size_t i, const char *what)
+{
+    struct lm_candidate c, fresh;
+    lm_recommendation_candidate(r, i, &c);
+    struct lm_deploy_spec spec;
+    memset(&spec, 0, sizeof(spec));
+    spec.model = c.model;
+    spec.offer = c.offer;
+    spec.hw = c.hw;
+    spec.quant = c.quant;
+    spec.runtime = c.runtime;
+    spec.placement = c.placement;
+    spec.devices = c.devices;
+    spec.local_built = (c.est.flags & LM_EST_LOCAL_BUILT) != 0;
+    assert_int_equal(lm_recommend_evaluate(r, &spec, &fresh), LM_OK);
+    if (memcmp(c.fired, fresh.fired, sizeof(c.fired)) != 0 || c.total != fresh.total ||
+        c.rejected != fresh.rejected)
+        fail_msg("%s: %s: stored total %.1f rejected %d, judged again %.1f rejected %d", what,
+                 c.id, c.total, c.rejected, fresh.total, fresh.rejected);
+    const struct lm_estimate *a = &c.est, *b = &fresh.est;
+    if (!same_double(a->memory_gib, b->memory_gib) || a->fit != b->fit ||
+        !same_double(a->decode_tokens_per_s, b->decode_tokens_per_s) ||
+        !same_double(a->ttft_ms, b->ttft_ms) || !same_double(a->usd_per_month, b->usd_per_month) ||
+        !same_double(a->instances, b->instances) || !same_double(a->quality, b->quality) ||
+        !same_double(a->break_even_requests_per_day, b->break_even_requests_per_day))
+        fail_msg("%s: %s: the rebuilt estimate differs", what, c.id);
+    assert_string_equal(c.id, fresh.id);
+}
+
+/* Recomputing with a flip's value puts its winner first. */
+static void check_flips(const struct lm_catalog *cat, const struct lm_scenario *sc,
+                        const struct lm_ruleset *rs, const struct lm_rec_options *opt,
+                        const struct lm_recommendation *r, const char *what)
+{
+    for (size_t k = 0; k < r->nflips; k++) {
+        const struct lm_flip *f = &r->flips[k];
+        struct lm_scenario s = *sc;
+        if (f->is_privacy) {
+            s.constraints.privacy = f->to_level;
+        } else {
+            static const struct {
+                const char *key;
+                size_t off;
+            } keys[] = {
+                { "budget.usd_per_month", offsetof(struct lm_scenario, constraints.budget.usd_per_month) },
+                { "latency.ttft_ms", offsetof(struct lm_scenario, constraints.latency.ttft_ms) },
+                { "latency.output_tokens_per_s",
+                  offsetof(struct lm_scenario, constraints.latency.output_tokens_per_s) },
+                { "memory_gib", offsetof(struct lm_scenario, constraints.memory_gib) },
+                { "data.labeled_examples", offsetof(struct lm_scenario, constraints.data.labeled_examples) },
+            };
+            size_t j = 0;
+            while (j < 5 && strcmp(keys[j].key, f->constraint) != 0)
+                j++;
+            assert_true(j < 5);
+            *(double *)(void *)((char *)&s + keys[j].off) = f->to;
+        }
+        struct lm_rec_options o = *opt;
+        o.no_flips = 1;
+        struct lm_recommendation again;
+        assert_int_equal(lm_recommend(cat, &s, rs, &o, &again), LM_OK);
+        char want[LM_CANDIDATE_ID_MAX], got[LM_CANDIDATE_ID_MAX] = "none";
+        lm_recommendation_id(r, f->winner, want, sizeof(want));
+        if (again.nfeasible > 0)
+            lm_recommendation_id(&again, again.order[0], got, sizeof(got));
+        if (strcmp(want, got) != 0)
+            fail_msg("%s: flip %s: reported winner %s, recomputed rank 1 %s", what,
+                     f->constraint, want, got);
+        assert_int_not_equal(again.verdict_class, r->verdict_class);
+        lm_recommendation_release(&again);
+    }
+}
+
+struct fixture {
+    struct lm_catalog cat;
+    struct lm_ruleset rules;
+};
+
+static int setup(void **state)
+{
+    static struct fixture fx;
+    struct lm_catalog ci = LM_CATALOG_INIT;
+    struct lm_ruleset ri = LM_RULESET_INIT;
+    struct lm_limits limits = LM_LIMITS_DEFAULT;
+    struct lm_diags d = LM_DIAGS_INIT;
+    fx.cat = ci;
+    fx.rules = ri;
+    int rc = lm_catalog_load_builtin(&fx.cat, &limits, &d);
+    if (rc == LM_OK)
+        rc = lm_rules_load_builtin(&fx.rules, &limits, &d);
+    if (rc != LM_OK)
+        lm_diags_print(&d, stderr);
+    lm_diags_release(&d);
+    *state = &fx;
+    return rc == LM_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    lm_rules_release(&fx->rules);
+    lm_catalog_release(&fx->cat);
+    return 0;
+}
+
+static void run_all_checks(const struct lm_catalog *cat, const struct lm_scenario *sc,
+                           const struct lm_ruleset *rs, const struct lm_rec_options *opt,
+                           const char *what)
+{
+    struct lm_recommendation r;
+    assert_int_equal(lm_recommend(cat, sc, rs, opt, &r), LM_OK);
+    assert_true(r.n > 0);
+    check_order(&r, what);
+    for (size_t i = 0; i < r.n; i++)
+        check_rebuild(&r, i, what);
+    check_flips(cat, sc, rs, opt, &r, what);
+    lm_recommendation_release(&r);
+}
+
+static void test_example_scenarios(void **state)
+{
+    struct fixture *fx = *state;
+    for (size_t k = 0; k < sizeof(scenario_files) / sizeof(*scenario_files); k++) {
+        struct lm_scenario sc;
+        assert_int_equal(load_scenario(scenario_files[k], &sc), 0);
+        for (int autoq = 0; autoq <= 1; autoq++) {
+            struct lm_rec_options opt;
+            memset(&opt, 0, sizeof(opt));
+            opt.local = lm_catalog_hardware(&fx->cat, "nvidia-rtx-4090");
+            opt.quant_auto = autoq;
+            char what[128];
+            snprintf(what, sizeof(what), "%s%s", scenario_files[k], autoq ? " --quant auto" : "");
+            run_all_checks(&fx->cat, &sc, &fx->rules, &opt, what);
+        }
+    }
+}
+
+/* Every hardware profile, no privacy level, a budget and a TTFT target:
+ * the benchmark's scenario, where most candidates survive. */
+static void test_open_scenario(void **state)
+{
+    struct fixture *fx = *state;
+    struct lm_scenario sc;
+    lm_scenario_default(&sc);
+    sc.constraints.hardware_set = 0;
+    sc.constraints.privacy = -1;
+    sc.constraints.budget.usd_per_month = 2000;
+    sc.constraints.latency.ttft_ms = 3000;
+    struct lm_rec_options opt;
+    memset(&opt, 0, sizeof(opt));
+    run_all_checks(&fx->cat, &sc, &fx->rules, &opt, "open scenario");
+    /* More streams at peak: sizing moves sub-scores in the output-speed
+     * flip. */
+    sc.workload.peak_concurrency = 8;
+    sc.workload.requests_per_day = 20000;
+    run_all_checks(&fx->cat, &sc, &fx->rules, &opt, "open scenario, 8 streams");
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+/* Ids whose characters sort around the '/' that joins them: "q4" < "q4-a"
+ * as strings, but "q4-a/..." < "q4/..." inside a candidate id. */
+static void test_awkward_ids(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lmchoose-test-ids-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[512];
+    snprintf(path, sizeof(path), "%s/models", dir);
+    assert_int_equal(mkdir(path, 0777), 0);
+    snprintf(path, sizeof(path), "%s/hardware", dir);
+    assert_int_equal(mkdir(path, 0777), 0);
+    static const char *const models[] = { "m", "m-1", "m.1", "m_1", "m1" };
+    for (size_t i = 0; i < 5; i++) {
+        char text[1024];
+        snprintf(path, sizeof(path), "%s/models/%s.yaml", dir, models[i]);
+        snprintf(text, sizeof(text),
+                 "id: %s\nname: M %zu\nparams_b: %g\n"
+                 "architecture: {layers: 28, hidden: 3072, attention_heads: 24, kv_heads: 8, vocab: 128000}\n"
+                 "context_tokens: 32768\nopen_weights: true\nlicense: apache-2.0\n"
+                 "quality: {mmlu: %g}\nfinetune: [lora]\nsources: [test]\n",
+                 models[i], i, 1.0 + (double)i, 50.0 + (double)(i % 2));
+        assert_int_equal(write_file(path, text), 0);
+    }
+    static const char *const hws[] = { "h", "h-1", "h.1", "h_1", "h1" };
+    for (size_t i = 0; i < 5; i++) {
+        char text[1024];
+        snprintf(path, sizeof(path), "%s/hardware/%s.yaml", dir, hws[i]);
+        snprintf(text, sizeof(text),
+                 "id: %s\nname: H %zu\nvendor: nvidia\nclass: datacenter-gpu\n"
+                 "memory_gib: 24\nusable_fraction: 0.95\nbandwidth_gbps: 900\nfp16_tflops: 120\n"
+                 "power_w: 300\nplacements: [on-prem, cloud]\nmax_devices: 8\n"
+                 "price: {purchase_usd: 4000, usd_per_hour: 0.8}\nsources: [test]\n",
+                 hws[i], i);
+        assert_int_equal(write_file(path, text), 0);
+    }
+    snprintf(path, sizeof(path), "%s/quantizations.yaml", dir);
+    char q[4096] = "quantizations:\n";
+    static const char *const quants[] = { "ap", "api-x", "q4", "q4-a", "q4.b", "q4_c", "q41" };
+    for (size_t i = 0; i < 7; i++) {
+        size_t used = strlen(q);
+        snprintf(q + used, sizeof(q) - used,
+                 "  - id: %s\n    bits_per_weight: 4.5\n    quality_delta: 1\n"
+                 "    runtimes: [llama.cpp]\n    sources: [test]\n",
+                 quants[i]);
+    }
+    assert_int_equal(write_file(path, q), 0);
+
+    struct lm_catalog cat = LM_CATALOG_INIT;
+    struct lm_ruleset rs = LM_RULESET_INIT;
+    struct lm_limits limits = LM_LIMITS_DEFAULT;
+    struct lm_diags d = LM_DIAGS_INIT;
+    const char *dirs[1] = { dir };
+    int rc = lm_catalog_load(&cat, dirs, 1, &limits, &d);
+    if (rc == LM_OK)
+        rc = lm_rules_load_builtin(&rs, &limits, &d);
+    if (rc != LM_OK)
+        lm_diags_print(&d, stderr);
+    assert_int_equal(rc, LM_OK);
+    struct lm_scenario sc;
+    lm_scenario_default(&sc);
+    sc.constraints.hardware_set = 0;
+    sc.constraints.privacy = -1;
+    for (int autoq = 0; autoq <= 1; autoq++) {
+        struct lm_rec_options opt;
+        memset(&opt, 0, sizeof(opt));
+        opt.quant_auto = autoq;
+        run_all_checks(&cat, &sc, &rs, &opt, autoq ? "awkward ids --quant auto" : "awkward ids");
+    }
+    lm_rules_release(&rs);
+    lm_catalog_release(&cat);
+    lm_diags_release(&d);
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof(path), "%s/models/%s.yaml", dir, models[i]);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/hardware/%s.yaml", dir, hws[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/quantizations.yaml", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/models", dir);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/hardware", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_example_scenarios),
+        cmocka_unit_test(test_open_scenario),
+        cmocka_unit_test(test_awkward_ids),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -24,8 +24,10 @@
 
 #if defined(__GNUC__)
 #define EXPR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define EXPR_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define EXPR_PRINTF(f, a)
+#define EXPR_ALWAYS_INLINE inline
 #endif
 
 /* ===================================================================== */
@@ -1585,8 +1587,8 @@ struct slot {
  * well-formed; anything else counts as null, so a resolver bug can make a
  * rule not fire but never crash the evaluator.
  */
-static void value_to_slot(const struct lm_value *v, enum lm_vtype want,
-                          struct slot *s)
+static EXPR_ALWAYS_INLINE void value_to_slot(const struct lm_value *v,
+                                             enum lm_vtype want, struct slot *s)
 {
     s->t = S_NULL;
     if (v->type != want)
@@ -1621,9 +1623,12 @@ static void value_to_slot(const struct lm_value *v, enum lm_vtype want,
 }
 
 /* Asks the resolver for one fact. The whole value starts zeroed, so a
- * resolver that sets only the type still hands over NULL pointers. */
-static void load_fact(lm_fact_get_fn get, void *ctx, size_t id,
-                      enum lm_vtype want, struct slot *s)
+ * resolver that sets only the type still hands over NULL pointers. Inlined
+ * (with value_to_slot) because fact loads are most of what the evaluator
+ * does, and the fused instructions then convert with a constant type. */
+static EXPR_ALWAYS_INLINE void load_fact(lm_fact_get_fn get, void *ctx,
+                                         size_t id, enum lm_vtype want,
+                                         struct slot *s)
 {
     struct lm_value v = {.type = LM_V_NULL};
 
@@ -1717,17 +1722,19 @@ static int num_cmp(enum op op, double a, double b)
 
 /* Executes one instruction on the value stack (the concrete semantics,
  * shared by lm_expr_eval, lm_expr_outcomes and the constant folding of
- * lm_expr_specialize). *pc may be moved by a jump. */
-static inline void exec_ins(const struct lm_expr *e, const struct ins *in,
-                            struct slot *st, size_t *spp, size_t *pcp,
-                            lm_fact_get_fn get, void *ctx)
+ * lm_expr_specialize). *pc may be moved by a jump. Inlined into the
+ * evaluator's loop, where a call per instruction would cost more than most
+ * instructions do; the others call it through exec_one. */
+static EXPR_ALWAYS_INLINE void exec_ins(const struct lm_expr *e,
+                                        const struct ins *in, struct slot *st,
+                                        size_t *spp, size_t *pcp,
+                                        lm_fact_get_fn get, void *ctx)
 {
     size_t sp = *spp;
-    /* top[-1] is the right (or only) operand and top[-2] the left one; each
-     * case touches only the operands its instruction has, so no bounds
-     * check is needed on the way. */
+    /* top[-1] is the right (or only) operand and top[-2] the left one. Each
+     * case forms only the operand pointers its instruction has, so no
+     * bounds check is needed on the way. */
     struct slot *top = st + sp;
-    struct slot *a = top - 2, *b = top - 1;
 
     switch (in->op) {
     case OP_NUM:
@@ -1788,13 +1795,14 @@ static inline void exec_ins(const struct lm_expr *e, const struct ins *in,
         sp++;
         break;
     case OP_NEG:
-        if (b->t == S_NUM)
-            b->num = -b->num;
+        if (top[-1].t == S_NUM)
+            top[-1].num = -top[-1].num;
         break;
     case OP_ADD:
     case OP_SUB:
     case OP_MUL:
-    case OP_DIV:
+    case OP_DIV: {
+        struct slot *a = top - 2, *b = top - 1;
         sp--;
         if (a->t != S_NUM || b->t != S_NUM)
             a->t = S_NULL;
@@ -1809,8 +1817,10 @@ static inline void exec_ins(const struct lm_expr *e, const struct ins *in,
         else
             set_num(a, a->num / b->num);
         break;
+    }
     case OP_EQ:
     case OP_NE: {
+        struct slot *a = top - 2, *b = top - 1;
         int eq;
         sp--;
         if (a->t == S_NULL || b->t == S_NULL || a->t != b->t) {
@@ -1829,28 +1839,34 @@ static inline void exec_ins(const struct lm_expr *e, const struct ins *in,
     case OP_LT:
     case OP_LE:
     case OP_GT:
-    case OP_GE:
+    case OP_GE: {
+        struct slot *a = top - 2, *b = top - 1;
         sp--;
         if (a->t != S_NUM || b->t != S_NUM)
             a->t = S_NULL;
         else
             set_bool(a, num_cmp(in->op, a->num, b->num));
         break;
+    }
     case OP_EQ_NULL:
     case OP_NE_NULL: {
-        int both = a->t == S_NULL && b->t == S_NULL;
+        struct slot *a = top - 2;
+        int both = a->t == S_NULL && top[-1].t == S_NULL;
         sp--;
         set_bool(a, in->op == OP_EQ_NULL ? both : !both);
         break;
     }
-    case OP_IN:
+    case OP_IN: {
+        struct slot *a = top - 2, *b = top - 1;
         sp--;
         if (a->t == S_NULL || b->t == S_NULL)
             a->t = S_NULL;
         else
             set_bool(a, eval_in(a, b));
         break;
-    case OP_CONTAINS:
+    }
+    case OP_CONTAINS: {
+        struct slot *a = top - 2, *b = top - 1;
         sp--;
         if (a->t == S_NULL || b->t != S_STR)
             a->t = S_NULL;
@@ -1861,13 +1877,15 @@ static inline void exec_ins(const struct lm_expr *e, const struct ins *in,
         else
             a->t = S_NULL;
         break;
+    }
     case OP_NOT:
-        if (b->t == S_BOOL)
-            b->b = !b->b;
+        if (top[-1].t == S_BOOL)
+            top[-1].b = !top[-1].b;
         break;
     case OP_AND:
     case OP_OR: {
-        int x = tri(a), y = tri(b);
+        struct slot *a = top - 2;
+        int x = tri(a), y = tri(&top[-1]);
         sp--;
         if (in->op == OP_AND) {
             if (x == 0 || y == 0)
@@ -1887,11 +1905,11 @@ static inline void exec_ins(const struct lm_expr *e, const struct ins *in,
         break;
     }
     case OP_JFALSE:
-        if (tri(b) == 0)
+        if (tri(&top[-1]) == 0)
             *pcp = in->a - 1;
         break;
     case OP_JTRUE:
-        if (tri(b) == 1)
+        if (tri(&top[-1]) == 1)
             *pcp = in->a - 1;
         break;
     case OP_MIN:
@@ -1914,20 +1932,32 @@ static inline void exec_ins(const struct lm_expr *e, const struct ins *in,
         break;
     }
     case OP_ABS:
-        if (b->t == S_NUM)
-            b->num = fabs(b->num);
+        if (top[-1].t == S_NUM)
+            top[-1].num = fabs(top[-1].num);
         break;
     }
     *spp = sp;
 }
 
+static void exec_one(const struct lm_expr *e, const struct ins *in,
+                     struct slot *st, size_t *spp, size_t *pcp,
+                     lm_fact_get_fn get, void *ctx)
+{
+    exec_ins(e, in, st, spp, pcp, get, ctx);
+}
+
 enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get, void *ctx)
 {
-    /* Every push comes from a distinct node, so this cannot overflow. */
-    struct slot st[LM_EXPR_MAX_NODES];
+    /* Every push comes from a distinct node, so this cannot overflow. Two
+     * null slots lie below the stack: the code never reads them, but with
+     * them every operand pointer stays in bounds and initialized whatever
+     * the compiler assumes about the code. */
+    struct slot mem[2 + LM_EXPR_MAX_NODES];
+    struct slot *st = mem + 2;
     const struct ins *code = e->code;
     size_t ncode = e->ncode, sp = 0;
 
+    memset(mem, 0, 2 * sizeof mem[0]);
     for (size_t pc = 0; pc < ncode; pc++)
         exec_ins(e, &code[pc], st, &sp, &pc, get, ctx);
     assert(sp == 1);
@@ -2025,12 +2055,12 @@ unsigned lm_expr_outcomes(const struct lm_expr *e, lm_fact_get_fn get, void *ctx
             /* Jump only on a known deciding value; otherwise both sides
              * are evaluated and combined by the and/or that follows. */
             if (!ab[sp - 1].vary)
-                exec_ins(e, in, st, &sp, &pc, get, ctx);
+                exec_one(e, in, st, &sp, &pc, get, ctx);
             continue;
         }
         if (!any_vary) {
             size_t before = sp;
-            exec_ins(e, in, st, &sp, &pc, get, ctx);
+            exec_one(e, in, st, &sp, &pc, get, ctx);
             for (size_t k = before - n; k < sp; k++)
                 ab[k].vary = 0;
             continue;
@@ -2124,9 +2154,10 @@ struct spec {
     /* Fixed facts, read once each; indexed like e->facts. */
     struct lm_value fixed[LM_EXPR_MAX_NODES];
     unsigned char have[LM_EXPR_MAX_NODES];
-    /* Every instruction but a jump makes at most one node (a fused one
-     * makes three, but replaces three), and every node is at most one
-     * other node's operand. */
+    /* Every instruction but a jump makes one node (a fused one three),
+     * never more in all than the original condition had nodes (at most
+     * LM_EXPR_MAX_NODES); a node is at most one other node's operand and
+     * emits at most two instructions. */
     struct snode nodes[MAX_CODE];
     size_t nnodes;
     size_t kids[MAX_CODE];
@@ -2227,7 +2258,16 @@ static size_t spec_partial(struct spec *s, size_t i)
         if (s->nodes[kid[k]].known)
             known |= KIND(s->nodes[kid[k]].val.t);
     switch (nd->ins.op) {
-    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MIN: case OP_MAX:
+    case OP_DIV: {
+        /* Division by a known zero is null, like any non-number operand. */
+        const struct snode *r = &s->nodes[kid[1]];
+        nd->kinds = KIND(S_NULL) | KIND(S_NUM);
+        if ((known & ~KIND(S_NUM)) ||
+            (r->known && r->val.t == S_NUM && r->val.num == 0.0))
+            make_null(nd);
+        break;
+    }
+    case OP_ADD: case OP_SUB: case OP_MUL: case OP_MIN: case OP_MAX:
         /* Any operand that is not a number makes the result null. */
         nd->kinds = KIND(S_NULL) | KIND(S_NUM);
         if (known & ~KIND(S_NUM))
@@ -2251,10 +2291,9 @@ static size_t spec_partial(struct spec *s, size_t i)
         break;
     }
     case OP_EQ_NULL: case OP_NE_NULL:
-        /* A known non-null side makes "both null" false. */
+        /* One side is the literal null, so a known other side has already
+         * been folded with it. */
         nd->kinds = KIND(S_BOOL);
-        if (known & ~KIND(S_NULL))
-            make_bool(nd, nd->ins.op == OP_NE_NULL);
         break;
     case OP_AND: case OP_OR:
         return spec_logic(s, i);
@@ -2310,7 +2349,7 @@ static void spec_node(struct spec *s, const struct ins *in, size_t nkids)
         size_t sp = nkids, pc = 0;
         for (size_t k = 0; k < nkids; k++)
             st[k] = s->nodes[kid[k]].val;
-        exec_ins(s->e, in, st, &sp, &pc, NULL, NULL);
+        exec_one(s->e, in, st, &sp, &pc, NULL, NULL);
         make_known(nd, &st[0]);
     } else {
         i = spec_partial(s, i);

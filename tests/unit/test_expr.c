@@ -1166,6 +1166,447 @@ static void test_outcomes(void **state)
     }
 }
 
+/* ===================================================================== */
+/* Specialization                                                        */
+/* ===================================================================== */
+
+/* Compiles src, which must be valid. */
+static struct lm_expr *compile_ok(const char *src)
+{
+    struct lm_expr *e = NULL;
+    struct lm_expr_error err = {0, ""};
+
+    if (lm_expr_compile(src, strlen(src), &table, &e, &err) != 0)
+        fail_msg("'%s' did not compile: %zu: %s", src, err.offset, err.message);
+    return e;
+}
+
+static struct lm_expr *specialize_ok(const struct lm_expr *e, struct world *w,
+                                     const unsigned char *varies)
+{
+    struct lm_expr *s = (struct lm_expr *)1; /* must be overwritten */
+
+    assert_int_equal(lm_expr_specialize(e, get_fact, w, varies, &s), 0);
+    assert_non_null(s);
+    return s;
+}
+
+/* A deterministic PRNG (xorshift32), so that a failure reproduces. */
+static unsigned next_rand(unsigned *state)
+{
+    unsigned x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* Conditions covering every operator, constant and fact shape. */
+static const char *const spec_conditions[] = {
+    /* and / or / not with nulls, decided and neutral constants */
+    "candidate.meets_privacy and candidate.in_region",
+    "candidate.meets_privacy or candidate.in_region",
+    "not candidate.meets_privacy",
+    "not not candidate.in_region",
+    "true and candidate.in_region",
+    "candidate.in_region and true",
+    "false or candidate.meets_privacy",
+    "candidate.meets_privacy or false",
+    "(true and candidate.in_region) or (false and candidate.meets_privacy)",
+    "(scenario.latency.ttft_ms > 1) and candidate.meets_privacy",
+    "candidate.meets_privacy and (scenario.latency.ttft_ms > 1)",
+    "(scenario.latency.ttft_ms > 1) or candidate.meets_privacy",
+    "candidate.meets_privacy or (scenario.latency.ttft_ms > 1)",
+    "not (candidate.meets_privacy and candidate.in_region) or "
+    "model.params_b > 1 or estimate.ttft_ms > 3 and candidate.meets_privacy",
+    "candidate.in_region == false",
+    "candidate.meets_privacy != candidate.in_region",
+    "(model.params_b > 3) == candidate.meets_privacy",
+    /* the shipped rules' shapes */
+    "estimate.ttft_ms > scenario.latency.ttft_ms",
+    "scenario.latency.ttft_ms == null and task.breadth in [\"narrow\"] and "
+    "estimate.ttft_ms > 10000",
+    "model.class == \"slm\" and task.breadth == \"narrow\" and "
+    "scenario.data.labeled_examples >= 1000",
+    "scenario.privacy == \"on-device\" and candidate.placement != \"device\"",
+    "candidate.placement == \"device\" and scenario.privacy in "
+    "[\"on-device\", \"air-gapped\"] and model.params_b > 0.5 * "
+    "scenario.data.labeled_examples",
+    "not (task.modalities in model.modalities)",
+    /* comparisons either way round, numbers and strings */
+    "3 < model.params_b",
+    "1000 >= scenario.data.labeled_examples",
+    "8 == model.params_b or model.params_b != 100",
+    "model.params_b <= scenario.data.labeled_examples",
+    "\"slm\" == model.class",
+    "model.class != task.breadth",
+    "model.name == model.license",
+    "model.name != \"Llama 3.1 8B\"",
+    "scenario.privacy == model.license",
+    /* null tests */
+    "model.modalities != null",
+    "null == candidate.in_region",
+    "scenario.privacy != null or model.class == null",
+    "estimate.ttft_ms == null and scenario.latency.ttft_ms != null",
+    "null == null",
+    /* in, contains, lists */
+    "task.modalities in model.modalities",
+    "model.modalities in task.modalities",
+    "model.class in [\"slm\", \"llm\"]",
+    "model.params_b in [1, 8, 100]",
+    "model.params_b in [1, 2] or estimate.ttft_ms in [8, 100, 1000]",
+    "[\"text\"] in model.modalities",
+    "[] in task.modalities",
+    "task.modalities in []",
+    "[1, 2] in [1, 2, 3]",
+    "model.name in [\"Llama 3.1 8B\", \"x\"] or model.license in [\"\", \"ll\"]",
+    "model.modalities contains \"text\"",
+    "model.license contains \"llama\"",
+    "model.license contains model.name",
+    "task.modalities contains scenario.privacy",
+    "scenario.privacy contains model.license",
+    "\"abc\" contains \"b\" and [\"a\"] contains model.name",
+    /* arithmetic, division by zero, overflow */
+    "model.params_b * 2 + scenario.data.labeled_examples / 1000 > "
+    "estimate.ttft_ms - 3",
+    "estimate.ttft_ms / scenario.latency.ttft_ms >= 1",
+    "scenario.data.labeled_examples / (model.params_b - 8) < 100",
+    "scenario.data.labeled_examples / 0 == null",
+    "-model.params_b < -scenario.data.labeled_examples",
+    "model.params_b * 1e308 * scenario.data.labeled_examples > 1",
+    "1 / 0 == null and 1 + 1 == 2",
+    /* functions */
+    "min(model.params_b, scenario.data.labeled_examples, 50) == 8",
+    "max(estimate.ttft_ms, scenario.latency.ttft_ms) > 100",
+    "abs(model.params_b - scenario.data.labeled_examples) <= 4992",
+    "min(1, 2) < abs(-3) and max(scenario.latency.ttft_ms) == null",
+};
+
+/* Values a fact may take: of its type or not, nulls, non-finite numbers,
+ * empty and NULL lists, NULL strings and list elements. Strings come from
+ * two arrays with equal contents, so equal strings are not always the
+ * same pointer. */
+static const char *const pool_a[] = {"slm", "llm", "narrow", "broad",
+                                     "text", "image", "", "device",
+                                     "llama3.1", "ll", "on-device",
+                                     "Llama 3.1 8B"};
+static char pool_b[12][16] = {"slm",  "llm",      "narrow", "broad",
+                              "text", "image",    "",       "device",
+                              "llama3.1", "ll", "on-device", "Llama 3.1 8B"};
+static const char *const list_ti[] = {"text", "image"};
+static const char *const list_it_null[] = {"image", NULL, "text"};
+static const char *const list_audio[] = {"audio"};
+
+static struct lm_value random_value(enum lm_fact_type type, unsigned *rng)
+{
+    static const double nums[] = {0.0,    1.0,   -1.0,  0.5, 3.0,
+                                  8.0,    100.0, 1000.0, 5000.0,
+                                  1e308,  -0.0};
+    unsigned r = next_rand(rng);
+    unsigned pick = r >> 8;
+
+    if (r % 7 == 0)
+        return null();
+    if (r % 11 == 0) /* the wrong type */
+        type = type == LM_T_NUM ? LM_T_STR : LM_T_NUM;
+    switch (type) {
+    case LM_T_NUM:
+        if (pick % 9 == 0)
+            return num(pick % 2 ? (double)NAN : (pick % 4 ? (double)INFINITY
+                                                         : -(double)INFINITY));
+        return num(nums[pick % (sizeof nums / sizeof nums[0])]);
+    case LM_T_STR:
+    case LM_T_ENUM:
+        if (pick % 13 == 0)
+            return str(NULL);
+        return str(pick % 2 ? pool_a[(pick / 2) % 12] : pool_b[(pick / 2) % 12]);
+    case LM_T_BOOL:
+        return boolean(pick % 5 == 0 ? 7 : (int)(pick % 2));
+    case LM_T_LIST:
+        switch (pick % 6) {
+        case 0:
+            return list(NULL, 0);
+        case 1:
+            return list(NULL, 3); /* malformed: null */
+        case 2:
+            return list(text_only, 1);
+        case 3:
+            return list(list_ti, 2);
+        case 4:
+            return list(list_it_null, 3);
+        default:
+            return list(list_audio, 1);
+        }
+    }
+    return null();
+}
+
+/* Deep copies of a world's strings and lists, which the test overwrites
+ * after specializing to prove that the result kept none of them. */
+struct scratch {
+    char chars[F_NFACTS * 4][16];
+    const char *ptrs[F_NFACTS][4];
+};
+
+static struct lm_value copy_value(struct lm_value v, struct scratch *s,
+                                  size_t id)
+{
+    if (v.type == LM_V_STR && v.str != NULL) {
+        strcpy(s->chars[id * 4], v.str);
+        v.str = s->chars[id * 4];
+    } else if (v.type == LM_V_LIST && v.list != NULL) {
+        for (size_t i = 0; i < v.nlist; i++) {
+            s->ptrs[id][i] = NULL;
+            if (v.list[i] != NULL) {
+                strcpy(s->chars[id * 4 + i], v.list[i]);
+                s->ptrs[id][i] = s->chars[id * 4 + i];
+            }
+        }
+        v.list = s->ptrs[id];
+    }
+    return v;
+}
+
+/* Checks one condition under one mask of varying facts: the specialized
+ * form gives what the original gives for many assignments of the varying
+ * facts, never asks for a fixed fact, lists only varying facts, and stays
+ * within lm_expr_outcomes(); specialized again with one more fact fixed,
+ * it still agrees. */
+static void check_specialize(const char *src, const struct lm_expr *e,
+                             const unsigned char *varies, unsigned *rng)
+{
+    static const unsigned char none[F_NFACTS];
+    struct world fixed, copy, w, ws;
+    struct scratch scr;
+    const size_t *ids = NULL;
+
+    memset(&fixed, 0, sizeof fixed);
+    for (size_t id = 0; id < F_NFACTS; id++)
+        fixed.v[id] = random_value(defs[id].type, rng);
+    copy = fixed;
+    for (size_t id = 0; id < F_NFACTS; id++)
+        copy.v[id] = copy_value(fixed.v[id], &scr, id);
+    struct lm_expr *s = specialize_ok(e, &copy, varies);
+    for (size_t id = 0; id < F_NFACTS; id++)
+        if (copy.calls[id] > 1 || (varies[id] && copy.calls[id] > 0))
+            fail_msg("'%s': fact %zu read %u times", src, id, copy.calls[id]);
+    memset(&scr, '#', sizeof scr);
+
+    /* Hold one more fact fixed and specialize the result again. */
+    unsigned char varies2[F_NFACTS];
+    memcpy(varies2, varies, sizeof varies2);
+    varies2[next_rand(rng) % F_NFACTS] = 0;
+    struct lm_expr *s2 = specialize_ok(s, &fixed, varies2);
+
+    size_t n = lm_expr_facts(s, &ids);
+    for (size_t i = 0; i < n; i++)
+        if (!varies[ids[i]])
+            fail_msg("'%s': specialized form reads fixed fact %zu", src, ids[i]);
+
+    for (int round = 0; round < 48; round++) {
+        memset(&w, 0, sizeof w);
+        for (size_t id = 0; id < F_NFACTS; id++)
+            w.v[id] = varies[id] ? random_value(defs[id].type, rng) : fixed.v[id];
+        ws = w;
+        enum lm_tri want = lm_expr_eval(e, get_fact, &w);
+        enum lm_tri got = lm_expr_eval(s, get_fact, &ws);
+        for (size_t id = 0; id < F_NFACTS; id++)
+            if (!varies[id] && ws.calls[id] > 0)
+                fail_msg("'%s': specialized form read fixed fact %zu", src, id);
+        if (got != want)
+            fail_msg("'%s' (round %d): specialized %s, original %s", src,
+                     round, tri_name(got), tri_name(want));
+        ws = w;
+        unsigned m = lm_expr_outcomes(s, get_fact, &ws, varies);
+        if ((m & (1u << got)) == 0)
+            fail_msg("'%s': outcome %s not in lm_expr_outcomes %#x", src,
+                     tri_name(got), m);
+        ws = w;
+        m = lm_expr_outcomes(s, get_fact, &ws, none);
+        if (m != 1u << got)
+            fail_msg("'%s': lm_expr_outcomes %#x with nothing varying, "
+                     "eval %s", src, m, tri_name(got));
+    }
+
+    /* s2 agrees with the original whenever the extra fact takes the value
+     * it was held at. */
+    for (int round = 0; round < 16; round++) {
+        memset(&w, 0, sizeof w);
+        for (size_t id = 0; id < F_NFACTS; id++)
+            w.v[id] = varies2[id] ? random_value(defs[id].type, rng) : fixed.v[id];
+        ws = w;
+        enum lm_tri want = lm_expr_eval(e, get_fact, &w);
+        enum lm_tri got = lm_expr_eval(s2, get_fact, &ws);
+        if (got != want)
+            fail_msg("'%s': specialized twice %s, original %s", src,
+                     tri_name(got), tri_name(want));
+    }
+    lm_expr_free(s2);
+    lm_expr_free(s);
+}
+
+/* Differential test: for every condition, many masks of varying facts and
+ * many values, specialized and original evaluation agree. */
+static void test_specialize_differential(void **state)
+{
+    unsigned rng = 0x2545f491u;
+    (void)state;
+
+    for (size_t c = 0; c < sizeof spec_conditions / sizeof spec_conditions[0];
+         c++) {
+        struct lm_expr *e = compile_ok(spec_conditions[c]);
+        for (int mask = 0; mask < 40; mask++) {
+            unsigned char varies[F_NFACTS];
+            unsigned bits = next_rand(&rng);
+            for (size_t id = 0; id < F_NFACTS; id++)
+                varies[id] = mask == 0   ? 0
+                             : mask == 1 ? 1
+                                         : (unsigned char)(bits >> id & 1u);
+            check_specialize(spec_conditions[c], e, varies, &rng);
+        }
+        lm_expr_free(e);
+    }
+}
+
+/* A condition whose fixed part decides it becomes a constant that reads
+ * no fact at all. */
+static void test_specialize_folds(void **state)
+{
+    static const struct {
+        const char *src;
+        enum lm_tri want;
+    } cases[] = {
+        {"scenario.latency.ttft_ms == null and task.breadth == \"broad\" and "
+         "estimate.ttft_ms > 10000",
+         LM_FALSE},
+        {"task.breadth == \"narrow\" or model.params_b > 3", LM_TRUE},
+        {"estimate.ttft_ms > scenario.latency.ttft_ms", LM_UNKNOWN},
+        {"not (task.modalities in model.modalities) and false", LM_FALSE},
+        {"scenario.data.labeled_examples / 0 > model.params_b", LM_UNKNOWN},
+        {"scenario.privacy != null or candidate.meets_privacy", LM_TRUE},
+        {"min(scenario.latency.ttft_ms, model.params_b) > 1", LM_UNKNOWN},
+    };
+    unsigned char varies[F_NFACTS] = {0};
+    (void)state;
+
+    varies[F_CLASS] = varies[F_PARAMS] = varies[F_MODEL_MODALITIES] = 1;
+    varies[F_PLACEMENT] = varies[F_MEETS] = varies[F_TTFT] = 1;
+    varies[F_NAME] = varies[F_LICENSE] = varies[F_IN_REGION] = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct world w;
+        const size_t *ids = NULL;
+        world_init(&w);
+        struct lm_expr *e = compile_ok(cases[i].src);
+        struct lm_expr *s = specialize_ok(e, &w, varies);
+        lm_expr_free(e);
+        if (lm_expr_facts(s, &ids) != 0)
+            fail_msg("'%s' still reads %zu facts", cases[i].src,
+                     lm_expr_facts(s, &ids));
+        memset(w.calls, 0, sizeof w.calls);
+        enum lm_tri got = lm_expr_eval(s, get_fact, &w);
+        if (got != cases[i].want)
+            fail_msg("'%s': got %s, want %s", cases[i].src, tri_name(got),
+                     tri_name(cases[i].want));
+        for (size_t id = 0; id < F_NFACTS; id++)
+            assert_int_equal(w.calls[id], 0);
+        lm_expr_free(s);
+    }
+}
+
+/* With scenario.latency.ttft_ms fixed, only estimate.ttft_ms is left. */
+static void test_specialize_keeps_varying(void **state)
+{
+    unsigned char varies[F_NFACTS] = {0};
+    struct world w;
+    const size_t *ids = NULL;
+    (void)state;
+
+    varies[F_TTFT] = 1;
+    world_init(&w);
+    w.v[F_TTFT_MAX] = num(200);
+    struct lm_expr *e = compile_ok("estimate.ttft_ms > scenario.latency.ttft_ms");
+    struct lm_expr *s = specialize_ok(e, &w, varies);
+    assert_int_equal(w.calls[F_TTFT_MAX], 1);
+    assert_int_equal(w.calls[F_TTFT], 0);
+    assert_int_equal(lm_expr_facts(s, &ids), 1);
+    assert_int_equal(ids[0], F_TTFT);
+
+    w.v[F_TTFT_MAX] = num(1e9); /* read once: later changes do not matter */
+    w.v[F_TTFT] = num(100);
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_FALSE);
+    w.v[F_TTFT] = num(300);
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_TRUE);
+    w.v[F_TTFT] = num(200);
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_FALSE);
+    w.v[F_TTFT] = null();
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_UNKNOWN);
+    w.v[F_TTFT] = num((double)NAN);
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_UNKNOWN);
+    assert_int_equal(w.calls[F_TTFT_MAX], 1);
+
+    /* Its outcomes are still computed right, and specializing it with
+     * everything fixed gives a constant. */
+    assert_int_equal(lm_expr_outcomes(s, get_fact, &w, varies),
+                     (1u << LM_TRUE) | (1u << LM_FALSE) | (1u << LM_UNKNOWN));
+    w.v[F_TTFT] = num(201);
+    struct lm_expr *s2 = specialize_ok(s, &w, NULL);
+    assert_int_equal(lm_expr_facts(s2, &ids), 0);
+    assert_int_equal(lm_expr_eval(s2, get_fact, &w), LM_TRUE);
+    lm_expr_free(s2);
+    lm_expr_free(s);
+    lm_expr_free(e);
+}
+
+/* The result owns the strings and lists it folded in: overwriting what the
+ * resolver returned, and freeing the original, changes nothing. */
+static void test_specialize_copies_strings(void **state)
+{
+    static const char *src =
+        "scenario.privacy == model.license or model.modalities contains "
+        "scenario.privacy or (task.modalities in model.modalities and "
+        "task.breadth != model.name)";
+    char privacy[16], breadth[16], m0[16], m1[16];
+    const char *mods[2] = {m0, m1};
+    unsigned char varies[F_NFACTS] = {0};
+    struct world w;
+    (void)state;
+
+    strcpy(privacy, "on-device");
+    strcpy(breadth, "narrow");
+    strcpy(m0, "text");
+    strcpy(m1, "image");
+    varies[F_LICENSE] = varies[F_MODEL_MODALITIES] = varies[F_NAME] = 1;
+    world_init(&w);
+    w.v[F_PRIVACY] = str(privacy);
+    w.v[F_BREADTH] = str(breadth);
+    w.v[F_TASK_MODALITIES] = list(mods, 2);
+    struct lm_expr *e = compile_ok(src);
+    struct lm_expr *s = specialize_ok(e, &w, varies);
+    lm_expr_free(e);
+    memset(privacy, 'x', sizeof privacy - 1);
+    memset(breadth, 'x', sizeof breadth - 1);
+    memset(m0, 'x', sizeof m0 - 1);
+    memset(m1, 'x', sizeof m1 - 1);
+
+    static const char *const on_device[] = {"on-device"};
+    static const char *const text_image_audio[] = {"audio", "image", "text"};
+    w.v[F_LICENSE] = str("on-device");
+    w.v[F_MODEL_MODALITIES] = list(text_only, 1);
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_TRUE);
+    w.v[F_LICENSE] = str("apache");
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_FALSE);
+    w.v[F_MODEL_MODALITIES] = list(on_device, 1);
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_TRUE);
+    w.v[F_MODEL_MODALITIES] = list(text_image_audio, 3);
+    w.v[F_NAME] = str("broad");
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_TRUE);
+    w.v[F_NAME] = str("narrow");
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_FALSE);
+    w.v[F_NAME] = null();
+    assert_int_equal(lm_expr_eval(s, get_fact, &w), LM_UNKNOWN);
+    lm_expr_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1192,6 +1633,10 @@ int main(void)
         cmocka_unit_test(test_template_render_truncates),
         cmocka_unit_test(test_template_errors),
         cmocka_unit_test(test_outcomes),
+        cmocka_unit_test(test_specialize_differential),
+        cmocka_unit_test(test_specialize_folds),
+        cmocka_unit_test(test_specialize_keeps_varying),
+        cmocka_unit_test(test_specialize_copies_strings),
     };
     return cmocka_run_group_tests_name("expr", tests, NULL, NULL);
 }

@@ -2605,12 +2605,17 @@ static int spec_finish(struct spec *s, struct lm_expr **out)
 int lm_expr_specialize(const struct lm_expr *e, lm_fact_get_fn get, void *ctx,
                        const unsigned char *varies, struct lm_expr **out)
 {
-    struct spec *s = calloc(1, sizeof *s);
+    /* About 100 KB of scratch: only the counters and the fixed-fact flags
+     * need clearing (nodes, kids and code are written before they are read),
+     * and a run specializes many conditions. */
+    struct spec *s = malloc(sizeof *s);
     int rc;
 
     *out = NULL;
     if (s == NULL)
         return -1;
+    memset(s->have, 0, sizeof s->have);
+    s->nnodes = s->nkids = s->sp = s->ncode = 0;
     s->e = e;
     s->get = get;
     s->ctx = ctx;

@@ -87,6 +87,12 @@ struct flipctx {
      * scores), descending; nx of them. */
     uint32_t *by_kept;
     size_t nx;
+    int privacy_changes;  /* the search moves the privacy level */
+    unsigned char varies[LM__MAX_FACTS]; /* lm__candidate_facts */
+    /* The re-run rules' conditions specialized to the trial's scenario,
+     * made on first use in a trial. */
+    struct lm_expr *cond[LM_MAX_RULES];
+    int specialized;
 };
 
 static int rule_reads(const struct lm_rule *rule, const char *const *paths, size_t npaths)
@@ -137,13 +143,12 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
     in.placement = t->placement;
     in.devices = t->devices;
     in.extra_flags = t->est.flags & LM_EST_LOCAL_BUILT;
-    double be = t->est.break_even_requests_per_day;
     lm_estimate_compute(&in, &t->est, NULL);
-    t->est.break_even_requests_per_day = be;
-    lm__subscores(t);
+    lm__finish(r, sc, t); /* break-even follows the new cost */
 }
 
-/* Candidate i as the run judged it, rebuilt once. */
+/* Candidate i's profiles, estimate, privacy and sub-scores as the run had
+ * them, rebuilt once (its stored verdict is read off r->fired). */
 static const struct lm_candidate *built(struct flipctx *f, size_t i)
 {
     struct flipshare *sh = f->sh;
@@ -152,7 +157,6 @@ static const struct lm_candidate *built(struct flipctx *f, size_t i)
         if (c == NULL)
             return NULL;
         lm__rebuild(f->r, f->r->sc, i, c);
-        lm__restore_verdict(f->r, i, c);
         sh->built[i] = c;
     }
     return sh->built[i];
@@ -263,6 +267,7 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
     f->r = r;
     f->sh = sh;
     f->resize = resize;
+    lm__candidate_facts(f->varies);
     for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
         const struct lm_rule *rule = r->rules->rules[ri];
         uint64_t bit = (uint64_t)1 << (ri % 64);
@@ -319,12 +324,52 @@ static void flipctx_release(struct flipctx *f)
     free(f->by_kept);
 }
 
+/* Specializes the re-run rules to the trial's scenario sc (once a trial):
+ * a trial evaluates them on many candidates with sc fixed. A rule whose
+ * specialization fails keeps its original condition. */
+static void specialize_trial(struct flipctx *f, const struct lm_scenario *sc)
+{
+    if (f->specialized)
+        return;
+    struct lm_recommendation *r = f->r;
+    struct lm_candidate none;
+    lm__cand_clear(&none);
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = sc;
+    ctx.c = &none;
+    for (size_t w = 0; w < r->nwords; w++)
+        for (uint64_t b = f->rerun_sized[w]; b != 0; b &= b - 1) {
+            size_t ri = w * 64 + (size_t)lowest_bit(b);
+            if (lm_expr_specialize(r->rules->rules[ri]->when, lm__fact_get, &ctx, f->varies,
+                                   &f->cond[ri]) != 0)
+                f->cond[ri] = NULL;
+        }
+    f->specialized = 1;
+}
+
+static void unspecialize_trial(struct flipctx *f)
+{
+    for (size_t ri = 0; ri < LM_MAX_RULES; ri++) {
+        lm_expr_free(f->cond[ri]);
+        f->cond[ri] = NULL;
+    }
+    f->specialized = 0;
+}
+
+/* Rule ri's condition in the current trial. */
+static const struct lm_expr *trial_condition(const struct flipctx *f, size_t ri)
+{
+    return f->cond[ri] != NULL ? f->cond[ri] : f->r->rules->rules[ri]->when;
+}
+
 /* The model-only re-run rules' verdict on model mi under sc, once a trial. */
 static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t mi)
 {
     struct lm_recommendation *r = f->r;
     if (f->m_trial[mi] == f->trial)
         return;
+    specialize_trial(f, sc);
     struct lm_candidate m;
     lm__cand_clear(&m);
     m.model = r->cat->models[mi];
@@ -337,7 +382,7 @@ static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t 
     for (size_t w = 0; w < r->nwords; w++)
         for (uint64_t b = f->model_only[w]; b != 0; b &= b - 1) {
             size_t ri = w * 64 + (size_t)lowest_bit(b);
-            if (lm_expr_eval(r->rules->rules[ri]->when, lm__fact_get, &ctx) != LM_TRUE)
+            if (lm_expr_eval(trial_condition(f, ri), lm__fact_get, &ctx) != LM_TRUE)
                 continue;
             if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
                 reject = 1;
@@ -429,20 +474,17 @@ static const struct lm_candidate *sized_variant(struct flipctx *f, const struct 
             return NULL;
     }
     if (f->sized_hi[i] == NULL) {
-        const struct lm_candidate *b = built(f, i);
         struct lm_candidate *hi = malloc(sizeof(*hi)), *lo = malloc(sizeof(*lo));
-        if (b == NULL || hi == NULL || lo == NULL) {
+        if (hi == NULL || lo == NULL) {
             free(hi);
             free(lo);
             return NULL;
         }
         struct lm_scenario s = *r->sc;
-        memcpy(hi, b, offsetof(struct lm_candidate, id));
-        memcpy(lo, b, offsetof(struct lm_candidate, id));
         s.constraints.latency.output_tokens_per_s = 0;
-        resize_candidate(r, &s, hi);
+        lm__rebuild(r, &s, i, hi);
         s.constraints.latency.output_tokens_per_s = (double)INFINITY;
-        resize_candidate(r, &s, lo);
+        lm__rebuild(r, &s, i, lo);
         f->sized_hi[i] = hi;
         f->sized_lo[i] = lo;
     }
@@ -465,7 +507,16 @@ static const struct lm_candidate *sized_variant(struct flipctx *f, const struct 
  * when resizing moves sub-scores; the scan stops when no later candidate
  * can reach the best found, and a candidate is rebuilt only when its own
  * bound can. */
+static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc);
+
 static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
+{
+    long best = evaluate_trial(f, sc);
+    unspecialize_trial(f);
+    return best;
+}
+
+static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc)
 {
     struct lm_recommendation *r = f->r;
     struct lm_fact_ctx ctx;
@@ -531,17 +582,24 @@ static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
         const struct lm_candidate *b = sized && !f->scan ? sized_variant(f, sc, i) : built(f, i);
         if (b == NULL)
             return -2;
+        specialize_trial(f, sc);
+        /* A copy only when this trial changes it: resizing here, or a new
+         * privacy level. */
         struct lm_candidate t;
-        memcpy(&t, b, offsetof(struct lm_candidate, id));
-        if (sized && f->scan)
-            resize_candidate(r, sc, &t);
-        lm_candidate_privacy(&t, sc);
-        ctx.c = &t;
+        const struct lm_candidate *c = b;
+        if ((sized && f->scan) || f->privacy_changes) {
+            memcpy(&t, b, offsetof(struct lm_candidate, id));
+            if (sized && f->scan)
+                resize_candidate(r, sc, &t);
+            lm_candidate_privacy(&t, sc);
+            c = &t;
+        }
+        ctx.c = c;
         int rejected = 0;
         for (size_t w = 0; w < r->nwords && !rejected; w++)
             for (uint64_t bits = percand[w]; bits != 0 && !rejected; bits &= bits - 1) {
                 size_t ri = w * 64 + (size_t)lowest_bit(bits);
-                if (lm_expr_eval(r->rules->rules[ri]->when, lm__fact_get, &ctx) != LM_TRUE)
+                if (lm_expr_eval(trial_condition(f, ri), lm__fact_get, &ctx) != LM_TRUE)
                     continue;
                 if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
                     rejected = 1;
@@ -550,7 +608,7 @@ static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
             }
         if (rejected)
             continue;
-        double wm = sized ? lm__weighted_mean(&t, sc) : rec->base;
+        double wm = sized ? lm__weighted_mean(c, sc) : rec->base;
         double total = lm_round(wm + adjust, 1);
         if (best < 0 || total > best_total || (total == best_total && (long)i < best)) {
             best = (long)i;
@@ -750,6 +808,7 @@ static int search_privacy(struct lm_recommendation *r, struct flipshare *sh)
         flipctx_release(&f);
         return LM_ENOMEM;
     }
+    f.privacy_changes = 1;
     int from = r->sc->constraints.privacy;
     int pos = from < 0 ? 0 : chain_pos(from);
     int special = from == LM_PRIV_REGION || from == LM_PRIV_AIR_GAPPED;

@@ -160,12 +160,18 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
 
 /* ----------------------------------------------------------------- rules */
 
+/* Whether a fact is fixed for the run (task, workload, constraints), read
+ * off the model (not its API offer), off the candidate's setting, or off
+ * the candidate itself (estimates, scores, ids). */
+enum fact_scope { SCOPE_FIXED, SCOPE_MODEL, SCOPE_SETTING, SCOPE_CANDIDATE };
+
 /* A setting: everything about a candidate but its model and estimate. */
 struct lm__setting_slot {
     const void *where;   /* hardware, or API offer */
     const void *quant, *runtime;
     uint8_t placement, devices, used;
-    uint64_t fired[LM_MAX_RULES / 64];
+    uint64_t fired[LM_MAX_RULES / 64]; /* the setting rules that fired */
+    uint64_t can[LM_MAX_RULES / 64];   /* the candidate rules that can */
 };
 
 static size_t setting_hash(const struct lm_candidate *c)
@@ -228,9 +234,17 @@ static struct lm__setting_slot *setting_slot(struct lm__judge_cache *jc,
     }
 }
 
+static enum fact_scope fact_scope(const char *p);
+
 void lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r)
 {
     memset(jc, 0, sizeof(*jc));
+    size_t nf = lm_fact_table.n < LM__MAX_FACTS ? lm_fact_table.n : LM__MAX_FACTS;
+    for (size_t f = 0; f < nf; f++) {
+        enum fact_scope sc = fact_scope(lm_fact_table.defs[f].path);
+        jc->vary_model_fixed[f] = sc == SCOPE_SETTING || sc == SCOPE_CANDIDATE;
+        jc->vary_setting_fixed[f] = sc == SCOPE_MODEL || sc == SCOPE_CANDIDATE;
+    }
     for (size_t i = 0; i < r->rules->n && i < LM_MAX_RULES; i++) {
         if (!r->enabled[i] || !r->live[i])
             continue;
@@ -264,6 +278,12 @@ static int lowest_bit(uint64_t b)
 #endif
 }
 
+/* Rule i's condition for r's scenario: specialized when it could be. */
+static const struct lm_expr *condition(const struct lm_recommendation *r, size_t i)
+{
+    return r->when[i] != NULL ? r->when[i] : r->rules->rules[i]->when;
+}
+
 /* Evaluates rules list[0..n) on ctx's candidate, setting their bits in
  * fired. */
 static void run_rules(const struct lm_recommendation *r, struct lm_fact_ctx *ctx,
@@ -271,8 +291,24 @@ static void run_rules(const struct lm_recommendation *r, struct lm_fact_ctx *ctx
 {
     for (size_t k = 0; k < n; k++) {
         size_t i = list[k];
-        if (lm_expr_eval(r->rules->rules[i]->when, lm__fact_get, ctx) == LM_TRUE)
+        if (lm_expr_eval(condition(r, i), lm__fact_get, ctx) == LM_TRUE)
             fired[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+}
+
+/* The candidate rules that can still fire with the facts vary[] leaves
+ * fixed read off ctx's candidate (its model, or its setting): a rule such
+ * as `candidate.placement == "device" and estimate.memory_gib > …` need
+ * not run on any candidate of a cloud setting (expr.c, lm_expr_outcomes). */
+static void can_fire(const struct lm_recommendation *r, struct lm_fact_ctx *ctx,
+                     const struct lm__judge_cache *jc, const unsigned char *vary,
+                     uint64_t *can)
+{
+    memset(can, 0, sizeof(uint64_t) * (LM_MAX_RULES / 64));
+    for (size_t k = 0; k < jc->ncand; k++) {
+        size_t i = jc->cand_rules[k];
+        if (lm_expr_outcomes(condition(r, i), lm__fact_get, ctx, vary) & (1u << LM_TRUE))
+            can[i / 64] |= (uint64_t)1 << (i % 64);
     }
 }
 
@@ -288,15 +324,16 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
     if (jc == NULL) {
         for (size_t i = 0; i < r->rules->n && i < LM_MAX_RULES; i++)
             if (r->enabled[i] && r->live[i] &&
-                lm_expr_eval(r->rules->rules[i]->when, lm__fact_get, &ctx) == LM_TRUE)
+                lm_expr_eval(condition(r, i), lm__fact_get, &ctx) == LM_TRUE)
                 c->fired[i / 64] |= (uint64_t)1 << (i % 64);
     } else {
         if (jc->model != c->model) {
             jc->model = c->model;
             memset(jc->model_fired, 0, sizeof(jc->model_fired));
             run_rules(r, &ctx, jc->model_rules, jc->nmodel, jc->model_fired);
+            can_fire(r, &ctx, jc, jc->vary_model_fixed, jc->model_can);
         }
-        struct lm__setting_slot *slot = jc->nsetting ? setting_slot(jc, c) : NULL;
+        struct lm__setting_slot *slot = setting_slot(jc, c);
         if (slot != NULL && !slot->used) {
             memset(slot, 0, sizeof(*slot));
             slot->where = c->offer ? (const void *)c->offer : (const void *)c->hw;
@@ -307,13 +344,22 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             slot->used = 1;
             jc->used++;
             run_rules(r, &ctx, jc->setting_rules, jc->nsetting, slot->fired);
+            can_fire(r, &ctx, jc, jc->vary_setting_fixed, slot->can);
         } else if (slot == NULL) {
             /* No table (out of memory): judge the setting here. */
             run_rules(r, &ctx, jc->setting_rules, jc->nsetting, c->fired);
         }
         for (size_t w = 0; w < nw; w++)
             c->fired[w] |= jc->model_fired[w] | (slot != NULL ? slot->fired[w] : 0);
-        run_rules(r, &ctx, jc->cand_rules, jc->ncand, c->fired);
+        /* The candidate rules that both the model and the setting let fire. */
+        for (size_t k = 0; k < jc->ncand; k++) {
+            size_t i = jc->cand_rules[k];
+            uint64_t bit = (uint64_t)1 << (i % 64);
+            if (!(jc->model_can[i / 64] & bit) || (slot != NULL && !(slot->can[i / 64] & bit)))
+                continue;
+            if (lm_expr_eval(condition(r, i), lm__fact_get, &ctx) == LM_TRUE)
+                c->fired[i / 64] |= bit;
+        }
     }
     /* Their effect, in rule order (so that the sum is the same however the
      * verdicts were found). */
@@ -329,11 +375,6 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
         }
     c->total = lm_round(lm__weighted_mean(c, sc) + c->adjust, 1);
 }
-
-/* Whether a fact is fixed for the run (task, workload, constraints), read
- * off the model (not its API offer), off the candidate's setting, or off
- * the candidate itself (estimates, scores, ids). */
-enum fact_scope { SCOPE_FIXED, SCOPE_MODEL, SCOPE_SETTING, SCOPE_CANDIDATE };
 
 static enum fact_scope fact_scope(const char *p)
 {
@@ -360,13 +401,19 @@ static enum fact_scope fact_scope(const char *p)
  * such as `estimate.ttft_ms > scenario.latency.ttft_ms` with no TTFT target
  * can never be true and is skipped for every candidate (expr.c,
  * lm_expr_outcomes). Also marks the rules whose verdict depends only on the
- * model, or only on the setting, which lm__judge caches. */
-void lm__find_live_rules(struct lm_recommendation *r)
+ * model, or only on the setting, which lm__judge caches, and specializes the
+ * live ones to the scenario. */
+void lm__candidate_facts(unsigned char *varies)
 {
-    static unsigned char varies[512];
-    size_t nf = lm_fact_table.n < 512 ? lm_fact_table.n : 512;
+    size_t nf = lm_fact_table.n < LM__MAX_FACTS ? lm_fact_table.n : LM__MAX_FACTS;
     for (size_t i = 0; i < nf; i++)
         varies[i] = fact_scope(lm_fact_table.defs[i].path) != SCOPE_FIXED;
+}
+
+void lm__find_live_rules(struct lm_recommendation *r)
+{
+    unsigned char varies[LM__MAX_FACTS];
+    lm__candidate_facts(varies);
     struct lm_candidate none;
     lm__cand_clear(&none);
     struct lm_fact_ctx ctx;
@@ -387,6 +434,10 @@ void lm__find_live_rules(struct lm_recommendation *r)
         }
         r->per_model[i] = (unsigned char)model;
         r->per_setting[i] = (unsigned char)(setting && !model);
+        /* The task, workload and constraints folded in once (expr.c); on
+         * failure the original condition serves. */
+        if (r->live[i] && lm_expr_specialize(e, lm__fact_get, &ctx, varies, &r->when[i]) != 0)
+            r->when[i] = NULL;
     }
 }
 

@@ -761,6 +761,8 @@ void lm_recommendation_release(struct lm_recommendation *r)
     free(r->hws);
     free(r->hw_built);
     free(r->model_llm);
+    for (size_t i = 0; i < LM_MAX_RULES; i++)
+        lm_expr_free(r->when[i]);
     memset(r, 0, sizeof(*r));
 }
 

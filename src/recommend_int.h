@@ -43,12 +43,17 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
  * (candidates come model by model), and those that read only the
  * candidate's setting (hardware or offer, format, runtime, placement,
  * devices) and scenario facts, for every setting seen. */
+#define LM__MAX_FACTS 512
+
 struct lm__judge_cache {
     /* The enabled rules that can fire, by what their verdict depends on. */
     uint16_t model_rules[LM_MAX_RULES], setting_rules[LM_MAX_RULES], cand_rules[LM_MAX_RULES];
     size_t nmodel, nsetting, ncand;
+    /* Facts that vary once the model, or the setting, is known. */
+    unsigned char vary_model_fixed[LM__MAX_FACTS], vary_setting_fixed[LM__MAX_FACTS];
     const struct lm_model *model;
     uint64_t model_fired[LM_MAX_RULES / 64];
+    uint64_t model_can[LM_MAX_RULES / 64]; /* the candidate rules the model lets fire */
     struct lm__setting_slot *slots; /* open addressing, cap a power of 2 */
     size_t cap, used;
 };
@@ -57,10 +62,15 @@ struct lm__judge_cache {
 void lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r);
 void lm__judge_cache_release(struct lm__judge_cache *jc);
 
-/* Runs every enabled rule that can fire on c under sc: sets c->fired,
- * c->rejected, c->adjust and c->total. jc may be NULL (no caching). */
+/* Runs every enabled rule that can fire on c under sc, which must be r->sc
+ * (the conditions are specialized to it): sets c->fired, c->rejected,
+ * c->adjust and c->total. jc may be NULL (no caching). */
 void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                struct lm_candidate *c, struct lm__judge_cache *jc);
+
+/* varies[f] = 1 for the facts that differ between candidates, 0 for the
+ * task, workload and constraint facts a scenario fixes (LM__MAX_FACTS). */
+void lm__candidate_facts(unsigned char *varies);
 
 /* Fills r->live and r->per_model for r's scenario and rules. */
 void lm__find_live_rules(struct lm_recommendation *r);

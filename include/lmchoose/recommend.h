@@ -21,6 +21,8 @@
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
 
+struct lm_expr;
+
 struct lm_rec_options {
     const struct lm_quant *quant;     /* --quant ID: only this format */
     int quant_auto;                   /* --quant auto: one format per (model, hw, placement, devices) */
@@ -69,6 +71,7 @@ struct lm_recommendation {
     unsigned char live[LM_MAX_RULES];     /* rule i can fire for this scenario */
     unsigned char per_model[LM_MAX_RULES]; /* rule i reads only model and scenario facts */
     unsigned char per_setting[LM_MAX_RULES]; /* rule i reads only setting and scenario facts */
+    struct lm_expr *when[LM_MAX_RULES];   /* rule i's condition specialized to sc, or NULL */
     /* Candidates in the order of their ids (model id, then candidate id):
      * generation emits them so, which makes the index the tie-break of the
      * total order. */

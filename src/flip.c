@@ -50,6 +50,9 @@ static const struct flipdim flipdims[] = {
 struct flipshare {
     uint32_t *by_total;
     struct lm_candidate **built; /* NULL until rebuilt */
+    /* Scratch of build_by_kept, reused by every search. */
+    int32_t *key;
+    uint32_t *by_kept;
 };
 
 #define NW (LM_MAX_RULES / 64)
@@ -85,8 +88,9 @@ struct flipctx {
     /* When a trial scans deep: the candidates not rejected by another rule,
      * by the part of their total no re-run rule touches (base + kept
      * scores), descending; nx of them. */
-    uint32_t *by_kept;
+    uint32_t *by_kept;           /* into the flipshare's buffer */
     size_t nx;
+    int tried_by_kept;
     int privacy_changes;  /* the search moves the privacy level */
     unsigned char varies[LM__MAX_FACTS]; /* lm__candidate_facts */
     /* The re-run rules' conditions specialized to the trial's scenario,
@@ -165,6 +169,7 @@ static const struct lm_candidate *built(struct flipctx *f, size_t i)
 static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r)
 {
     size_t n = r->n;
+    memset(sh, 0, sizeof(*sh));
     sh->by_total = malloc((n ? n : 1) * sizeof(*sh->by_total));
     sh->built = calloc(n ? n : 1, sizeof(*sh->built));
     if (sh->by_total == NULL || sh->built == NULL)
@@ -193,6 +198,8 @@ static void flipshare_release(struct flipshare *sh, size_t n)
         free(sh->built[k]);
     free(sh->built);
     free(sh->by_total);
+    free(sh->key);
+    free(sh->by_kept);
 }
 
 static const double *ub_sort_key;
@@ -321,7 +328,6 @@ static void flipctx_release(struct flipctx *f)
     }
     free(f->sized_hi);
     free(f->sized_lo);
-    free(f->by_kept);
 }
 
 /* Specializes the re-run rules to the trial's scenario sc (once a trial):
@@ -412,49 +418,62 @@ static int kept_part(const struct flipctx *f, size_t i, double *kept)
     return 0;
 }
 
-/* Builds by_kept with a counting sort on the kept part in tenths; leaves it
- * NULL (the scan stays by total) when the parts span too wide a range. */
+/* Builds by_kept with a counting sort on the kept part in tenths, in the
+ * shared buffers; leaves it NULL (the scan stays by total) when the parts
+ * span too wide a range. */
 static int build_by_kept(struct flipctx *f)
 {
     struct lm_recommendation *r = f->r;
+    struct flipshare *sh = f->sh;
     size_t n = r->n;
-    double lo = 0, hi = 0;
+    f->tried_by_kept = 1;
+    if (sh->key == NULL) {
+        sh->key = malloc((n ? n : 1) * sizeof(*sh->key));
+        sh->by_kept = malloc((n ? n : 1) * sizeof(*sh->by_kept));
+        if (sh->key == NULL || sh->by_kept == NULL)
+            return LM_ENOMEM;
+    }
+    /* Tenths of the kept part, relative to the first candidate's; a
+     * candidate another rule rejects gets INT32_MIN. */
+    double origin = 0;
+    int32_t lo = 0, hi = 0;
     size_t nx = 0;
     for (size_t i = 0; i < n; i++) {
         double kept;
-        if (kept_part(f, i, &kept))
+        if (kept_part(f, i, &kept)) {
+            sh->key[i] = INT32_MIN;
             continue;
+        }
         double x = floor((r->cands[i].base + kept) * 10);
-        if (nx == 0 || x < lo)
-            lo = x;
-        if (nx == 0 || x > hi)
-            hi = x;
+        if (nx == 0)
+            origin = x;
+        x -= origin;
+        if (!(fabs(x) < (double)n / 2 + 4096))
+            return LM_OK; /* too wide a range for buckets */
+        int32_t b = (int32_t)x;
+        if (nx == 0 || b < lo)
+            lo = b;
+        if (nx == 0 || b > hi)
+            hi = b;
+        sh->key[i] = b;
         nx++;
     }
-    if (!(hi - lo <= (double)n / 2 + 4096))
+    if (!((double)hi - (double)lo <= (double)n / 2 + 4096))
         return LM_OK;
     size_t nb = (size_t)(hi - lo) + 1;
     size_t *count = calloc(nb + 1, sizeof(*count));
-    f->by_kept = malloc((nx ? nx : 1) * sizeof(*f->by_kept));
-    if (count == NULL || f->by_kept == NULL) {
-        free(count);
+    if (count == NULL)
         return LM_ENOMEM;
-    }
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < n; i++) {
-            double kept;
-            if (kept_part(f, i, &kept))
-                continue;
-            size_t b = (size_t)(hi - floor((r->cands[i].base + kept) * 10));
-            if (pass == 0)
-                count[b + 1]++;
-            else
-                f->by_kept[count[b]++] = (uint32_t)i;
-        }
-        for (size_t b = 0; pass == 0 && b < nb; b++)
-            count[b + 1] += count[b];
-    }
+    for (size_t i = 0; i < n; i++)
+        if (sh->key[i] != INT32_MIN)
+            count[(size_t)(hi - sh->key[i]) + 1]++;
+    for (size_t b = 0; b < nb; b++)
+        count[b + 1] += count[b];
+    for (size_t i = 0; i < n; i++)
+        if (sh->key[i] != INT32_MIN)
+            sh->by_kept[count[(size_t)(hi - sh->key[i])]++] = (uint32_t)i;
     free(count);
+    f->by_kept = sh->by_kept;
     f->nx = nx;
     return LM_OK;
 }
@@ -525,12 +544,13 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc)
     long best = -1;
     double best_total = 0;
     f->trial++;
-    /* With by_kept, the model-only rules' largest adjustment bounds the
-     * scan; it needs every model's verdict up front. */
-    double max_model = 0;
     int any_model_only = 0;
     for (size_t w = 0; w < r->nwords; w++)
         any_model_only |= f->model_only[w] != 0;
+again:;
+    /* With by_kept, the model-only rules' largest adjustment bounds the
+     * scan; it needs every model's verdict up front. */
+    double max_model = 0;
     if (f->by_kept != NULL && any_model_only) {
         int first = 1;
         for (size_t mi = 0; mi < r->cat->nmodels; mi++) {
@@ -541,8 +561,18 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc)
             }
         }
     }
-    size_t limit = f->by_kept != NULL ? f->nx : r->n, k;
-    for (k = 0; k < limit; k++) {
+    size_t limit = f->by_kept != NULL ? f->nx : r->n;
+    for (size_t k = 0; k < limit; k++) {
+        /* Scanning deep by total: from now on, by kept part. */
+        if (f->by_kept == NULL && f->scan == NULL && !f->tried_by_kept && k > r->n / 16 + 64) {
+            if (build_by_kept(f) != LM_OK)
+                return -2;
+            if (f->by_kept != NULL) {
+                best = -1;
+                best_total = 0;
+                goto again;
+            }
+        }
         size_t i = f->scan ? f->scan[k] : f->by_kept ? f->by_kept[k] : f->sh->by_total[k];
         const struct lm_ranked *rec = &r->cands[i];
         int sized = f->resize && is_sized(rec);
@@ -615,9 +645,6 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc)
             best_total = total;
         }
     }
-    /* A deep scan by total: later trials of this search go by kept part. */
-    if (f->by_kept == NULL && f->scan == NULL && k > r->n / 16 + 64 && build_by_kept(f) != LM_OK)
-        return -2;
     return best;
 }
 

@@ -9,6 +9,9 @@
  *                                   a temporary directory and loaded through
  *                                   the normal --profiles path
  *   --no-flips                      skip the flip search (to measure its share)
+ *   --streams N                     N streams at peak (workload.peak_concurrency;
+ *                                   default 1): sizing then moves sub-scores,
+ *                                   the costliest case of the output-speed flip
  *
  * Prints wall time per phase, candidates, peak RSS and bytes per candidate.
  */
@@ -88,9 +91,12 @@ static int write_synthetic(const char *dir, int nm, int nh)
 int main(int argc, char **argv)
 {
     int nm = 0, nh = 0, no_flips = 0;
+    double streams = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-flips") == 0)
             no_flips = 1;
+        else if (strcmp(argv[i], "--streams") == 0 && i + 1 < argc)
+            streams = atof(argv[++i]);
         else if (nm == 0)
             nm = atoi(argv[i]);
         else
@@ -124,6 +130,7 @@ int main(int argc, char **argv)
     sc.constraints.privacy = -1;
     sc.constraints.budget.usd_per_month = 2000;
     sc.constraints.latency.ttft_ms = 3000;
+    sc.workload.peak_concurrency = streams >= 1 ? floor(streams) : 1;
     struct lm_rec_options opt;
     memset(&opt, 0, sizeof(opt));
     opt.no_flips = no_flips;

@@ -64,7 +64,9 @@ struct flipshare {
 struct flipctx {
     struct lm_recommendation *r;
     struct flipshare *sh;
-    int resize;
+    int resize;    /* the output-speed floor: sized candidates are re-estimated */
+    int finetune;  /* labelled examples: every candidate is re-estimated */
+    double per_request; /* the trial's cheapest API request (privacy flips) */
     uint64_t rerun[NW];       /* re-run on every candidate: read the constraint */
     uint64_t rerun_sized[NW]; /* re-run on sized candidates (resize) */
     uint64_t model_only[NW];  /* of rerun, the ones read only model and scenario facts */
@@ -215,6 +217,13 @@ static int is_sized(const struct lm_ranked *k)
     return k->placement == LM_PLACE_ONPREM || k->placement == LM_PLACE_CLOUD;
 }
 
+/* True when the search re-estimates candidate k at each trial: the rules in
+ * rerun_sized are then re-run on it. */
+static int reestimated(const struct flipctx *f, const struct lm_ranked *k)
+{
+    return f->finetune || (f->resize && is_sized(k));
+}
+
 /* Resize with more than one stream at peak: sizing moves the sized
  * candidates' cost, latency and simplicity sub-scores, so each gets its own
  * bound from the most favourable sizing (one stream, one instance: the
@@ -260,8 +269,13 @@ static int resize_bounds(struct flipctx *f)
 }
 
 static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct flipshare *sh,
-                        const char *const *paths, size_t npaths, int resize)
+                        const char *const *paths, size_t npaths, int resize, int finetune)
 {
+    /* The facts fine-tuning changes with the number of examples (estimate.c:
+     * the training tokens); nothing else in an estimate depends on it. */
+    static const char *const finetune_paths[] = {
+        "estimate.finetune_method", "estimate.finetune_hours", "estimate.finetune_usd",
+    };
     /* The facts instance sizing changes (estimate.c: B_max feeds the decode
      * batch, decode the end-to-end time, and both the cost); the others
      * (memory, fit, TTFT, quality, fine-tuning) do not depend on it. */
@@ -274,13 +288,17 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
     f->r = r;
     f->sh = sh;
     f->resize = resize;
+    f->finetune = finetune;
     lm__candidate_facts(f->varies);
     for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
         const struct lm_rule *rule = r->rules->rules[ri];
         uint64_t bit = (uint64_t)1 << (ri % 64);
         int reads = r->enabled[ri] && rule_reads(rule, paths, npaths);
-        int sized = r->enabled[ri] && resize &&
-                    rule_reads(rule, sizing_paths, sizeof(sizing_paths) / sizeof(*sizing_paths));
+        int sized = r->enabled[ri] &&
+                    ((resize && rule_reads(rule, sizing_paths,
+                                           sizeof(sizing_paths) / sizeof(*sizing_paths))) ||
+                     (finetune && rule_reads(rule, finetune_paths,
+                                             sizeof(finetune_paths) / sizeof(*finetune_paths))));
         int error = rule->severity == LM_SEV_RULE_ERROR;
         f->score[ri] = error ? 0 : rule->score;
         if (error)
@@ -406,7 +424,7 @@ static int kept_part(const struct flipctx *f, size_t i, double *kept)
 {
     const struct lm_recommendation *r = f->r;
     const struct lm_ranked *rec = &r->cands[i];
-    const uint64_t *mask = f->resize && is_sized(rec) ? f->rerun_sized : f->rerun;
+    const uint64_t *mask = reestimated(f, rec) ? f->rerun_sized : f->rerun;
     const uint64_t *fw = &r->fired[i * r->nwords];
     uint64_t bits[NW];
     for (size_t w = 0; w < r->nwords; w++) {
@@ -575,7 +593,7 @@ again:;
         }
         size_t i = f->scan ? f->scan[k] : f->by_kept ? f->by_kept[k] : f->sh->by_total[k];
         const struct lm_ranked *rec = &r->cands[i];
-        int sized = f->resize && is_sized(rec);
+        int sized = reestimated(f, rec);
         double kept;
         if (f->by_kept == NULL && best >= 0) {
             double stop = f->scan ? f->ub[i] : rec->total + f->gain + 0.1;
@@ -609,20 +627,32 @@ again:;
         }
         if (!f->scan && best >= 0 && rec->base + adjust + pos + 0.05 + 1e-9 < best_total)
             continue; /* cannot reach the best: no need to rebuild it */
-        const struct lm_candidate *b = sized && !f->scan ? sized_variant(f, sc, i) : built(f, i);
-        if (b == NULL)
-            return -2;
         specialize_trial(f, sc);
-        /* A copy only when this trial changes it: resizing here, or a new
-         * privacy level. */
+        /* The candidate as this trial sees it: the stored one, one of its
+         * two sizings, or (when the trial changes it) a copy re-estimated
+         * or with the new privacy level and break-even. */
         struct lm_candidate t;
-        const struct lm_candidate *c = b;
-        if ((sized && f->scan) || f->privacy_changes) {
-            memcpy(&t, b, offsetof(struct lm_candidate, id));
-            if (sized && f->scan)
-                resize_candidate(r, sc, &t);
-            lm_candidate_privacy(&t, sc);
+        const struct lm_candidate *c;
+        if (f->finetune) {
+            lm__rebuild(r, sc, i, &t);
             c = &t;
+        } else {
+            c = sized && !f->scan ? sized_variant(f, sc, i) : built(f, i);
+            if (c == NULL)
+                return -2;
+            if ((sized && f->scan) || f->privacy_changes) {
+                memcpy(&t, c, offsetof(struct lm_candidate, id));
+                if (sized && f->scan)
+                    resize_candidate(r, sc, &t);
+                if (f->privacy_changes) {
+                    lm_candidate_privacy(&t, sc);
+                    t.est.break_even_requests_per_day =
+                        t.offer == NULL && isfinite(f->per_request) && f->per_request > 0
+                            ? t.est.usd_per_month / (f->per_request * 30.42)
+                            : DNAN;
+                }
+                c = &t;
+            }
         }
         ctx.c = c;
         int rejected = 0;
@@ -638,7 +668,7 @@ again:;
             }
         if (rejected)
             continue;
-        double wm = sized ? lm__weighted_mean(c, sc) : rec->base;
+        double wm = f->resize && is_sized(rec) ? lm__weighted_mean(c, sc) : rec->base;
         double total = lm_round(wm + adjust, 1);
         if (best < 0 || total > best_total || (total == best_total && (long)i < best)) {
             best = (long)i;
@@ -738,7 +768,8 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
     paths[0] = path;
     struct flipctx f;
     int resize = strcmp(d->constraint, "latency.output_tokens_per_s") == 0;
-    if (flipctx_init(&f, r, sh, paths, 1, resize) != LM_OK) {
+    int finetune = strcmp(d->constraint, "data.labeled_examples") == 0;
+    if (flipctx_init(&f, r, sh, paths, 1, resize, finetune) != LM_OK) {
         flipctx_release(&f);
         return LM_ENOMEM;
     }
@@ -828,10 +859,13 @@ static int chain_pos(int level)
 
 static int search_privacy(struct lm_recommendation *r, struct flipshare *sh)
 {
+    /* The level decides which API offers count for break-even (§4), so the
+     * rules on break-even are re-run too. */
     static const char *const paths[] = { "scenario.privacy", "candidate.meets_privacy",
-                                         "candidate.privacy_level", "scenario.offline" };
+                                         "candidate.privacy_level", "scenario.offline",
+                                         "estimate.break_even_requests_per_day" };
     struct flipctx f;
-    if (flipctx_init(&f, r, sh, paths, 4, 0) != LM_OK) {
+    if (flipctx_init(&f, r, sh, paths, 5, 0, 0) != LM_OK) {
         flipctx_release(&f);
         return LM_ENOMEM;
     }
@@ -850,6 +884,7 @@ static int search_privacy(struct lm_recommendation *r, struct flipshare *sh)
                 break;
             struct lm_scenario sc = *r->sc;
             sc.constraints.privacy = chain[p];
+            f.per_request = lm__cheapest_api_request(r->cat, &sc);
             long w = evaluate(&f, &sc);
             if (w == -2) {
                 flipctx_release(&f);

@@ -410,7 +410,7 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
 
 /* §4 Break-even: cost per request of the cheapest API candidate that meets
  * the privacy level, the region and offline (before the rules). */
-static double cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc)
+double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc)
 {
     double best = (double)INFINITY;
     if (sc->constraints.offline == 1 || sc->constraints.privacy == LM_PRIV_AIR_GAPPED)
@@ -704,7 +704,7 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
     for (size_t i = 0; i < cat->nmodels; i++)
         r->model_llm[i] = strcmp(lm_model_class(cat, cat->models[i]), "llm") == 0;
     lm__find_live_rules(r);
-    r->per_request = cheapest_api_request(cat, sc);
+    r->per_request = lm__cheapest_api_request(cat, sc);
     int rc = allowed_hardware(r, opt);
     if (rc == LM_OK)
         rc = generate(r, opt);

@@ -82,6 +82,10 @@ void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc
                  struct lm_candidate *c);
 void lm__restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_candidate *c);
 
+/* §4 break-even: the price of one request of sc's workload at the cheapest
+ * API offer that meets sc's privacy level, region and offline; NAN if none. */
+double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc);
+
 /* The flip search (flip.c): fills r->flips. Returns LM_OK or LM_ENOMEM. */
 int lm__find_flips(struct lm_recommendation *r);
 

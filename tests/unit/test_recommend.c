@@ -264,6 +264,19 @@ static void test_open_scenario(void **state)
     sc.workload.peak_concurrency = 8;
     sc.workload.requests_per_day = 20000;
     run_all_checks(&fx->cat, &sc, &fx->rules, &opt, "open scenario, 8 streams");
+    /* Fine-tuning estimates follow the examples, and the API offers that
+     * count for break-even follow the privacy level. */
+    sc.workload.peak_concurrency = 1;
+    sc.constraints.data.labeled_examples = 300;
+    sc.constraints.budget.finetune_usd = 50;
+    sc.constraints.privacy = LM_PRIV_NO_TRAINING;
+    sc.task.breadth = 0; /* narrow */
+    run_all_checks(&fx->cat, &sc, &fx->rules, &opt, "open scenario, 300 examples");
+    /* No examples yet: the data flip introduces them, and with them
+     * fine-tuning costs that a small fine-tuning budget rejects. */
+    sc.constraints.data.labeled_examples = (double)NAN;
+    sc.constraints.budget.finetune_usd = 1;
+    run_all_checks(&fx->cat, &sc, &fx->rules, &opt, "open scenario, examples introduced");
 }
 
 static int write_file(const char *path, const char *text)

@@ -501,6 +501,10 @@ static int judge_file(struct state *s, struct lm_check_file *f, const struct lm_
     rc = lm_recommend(&s->ctx->cat, sc, s->rs, &opt, &rec);
     if (rc != LM_OK) {
         lm_recommendation_release(&rec);
+        if (rc == LM_ELIMIT)
+            return lm_diag_error(&s->ctx->diags, LM_ELIMIT, NULL,
+                                 "too many candidates to rank: at most 65535 quantizations, "
+                                 "65535 runtimes and 4294967295 candidates");
         return lm_diag_error(&s->ctx->diags, LM_ENOMEM, NULL, "out of memory");
     }
     struct lm_candidate c;

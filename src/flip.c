@@ -45,10 +45,8 @@ static const struct flipdim flipdims[] = {
 };
 #define NFLIPDIMS (sizeof(flipdims) / sizeof(flipdims[0]))
 
-/* What every flip search shares: the candidates by total (descending, then
- * index), and the candidates rebuilt so far, by index. */
+/* What every flip search shares: the candidates rebuilt so far, by index. */
 struct flipshare {
-    uint32_t *by_total;
     struct lm_candidate **built; /* NULL until rebuilt */
     /* Scratch of build_by_kept, reused by every search. */
     int32_t *key;
@@ -170,28 +168,29 @@ static const struct lm_candidate *built(struct flipctx *f, size_t i)
 
 static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r)
 {
-    size_t n = r->n;
     memset(sh, 0, sizeof(*sh));
-    sh->by_total = malloc((n ? n : 1) * sizeof(*sh->by_total));
-    sh->built = calloc(n ? n : 1, sizeof(*sh->built));
-    if (sh->by_total == NULL || sh->built == NULL)
-        return LM_ENOMEM;
-    /* Merge the feasible and the rejected runs of r->order, both by total
-     * descending then index. */
-    size_t a = 0, b = r->nfeasible, k = 0;
-    while (a < r->nfeasible || b < n) {
-        int take_a;
-        if (a == r->nfeasible)
-            take_a = 0;
-        else if (b == n)
-            take_a = 1;
-        else {
-            const struct lm_ranked *x = &r->cands[r->order[a]], *y = &r->cands[r->order[b]];
-            take_a = x->total > y->total || (x->total == y->total && r->order[a] < r->order[b]);
-        }
-        sh->by_total[k++] = (uint32_t)(take_a ? r->order[a++] : r->order[b++]);
+    sh->built = calloc(r->n ? r->n : 1, sizeof(*sh->built));
+    return sh->built != NULL ? LM_OK : LM_ENOMEM;
+}
+
+/* The candidates by total descending, then index: r->order's feasible and
+ * rejected runs, each in that order, merged as the scan goes. */
+struct by_total {
+    size_t a, b;
+};
+
+static size_t by_total_next(const struct lm_recommendation *r, struct by_total *it)
+{
+    int take_a;
+    if (it->a == r->nfeasible)
+        take_a = 0;
+    else if (it->b == r->n)
+        take_a = 1;
+    else {
+        const struct lm_ranked *x = &r->cands[r->order[it->a]], *y = &r->cands[r->order[it->b]];
+        take_a = x->total > y->total || (x->total == y->total && r->order[it->a] < r->order[it->b]);
     }
-    return LM_OK;
+    return take_a ? r->order[it->a++] : r->order[it->b++];
 }
 
 static void flipshare_release(struct flipshare *sh, size_t n)
@@ -199,7 +198,6 @@ static void flipshare_release(struct flipshare *sh, size_t n)
     for (size_t k = 0; sh->built != NULL && k < n; k++)
         free(sh->built[k]);
     free(sh->built);
-    free(sh->by_total);
     free(sh->key);
     free(sh->by_kept);
 }
@@ -566,6 +564,7 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc)
     for (size_t w = 0; w < r->nwords; w++)
         any_model_only |= f->model_only[w] != 0;
 again:;
+    struct by_total it = { 0, r->nfeasible };
     /* With by_kept, the model-only rules' largest adjustment bounds the
      * scan; it needs every model's verdict up front. */
     double max_model = 0;
@@ -591,7 +590,9 @@ again:;
                 goto again;
             }
         }
-        size_t i = f->scan ? f->scan[k] : f->by_kept ? f->by_kept[k] : f->sh->by_total[k];
+        size_t i = f->scan      ? f->scan[k]
+                 : f->by_kept ? f->by_kept[k]
+                              : by_total_next(r, &it);
         const struct lm_ranked *rec = &r->cands[i];
         int sized = reestimated(f, rec);
         double kept;

@@ -168,6 +168,8 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
     struct lm_recommendation *r = g->r;
     lm__finish(r, r->sc, c);
     lm__judge(r, r->sc, c, &g->jc);
+    if (r->n == UINT32_MAX)
+        return LM_ELIMIT; /* indices are 32-bit */
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 1024;
         struct lm_ranked *nc = realloc(r->cands, cap * sizeof(*nc));
@@ -185,7 +187,7 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
     k->base = lm__weighted_mean(c, r->sc);
     k->model = (uint32_t)mi;
     k->where = (uint32_t)where;
-    k->quant = (uint32_t)qi;
+    k->quant = (uint16_t)qi;
     k->runtime = (uint16_t)(rti < 0 ? 0 : rti);
     k->placement = c->placement;
     k->devices = c->devices;
@@ -491,7 +493,7 @@ static const struct lm_ranked *rank_sort_cands;
 
 static int rank_cmp(const void *pa, const void *pb)
 {
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
     const struct lm_ranked *x = &rank_sort_cands[a], *y = &rank_sort_cands[b];
     if (x->rejected != y->rejected)
         return x->rejected ? 1 : -1;
@@ -520,7 +522,7 @@ static int rank(struct lm_recommendation *r)
     double span = n ? (hi - lo) * 10 : 0;
     if (!(isfinite(span) && span <= (double)n / 2 + 4096)) {
         for (size_t i = 0; i < n; i++)
-            r->order[i] = i;
+            r->order[i] = (uint32_t)i;
         rank_sort_cands = r->cands;
         qsort(r->order, n, sizeof(*r->order), rank_cmp);
         rank_sort_cands = NULL;
@@ -539,7 +541,7 @@ static int rank(struct lm_recommendation *r)
         for (size_t b = 0; b < nb; b++)
             count[b + 1] += count[b];
         for (size_t i = 0; i < n; i++)
-            r->order[count[BUCKET(&r->cands[i])]++] = i;
+            r->order[count[BUCKET(&r->cands[i])]++] = (uint32_t)i;
 #undef BUCKET
         free(count);
     }
@@ -695,9 +697,12 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
             if (strcmp(sc->rules.disable.items[k], rules->rules[i]->id) == 0)
                 r->enabled[i] = 0;
     }
-    /* Indices must fit the compact record. */
-    if (cat->nmodels > UINT32_MAX || cat->nquants > UINT32_MAX || cat->nruntimes > UINT16_MAX)
-        return LM_ENOMEM;
+    /* Indices must fit the compact record: at most 65 535 formats and
+     * runtimes (a quantizations file holds about 20 000 under the default
+     * --max-nodes), 2^32 - 1 models, hardware profiles and candidates. */
+    if (cat->nmodels > UINT32_MAX || cat->nhardware >= UINT32_MAX ||
+        cat->nquants > UINT16_MAX || cat->nruntimes > UINT16_MAX)
+        return LM_ELIMIT;
     r->model_llm = malloc(cat->nmodels ? cat->nmodels : 1);
     if (r->model_llm == NULL)
         return LM_ENOMEM;

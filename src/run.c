@@ -160,7 +160,14 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         if (r != LM_OK)
             goto fail_status;
     }
-    if (lm_recommend(&ctx->cat, &run->sc, &run->rs, &run->ropt, &run->rec) != LM_OK) {
+    r = lm_recommend(&ctx->cat, &run->sc, &run->rs, &run->ropt, &run->rec);
+    if (r == LM_ELIMIT) {
+        lm_diag_error(&ctx->diags, LM_ELIMIT, NULL,
+                      "too many candidates to rank: at most 65535 quantizations, 65535 "
+                      "runtimes and 4294967295 candidates");
+        return lm_status_exit_code(r);
+    }
+    if (r != LM_OK) {
         lm_diag_error(&ctx->diags, LM_ENOMEM, NULL, "out of memory");
         return LM_EXIT_INTERNAL;
     }

@@ -46,7 +46,7 @@ struct lm_flip {
 
 /*
  * One candidate as a recommendation keeps it: indices and the verdict of the
- * rules, 40 bytes (DESIGN §7 "Fast"; the fired-rule bits live in
+ * rules, 32 bytes (DESIGN §7 "Fast"; the fired-rule bits live in
  * lm_recommendation.fired). lm_recommendation_candidate() rebuilds the full
  * candidate, estimate and sub-scores included; estimates are pure functions
  * of these indices and the scenario, so the rebuilt one is the one judged.
@@ -56,7 +56,7 @@ struct lm_ranked {
     double base;        /* priority-weighted mean of the sub-scores (the flip search) */
     uint32_t model;     /* index into cat->models */
     uint32_t where;     /* self-hosted: index into hws; API: into the model's offers */
-    uint32_t quant;     /* index into cat->quants (self-hosted) */
+    uint16_t quant;     /* index into cat->quants (self-hosted) */
     uint16_t runtime;   /* index into cat->runtimes (self-hosted) */
     uint8_t placement;  /* enum lm_placement */
     uint8_t devices;
@@ -79,7 +79,7 @@ struct lm_recommendation {
     size_t n, cap;
     uint64_t *fired;      /* nwords words per candidate: bit r = rule r fired */
     size_t nwords;
-    size_t *order;        /* feasible by rank, then rejected by score */
+    uint32_t *order;      /* feasible by rank, then rejected by score */
     size_t nfeasible;
     size_t nmodels, nhardware;
     const struct lm_hardware **hws;  /* the hardware the scenario allows */

@@ -82,9 +82,9 @@ struct flipctx {
      * candidates in its descending order. */
     double *ub;
     uint32_t *scan;
-    /* Resize with one stream at peak: each sized candidate's two possible
-     * sizings (B_max 1 and B_max 0), estimated once. */
-    struct lm_candidate **sized_hi, **sized_lo;
+    /* Resize with one stream at peak: each sized candidate estimated once,
+     * at the sizing target 0 (sized_variant). */
+    struct lm_candidate **sized_hi;
     /* When a trial scans deep: the candidates not rejected by another rule,
      * by the part of their total no re-run rule touches (base + kept
      * scores), descending; nx of them. */
@@ -338,12 +338,9 @@ static void flipctx_release(struct flipctx *f)
     free(f->m_reject);
     free(f->ub);
     free(f->scan);
-    for (size_t i = 0; f->sized_hi != NULL && i < f->r->n; i++) {
+    for (size_t i = 0; f->sized_hi != NULL && i < f->r->n; i++)
         free(f->sized_hi[i]);
-        free(f->sized_lo[i]);
-    }
     free(f->sized_hi);
-    free(f->sized_lo);
 }
 
 /* Specializes the re-run rules to the trial's scenario sc (once a trial):
@@ -496,39 +493,40 @@ static int build_by_kept(struct flipctx *f)
 
 /* Resize with one stream at peak: B_max is 1 when the weights and one
  * sequence fit and the one-stream decode speed reaches the target, else 0
- * (estimate.c, size_bmax), and every sizing-dependent field follows from
- * B_max; so each sized candidate has two possible estimates, made once. */
+ * (estimate.c, size_bmax). Either way the decode batch is 1 and cost counts
+ * one instance, so the two sizings differ only in max_concurrency (1 or 0)
+ * and instances (1 or null): the candidate is estimated once, at target 0,
+ * and the other sizing is that estimate with those two fields changed
+ * (test_recommend checks this against estimating at an unreachable
+ * target). *scratch receives the changed copy. */
 static const struct lm_candidate *sized_variant(struct flipctx *f, const struct lm_scenario *sc,
-                                                size_t i)
+                                                size_t i, struct lm_candidate *scratch)
 {
     struct lm_recommendation *r = f->r;
     if (f->sized_hi == NULL) {
         f->sized_hi = calloc(r->n ? r->n : 1, sizeof(*f->sized_hi));
-        f->sized_lo = calloc(r->n ? r->n : 1, sizeof(*f->sized_lo));
-        if (f->sized_hi == NULL || f->sized_lo == NULL)
+        if (f->sized_hi == NULL)
             return NULL;
     }
     if (f->sized_hi[i] == NULL) {
-        struct lm_candidate *hi = malloc(sizeof(*hi)), *lo = malloc(sizeof(*lo));
-        if (hi == NULL || lo == NULL) {
-            free(hi);
-            free(lo);
+        struct lm_candidate *hi = malloc(sizeof(*hi));
+        if (hi == NULL)
             return NULL;
-        }
         struct lm_scenario s = *r->sc;
         s.constraints.latency.output_tokens_per_s = 0;
         lm__rebuild(r, &s, i, hi);
-        s.constraints.latency.output_tokens_per_s = (double)INFINITY;
-        lm__rebuild(r, &s, i, lo);
         f->sized_hi[i] = hi;
-        f->sized_lo[i] = lo;
     }
     const struct lm_candidate *hi = f->sized_hi[i];
     double target = sc->constraints.latency.output_tokens_per_s;
     if (isnan(target))
         target = 10; /* the sizing target of §4 without a floor */
-    return hi->est.max_concurrency >= 1 && hi->est.decode_tokens_per_s >= target
-               ? hi : f->sized_lo[i];
+    if (!(hi->est.max_concurrency >= 1) || hi->est.decode_tokens_per_s >= target)
+        return hi; /* B_max 0 at any target, or 1 at this one */
+    memcpy(scratch, hi, offsetof(struct lm_candidate, id));
+    scratch->est.max_concurrency = 0;
+    scratch->est.instances = DNAN;
+    return scratch;
 }
 
 /* The rank-1 candidate under the modified scenario sc; -1 when none is
@@ -638,11 +636,12 @@ again:;
             lm__rebuild(r, sc, i, &t);
             c = &t;
         } else {
-            c = sized && !f->scan ? sized_variant(f, sc, i) : built(f, i);
+            c = sized && !f->scan ? sized_variant(f, sc, i, &t) : built(f, i);
             if (c == NULL)
                 return -2;
             if ((sized && f->scan) || f->privacy_changes) {
-                memcpy(&t, c, offsetof(struct lm_candidate, id));
+                if (c != &t)
+                    memcpy(&t, c, offsetof(struct lm_candidate, id));
                 if (sized && f->scan)
                     resize_candidate(r, sc, &t);
                 if (f->privacy_changes) {

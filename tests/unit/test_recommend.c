@@ -107,6 +107,28 @@ static int same_double(double a, double b)
     return (isnan(a) && isnan(b)) || a == b;
 }
 
+static int same_estimate(const struct lm_estimate *a, const struct lm_estimate *b)
+{
+    const double da[] = { a->memory_gib, a->memory_per_device_gib, a->weights_gib,
+                          a->kv_cache_gib, a->overhead_gib, a->usable_gib, a->headroom_gib,
+                          a->decode_tokens_per_s, a->prefill_tokens_per_s, a->ttft_ms, a->e2e_ms,
+                          a->max_concurrency, a->instances, a->usd_per_month,
+                          a->break_even_requests_per_day, a->quality, a->finetune_hours,
+                          a->finetune_usd, a->error_bands.memory, a->error_bands.decode,
+                          a->error_bands.ttft, a->error_bands.usd_per_month };
+    const double db[] = { b->memory_gib, b->memory_per_device_gib, b->weights_gib,
+                          b->kv_cache_gib, b->overhead_gib, b->usable_gib, b->headroom_gib,
+                          b->decode_tokens_per_s, b->prefill_tokens_per_s, b->ttft_ms, b->e2e_ms,
+                          b->max_concurrency, b->instances, b->usd_per_month,
+                          b->break_even_requests_per_day, b->quality, b->finetune_hours,
+                          b->finetune_usd, b->error_bands.memory, b->error_bands.decode,
+                          b->error_bands.ttft, b->error_bands.usd_per_month };
+    for (size_t k = 0; k < sizeof(da) / sizeof(*da); k++)
+        if (!same_double(da[k], db[k]))
+            return 0;
+    return a->fit == b->fit && a->finetune_method == b->finetune_method && a->flags == b->flags;
+}
+
 /* Judging candidate i again from scratch gives what was stored. */
 static void check_rebuild(const struct lm_recommendation *r, size_t i, const char *what)
 {
@@ -127,12 +149,7 @@ static void check_rebuild(const struct lm_recommendation *r, size_t i, const cha
         c.rejected != fresh.rejected)
         fail_msg("%s: %s: stored total %.1f rejected %d, judged again %.1f rejected %d", what,
                  c.id, c.total, c.rejected, fresh.total, fresh.rejected);
-    const struct lm_estimate *a = &c.est, *b = &fresh.est;
-    if (!same_double(a->memory_gib, b->memory_gib) || a->fit != b->fit ||
-        !same_double(a->decode_tokens_per_s, b->decode_tokens_per_s) ||
-        !same_double(a->ttft_ms, b->ttft_ms) || !same_double(a->usd_per_month, b->usd_per_month) ||
-        !same_double(a->instances, b->instances) || !same_double(a->quality, b->quality) ||
-        !same_double(a->break_even_requests_per_day, b->break_even_requests_per_day))
+    if (!same_estimate(&c.est, &fresh.est))
         fail_msg("%s: %s: the rebuilt estimate differs", what, c.id);
     assert_string_equal(c.id, fresh.id);
 }
@@ -375,12 +392,57 @@ static void test_awkward_ids(void **state)
     rmdir(dir);
 }
 
+/* flip.c's sized_variant: with one stream at peak, estimating a sized
+ * candidate at an unreachable target gives the estimate at target 0 with
+ * max_concurrency 0 and instances null when the latter had B_max 1, and the
+ * same estimate when it had B_max 0; every other field is equal. */
+static void test_one_stream_sizings(void **state)
+{
+    struct fixture *fx = *state;
+    const struct lm_catalog *cat = &fx->cat;
+    size_t checked = 0;
+    for (size_t mi = 0; mi < cat->nmodels; mi++)
+        for (size_t hi = 0; hi < cat->nhardware; hi++)
+            for (size_t qi = 0; qi < cat->nquants; qi++)
+                for (int p = LM_PLACE_ONPREM; p <= LM_PLACE_CLOUD; p++) {
+                    const struct lm_runtime *rt =
+                        lm_runtime_for(cat, cat->quants[qi], cat->hardware[hi]);
+                    if (rt == NULL || cat->models[mi]->open_weights != 1)
+                        continue;
+                    struct lm_est_input in;
+                    lm_est_input_init(&in);
+                    in.model = cat->models[mi];
+                    in.hw = cat->hardware[hi];
+                    in.quant = cat->quants[qi];
+                    in.runtime = rt;
+                    in.placement = p;
+                    in.peak_concurrency = 1;
+                    in.labeled_examples = 5000;
+                    struct lm_estimate a, b;
+                    lm_estimate_devices(&in, &a);
+                    in.target_tokens_per_s = 0;
+                    lm_estimate_compute(&in, &a, NULL);
+                    in.target_tokens_per_s = (double)INFINITY;
+                    lm_estimate_compute(&in, &b, NULL);
+                    if (a.max_concurrency >= 1) {
+                        a.max_concurrency = 0;
+                        a.instances = (double)NAN;
+                    }
+                    if (!same_estimate(&a, &b))
+                        fail_msg("%s/%s/%s/%d: the two sizings differ elsewhere",
+                                 in.model->id, in.quant->id, in.hw->id, p);
+                    checked++;
+                }
+    assert_true(checked > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_scenarios),
         cmocka_unit_test(test_open_scenario),
         cmocka_unit_test(test_awkward_ids),
+        cmocka_unit_test(test_one_stream_sizings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -360,7 +360,8 @@ static int gen_model_auto(struct gen *g, size_t mi)
         }
     }
     pending_gen = g;
-    qsort(g->pending, g->npending, sizeof(*g->pending), pending_cmp);
+    if (g->npending > 1)
+        qsort(g->pending, g->npending, sizeof(*g->pending), pending_cmp);
     pending_gen = NULL;
     size_t k = 0;
     for (size_t qpos = 0; qpos <= cat->nquants; qpos++) {

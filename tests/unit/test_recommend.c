@@ -65,7 +65,7 @@ static int load_scenario(const char *name, struct lm_scenario *sc)
     if (rc != LM_OK)
         lm_diags_print(&d, stderr);
     lm_diags_release(&d);
-    /* The scenario keeps pointers into data for its lifetime: leak it. */
+    free(data); /* the scenario holds copies */
     return rc == LM_OK ? 0 : -1;
 }
 
@@ -259,6 +259,7 @@ static void test_example_scenarios(void **state)
             snprintf(what, sizeof(what), "%s%s", scenario_files[k], autoq ? " --quant auto" : "");
             run_all_checks(&fx->cat, &sc, &fx->rules, &opt, what);
         }
+        lm_scenario_release(&sc);
     }
 }
 

@@ -165,80 +165,12 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
  * the candidate itself (estimates, scores, ids). */
 enum fact_scope { SCOPE_FIXED, SCOPE_MODEL, SCOPE_SETTING, SCOPE_CANDIDATE };
 
-/* A setting: everything about a candidate but its model and estimate. */
-struct lm__setting_slot {
-    const void *where;   /* hardware, or API offer */
-    const void *quant, *runtime;
-    uint8_t placement, devices, used;
-    uint64_t fired[LM_MAX_RULES / 64]; /* the setting rules that fired */
-    uint64_t can[LM_MAX_RULES / 64];   /* the candidate rules that can */
-};
-
-static size_t setting_hash(const struct lm_candidate *c)
-{
-    uint64_t h = (uint64_t)(uintptr_t)(c->offer ? (const void *)c->offer : (const void *)c->hw);
-    h = h * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c->quant;
-    h = h * 0x9E3779B97F4A7C15u ^ (uint64_t)(uintptr_t)c->runtime;
-    h = h * 0x9E3779B97F4A7C15u ^ ((uint64_t)c->placement << 8 | c->devices);
-    h *= 0x9E3779B97F4A7C15u;
-    return (size_t)(h >> 32);
-}
-
-static int setting_is(const struct lm__setting_slot *s, const struct lm_candidate *c)
-{
-    return s->where == (c->offer ? (const void *)c->offer : (const void *)c->hw) &&
-           s->quant == c->quant && s->runtime == c->runtime && s->placement == c->placement &&
-           s->devices == c->devices;
-}
-
-/* The slot of c's setting; a new one (used 0) when unseen; NULL when out of
- * memory. The table doubles at half load up to 2^20 slots and is emptied
- * when that fills: it is a cache. */
-static struct lm__setting_slot *setting_slot(struct lm__judge_cache *jc,
-                                             const struct lm_candidate *c)
-{
-    if (jc->used * 2 >= jc->cap) {
-        size_t cap = jc->cap ? jc->cap * 2 : 1024;
-        if (cap > ((size_t)1 << 20)) {
-            memset(jc->slots, 0, jc->cap * sizeof(*jc->slots));
-            jc->used = 0;
-        } else {
-            struct lm__setting_slot *ns = calloc(cap, sizeof(*ns));
-            if (ns == NULL)
-                return NULL;
-            for (size_t k = 0; k < jc->cap; k++) {
-                if (!jc->slots[k].used)
-                    continue;
-                struct lm_candidate key;
-                lm__cand_clear(&key);
-                key.hw = jc->slots[k].where;
-                key.quant = jc->slots[k].quant;
-                key.runtime = jc->slots[k].runtime;
-                key.placement = jc->slots[k].placement;
-                key.devices = jc->slots[k].devices;
-                size_t h = setting_hash(&key) & (cap - 1);
-                while (ns[h].used)
-                    h = (h + 1) & (cap - 1);
-                ns[h] = jc->slots[k];
-            }
-            free(jc->slots);
-            jc->slots = ns;
-            jc->cap = cap;
-        }
-    }
-    size_t m = jc->cap - 1;
-    for (size_t h = setting_hash(c) & m;; h = (h + 1) & m) {
-        struct lm__setting_slot *s = &jc->slots[h];
-        if (!s->used || setting_is(s, c))
-            return s;
-    }
-}
-
 static enum fact_scope fact_scope(const char *p);
 
-void lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r)
+int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r)
 {
     memset(jc, 0, sizeof(*jc));
+    jc->setting = SIZE_MAX;
     size_t nf = lm_fact_table.n < LM__MAX_FACTS ? lm_fact_table.n : LM__MAX_FACTS;
     for (size_t f = 0; f < nf; f++) {
         enum fact_scope sc = fact_scope(lm_fact_table.defs[f].path);
@@ -255,13 +187,39 @@ void lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommenda
         else
             jc->cand_rules[jc->ncand++] = (uint16_t)i;
     }
+    /* Settings: format × hardware × 3 placements × 4 device counts, in the
+     * order generation visits them (format outermost), so that the table is
+     * read nearly sequentially. Beyond 2^22 settings it is not worth it. */
+    jc->nquants = r->cat->nquants;
+    jc->nhardware = r->nhardware;
+    jc->nwords = r->nwords;
+    size_t n = jc->nquants * jc->nhardware * 12;
+    if (jc->nquants == 0 || jc->nhardware == 0 || n / 12 / jc->nquants != jc->nhardware ||
+        n > ((size_t)1 << 22))
+        return LM_OK;
+    jc->setting_known = calloc(n, 1);
+    jc->setting_words = malloc(n * 2 * jc->nwords * sizeof(uint64_t));
+    if (jc->setting_known == NULL || jc->setting_words == NULL) {
+        lm__judge_cache_release(jc);
+        return LM_ENOMEM;
+    }
+    return LM_OK;
 }
 
 void lm__judge_cache_release(struct lm__judge_cache *jc)
 {
-    free(jc->slots);
-    jc->slots = NULL;
-    jc->cap = jc->used = 0;
+    free(jc->setting_known);
+    free(jc->setting_words);
+    jc->setting_known = NULL;
+    jc->setting_words = NULL;
+}
+
+void lm__judge_setting(struct lm__judge_cache *jc, size_t q, size_t h, int p, unsigned devices)
+{
+    int d = devices == 1 ? 0 : devices == 2 ? 1 : devices == 4 ? 2 : devices == 8 ? 3 : -1;
+    jc->setting = jc->setting_known == NULL || d < 0 || p < 0 || p > 2
+                      ? SIZE_MAX
+                      : ((q * jc->nhardware + h) * 3 + (size_t)p) * 4 + (size_t)d;
 }
 
 static int lowest_bit(uint64_t b)
@@ -333,29 +291,31 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             run_rules(r, &ctx, jc->model_rules, jc->nmodel, jc->model_fired);
             can_fire(r, &ctx, jc, jc->vary_model_fixed, jc->model_can);
         }
-        struct lm__setting_slot *slot = setting_slot(jc, c);
-        if (slot != NULL && !slot->used) {
-            memset(slot, 0, sizeof(*slot));
-            slot->where = c->offer ? (const void *)c->offer : (const void *)c->hw;
-            slot->quant = c->quant;
-            slot->runtime = c->runtime;
-            slot->placement = c->placement;
-            slot->devices = c->devices;
-            slot->used = 1;
-            jc->used++;
-            run_rules(r, &ctx, jc->setting_rules, jc->nsetting, slot->fired);
-            can_fire(r, &ctx, jc, jc->vary_setting_fixed, slot->can);
-        } else if (slot == NULL) {
-            /* No table (out of memory): judge the setting here. */
-            run_rules(r, &ctx, jc->setting_rules, jc->nsetting, c->fired);
+        /* The setting's verdicts: from the table, or judged here (an API
+         * offer, or no table). */
+        uint64_t local[2 * (LM_MAX_RULES / 64)];
+        uint64_t *fired_s = local, *can_s = local + nw;
+        int known = 0;
+        if (jc->setting != SIZE_MAX && c->offer == NULL) {
+            fired_s = &jc->setting_words[jc->setting * 2 * nw];
+            can_s = fired_s + nw;
+            known = jc->setting_known[jc->setting];
+            jc->setting_known[jc->setting] = 1;
+        }
+        if (!known) {
+            memset(fired_s, 0, 2 * nw * sizeof(uint64_t));
+            run_rules(r, &ctx, jc->setting_rules, jc->nsetting, fired_s);
+            uint64_t can[LM_MAX_RULES / 64];
+            can_fire(r, &ctx, jc, jc->vary_setting_fixed, can);
+            memcpy(can_s, can, nw * sizeof(uint64_t));
         }
         for (size_t w = 0; w < nw; w++)
-            c->fired[w] |= jc->model_fired[w] | (slot != NULL ? slot->fired[w] : 0);
+            c->fired[w] |= jc->model_fired[w] | fired_s[w];
         /* The candidate rules that both the model and the setting let fire. */
         for (size_t k = 0; k < jc->ncand; k++) {
             size_t i = jc->cand_rules[k];
             uint64_t bit = (uint64_t)1 << (i % 64);
-            if (!(jc->model_can[i / 64] & bit) || (slot != NULL && !(slot->can[i / 64] & bit)))
+            if (!(jc->model_can[i / 64] & bit) || !(can_s[i / 64] & bit))
                 continue;
             if (lm_expr_eval(condition(r, i), lm__fact_get, &ctx) == LM_TRUE)
                 c->fired[i / 64] |= bit;

@@ -167,6 +167,8 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
 {
     struct lm_recommendation *r = g->r;
     lm__finish(r, r->sc, c);
+    if (c->offer == NULL)
+        lm__judge_setting(&g->jc, qi, where, c->placement, c->devices);
     lm__judge(r, r->sc, c, &g->jc);
     if (r->n == UINT32_MAX)
         return LM_ELIMIT; /* indices are 32-bit */
@@ -444,8 +446,9 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
     g.r = r;
     g.opt = opt;
     lm__fill_input(r->sc, opt, &g.base);
-    lm__judge_cache_init(&g.jc, r);
-    int rc = id_order_init(&g.ord, r, opt);
+    int rc = lm__judge_cache_init(&g.jc, r);
+    if (rc == LM_OK)
+        rc = id_order_init(&g.ord, r, opt);
     if (rc == LM_OK && opt->quant_auto) {
         g.qrank = malloc((r->cat->nquants + 1) * sizeof(*g.qrank));
         g.hrank = malloc((r->nhardware + 1) * sizeof(*g.hrank));

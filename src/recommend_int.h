@@ -41,8 +41,9 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
 /* Verdicts of the rules that need not run on every candidate (judge.c):
  * those that read only model and scenario facts, for the last model judged
  * (candidates come model by model), and those that read only the
- * candidate's setting (hardware or offer, format, runtime, placement,
- * devices) and scenario facts, for every setting seen. */
+ * candidate's setting (hardware, format, runtime, placement, devices) and
+ * scenario facts, for every self-hosted setting seen, in a table indexed by
+ * the setting (lm__judge_setting). */
 #define LM__MAX_FACTS 512
 
 struct lm__judge_cache {
@@ -54,13 +55,24 @@ struct lm__judge_cache {
     const struct lm_model *model;
     uint64_t model_fired[LM_MAX_RULES / 64];
     uint64_t model_can[LM_MAX_RULES / 64]; /* the candidate rules the model lets fire */
-    struct lm__setting_slot *slots; /* open addressing, cap a power of 2 */
-    size_t cap, used;
+    /* Per setting: 2 × nwords words (the setting rules that fired, the
+     * candidate rules that can), and whether they are known yet. */
+    uint64_t *setting_words;
+    unsigned char *setting_known;
+    size_t nquants, nhardware, nwords;
+    size_t setting;      /* of the candidate about to be judged, or SIZE_MAX */
 };
 
-/* Sorts r's live rules into jc (after lm__find_live_rules). */
-void lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r);
+/* Sorts r's live rules into jc (after lm__find_live_rules) and sizes the
+ * setting table for r's formats and hardware; returns LM_OK or LM_ENOMEM
+ * (a table too large to allocate only disables it). */
+int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r);
 void lm__judge_cache_release(struct lm__judge_cache *jc);
+
+/* Tells jc the setting of the next candidate judged: cat->quants index q,
+ * r->hws index h, placement p, device count devices. Candidates whose
+ * device count is not 1, 2, 4 or 8 (never generated) are judged uncached. */
+void lm__judge_setting(struct lm__judge_cache *jc, size_t q, size_t h, int p, unsigned devices);
 
 /* Runs every enabled rule that can fire on c under sc, which must be r->sc
  * (the conditions are specialized to it): sets c->fired, c->rejected,

@@ -305,12 +305,12 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
             f->rerun[ri / 64] |= bit;
         if (reads || sized)
             f->rerun_sized[ri / 64] |= bit;
-        if (reads && r->per_model[ri])
+        if (reads && r->model_only[ri])
             f->model_only[ri / 64] |= bit;
         if (!(reads || sized) || error)
             continue;
         f->gain += fabs(rule->score);
-        if (rule->score > 0 && !(reads && r->per_model[ri])) {
+        if (rule->score > 0 && !(reads && r->model_only[ri])) {
             f->pos_gain_sized += rule->score;
             if (reads)
                 f->pos_gain += rule->score;

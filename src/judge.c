@@ -370,34 +370,72 @@ void lm__candidate_facts(unsigned char *varies)
         varies[i] = fact_scope(lm_fact_table.defs[i].path) != SCOPE_FIXED;
 }
 
+/* Estimate facts that are null for every candidate of a run, which
+ * estimate.c guarantees: fine-tuning without labelled examples, break-even
+ * without an API offer that meets the privacy level (r->per_request NAN). */
+struct run_ctx {
+    struct lm_fact_ctx fc; /* first: the resolver's own context */
+    size_t null_facts[4];
+    size_t nnull;
+};
+
+static void run_fact_get(void *ctx, size_t id, struct lm_value *out)
+{
+    const struct run_ctx *rc = ctx;
+    for (size_t k = 0; k < rc->nnull; k++)
+        if (rc->null_facts[k] == id) {
+            out->type = LM_V_NULL;
+            return;
+        }
+    lm__fact_get(ctx, id, out);
+}
+
 void lm__find_live_rules(struct lm_recommendation *r)
 {
     unsigned char varies[LM__MAX_FACTS];
     lm__candidate_facts(varies);
     struct lm_candidate none;
     lm__cand_clear(&none);
-    struct lm_fact_ctx ctx;
-    ctx.cat = r->cat;
-    ctx.sc = r->sc;
-    ctx.c = &none;
+    struct run_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.fc.cat = r->cat;
+    ctx.fc.sc = r->sc;
+    ctx.fc.c = &none;
+    static const char *const finetune[] = { "estimate.finetune_method", "estimate.finetune_hours",
+                                            "estimate.finetune_usd" };
+    if (isnan(r->sc->constraints.data.labeled_examples))
+        for (size_t k = 0; k < 3; k++)
+            ctx.null_facts[ctx.nnull++] = lm__fact_find(finetune[k]);
+    if (!(isfinite(r->per_request) && r->per_request > 0))
+        ctx.null_facts[ctx.nnull++] = lm__fact_find("estimate.break_even_requests_per_day");
+    for (size_t k = 0; k < ctx.nnull; k++)
+        if (ctx.null_facts[k] < LM__MAX_FACTS)
+            varies[ctx.null_facts[k]] = 0; /* fixed: null */
     for (size_t i = 0; i < r->rules->n && i < LM_MAX_RULES; i++) {
         const struct lm_expr *e = r->rules->rules[i]->when;
         r->live[i] = r->enabled[i] &&
-                     (lm_expr_outcomes(e, lm__fact_get, &ctx, varies) & (1u << LM_TRUE)) != 0;
-        const size_t *ids;
-        size_t n = lm_expr_facts(e, &ids);
-        int model = 1, setting = 1;
-        for (size_t k = 0; k < n; k++) {
-            enum fact_scope sc = fact_scope(lm_fact_table.defs[ids[k]].path);
-            model &= sc == SCOPE_FIXED || sc == SCOPE_MODEL;
-            setting &= sc == SCOPE_FIXED || sc == SCOPE_SETTING;
-        }
-        r->per_model[i] = (unsigned char)model;
-        r->per_setting[i] = (unsigned char)(setting && !model);
+                     (lm_expr_outcomes(e, run_fact_get, &ctx, varies) & (1u << LM_TRUE)) != 0;
         /* The task, workload and constraints folded in once (expr.c); on
          * failure the original condition serves. */
-        if (r->live[i] && lm_expr_specialize(e, lm__fact_get, &ctx, varies, &r->when[i]) != 0)
+        if (r->live[i] && lm_expr_specialize(e, run_fact_get, &ctx, varies, &r->when[i]) != 0)
             r->when[i] = NULL;
+        /* What the verdict depends on, after folding and as written. */
+        for (int pass = 0; pass < 2; pass++) {
+            const size_t *ids;
+            size_t n = lm_expr_facts(pass == 0 && r->when[i] != NULL ? r->when[i] : e, &ids);
+            int model = 1, setting = 1;
+            for (size_t k = 0; k < n; k++) {
+                enum fact_scope sc = fact_scope(lm_fact_table.defs[ids[k]].path);
+                model &= sc == SCOPE_FIXED || sc == SCOPE_MODEL;
+                setting &= sc == SCOPE_FIXED || sc == SCOPE_SETTING;
+            }
+            if (pass == 0) {
+                r->per_model[i] = (unsigned char)model;
+                r->per_setting[i] = (unsigned char)(setting && !model);
+            } else {
+                r->model_only[i] = (unsigned char)model;
+            }
+        }
     }
 }
 

@@ -280,22 +280,21 @@ static int gen_model(struct gen *g, size_t mi)
             if (rti < 0)
                 continue;
             struct lm_candidate c[3];
-            size_t n = 0;
+            size_t order[3], n = 0;
             for (int p = 0; p < 3; p++) {
                 if (!(r->hws[h]->placements & (1u << p)))
                     continue;
                 estimate_self_hosted(g, m, h, q, p, &c[n]);
                 /* Insertion into devices-then-placement order. */
                 size_t j = n++;
-                while (j > 0 && devices_placement_cmp(&c[j - 1], &c[j]) > 0) {
-                    struct lm_candidate t = c[j];
-                    c[j] = c[j - 1];
-                    c[j - 1] = t;
+                while (j > 0 && devices_placement_cmp(&c[order[j - 1]], &c[n - 1]) > 0) {
+                    order[j] = order[j - 1];
                     j--;
                 }
+                order[j] = n - 1;
             }
             for (size_t k = 0; k < n; k++)
-                if (emit(g, &c[k], mi, h, q, rti) != LM_OK)
+                if (emit(g, &c[order[k]], mi, h, q, rti) != LM_OK)
                     return LM_ENOMEM;
         }
     }
@@ -712,8 +711,8 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
         return LM_ENOMEM;
     for (size_t i = 0; i < cat->nmodels; i++)
         r->model_llm[i] = strcmp(lm_model_class(cat, cat->models[i]), "llm") == 0;
-    lm__find_live_rules(r);
     r->per_request = lm__cheapest_api_request(cat, sc);
+    lm__find_live_rules(r);
     int rc = allowed_hardware(r, opt);
     if (rc == LM_OK)
         rc = generate(r, opt);

@@ -69,8 +69,12 @@ struct lm_recommendation {
     const struct lm_ruleset *rules;
     unsigned char enabled[LM_MAX_RULES];  /* rule i enabled */
     unsigned char live[LM_MAX_RULES];     /* rule i can fire for this scenario */
-    unsigned char per_model[LM_MAX_RULES]; /* rule i reads only model and scenario facts */
-    unsigned char per_setting[LM_MAX_RULES]; /* rule i reads only setting and scenario facts */
+    /* What rule i's verdict depends on once specialized to sc (the judge's
+     * caches), and, for the flip search, whether its original condition
+     * reads only model and scenario facts. */
+    unsigned char per_model[LM_MAX_RULES];
+    unsigned char per_setting[LM_MAX_RULES];
+    unsigned char model_only[LM_MAX_RULES];
     struct lm_expr *when[LM_MAX_RULES];   /* rule i's condition specialized to sc, or NULL */
     /* Candidates in the order of their ids (model id, then candidate id):
      * generation emits them so, which makes the index the tie-break of the

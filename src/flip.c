@@ -23,6 +23,7 @@
 
 #include "expr.h"
 #include "facts.h"
+#include "lmchoose/arena.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
 
@@ -45,9 +46,22 @@ static const struct flipdim flipdims[] = {
 };
 #define NFLIPDIMS (sizeof(flipdims) / sizeof(flipdims[0]))
 
-/* What every flip search shares: the candidates rebuilt so far, by index. */
+/* What a rebuilt candidate adds to its record: the estimate, sub-scores
+ * and privacy (expand() makes a full candidate of it). A full candidate is
+ * about 700 bytes, half of it the id buffer; on machines where fresh memory
+ * costs about 3 ns a byte this keeps the cache at 300. */
+struct rebuilt {
+    struct lm_estimate est;
+    double scores[LM_S_COUNT];
+    uint8_t privacy_level, meets_privacy;
+    int8_t in_region;
+};
+
+/* What every flip search shares: the candidates rebuilt so far, by index,
+ * in an arena. */
 struct flipshare {
-    struct lm_candidate **built; /* NULL until rebuilt */
+    struct rebuilt **built; /* NULL until rebuilt */
+    struct lm_arena arena;
     /* Scratch of build_by_kept, reused by every search. */
     int32_t *key;
     uint32_t *by_kept;
@@ -84,7 +98,7 @@ struct flipctx {
     uint32_t *scan;
     /* Resize with one stream at peak: each sized candidate estimated once,
      * at the sizing target 0 (sized_variant). */
-    struct lm_candidate **sized_hi;
+    struct rebuilt **sized_hi;
     /* When a trial scans deep: the candidates not rejected by another rule,
      * by the part of their total no re-run rule touches (base + kept
      * scores), descending; nx of them. */
@@ -151,19 +165,56 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
     lm__finish(r, sc, t); /* break-even follows the new cost */
 }
 
+/* Keeps the parts of c a record lacks, in the shared arena. */
+static struct rebuilt *keep(struct flipshare *sh, const struct lm_candidate *c)
+{
+    struct rebuilt *k = lm_arena_alloc(&sh->arena, sizeof(*k));
+    if (k == NULL)
+        return NULL;
+    k->est = c->est;
+    memcpy(k->scores, c->scores, sizeof(k->scores));
+    k->privacy_level = c->privacy_level;
+    k->meets_privacy = c->meets_privacy;
+    k->in_region = c->in_region;
+    return k;
+}
+
+/* Candidate i in full from its record and what was kept of it. */
+static void expand(const struct lm_recommendation *r, size_t i, const struct rebuilt *k,
+                   struct lm_candidate *c)
+{
+    const struct lm_ranked *rec = &r->cands[i];
+    const struct lm_model *m = r->cat->models[rec->model];
+    lm__cand_clear(c);
+    c->model = m;
+    c->placement = rec->placement;
+    if (rec->placement == LM_PLACE_API) {
+        c->offer = &m->api[rec->where];
+    } else {
+        c->hw = r->hws[rec->where];
+        c->quant = r->cat->quants[rec->quant];
+        c->runtime = r->cat->runtimes[rec->runtime];
+        c->devices = rec->devices;
+    }
+    c->est = k->est;
+    memcpy(c->scores, k->scores, sizeof(c->scores));
+    c->privacy_level = k->privacy_level;
+    c->meets_privacy = k->meets_privacy;
+    c->in_region = k->in_region;
+}
+
 /* Candidate i's profiles, estimate, privacy and sub-scores as the run had
- * them, rebuilt once (its stored verdict is read off r->fired). */
-static const struct lm_candidate *built(struct flipctx *f, size_t i)
+ * them (its stored verdict is read off r->fired), into *c; rebuilt once.
+ * Returns 0, or -1 when out of memory. */
+static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
 {
     struct flipshare *sh = f->sh;
     if (sh->built[i] == NULL) {
-        struct lm_candidate *c = malloc(sizeof(*c));
-        if (c == NULL)
-            return NULL;
         lm__rebuild(f->r, f->r->sc, i, c);
-        sh->built[i] = c;
+        return (sh->built[i] = keep(sh, c)) != NULL ? 0 : -1;
     }
-    return sh->built[i];
+    expand(f->r, i, sh->built[i], c);
+    return 0;
 }
 
 static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r)
@@ -195,8 +246,8 @@ static size_t by_total_next(const struct lm_recommendation *r, struct by_total *
 
 static void flipshare_release(struct flipshare *sh, size_t n)
 {
-    for (size_t k = 0; sh->built != NULL && k < n; k++)
-        free(sh->built[k]);
+    (void)n;
+    lm_arena_release(&sh->arena);
     free(sh->built);
     free(sh->key);
     free(sh->by_kept);
@@ -338,9 +389,7 @@ static void flipctx_release(struct flipctx *f)
     free(f->m_reject);
     free(f->ub);
     free(f->scan);
-    for (size_t i = 0; f->sized_hi != NULL && i < f->r->n; i++)
-        free(f->sized_hi[i]);
-    free(f->sized_hi);
+    free(f->sized_hi); /* the entries are in the flipshare's arena */
 }
 
 /* Rule ri's condition in the current trial, whose scenario is sc: the
@@ -494,35 +543,34 @@ static int build_by_kept(struct flipctx *f)
  * and instances (1 or null): the candidate is estimated once, at target 0,
  * and the other sizing is that estimate with those two fields changed
  * (test_recommend checks this against estimating at an unreachable
- * target). *scratch receives the changed copy. */
-static const struct lm_candidate *sized_variant(struct flipctx *f, const struct lm_scenario *sc,
-                                                size_t i, struct lm_candidate *scratch)
+ * target). The candidate at this trial's target goes to *c; returns 0,
+ * or -1 when out of memory. */
+static int sized_variant(struct flipctx *f, const struct lm_scenario *sc, size_t i,
+                         struct lm_candidate *c)
 {
     struct lm_recommendation *r = f->r;
     if (f->sized_hi == NULL) {
         f->sized_hi = calloc(r->n ? r->n : 1, sizeof(*f->sized_hi));
         if (f->sized_hi == NULL)
-            return NULL;
+            return -1;
     }
     if (f->sized_hi[i] == NULL) {
-        struct lm_candidate *hi = malloc(sizeof(*hi));
-        if (hi == NULL)
-            return NULL;
         struct lm_scenario s = *r->sc;
         s.constraints.latency.output_tokens_per_s = 0;
-        lm__rebuild(r, &s, i, hi);
-        f->sized_hi[i] = hi;
+        lm__rebuild(r, &s, i, c);
+        if ((f->sized_hi[i] = keep(f->sh, c)) == NULL)
+            return -1;
+    } else {
+        expand(r, i, f->sized_hi[i], c);
     }
-    const struct lm_candidate *hi = f->sized_hi[i];
     double target = sc->constraints.latency.output_tokens_per_s;
     if (isnan(target))
         target = 10; /* the sizing target of §4 without a floor */
-    if (!(hi->est.max_concurrency >= 1) || hi->est.decode_tokens_per_s >= target)
-        return hi; /* B_max 0 at any target, or 1 at this one */
-    memcpy(scratch, hi, offsetof(struct lm_candidate, id));
-    scratch->est.max_concurrency = 0;
-    scratch->est.instances = DNAN;
-    return scratch;
+    if (c->est.max_concurrency >= 1 && !(c->est.decode_tokens_per_s >= target)) {
+        c->est.max_concurrency = 0; /* B_max 0 at this target */
+        c->est.instances = DNAN;
+    }
+    return 0;
 }
 
 /* The rank-1 candidate under the modified scenario sc; -1 when none is
@@ -626,29 +674,22 @@ again:;
          * two sizings, or (when the trial changes it) a copy re-estimated
          * or with the new privacy level and break-even. */
         struct lm_candidate t;
-        const struct lm_candidate *c;
         if (f->finetune) {
             lm__rebuild(r, sc, i, &t);
-            c = &t;
         } else {
-            c = sized && !f->scan ? sized_variant(f, sc, i, &t) : built(f, i);
-            if (c == NULL)
+            if ((sized && !f->scan ? sized_variant(f, sc, i, &t) : built(f, i, &t)) != 0)
                 return -2;
-            if ((sized && f->scan) || f->privacy_changes) {
-                if (c != &t)
-                    memcpy(&t, c, offsetof(struct lm_candidate, id));
-                if (sized && f->scan)
-                    resize_candidate(r, sc, &t);
-                if (f->privacy_changes) {
-                    lm_candidate_privacy(&t, sc);
-                    t.est.break_even_requests_per_day =
-                        t.offer == NULL && isfinite(f->per_request) && f->per_request > 0
-                            ? t.est.usd_per_month / (f->per_request * 30.42)
-                            : DNAN;
-                }
-                c = &t;
+            if (sized && f->scan)
+                resize_candidate(r, sc, &t);
+            if (f->privacy_changes) {
+                lm_candidate_privacy(&t, sc);
+                t.est.break_even_requests_per_day =
+                    t.offer == NULL && isfinite(f->per_request) && f->per_request > 0
+                        ? t.est.usd_per_month / (f->per_request * 30.42)
+                        : DNAN;
             }
         }
+        const struct lm_candidate *c = &t;
         ctx.c = c;
         int rejected = 0;
         for (size_t w = 0; w < r->nwords && !rejected; w++)

@@ -9,6 +9,9 @@
  *                                   a temporary directory and loaded through
  *                                   the normal --profiles path
  *   --no-flips                      skip the flip search (to measure its share)
+ *   --scenario FILE                 this scenario instead of the open one
+ *                                   (`local` is the RTX 4090 profile, as in
+ *                                   the golden tests)
  *   --streams N                     N streams at peak (workload.peak_concurrency;
  *                                   default 1): sizing then moves sub-scores,
  *                                   the costliest case of the output-speed flip
@@ -92,9 +95,12 @@ int main(int argc, char **argv)
 {
     int nm = 0, nh = 0, no_flips = 0;
     double streams = 1;
+    const char *scenario_file = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-flips") == 0)
             no_flips = 1;
+        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+            scenario_file = argv[++i];
         else if (strcmp(argv[i], "--streams") == 0 && i + 1 < argc)
             streams = atof(argv[++i]);
         else if (nm == 0)
@@ -125,17 +131,32 @@ int main(int argc, char **argv)
         return 1;
     }
     struct lm_scenario sc;
-    lm_scenario_default(&sc);
-    sc.constraints.hardware_set = 0; /* every hardware profile */
-    sc.constraints.privacy = -1;
-    sc.constraints.budget.usd_per_month = 2000;
-    sc.constraints.latency.ttft_ms = 3000;
-    sc.workload.peak_concurrency = streams >= 1 ? floor(streams) : 1;
+    memset(&sc, 0, sizeof(sc));
     struct lm_rec_options opt;
     memset(&opt, 0, sizeof(opt));
     opt.no_flips = no_flips;
-    struct lm_recommendation rec;
     double t2 = now();
+    if (scenario_file != NULL) {
+        /* Read and parse the file inside the timed part, as the CLI does. */
+        static char buf[1 << 20];
+        FILE *f = fopen(scenario_file, "rb");
+        size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f == NULL || (fclose(f), 0) ||
+            lm_scenario_load(&sc, scenario_file, buf, len, &limits, &diags) != LM_OK) {
+            lm_diags_print(&diags, stderr);
+            fprintf(stderr, "bench: cannot load %s\n", scenario_file);
+            return 1;
+        }
+        opt.local = lm_catalog_hardware(&cat, "nvidia-rtx-4090");
+    } else {
+        lm_scenario_default(&sc);
+        sc.constraints.hardware_set = 0; /* every hardware profile */
+        sc.constraints.privacy = -1;
+        sc.constraints.budget.usd_per_month = 2000;
+        sc.constraints.latency.ttft_ms = 3000;
+        sc.workload.peak_concurrency = streams >= 1 ? floor(streams) : 1;
+    }
+    struct lm_recommendation rec;
     rc = lm_recommend(&cat, &sc, &rs, &opt, &rec);
     double t3 = now();
     if (rc != LM_OK) {
@@ -151,6 +172,8 @@ int main(int argc, char **argv)
     printf("peak RSS: %.1f MiB, %.0f bytes per candidate (incl. catalog)\n", rss / 1024.0,
            rec.n ? rss * 1024.0 / (double)rec.n : 0);
     lm_recommendation_release(&rec);
+    if (scenario_file != NULL)
+        lm_scenario_release(&sc);
     lm_rules_release(&rs);
     lm_catalog_release(&cat);
     lm_diags_release(&diags);

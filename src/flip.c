@@ -99,6 +99,9 @@ struct flipctx {
     /* Resize with one stream at peak: each sized candidate estimated once,
      * at the sizing target 0 (sized_variant). */
     struct rebuilt **sized_hi;
+    /* Resize with more streams at peak: each sized candidate's last
+     * estimate and the targets it holds for (sized_at). */
+    struct sized_interval **sized_iv;
     /* When a trial scans deep: the candidates not rejected by another rule,
      * by the part of their total no re-run rule touches (base + kept
      * scores), descending; nx of them. */
@@ -165,6 +168,27 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
     lm__finish(r, sc, t); /* break-even follows the new cost */
 }
 
+/* Rebuilt candidates are kept up to this many bytes; past it one is rebuilt
+ * at each visit (32 MiB: about 110 000 candidates). */
+#define CACHE_MAX_BYTES ((size_t)32 << 20)
+
+/* Copies the parts of c a record lacks into *k. */
+static struct rebuilt *keep_into(struct rebuilt *k, const struct lm_candidate *c)
+{
+    k->est = c->est;
+    memcpy(k->scores, c->scores, sizeof(k->scores));
+    k->privacy_level = c->privacy_level;
+    k->meets_privacy = c->meets_privacy;
+    k->in_region = c->in_region;
+    return k;
+}
+
+/* A sized candidate's estimate and the sizing targets it holds for. */
+struct sized_interval {
+    double lo, hi;
+    struct rebuilt k;
+};
+
 /* Keeps the parts of c a record lacks, in the shared arena. */
 static struct rebuilt *keep(struct flipshare *sh, const struct lm_candidate *c)
 {
@@ -211,6 +235,8 @@ static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
     struct flipshare *sh = f->sh;
     if (sh->built[i] == NULL) {
         lm__rebuild(f->r, f->r->sc, i, c);
+        if (sh->arena.used_bytes >= CACHE_MAX_BYTES)
+            return 0;
         return (sh->built[i] = keep(sh, c)) != NULL ? 0 : -1;
     }
     expand(f->r, i, sh->built[i], c);
@@ -390,6 +416,7 @@ static void flipctx_release(struct flipctx *f)
     free(f->ub);
     free(f->scan);
     free(f->sized_hi); /* the entries are in the flipshare's arena */
+    free(f->sized_iv);
 }
 
 /* Rule ri's condition in the current trial, whose scenario is sc: the
@@ -558,7 +585,7 @@ static int sized_variant(struct flipctx *f, const struct lm_scenario *sc, size_t
         struct lm_scenario s = *r->sc;
         s.constraints.latency.output_tokens_per_s = 0;
         lm__rebuild(r, &s, i, c);
-        if ((f->sized_hi[i] = keep(f->sh, c)) == NULL)
+        if (f->sh->arena.used_bytes < CACHE_MAX_BYTES && (f->sized_hi[i] = keep(f->sh, c)) == NULL)
             return -1;
     } else {
         expand(r, i, f->sized_hi[i], c);
@@ -570,6 +597,45 @@ static int sized_variant(struct flipctx *f, const struct lm_scenario *sc, size_t
         c->est.max_concurrency = 0; /* B_max 0 at this target */
         c->est.instances = DNAN;
     }
+    return 0;
+}
+
+/* Resize with more streams at peak: the estimate depends on the target
+ * only through B_max, the largest batch whose per-stream decode speed
+ * reaches it (estimate.c, size_bmax; that speed falls as the batch grows).
+ * An estimate made at target t with B_max b ≥ 1 therefore holds for every
+ * target in [t, decode speed at b], and one with B_max 0 for every target
+ * from t up; each sized candidate keeps its last such interval. The
+ * candidate at this trial's target goes to *c; returns 0, or -1 when out
+ * of memory. */
+static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
+                    struct lm_candidate *c)
+{
+    struct lm_recommendation *r = f->r;
+    double target = sc->constraints.latency.output_tokens_per_s;
+    if (isnan(target))
+        target = 10; /* the sizing target of §4 without a floor */
+    if (f->sized_iv == NULL) {
+        f->sized_iv = calloc(r->n ? r->n : 1, sizeof(*f->sized_iv));
+        if (f->sized_iv == NULL)
+            return -1;
+    }
+    struct sized_interval *iv = f->sized_iv[i];
+    if (iv != NULL && target >= iv->lo && target <= iv->hi) {
+        expand(r, i, &iv->k, c);
+        return 0;
+    }
+    if (built(f, i, c) != 0)
+        return -1;
+    resize_candidate(r, sc, c);
+    if (f->sh->arena.used_bytes >= CACHE_MAX_BYTES)
+        return 0;
+    if (iv == NULL && (iv = f->sized_iv[i] = lm_arena_alloc(&f->sh->arena, sizeof(*iv))) == NULL)
+        return -1;
+    iv->lo = target;
+    iv->hi = c->est.max_concurrency >= 1 ? c->est.decode_tokens_per_s : (double)INFINITY;
+    struct rebuilt *k = keep_into(&iv->k, c);
+    (void)k;
     return 0;
 }
 
@@ -677,10 +743,11 @@ again:;
         if (f->finetune) {
             lm__rebuild(r, sc, i, &t);
         } else {
-            if ((sized && !f->scan ? sized_variant(f, sc, i, &t) : built(f, i, &t)) != 0)
+            int rc = !sized       ? built(f, i, &t)
+                     : !f->scan   ? sized_variant(f, sc, i, &t)
+                                  : sized_at(f, sc, i, &t);
+            if (rc != 0)
                 return -2;
-            if (sized && f->scan)
-                resize_candidate(r, sc, &t);
             if (f->privacy_changes) {
                 lm_candidate_privacy(&t, sc);
                 t.est.break_even_requests_per_day =

@@ -53,7 +53,7 @@ static char *slurp(const char *path, size_t *len)
 static int load_scenario(const char *name, struct lm_scenario *sc)
 {
     char path[1024];
-    snprintf(path, sizeof(path), "%s/../../profiles/scenarios/%s", LM_TEST_DATA, name);
+    snprintf(path, sizeof(path), "%s/profiles/scenarios/%s", LM_SOURCE_DIR, name);
     size_t len;
     char *data = slurp(path, &len);
     if (data == NULL)

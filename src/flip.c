@@ -5,14 +5,17 @@
  * values (a geometric scan, then bisection to 1 %; a walk along the privacy
  * chain).
  *
- * A trial re-runs only what the constraint can change (§5 "Cost bound"):
- * the rules whose compiled condition reads it (or candidate.meets_privacy
- * for the privacy level), on candidates that no other rule rejects; every
+ * A trial re-ranks exactly but re-runs only what the constraint can change
+ * (§5 "Cost bound"): the rules whose condition reads it (or
+ * candidate.meets_privacy for the privacy level), on candidates that no
+ * other rule rejects, and what the constraint feeds: the output-speed floor
+ * re-sizes on-prem and cloud candidates, the number of labelled examples
+ * re-estimates fine-tuning, the privacy level re-prices break-even. Every
  * other rule's verdict is the one stored. Rules that read nothing but model
- * and scenario facts are re-run once per model; the others on the
- * candidates that could still rank first, rebuilt once and kept. Changing
- * latency.output_tokens_per_s also changes instance sizing, so that flip
- * re-estimates the sized (on-prem and cloud) candidates it visits.
+ * and scenario facts are re-run once per model; the others only on the
+ * candidates whose bound can still reach the best of the trial, rebuilt
+ * once and kept. docs/performance.md describes the bounds and the caches;
+ * tests/unit/test_recommend.c recomputes every reported flip in full.
  */
 #include "recommend_int.h"
 
@@ -127,19 +130,6 @@ static int rule_reads(const struct lm_rule *rule, const char *const *paths, size
     return 0;
 }
 
-static int lowest_bit(uint64_t b)
-{
-#if defined(__GNUC__)
-    return __builtin_ctzll(b);
-#else
-    int n = 0;
-    while (!(b & 1)) {
-        b >>= 1;
-        n++;
-    }
-    return n;
-#endif
-}
 
 /* The sum of the scores of the rules in bits, in rule order. */
 static double score_sum(const struct flipctx *f, const uint64_t *bits)
@@ -147,7 +137,7 @@ static double score_sum(const struct flipctx *f, const uint64_t *bits)
     double s = 0;
     for (size_t w = 0; w < f->r->nwords; w++)
         for (uint64_t b = bits[w]; b != 0; b &= b - 1)
-            s += f->score[w * 64 + (size_t)lowest_bit(b)];
+            s += f->score[w * 64 + (size_t)lm__lowest_bit(b)];
     return s;
 }
 
@@ -270,9 +260,8 @@ static size_t by_total_next(const struct lm_recommendation *r, struct by_total *
     return take_a ? r->order[it->a++] : r->order[it->b++];
 }
 
-static void flipshare_release(struct flipshare *sh, size_t n)
+static void flipshare_release(struct flipshare *sh)
 {
-    (void)n;
     lm_arena_release(&sh->arena);
     free(sh->built);
     free(sh->key);
@@ -455,6 +444,24 @@ static void unspecialize_trial(struct flipctx *f)
     }
 }
 
+/* Runs the rules in mask on ctx's candidate under the trial's scenario sc,
+ * adding the scores of those that fire to *adjust; 1 as soon as an error
+ * rule fires (rejected), else 0. */
+static int rerun_rules(struct flipctx *f, const struct lm_scenario *sc, struct lm_fact_ctx *ctx,
+                       const uint64_t *mask, double *adjust)
+{
+    for (size_t w = 0; w < f->r->nwords; w++)
+        for (uint64_t b = mask[w]; b != 0; b &= b - 1) {
+            size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
+            if (lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) != LM_TRUE)
+                continue;
+            if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
+                return 1;
+            *adjust += f->score[ri];
+        }
+    return 0;
+}
+
 /* The model-only re-run rules' verdict on model mi under sc, once a trial. */
 static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t mi)
 {
@@ -469,17 +476,7 @@ static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t 
     ctx.sc = sc;
     ctx.c = &m;
     double adjust = 0;
-    int reject = 0;
-    for (size_t w = 0; w < r->nwords; w++)
-        for (uint64_t b = f->model_only[w]; b != 0; b &= b - 1) {
-            size_t ri = w * 64 + (size_t)lowest_bit(b);
-            if (lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, &ctx) != LM_TRUE)
-                continue;
-            if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
-                reject = 1;
-            else
-                adjust += f->score[ri];
-        }
+    int reject = rerun_rules(f, sc, &ctx, f->model_only, &adjust);
     f->m_trial[mi] = f->trial;
     f->m_adjust[mi] = adjust;
     f->m_reject[mi] = (unsigned char)reject;
@@ -634,8 +631,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
         return -1;
     iv->lo = target;
     iv->hi = c->est.max_concurrency >= 1 ? c->est.decode_tokens_per_s : (double)INFINITY;
-    struct rebuilt *k = keep_into(&iv->k, c);
-    (void)k;
+    keep_into(&iv->k, c);
     return 0;
 }
 
@@ -758,18 +754,7 @@ again:;
         }
         const struct lm_candidate *c = &t;
         ctx.c = c;
-        int rejected = 0;
-        for (size_t w = 0; w < r->nwords && !rejected; w++)
-            for (uint64_t bits = percand[w]; bits != 0 && !rejected; bits &= bits - 1) {
-                size_t ri = w * 64 + (size_t)lowest_bit(bits);
-                if (lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, &ctx) != LM_TRUE)
-                    continue;
-                if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
-                    rejected = 1;
-                else
-                    adjust += f->score[ri];
-            }
-        if (rejected)
+        if (rerun_rules(f, sc, &ctx, percand, &adjust))
             continue;
         double wm = f->resize && is_sized(rec) ? lm__weighted_mean(c, sc) : rec->base;
         double total = lm_round(wm + adjust, 1);
@@ -1034,7 +1019,7 @@ int lm__find_flips(struct lm_recommendation *r)
         rc = search_number(r, &sh, &flipdims[k]);
     if (rc == LM_OK)
         rc = search_privacy(r, &sh);
-    flipshare_release(&sh, r->n);
+    flipshare_release(&sh);
     if (rc != LM_OK)
         return rc;
     if (r->nflips > 1)

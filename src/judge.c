@@ -222,19 +222,6 @@ void lm__judge_setting(struct lm__judge_cache *jc, size_t q, size_t h, int p, un
                       : ((q * jc->nhardware + h) * 3 + (size_t)p) * 4 + (size_t)d;
 }
 
-static int lowest_bit(uint64_t b)
-{
-#if defined(__GNUC__)
-    return __builtin_ctzll(b);
-#else
-    int n = 0;
-    while (!(b & 1)) {
-        b >>= 1;
-        n++;
-    }
-    return n;
-#endif
-}
 
 /* Rule i's condition for r's scenario: specialized when it could be. */
 static const struct lm_expr *condition(const struct lm_recommendation *r, size_t i)
@@ -327,7 +314,7 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
     c->adjust = 0;
     for (size_t w = 0; w < nw; w++)
         for (uint64_t b = c->fired[w]; b != 0; b &= b - 1) {
-            const struct lm_rule *rule = r->rules->rules[w * 64 + (size_t)lowest_bit(b)];
+            const struct lm_rule *rule = r->rules->rules[w * 64 + (size_t)lm__lowest_bit(b)];
             if (rule->severity == LM_SEV_RULE_ERROR)
                 c->rejected = 1;
             else

@@ -12,6 +12,22 @@
 
 #define DNAN ((double)NAN)
 
+/* The index of the lowest set bit of b (b != 0): fired-rule masks are
+ * walked bit by bit. */
+static inline int lm__lowest_bit(uint64_t b)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(b);
+#else
+    int n = 0;
+    while (!(b & 1)) {
+        b >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
 /* The estimate input of scenario sc (workload, positions of §4, sizing
  * target, assumptions, task); the caller sets the profiles. */
 void lm__fill_input(const struct lm_scenario *sc, const struct lm_rec_options *opt,

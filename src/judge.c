@@ -222,7 +222,6 @@ void lm__judge_setting(struct lm__judge_cache *jc, size_t q, size_t h, int p, un
                       : ((q * jc->nhardware + h) * 3 + (size_t)p) * 4 + (size_t)d;
 }
 
-
 /* Rule i's condition for r's scenario: specialized when it could be. */
 static const struct lm_expr *condition(const struct lm_recommendation *r, size_t i)
 {

@@ -183,14 +183,7 @@ struct sized_interval {
 static struct rebuilt *keep(struct flipshare *sh, const struct lm_candidate *c)
 {
     struct rebuilt *k = lm_arena_alloc(&sh->arena, sizeof(*k));
-    if (k == NULL)
-        return NULL;
-    k->est = c->est;
-    memcpy(k->scores, c->scores, sizeof(k->scores));
-    k->privacy_level = c->privacy_level;
-    k->meets_privacy = c->meets_privacy;
-    k->in_region = c->in_region;
-    return k;
+    return k != NULL ? keep_into(k, c) : NULL;
 }
 
 /* Candidate i in full from its record and what was kept of it. */

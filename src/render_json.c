@@ -718,6 +718,71 @@ static cJSON *flip_object(const struct lm_recommendation *r, const struct lm_fli
     return o;
 }
 
+/* Writes s with `tabs` more tabs after each newline: an element printed on
+ * its own, at the depth it has inside the document. */
+static void put_indented(const char *s, int tabs, FILE *out)
+{
+    for (const char *nl; (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+        fwrite(s, 1, (size_t)(nl - s) + 1, out);
+        for (int t = 0; t < tabs; t++)
+            fputc('\t', out);
+    }
+    fputs(s, out);
+}
+
+/* Writes the entries of one candidate list, as cJSON_Print would inside the
+ * document: elements at depth 2, separated by ", ". */
+static int stream_list(const struct lm_recommendation *r, int rejected, size_t limit, FILE *out)
+{
+    size_t first = rejected ? r->nfeasible : 0, end = rejected ? r->n : r->nfeasible;
+    for (size_t k = first; k < end && k - first < limit; k++) {
+        cJSON *x = rejected ? rejected_entry(r, r->order[k])
+                            : candidate_entry(r, r->order[k], (long)k + 1);
+        char *s = x != NULL ? cJSON_Print(x) : NULL;
+        cJSON_Delete(x);
+        if (s == NULL)
+            return LM_ENOMEM;
+        if (k > first)
+            fputs(", ", out);
+        put_indented(s, 2, out);
+        cJSON_free(s);
+    }
+    return LM_OK;
+}
+
+/* Prints root, whose "recommendations" and "rejected" arrays are empty
+ * placeholders, with the candidate entries streamed into them: the whole
+ * document is never held in memory (50 MB for --all on every hardware
+ * profile). The bytes are those cJSON_Print would give for the full tree. */
+static int print_lists(cJSON *root, const struct lm_recommend_view *v, FILE *out)
+{
+    static const char *const marks[2] = { "\"recommendations\":\t[]", "\"rejected\":\t[]" };
+    const struct lm_recommendation *r = v->rec;
+    size_t limit = v->all ? r->n : v->top;
+    char *s = cJSON_Print(root);
+    if (s == NULL)
+        return LM_ENOMEM;
+    const char *p = s;
+    int rc = LM_OK;
+    for (int k = 0; k < 2 && rc == LM_OK; k++) {
+        const char *m = strstr(p, marks[k]);
+        if (m == NULL) {
+            rc = LM_EINTERNAL;
+            break;
+        }
+        size_t upto = (size_t)(m - p) + strlen(marks[k]) - 1; /* through '[' */
+        fwrite(p, 1, upto, out);
+        rc = stream_list(r, k == 1, limit, out);
+        p += upto; /* at the ']' */
+    }
+    if (rc == LM_OK) {
+        fputs(p, out);
+        fputc('\n', out);
+    }
+    cJSON_free(s);
+    return rc;
+}
+
 int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
 {
     const struct lm_recommendation *r = v->rec;
@@ -750,15 +815,10 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
             e |= add(fl, NULL, flip_object(r, &r->flips[k]));
         e |= add_num(vd, "break_even_requests_per_day", r->break_even, 0);
     }
-    size_t limit = v->all ? r->n : v->top;
-    cJSON *recs = cJSON_CreateArray();
-    e |= add(root, "recommendations", recs);
-    for (size_t k = 0; recs && k < r->nfeasible && k < limit; k++)
-        e |= add(recs, NULL, candidate_entry(r, r->order[k], (long)k + 1));
-    cJSON *rej = cJSON_CreateArray();
-    e |= add(root, "rejected", rej);
-    for (size_t k = r->nfeasible; rej && k < r->n && k - r->nfeasible < limit; k++)
-        e |= add(rej, NULL, rejected_entry(r, r->order[k]));
+    /* The two candidate lists are streamed into the document (print_lists):
+     * with --all they can hold a million entries. */
+    e |= add(root, "recommendations", cJSON_CreateArray());
+    e |= add(root, "rejected", cJSON_CreateArray());
     cJSON *cnt = cJSON_CreateObject();
     e |= add(root, "counts", cnt);
     if (cnt) {
@@ -767,7 +827,7 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
         e |= add_num(cnt, "candidates", (double)r->n, 0);
         e |= add_num(cnt, "rejected", (double)(r->n - r->nfeasible), 0);
     }
-    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    int rc = e ? LM_ENOMEM : print_lists(root, v, out);
     cJSON_Delete(root);
     return rc;
 }

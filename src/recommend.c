@@ -23,10 +23,8 @@
 #include <string.h>
 
 #include "expr.h"
-#include "facts.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
-
 
 /* ------------------------------------------------------------ id order */
 
@@ -43,7 +41,10 @@ static int cmp_slash(const char *a, const char *b)
 }
 
 /* The run's id order of quantizations and hardware (by cmp_slash), and
- * where "api" falls among the quantization ids. */
+ * where "api" falls among the quantization ids. (A quantization named
+ * "api" would make its candidates' ids and the API offers' share a prefix;
+ * its candidates then come first, whatever the ids after it: the only case
+ * where ties are not broken exactly as strcmp on ids would.) */
 struct id_order {
     size_t *quant;  /* cat->quants indices in id order */
     size_t api_pos; /* API offers come before quant[api_pos] */

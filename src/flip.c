@@ -146,14 +146,7 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
                              struct lm_candidate *t)
 {
     struct lm_est_input in;
-    lm__fill_input(sc, &r->opt, &in);
-    in.model = t->model;
-    in.hw = t->hw;
-    in.quant = t->quant;
-    in.runtime = t->runtime;
-    in.placement = t->placement;
-    in.devices = t->devices;
-    in.extra_flags = t->est.flags & LM_EST_LOCAL_BUILT;
+    lm__input_of(r, sc, t, (t->est.flags & LM_EST_LOCAL_BUILT) != 0, &in);
     lm_estimate_compute(&in, &t->est, NULL);
     lm__finish(r, sc, t); /* break-even follows the new cost */
 }
@@ -190,19 +183,7 @@ static struct rebuilt *keep(struct flipshare *sh, const struct lm_candidate *c)
 static void expand(const struct lm_recommendation *r, size_t i, const struct rebuilt *k,
                    struct lm_candidate *c)
 {
-    const struct lm_ranked *rec = &r->cands[i];
-    const struct lm_model *m = r->cat->models[rec->model];
-    lm__cand_clear(c);
-    c->model = m;
-    c->placement = rec->placement;
-    if (rec->placement == LM_PLACE_API) {
-        c->offer = &m->api[rec->where];
-    } else {
-        c->hw = r->hws[rec->where];
-        c->quant = r->cat->quants[rec->quant];
-        c->runtime = r->cat->runtimes[rec->runtime];
-        c->devices = rec->devices;
-    }
+    lm__record_profiles(r, i, c);
     c->est = k->est;
     memcpy(c->scores, k->scores, sizeof(c->scores));
     c->privacy_level = k->privacy_level;

@@ -429,33 +429,47 @@ void lm__find_live_rules(struct lm_recommendation *r)
 
 /* Rebuilds candidate i's profiles, estimate, privacy and sub-scores under
  * scenario sc (the run's, or a flip's), without judging it. */
-void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
-                    struct lm_candidate *c)
+void lm__record_profiles(const struct lm_recommendation *r, size_t i, struct lm_candidate *c)
 {
     const struct lm_ranked *k = &r->cands[i];
     const struct lm_model *m = r->cat->models[k->model];
-    struct lm_est_input in;
-    lm__fill_input(sc, &r->opt, &in);
     lm__cand_clear(c);
     c->model = m;
     c->placement = k->placement;
-    in.model = m;
-    in.placement = k->placement;
     if (k->placement == LM_PLACE_API) {
         c->offer = &m->api[k->where];
-        in.offer = c->offer;
-        in.devices = DNAN;
     } else {
         c->hw = r->hws[k->where];
         c->quant = r->cat->quants[k->quant];
         c->runtime = r->cat->runtimes[k->runtime];
         c->devices = k->devices;
-        in.hw = c->hw;
-        in.quant = c->quant;
-        in.runtime = c->runtime;
-        in.devices = k->devices;
-        in.extra_flags = r->hw_built[k->where] ? LM_EST_LOCAL_BUILT : 0;
     }
+}
+
+void lm__input_of(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                  const struct lm_candidate *c, int local_built, struct lm_est_input *in)
+{
+    lm__fill_input(sc, &r->opt, in);
+    in->model = c->model;
+    in->placement = c->placement;
+    if (c->offer != NULL) {
+        in->offer = c->offer;
+        in->devices = DNAN;
+    } else {
+        in->hw = c->hw;
+        in->quant = c->quant;
+        in->runtime = c->runtime;
+        in->devices = c->devices;
+        in->extra_flags = local_built ? LM_EST_LOCAL_BUILT : 0;
+    }
+}
+
+void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
+                 struct lm_candidate *c)
+{
+    struct lm_est_input in;
+    lm__record_profiles(r, i, c);
+    lm__input_of(r, sc, c, c->offer == NULL && r->hw_built[r->cands[i].where], &in);
     lm_estimate_compute(&in, &c->est, NULL);
     lm__finish(r, sc, c);
 }
@@ -495,23 +509,11 @@ void lm_recommendation_id(const struct lm_recommendation *r, size_t i, char *buf
 
 void lm_recommendation_basis(const struct lm_recommendation *r, size_t i, struct lm_basis *b)
 {
-    const struct lm_ranked *k = &r->cands[i];
-    const struct lm_model *m = r->cat->models[k->model];
+    struct lm_candidate c;
     struct lm_est_input in;
     struct lm_estimate e;
-    lm__fill_input(r->sc, &r->opt, &in);
-    in.model = m;
-    in.placement = k->placement;
-    if (k->placement == LM_PLACE_API) {
-        in.offer = &m->api[k->where];
-        in.devices = DNAN;
-    } else {
-        in.hw = r->hws[k->where];
-        in.quant = r->cat->quants[k->quant];
-        in.runtime = r->cat->runtimes[k->runtime];
-        in.devices = k->devices;
-        in.extra_flags = r->hw_built[k->where] ? LM_EST_LOCAL_BUILT : 0;
-    }
+    lm__record_profiles(r, i, &c);
+    lm__input_of(r, r->sc, &c, c.offer == NULL && r->hw_built[r->cands[i].where], &in);
     lm_estimate_compute(&in, &e, b);
 }
 
@@ -527,23 +529,17 @@ static int evaluate_one(const struct lm_recommendation *r, const struct lm_deplo
         rt = lm_runtime_for(r->cat, q, spec->hw);
     if (rt == NULL)
         return LM_ESCHEMA;
-    struct lm_est_input in;
-    lm__fill_input(r->sc, &r->opt, &in);
-    in.model = spec->model;
-    in.hw = spec->hw;
-    in.quant = q;
-    in.runtime = rt;
-    in.placement = spec->placement;
-    in.devices = spec->devices;
-    in.extra_flags = spec->local_built ? LM_EST_LOCAL_BUILT : 0;
     lm__cand_clear(c);
-    lm_estimate_compute(&in, &c->est, NULL);
     c->model = spec->model;
     c->hw = spec->hw;
     c->quant = q;
     c->runtime = rt;
     c->placement = (uint8_t)spec->placement;
     c->devices = (uint8_t)spec->devices;
+    struct lm_est_input in;
+    lm__input_of(r, r->sc, c, spec->local_built, &in);
+    in.devices = spec->devices; /* as declared, even past 255 */
+    lm_estimate_compute(&in, &c->est, NULL);
     return LM_OK;
 }
 
@@ -553,16 +549,12 @@ int lm_recommend_evaluate(const struct lm_recommendation *r, const struct lm_dep
     struct lm_candidate c;
     lm__cand_clear(&c);
     if (spec->offer != NULL) {
-        struct lm_est_input in;
-        lm__fill_input(r->sc, &r->opt, &in);
-        in.model = spec->model;
-        in.offer = spec->offer;
-        in.placement = LM_PLACE_API;
-        in.devices = DNAN;
-        lm_estimate_compute(&in, &c.est, NULL);
         c.model = spec->model;
         c.offer = spec->offer;
         c.placement = LM_PLACE_API;
+        struct lm_est_input in;
+        lm__input_of(r, r->sc, &c, 0, &in);
+        lm_estimate_compute(&in, &c.est, NULL);
     } else if (spec->quant != NULL) {
         if (evaluate_one(r, spec, spec->quant, &c) != LM_OK)
             return LM_ESCHEMA;

@@ -103,6 +103,15 @@ void lm__candidate_facts(unsigned char *varies);
 /* Fills r->live and r->per_model for r's scenario and rules. */
 void lm__find_live_rules(struct lm_recommendation *r);
 
+/* Candidate i's profiles (model, offer or hardware, format, runtime,
+ * placement, devices) from its record, into c, cleared first. */
+void lm__record_profiles(const struct lm_recommendation *r, size_t i, struct lm_candidate *c);
+
+/* The estimate input of c's profiles under scenario sc; local_built when
+ * c's hardware is the built `local` profile. */
+void lm__input_of(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                  const struct lm_candidate *c, int local_built, struct lm_est_input *in);
+
 /* Rebuilds candidate i's profiles, estimate, privacy and sub-scores under
  * scenario sc, without judging it; lm__restore_verdict() adds the stored
  * verdict of the rules. */

@@ -25,7 +25,9 @@
 
 const char *const lm_quality_names[LM_Q_COUNT + 1] = {
     "mmlu", "mmlu_pro", "gpqa", "bbh", "ifeval", "gsm8k", "math",
-    "humaneval", "mbpp", "mgsm", "mmmu", "bfcl", NULL
+    "humaneval", "mbpp", "mgsm", "mmmu", "bfcl",
+    "mmlu_redux", "gpqa_diamond", "math_500", "aime24", "aime25",
+    "livecodebench", "swe_bench_verified", "aider_polyglot", "arena_elo", NULL
 };
 const char *const lm_data_use_names[4] = { "training", "no-training",
                                            "zero-retention", NULL };
@@ -67,6 +69,9 @@ static const struct lm_field arch_fields[] = {
     F("sliding_window", LM_F_INT, struct lm_arch, sliding_window, 0, 1, 1e6),
     F("sliding_window_layers", LM_F_INT, struct lm_arch, sliding_window_layers, 0, 1, 1e6),
     F("intermediate_size", LM_F_INT, struct lm_arch, intermediate_size, 0, 1, 1e7),
+    F("experts", LM_F_INT, struct lm_arch, experts, 0, 1, 1e6),
+    F("experts_per_token", LM_F_INT, struct lm_arch, experts_per_token, 0, 1, 1e6),
+    F("expert_params_b", LM_F_NUM, struct lm_arch, expert_params_b, OPEN_MIN, 0, 10000),
 };
 static const struct lm_schema arch_schema = { arch_fields, NFIELDS(arch_fields) };
 
@@ -76,6 +81,12 @@ static const struct lm_field quality_fields[] = {
     Q("bbh", LM_Q_BBH), Q("ifeval", LM_Q_IFEVAL), Q("gsm8k", LM_Q_GSM8K),
     Q("math", LM_Q_MATH), Q("humaneval", LM_Q_HUMANEVAL), Q("mbpp", LM_Q_MBPP),
     Q("mgsm", LM_Q_MGSM), Q("mmmu", LM_Q_MMMU), Q("bfcl", LM_Q_BFCL),
+    Q("mmlu_redux", LM_Q_MMLU_REDUX), Q("gpqa_diamond", LM_Q_GPQA_DIAMOND),
+    Q("math_500", LM_Q_MATH_500), Q("aime24", LM_Q_AIME24), Q("aime25", LM_Q_AIME25),
+    Q("livecodebench", LM_Q_LIVECODEBENCH), Q("swe_bench_verified", LM_Q_SWE_BENCH_VERIFIED),
+    Q("aider_polyglot", LM_Q_AIDER_POLYGLOT),
+    /* LMArena text Elo: not a percentage */
+    { "arena_elo", LM_F_NUM, offsetof(struct lm_model, quality) + LM_Q_ARENA_ELO * sizeof(double), 0, 500, 2500, NULL, NULL, NULL },
 #undef Q
 };
 static const struct lm_schema quality_schema = { quality_fields, NFIELDS(quality_fields) };
@@ -86,6 +97,7 @@ static const struct lm_field offer_fields[] = {
     F("output_usd_per_mtok", LM_F_NUM, struct lm_api_offer, output_usd_per_mtok, REQ, 0, 1e7),
     F("ttft_ms", LM_F_NUM, struct lm_api_offer, ttft_ms, OPEN_MIN, 0, 1e6),
     F("output_tokens_per_s", LM_F_NUM, struct lm_api_offer, output_tokens_per_s, OPEN_MIN, 0, 1e5),
+    F("prefill_tokens_per_s", LM_F_NUM, struct lm_api_offer, prefill_tokens_per_s, OPEN_MIN, 0, 1e7),
     FE("data_use", LM_F_ENUM, struct lm_api_offer, data_use, lm_data_use_names),
     F("regions", LM_F_STRLIST, struct lm_api_offer, regions, 0, 0, 0),
     F("finetune_usd_per_mtok", LM_F_NUM, struct lm_api_offer, finetune_usd_per_mtok, 0, 0, 1e7),
@@ -205,6 +217,7 @@ static const struct lm_field model_fields[] = {
     F("id", LM_F_ID, struct lm_model, id, REQ, 0, 0),
     F("name", LM_F_STR, struct lm_model, name, REQ, 0, 0),
     F("family", LM_F_STR, struct lm_model, family, 0, 0, 0),
+    F("aliases", LM_F_STRLIST, struct lm_model, aliases, 0, 0, 0),
     F("params_b", LM_F_NUM, struct lm_model, params_b, OPEN_MIN, 0, 10000),
     F("active_params_b", LM_F_NUM, struct lm_model, active_params_b, OPEN_MIN, 0, 10000),
     FE("class", LM_F_ENUM, struct lm_model, class_override, class_values),
@@ -262,6 +275,7 @@ static const struct lm_schema price_schema = { price_fields, NFIELDS(price_field
 static const struct lm_field hardware_fields[] = {
     F("id", LM_F_ID, struct lm_hardware, id, REQ, 0, 0),
     F("name", LM_F_STR, struct lm_hardware, name, REQ, 0, 0),
+    F("aliases", LM_F_STRLIST, struct lm_hardware, aliases, 0, 0, 0),
     FE("vendor", LM_F_ENUM, struct lm_hardware, vendor, lm_vendor_names),
     { "class", LM_F_ENUM, offsetof(struct lm_hardware, hw_class), REQ, 0, 0, lm_hw_class_names, NULL, NULL },
     F("detect", LM_F_STRLIST, struct lm_hardware, detect, 0, 0, 0),

@@ -31,6 +31,9 @@ struct lm_strlist {
 enum lm_quality_key {
     LM_Q_MMLU, LM_Q_MMLU_PRO, LM_Q_GPQA, LM_Q_BBH, LM_Q_IFEVAL, LM_Q_GSM8K,
     LM_Q_MATH, LM_Q_HUMANEVAL, LM_Q_MBPP, LM_Q_MGSM, LM_Q_MMMU, LM_Q_BFCL,
+    /* current benchmarks (DESIGN §9.4) */
+    LM_Q_MMLU_REDUX, LM_Q_GPQA_DIAMOND, LM_Q_MATH_500, LM_Q_AIME24, LM_Q_AIME25,
+    LM_Q_LIVECODEBENCH, LM_Q_SWE_BENCH_VERIFIED, LM_Q_AIDER_POLYGLOT, LM_Q_ARENA_ELO,
     LM_Q_COUNT
 };
 extern const char *const lm_quality_names[LM_Q_COUNT + 1];
@@ -58,6 +61,10 @@ struct lm_arch {
     double layers, hidden, attention_heads, kv_heads, head_dim, vocab;
     double sliding_window, sliding_window_layers;
     double intermediate_size; /* FFN width, for llama.cpp's k-quant fallback */
+    /* MoE: routed experts per MoE layer, experts used per token, and the
+     * parameters (billions) held in routed experts over all layers (what
+     * llama.cpp's --n-cpu-moe keeps in system memory). */
+    double experts, experts_per_token, expert_params_b;
     int tied_embeddings; /* -1 absent (= false), 0, 1 */
     int present;         /* the profile has an architecture block */
 };
@@ -66,6 +73,7 @@ struct lm_api_offer {
     const char *provider;
     double input_usd_per_mtok, output_usd_per_mtok;
     double ttft_ms, output_tokens_per_s;
+    double prefill_tokens_per_s; /* prompt tokens per second (DESIGN §9.3) */
     int data_use; /* enum lm_data_use, -1 absent */
     struct lm_strlist regions;
     double finetune_usd_per_mtok;
@@ -79,6 +87,7 @@ struct lm_file_size {
 
 struct lm_model {
     const char *id, *name, *family;
+    struct lm_strlist aliases; /* names people type (DESIGN §9.7) */
     double params_b, active_params_b;
     int class_override; /* -1 none, 0 slm, 1 llm */
     struct lm_arch arch;
@@ -101,6 +110,7 @@ struct lm_model {
 
 struct lm_hardware {
     const char *id, *name;
+    struct lm_strlist aliases; /* names people type (DESIGN §9.7) */
     int vendor;   /* enum lm_vendor */
     int hw_class; /* enum lm_hw_class */
     struct lm_strlist detect;

@@ -250,9 +250,26 @@ static int ub_cmp(const void *pa, const void *pb)
     return a > b ? -1 : a < b ? 1 : 0;
 }
 
+/* Sizing moves a candidate's estimate with the latency target: on-prem and
+ * cloud always; a device too when the scenario's batch cap lets it batch
+ * (estimate.c, §9.1). */
+static int batch_cap_of(const struct lm_scenario *sc)
+{
+    struct lm_est_input in;
+    lm_est_input_init(&in);
+    in.requests_per_day = sc->workload.requests_per_day;
+    in.output_tokens = sc->workload.output_tokens;
+    in.peak_concurrency = sc->workload.peak_concurrency;
+    in.window_hours = sc->workload.window_hours;
+    return lm_estimate_batch_cap(&in) > 1;
+}
+
+static int sized_cap; /* set per flip search: the scenario's batch cap exceeds 1 */
+
 static int is_sized(const struct lm_ranked *k)
 {
-    return k->placement == LM_PLACE_ONPREM || k->placement == LM_PLACE_CLOUD;
+    return k->placement == LM_PLACE_ONPREM || k->placement == LM_PLACE_CLOUD ||
+           (sized_cap && k->placement == LM_PLACE_DEVICE);
 }
 
 /* True when the search re-estimates candidate k at each trial: the rules in
@@ -276,8 +293,11 @@ static int resize_bounds(struct flipctx *f)
     f->scan = malloc((n ? n : 1) * sizeof(*f->scan));
     if (f->ub == NULL || f->scan == NULL)
         return LM_ENOMEM;
+    /* The most favourable sizing: one stream, one instance, no volume (the
+     * cheapest, fastest per stream and simplest any target can give). */
     struct lm_scenario best_case = *r->sc;
     best_case.workload.peak_concurrency = 1;
+    best_case.workload.requests_per_day = 0;
     best_case.constraints.latency.output_tokens_per_s = 1e-9;
     for (size_t i = 0; i < n; i++) {
         f->scan[i] = (uint32_t)i;
@@ -320,6 +340,7 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
     static const char *const sizing_paths[] = {
         "estimate.max_concurrency", "estimate.instances", "estimate.decode_tokens_per_s",
         "estimate.usd_per_month", "estimate.break_even_requests_per_day",
+        "estimate.capacity_requests_per_day", "estimate.utilization",
         "score.cost", "score.latency", "score.simplicity",
     };
     memset(f, 0, sizeof(*f));
@@ -366,7 +387,7 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
      * B_max 1 and 0: the decode batch, the instance count used for cost and
      * the sub-scores stay what they are, so totals move only by the re-run
      * rules. */
-    if (resize && r->sc->workload.peak_concurrency > 1)
+    if (resize && batch_cap_of(r->sc))
         return resize_bounds(f);
     return LM_OK;
 }
@@ -988,6 +1009,7 @@ static int flip_cmp(const void *pa, const void *pb)
 int lm__find_flips(struct lm_recommendation *r)
 {
     struct flipshare sh;
+    sized_cap = batch_cap_of(r->sc);
     int rc = flipshare_init(&sh, r);
     for (size_t k = 0; k < NFLIPDIMS && rc == LM_OK; k++)
         rc = search_number(r, &sh, &flipdims[k]);

@@ -213,6 +213,7 @@ static void estimate_self_hosted(const struct gen *g, const struct lm_model *m, 
     in.runtime = r->cat->runtimes[g->ord.runtime[q * r->nhardware + h]];
     in.placement = p;
     in.extra_flags = r->hw_built[h] ? LM_EST_LOCAL_BUILT : 0;
+    in.owned_count = r->hw_owned[h];
     lm__cand_clear(c);
     lm_estimate_devices(&in, &c->est);
     c->model = m;
@@ -387,20 +388,33 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
 {
     const struct lm_catalog *cat = r->cat;
     const struct lm_scenario *sc = r->sc;
-    r->hws = malloc((cat->nhardware + 1) * sizeof(*r->hws));
-    r->hw_built = calloc(cat->nhardware + 1, 1);
-    if (r->hws == NULL || r->hw_built == NULL)
+    size_t room = cat->nhardware + 1 + sc->constraints.nowned;
+    r->hws = malloc(room * sizeof(*r->hws));
+    r->hw_built = calloc(room, 1);
+    r->hw_owned = calloc(room, sizeof(*r->hw_owned));
+    if (r->hws == NULL || r->hw_built == NULL || r->hw_owned == NULL)
         return LM_ENOMEM;
     size_t nhw = 0;
+    if (sc->constraints.self_hosted == 0) {
+        r->nhardware = 0; /* §9.2: API candidates only */
+        return LM_OK;
+    }
     if (sc->constraints.hardware_set) {
-        for (size_t i = 0; i < sc->constraints.hardware.n; i++) {
-            const char *id = sc->constraints.hardware.items[i];
+        /* The listed hardware, then what the team owns (§9.2: owning a
+         * machine allows running on it). */
+        size_t n = sc->constraints.hardware.n + sc->constraints.nowned;
+        for (size_t i = 0; i < n; i++) {
+            const char *id = i < sc->constraints.hardware.n
+                                 ? sc->constraints.hardware.items[i]
+                                 : sc->constraints.owned[i - sc->constraints.hardware.n].hardware;
+            if (id == NULL)
+                continue;
             const struct lm_hardware *h = strcmp(id, "local") == 0 ? opt->local
                                                                     : lm_catalog_hardware(cat, id);
             int dup = 0;
             for (size_t k = 0; k < nhw; k++)
                 dup |= r->hws[k] == h;
-            if (h != NULL && !dup && nhw <= cat->nhardware) {
+            if (h != NULL && !dup && nhw < room) {
                 r->hw_built[nhw] = strcmp(id, "local") == 0 && opt->local_built;
                 r->hws[nhw++] = h;
             }
@@ -408,8 +422,18 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
     } else {
         for (size_t i = 0; i < cat->nhardware; i++)
             r->hws[nhw++] = cat->hardware[i];
+        /* An owned `local` that is the built profile is not in the catalog. */
+        for (size_t i = 0; i < sc->constraints.nowned; i++)
+            if (sc->constraints.owned[i].hardware != NULL &&
+                strcmp(sc->constraints.owned[i].hardware, "local") == 0 && opt->local != NULL &&
+                opt->local_built && nhw < room) {
+                r->hw_built[nhw] = 1;
+                r->hws[nhw++] = opt->local;
+            }
     }
     r->nhardware = nhw;
+    for (size_t h = 0; h < nhw; h++)
+        r->hw_owned[h] = lm__owned_count(r, sc, r->hws[h]);
     return LM_OK;
 }
 
@@ -769,6 +793,7 @@ void lm_recommendation_release(struct lm_recommendation *r)
     free(r->flips);
     free(r->hws);
     free(r->hw_built);
+    free(r->hw_owned);
     free(r->model_llm);
     for (size_t i = 0; i < LM_MAX_RULES; i++)
         lm_expr_free(r->when[i]);

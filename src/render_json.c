@@ -401,6 +401,8 @@ static cJSON *estimate_object(const struct lm_estimate *est, const struct lm_bas
     e |= add_num(o, "ttft_ms", est->ttft_ms, 0);
     e |= add_num(o, "max_concurrency", est->max_concurrency, 0);
     e |= add_num(o, "instances", est->instances, 0);
+    e |= add_num(o, "capacity_requests_per_day", est->capacity_requests_per_day, 0);
+    e |= add_num(o, "utilization", est->utilization, 2);
     e |= add_num(o, "usd_per_month", est->usd_per_month, 2);
     e |= add_num(o, "break_even_requests_per_day", est->break_even_requests_per_day, 0);
     e |= add_num(o, "quality", est->quality, 1);
@@ -498,6 +500,7 @@ static cJSON *scenario_object(const struct lm_recommend_view *v)
         e |= add_num(w, "input_tokens", sc->workload.input_tokens, 0);
         e |= add_num(w, "output_tokens", sc->workload.output_tokens, 0);
         e |= add_num(w, "peak_concurrency", sc->workload.peak_concurrency, 0);
+        e |= add_num(w, "window_hours", sc->workload.window_hours, -1);
     }
     cJSON *c = cJSON_CreateObject();
     e |= add(o, "constraints", c);
@@ -542,6 +545,20 @@ static cJSON *scenario_object(const struct lm_recommend_view *v)
         if (li)
             e |= add_bool(li, "commercial", sc->constraints.license.commercial);
         e |= add_bool(c, "offline", sc->constraints.offline);
+        cJSON *ow = cJSON_CreateArray();
+        e |= add(c, "owned", ow);
+        for (size_t i = 0; ow && i < sc->constraints.nowned; i++) {
+            cJSON *x = cJSON_CreateObject();
+            e |= add(ow, NULL, x);
+            if (x == NULL)
+                break;
+            const char *id = sc->constraints.owned[i].hardware;
+            if (id != NULL && strcmp(id, "local") == 0 && v->local != NULL && !v->local_built)
+                id = v->local->id;
+            e |= add_str(x, "hardware", id);
+            e |= add_num(x, "count", sc->constraints.owned[i].count, 0);
+        }
+        e |= add_bool(c, "self_hosted", sc->constraints.self_hosted);
     }
     cJSON *p = cJSON_CreateObject();
     e |= add(o, "priorities", p);
@@ -552,6 +569,8 @@ static cJSON *scenario_object(const struct lm_recommend_view *v)
     if (a) {
         e |= add_num(a, "usd_per_kwh", sc->assumptions.usd_per_kwh, -1);
         e |= add_num(a, "amortization_months", sc->assumptions.amortization_months, -1);
+        e |= add_num(a, "target_utilization", sc->assumptions.target_utilization, -1);
+        e |= add_bool(a, "scale_to_zero", sc->assumptions.scale_to_zero < 0 ? 0 : sc->assumptions.scale_to_zero);
     }
     cJSON *r = cJSON_CreateObject();
     e |= add(o, "rules", r);

@@ -154,10 +154,14 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
     fprintf(out, "\nCost\n");
     fprintf(out, "  per month   %10s USD (±%.0f%%)\n", fmt_num(a, sizeof(a), e->usd_per_month, 2),
             lm_round(e->error_bands.usd_per_month * 100, 0));
-    if (d->offer == NULL)
+    if (d->offer == NULL) {
         fprintf(out, "  concurrency %10s streams per instance, %s instance(s)\n",
                 fmt_num(a, sizeof(a), e->max_concurrency, 0),
                 fmt_num(b, sizeof(b), e->instances, 0));
+        fprintf(out, "  capacity    %10s requests a day per instance, utilization %s\n",
+                fmt_num(a, sizeof(a), e->capacity_requests_per_day, 0),
+                fmt_num(b, sizeof(b), e->utilization, 2));
+    }
     fprintf(out, "\nBasis\n");
     for (size_t i = 0; i < d->basis.n; i++) {
         const struct lm_basis_entry *be = &d->basis.entries[i];
@@ -313,6 +317,7 @@ static int est_field(const struct lm_estimate *e, const char *f, double *v, int 
         EF(kv_cache_gib, 3, 0), EF(overhead_gib, 3, 0), EF(usable_gib, 3, -1),
         EF(headroom_gib, 3, 0), EF(decode_tokens_per_s, 1, 1), EF(prefill_tokens_per_s, 1, 1),
         EF(ttft_ms, 0, 2), EF(max_concurrency, 0, 1), EF(instances, 0, 1),
+        EF(capacity_requests_per_day, 0, 1), EF(utilization, 2, -1),
         EF(usd_per_month, 2, 3), EF(break_even_requests_per_day, 0, 3), EF(quality, 1, -1),
         EF(finetune_hours, 2, -1), EF(finetune_usd, 2, -1),
 #undef EF

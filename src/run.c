@@ -154,6 +154,9 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
     int need_local = 0;
     for (size_t i = 0; run->sc.constraints.hardware_set && i < run->sc.constraints.hardware.n; i++)
         need_local |= strcmp(run->sc.constraints.hardware.items[i], "local") == 0;
+    for (size_t i = 0; i < run->sc.constraints.nowned; i++)
+        need_local |= run->sc.constraints.owned[i].hardware != NULL &&
+                      strcmp(run->sc.constraints.owned[i].hardware, "local") == 0;
     if (need_local) {
         r = lm_host_resolve(&ctx->cat, &ctx->limits, &ctx->diags, &run->ropt.local,
                             &run->ropt.local_built);

@@ -88,6 +88,7 @@ struct lm_recommendation {
     size_t nmodels, nhardware;
     const struct lm_hardware **hws;  /* the hardware the scenario allows */
     unsigned char *hw_built;         /* hws[i] is the built `local` profile */
+    double *hw_owned;                /* devices of hws[i] the team owns (§9.2), 0 bought */
     unsigned char *model_llm;        /* per model: 1 when its class is llm */
     double per_request;   /* cheapest API request price (break-even), NAN if none */
     /* Verdict. */

@@ -842,6 +842,26 @@ static double bisect(struct flipctx *f, struct lm_scenario *sc, const struct fli
     return hi;
 }
 
+/* §9.5: the values a user could mean for a constraint. A flip or a value
+ * outside [lo, hi] is never reported: a TTFT ceiling under 100 ms (network
+ * round trips alone take that), an output floor above twice the fastest
+ * candidate's speed, a budget under 1 USD, a memory ceiling under 1 GiB (no
+ * machine in the catalog has less than 8 GiB). */
+static void plausible_range(const struct lm_recommendation *r, const struct flipdim *d,
+                            double *lo, double *hi)
+{
+    *lo = 0;
+    *hi = (double)INFINITY;
+    if (strcmp(d->constraint, "latency.ttft_ms") == 0)
+        *lo = 100;
+    else if (strcmp(d->constraint, "latency.output_tokens_per_s") == 0)
+        *hi = isfinite(r->max_decode) && r->max_decode > 0 ? 2 * r->max_decode : *hi;
+    else if (strcmp(d->constraint, "budget.usd_per_month") == 0)
+        *lo = 1;
+    else if (strcmp(d->constraint, "memory_gib") == 0)
+        *lo = 1;
+}
+
 static int search_number(struct lm_recommendation *r, struct flipshare *sh,
                          const struct flipdim *d)
 {
@@ -859,6 +879,13 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
     struct lm_scenario sc = *r->sc;
     double from = *(const double *)(const void *)((const char *)r->sc + d->offset);
     double start = isnan(from) ? introduced_start(r, d) : from;
+    double plo, phi;
+    plausible_range(r, d, &plo, &phi);
+    /* A zero ceiling is relaxed additively (§9.5): upward from the smallest
+     * plausible value, the change counted in units of that value. */
+    int additive = from == 0;
+    if (additive)
+        start = plo > 0 ? plo : 1;
     int found = 0, rc = LM_OK;
     struct lm_flip best;
     memset(&best, 0, sizeof(best));
@@ -869,13 +896,15 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
     /* Geometric scan over [start/100, start×100] in steps of 10^0.2 (ten
      * per direction), then bisection to 1 %; the nearest flip of the two
      * directions wins. */
-    for (int dir = -1; dir <= 1 && rc == LM_OK; dir += 2) {
+    for (int dir = additive ? 1 : -1; dir <= 1 && rc == LM_OK; dir += 2) {
         double prev = start;
         long w;
-        for (int k = isnan(from) ? 0 : 1; k <= 10; k++) {
+        for (int k = isnan(from) || additive ? 0 : 1; k <= 10; k++) {
             double v = start * pow(10, dir * k / 5.0);
             if (d->integer)
                 v = dir > 0 ? ceil(v) : floor(v);
+            if (v < plo || v > phi)
+                break; /* beyond what a user could mean: stop this direction */
             int fl = flips_at(&f, &sc, d, v, &w);
             if (fl < 0) {
                 rc = LM_ENOMEM;
@@ -900,7 +929,9 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
                 rc = LM_ENOMEM;
                 break;
             }
-            double rel = isnan(from) ? 1.0 : fabs(to - from) / from;
+            if (to < plo || to > phi)
+                break;
+            double rel = isnan(from) ? 1.0 : additive ? to / start : fabs(to - from) / from;
             if (!found || rel < best.rel_change) {
                 best.dimension = d->dimension;
                 best.constraint = d->constraint;

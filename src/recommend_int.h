@@ -127,6 +127,9 @@ void lm__restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_
  * API offer that meets sc's privacy level, region and offline; NAN if none. */
 double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc);
 
+/* Relaxations (relax.c): fills r->relax or r->upgrade. LM_OK or LM_ENOMEM. */
+int lm__find_relaxations(struct lm_recommendation *r);
+
 /* The flip search (flip.c): fills r->flips. Returns LM_OK or LM_ENOMEM. */
 int lm__find_flips(struct lm_recommendation *r);
 

@@ -737,6 +737,54 @@ static cJSON *flip_object(const struct lm_recommendation *r, const struct lm_fli
     return o;
 }
 
+/* A relaxation of §9.5: {candidate, class, score, quality, changes:
+ * [{constraint, from, to}], total_change, summary}. */
+static cJSON *relaxation_object(const struct lm_recommendation *r, const struct lm_relaxation *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    char id[LM_CANDIDATE_ID_MAX], summary[1024];
+    lm_recommendation_id(r, x->cand, id, sizeof(id));
+    lm_relaxation_summary(r, x, summary, sizeof(summary));
+    struct lm_candidate c;
+    lm_recommendation_candidate(r, x->cand, &c);
+    int e = add_str(o, "candidate", id);
+    e |= add_str(o, "class", lm_recommendation_class(r, x->cand) ? "llm" : "slm");
+    e |= add_num(o, "score", c.total, 1);
+    e |= add_num(o, "quality", c.est.quality, 1);
+    cJSON *ch = cJSON_CreateArray();
+    e |= add(o, "changes", ch);
+    for (size_t k = 0; ch && k < x->nchanges; k++) {
+        const struct lm_relax_change *g = &x->changes[k];
+        cJSON *co = cJSON_CreateObject();
+        e |= add(ch, NULL, co);
+        if (co == NULL)
+            break;
+        e |= add_str(co, "constraint", g->constraint);
+        if (g->is_privacy) {
+            e |= add_str(co, "from", lm_privacy_names[g->from_level]);
+            e |= add_str(co, "to", lm_privacy_names[g->to_level]);
+        } else if (g->is_region) {
+            e |= add_str(co, "from", r->sc->constraints.region);
+            e |= add(co, "to", cJSON_CreateNull());
+        } else if (g->is_offline) {
+            e |= add(co, "from", cJSON_CreateBool(1));
+            e |= add(co, "to", cJSON_CreateBool(0));
+        } else {
+            e |= add_num(co, "from", g->from, 6);
+            e |= add_num(co, "to", g->to, 6);
+        }
+    }
+    e |= add_num(o, "total_change", x->total_change, 2);
+    e |= add_str(o, "summary", summary);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* Writes s with `tabs` more tabs after each newline: an element printed on
  * its own, at the depth it has inside the document. */
 static void put_indented(const char *s, int tabs, FILE *out)
@@ -833,6 +881,12 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
         for (size_t k = 0; fl && k < r->nflips; k++)
             e |= add(fl, NULL, flip_object(r, &r->flips[k]));
         e |= add_num(vd, "break_even_requests_per_day", r->break_even, 0);
+        cJSON *rl = cJSON_CreateArray();
+        e |= add(vd, "relaxations", rl);
+        for (size_t k = 0; rl && k < r->nrelax; k++)
+            e |= add(rl, NULL, relaxation_object(r, &r->relax[k]));
+        e |= add(vd, "upgrade", r->has_upgrade ? relaxation_object(r, &r->upgrade)
+                                               : cJSON_CreateNull());
     }
     /* The two candidate lists are streamed into the document (print_lists):
      * with --all they can hold a million entries. */
@@ -948,7 +1002,7 @@ int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
     int rc = LM_ENOMEM;
     if (rows == NULL || ranks == NULL || root == NULL)
         goto out;
-    struct lm_recommend_view rv = { r, 0, 0, v->exit_code, v->local, v->local_built };
+    struct lm_recommend_view rv = { r, 0, 0, 0, v->exit_code, v->local, v->local_built };
     int e = add_header(root, "explain", v->exit_code);
     e |= add(root, "scenario", scenario_object(&rv));
     e |= add(root, "model", model_object(r->cat, v->model));

@@ -6,6 +6,7 @@
 #include "lmchoose/render.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lmchoose/recommend.h"
@@ -213,6 +214,13 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                     fmt_num(a, sizeof(a), r->break_even, 0));
     }
     size_t limit = v->all ? r->n : v->top;
+    /* §9.6: one row per model (its best variant) unless --variants or
+     * --all; with every row, rows whose printed figures equal an earlier
+     * row of the same model, hardware and placement collapse into it. */
+    int per_model = !v->variants && !v->all;
+    unsigned char *seen = calloc(r->cat->nmodels ? r->cat->nmodels : 1, 1);
+    if (seen == NULL)
+        return LM_ENOMEM;
     if (r->nfeasible > 0) {
         if (md)
             fprintf(out, "\n## Recommendations\n\n| rank | score | candidate | class | quality | USD/month | tokens/s | TTFT ms | memory GiB | fit |\n|---:|---:|---|---|---:|---:|---:|---:|---:|---|\n");
@@ -221,40 +229,71 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                     "CANDIDATE", "CLASS", "QUALITY", "USD/MONTH", "TOK/S", "TTFT_MS",
                     "MEM_GIB", "FIT");
     }
-    for (size_t k = 0; k < r->nfeasible && k < limit; k++) {
+    char prev_fig[256] = "";
+    size_t collapsed = 0, shown = 0;
+    for (size_t k = 0; k < r->nfeasible && shown < limit; k++) {
         size_t i = r->order[k];
+        size_t mi = r->cands[i].model;
+        if (per_model && seen[mi])
+            continue;
+        seen[mi] = 1;
         struct lm_candidate built;
         lm_recommendation_candidate(r, i, &built);
         const struct lm_candidate *c = &built;
         const char *klass = lm_recommendation_class(r, i) ? "llm" : "slm";
         const char *fit = c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-";
+        fmt_num(a, sizeof(a), c->total, 1);
+        fmt_num(b, sizeof(b), c->est.quality, 1);
+        money(c2, sizeof(c2), c->est.usd_per_month);
+        fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1);
+        fmt_num(e, sizeof(e), c->est.ttft_ms, 0);
+        char mem[32];
+        fmt_num(mem, sizeof(mem), c->est.memory_gib, 3);
+        if (!per_model) {
+            char fig[256];
+            snprintf(fig, sizeof(fig), "%zu/%p/%d/%d|%s|%s|%s|%s|%s|%s|%s", mi, (const void *)c->hw,
+                     c->placement, c->devices, a, b, c2, d, e, mem, fit);
+            if (strcmp(fig, prev_fig) == 0) {
+                collapsed++;
+                continue;
+            }
+            snprintf(prev_fig, sizeof(prev_fig), "%s", fig);
+        }
+        shown++;
         if (md)
-            fprintf(out, "| %zu | %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n", k + 1,
-                    fmt_num(a, sizeof(a), c->total, 1), c->id, klass,
-                    fmt_num(b, sizeof(b), c->est.quality, 1), money(c2, sizeof(c2), c->est.usd_per_month),
-                    fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1),
-                    fmt_num(e, sizeof(e), c->est.ttft_ms, 0),
-                    fmt_num(summary, sizeof(summary), c->est.memory_gib, 3), fit);
+            fprintf(out, "| %zu | %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n", k + 1, a, c->id,
+                    klass, b, c2, d, e, mem, fit);
         else
-            fprintf(out, "%-4zu %6s  %-52s %-5s %7s %10s %8s %8s %9s %s\n", k + 1,
-                    fmt_num(a, sizeof(a), c->total, 1), c->id, klass,
-                    fmt_num(b, sizeof(b), c->est.quality, 1), money(c2, sizeof(c2), c->est.usd_per_month),
-                    fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1),
-                    fmt_num(e, sizeof(e), c->est.ttft_ms, 0),
-                    fmt_num(summary, sizeof(summary), c->est.memory_gib, 3), fit);
+            fprintf(out, "%-4zu %6s  %-52s %-5s %7s %10s %8s %8s %9s %s\n", k + 1, a, c->id,
+                    klass, b, c2, d, e, mem, fit);
         if (md)
             continue;
+        char last_msg[1024] = "";
         for (size_t ri = 0; ri < r->rules->n; ri++) {
             const struct lm_rule *rule = r->rules->rules[ri];
-            if (!rule_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
+            /* A rule line that changes nothing (+0) is not printed (§9.6). */
+            if (!rule_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR || rule->score == 0)
                 continue;
             char msg[1024];
             lm_candidate_message(r, c, ri, msg, sizeof(msg));
+            if (strcmp(msg, last_msg) == 0)
+                continue;
+            snprintf(last_msg, sizeof(last_msg), "%s", msg);
             fprintf(out, "       %+g %s: %s\n", rule->score, rule->id, msg);
         }
         if (isnan(c->est.quality))
             fprintf(out, "       quality unknown: no published benchmark for task kind %s\n",
                     lm_task_kind_names[r->sc->task.kind]);
+    }
+    if (collapsed > 0 && !md)
+        fprintf(out, "       (%zu row%s with the same figures as the row above not shown)\n",
+                collapsed, collapsed == 1 ? "" : "s");
+    if (r->has_upgrade) {
+        lm_relaxation_summary(r, &r->upgrade, summary, sizeof(summary));
+        if (md)
+            fprintf(out, "\n## Within-class upgrade\n\n- %s\n", summary);
+        else
+            fprintf(out, "\n%sWithin-class upgrade%s\n  - %s\n", bold, reset, summary);
     }
     if (r->nflips > 0) {
         if (md)
@@ -266,29 +305,59 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             fprintf(out, md ? "- %s\n" : "  - %s\n", summary);
         }
     }
+    if (r->nrelax > 0) {
+        if (md)
+            fprintf(out, "\n## Nearest feasible candidates\n\n");
+        else
+            fprintf(out, "\n%sNearest feasible candidates%s\n", bold, reset);
+        for (size_t k = 0; k < r->nrelax; k++) {
+            lm_relaxation_summary(r, &r->relax[k], summary, sizeof(summary));
+            fprintf(out, md ? "- %s\n" : "  - %s\n", summary);
+        }
+    }
     if (r->nfeasible < r->n) {
         if (md)
             fprintf(out, "\n## Best-scoring rejections\n\n");
         else
             fprintf(out, "\n%sBest-scoring rejections%s\n", bold, reset);
-        for (size_t k = r->nfeasible; k < r->n && k - r->nfeasible < limit; k++) {
+        memset(seen, 0, r->cat->nmodels ? r->cat->nmodels : 1);
+        shown = 0;
+        for (size_t k = r->nfeasible; k < r->n && shown < limit; k++) {
+            size_t mi = r->cands[r->order[k]].model;
+            if (per_model && seen[mi])
+                continue;
+            seen[mi] = 1;
+            shown++;
             struct lm_candidate built;
             lm_recommendation_candidate(r, r->order[k], &built);
             const struct lm_candidate *c = &built;
             fprintf(out, md ? "- `%s` (%s):" : "  %s (%s):", c->id, fmt_num(a, sizeof(a), c->total, 1));
+            /* One message per dimension; the other rules of that dimension
+             * that also rejected it are listed beside it (§9.6). */
             int first = 1;
+            unsigned dims_done = 0;
             for (size_t ri = 0; ri < r->rules->n; ri++) {
                 const struct lm_rule *rule = r->rules->rules[ri];
-                if (!rule_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR)
+                if (!rule_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR ||
+                    (dims_done >> rule->dimension) & 1u)
                     continue;
+                dims_done |= 1u << rule->dimension;
                 char msg[1024];
                 lm_candidate_message(r, c, ri, msg, sizeof(msg));
-                fprintf(out, "%s %s [%s]", first ? "" : ";", msg, rule->id);
+                fprintf(out, "%s %s [%s", first ? "" : ";", msg, rule->id);
+                for (size_t rj = ri + 1; rj < r->rules->n; rj++) {
+                    const struct lm_rule *o = r->rules->rules[rj];
+                    if (rule_fired(c, rj) && o->severity == LM_SEV_RULE_ERROR &&
+                        o->dimension == rule->dimension)
+                        fprintf(out, ", %s", o->id);
+                }
+                fputc(']', out);
                 first = 0;
             }
             fputc('\n', out);
         }
     }
+    free(seen);
     fprintf(out, "\n%zu candidate%s (%zu model%s, %zu hardware profile%s), %zu rejected\n",
             r->n, r->n == 1 ? "" : "s", r->nmodels, r->nmodels == 1 ? "" : "s", r->nhardware,
             r->nhardware == 1 ? "" : "s", r->n - r->nfeasible);

@@ -72,6 +72,7 @@ struct lm_recommend_view {
     const struct lm_recommendation *rec;
     size_t top;       /* --top */
     int all;          /* --all */
+    int variants;     /* --variants: every row, not one per model (§9.6) */
     int exit_code;
     const struct lm_hardware *local; /* what `local` resolved to */
     int local_built;

@@ -343,7 +343,7 @@ out:
 static int add_header(cJSON *root, const char *command, int exit_code)
 {
     int e = 0;
-    e |= add_num(root, "schema_version", 1, 0);
+    e |= add_num(root, "schema_version", LM_JSON_SCHEMA_VERSION, 0);
     e |= add_str(root, "lmchoose_version", LM_VERSION_STRING);
     e |= add_str(root, "command", command);
     e |= add_num(root, "exit_code", exit_code, 0);

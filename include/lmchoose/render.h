@@ -9,6 +9,10 @@
 #ifndef LMCHOOSE_RENDER_H
 #define LMCHOOSE_RENDER_H
 
+/* The JSON documents' schema_version (docs/schema-changelog.md): 2 since the
+ * decision model of DESIGN §9 (capacity, owned hardware, relaxations). */
+#define LM_JSON_SCHEMA_VERSION 2
+
 #include <stdio.h>
 
 #include "lmchoose/catalog.h"

@@ -14,6 +14,8 @@ Keys (all but class optional):
   ttft>=N                 the rank-1 estimate.ttft_ms
   exit=N                  the exit code (default 0, or 1 with class=none)
   relaxations>=N          the number of nearest feasible candidates listed
+  covers=volume           instances × capacity_requests_per_day ≥ requests_per_day
+                          (the rank-1 self-hosted candidate serves the daily volume)
 
 usage: check_expectations.py LMCHOOSE SCENARIO_DIR
 Prints one line per scenario and 'N passed, N failed' last; exits 1 on failure.
@@ -59,6 +61,11 @@ def check(want, doc, rc):
         t = est.get("ttft_ms")
         if t is None or t < float(want["ttft>"]):
             bad.append(f"ttft {t}, expected >= {want['ttft>']}")
+    if want.get("covers") == "volume":
+        rpd = doc["scenario"]["workload"]["requests_per_day"]
+        cap = (est.get("capacity_requests_per_day") or 0) * (est.get("instances") or 0)
+        if cap < rpd:
+            bad.append(f"capacity {cap} a day, below the {rpd} asked")
     if "relaxations>" in want:
         n = len(doc["verdict"]["relaxations"])
         if n < int(want["relaxations>"]):

@@ -446,6 +446,44 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
                     : "%s (%s): %zu feasible candidate%s of %zu feasible overall\n",
             v->model->id, strcmp(lm_model_class(r->cat, v->model), "llm") == 0 ? "llm" : "slm",
             total_f, total_f == 1 ? "" : "s", r->nfeasible);
+    /* §9.6: what the rules did to the model's candidates, one line per
+     * rule, before the candidates one by one. */
+    size_t nmine = 0;
+    size_t *count = calloc(r->rules->n ? r->rules->n : 1, sizeof(*count));
+    long *example = malloc((r->rules->n ? r->rules->n : 1) * sizeof(*example));
+    if (count == NULL || example == NULL) {
+        free(count);
+        free(example);
+        return LM_ENOMEM;
+    }
+    for (size_t ri = 0; ri < r->rules->n; ri++)
+        example[ri] = -1;
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = r->order[k];
+        if (lm_recommendation_model(r, i) != v->model)
+            continue;
+        nmine++;
+        for (size_t ri = 0; ri < r->rules->n; ri++)
+            if (lm_recommendation_fired(r, i, ri)) {
+                if (count[ri]++ == 0)
+                    example[ri] = (long)i;
+            }
+    }
+    fprintf(out, md ? "\n## Rules over its %zu candidates\n\n" : "\nrules over its %zu candidates\n",
+            nmine);
+    for (size_t ri = 0; ri < r->rules->n; ri++) {
+        if (count[ri] == 0)
+            continue;
+        const struct lm_rule *rule = r->rules->rules[ri];
+        struct lm_candidate ex;
+        lm_recommendation_candidate(r, (size_t)example[ri], &ex);
+        char msg[1024];
+        lm_candidate_message(r, &ex, ri, msg, sizeof(msg));
+        fprintf(out, md ? "- `%s` (%s, %+g): %zu of %zu, e.g. %s\n" : "  %-7s %-32s %+3g  %zu of %zu, e.g. %s\n",
+                lm_rule_severity_names[rule->severity], rule->id, rule->score, count[ri], nmine, msg);
+    }
+    free(count);
+    free(example);
     double sw = 0;
     for (int k = 0; k < LM_S_COUNT; k++)
         sw += sc->priorities[k];

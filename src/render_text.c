@@ -210,6 +210,14 @@ static int rule_fired(const struct lm_candidate *c, size_t ri)
     return (c->fired[ri / 64] >> (ri % 64)) & 1;
 }
 
+/* a and b within 1 % of each other (both finite), or both null. */
+static int within1(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) && isnan(b);
+    return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b));
+}
+
 /* "0.35", "1,234.50"-free plain money with 2 decimals. */
 static const char *money(char *buf, size_t cap, double v)
 {
@@ -259,7 +267,10 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                     "CANDIDATE", "CLASS", "QUALITY", "USD/MONTH", "TOK/S", "TTFT_MS",
                     "MEM_GIB", "FIT");
     }
-    char prev_fig[256] = "";
+    size_t prev_i = SIZE_MAX;
+    struct lm_candidate prev;
+    memset(&prev, 0, sizeof(prev));
+    char prev_q[32] = "", prev_usd[32] = "", prev_ttft[32] = "";
     size_t collapsed = 0, shown = 0;
     for (size_t k = 0; k < r->nfeasible && shown < limit; k++) {
         size_t i = r->order[k];
@@ -280,14 +291,27 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
         char mem[32];
         fmt_num(mem, sizeof(mem), c->est.memory_gib, 3);
         if (!per_model) {
-            char fig[256];
-            snprintf(fig, sizeof(fig), "%zu/%p/%d/%d|%s|%s|%s|%s|%s|%s|%s", mi, (const void *)c->hw,
-                     c->placement, c->devices, a, b, c2, d, e, mem, fit);
-            if (strcmp(fig, prev_fig) == 0) {
+            /* Same model, hardware, placement and devices, the same score,
+             * quality, cost, TTFT and fit, tokens/s and memory within 1 %:
+             * another name for the same deployment (bf16/f16, awq/gptq). */
+            int same = prev_i != SIZE_MAX && r->cands[prev_i].model == mi && prev.hw == c->hw &&
+                       prev.placement == c->placement && prev.devices == c->devices &&
+                       prev.total == c->total && strcmp(prev_q, b) == 0 &&
+                       strcmp(prev_usd, c2) == 0 && strcmp(prev_ttft, e) == 0 &&
+                       prev.est.fit == c->est.fit &&
+                       within1(prev.est.decode_tokens_per_s, c->est.decode_tokens_per_s) &&
+                       within1(prev.est.memory_gib, c->est.memory_gib);
+            if (same) {
                 collapsed++;
+                if (!md)
+                    fprintf(out, "       = %s: the same figures within 1 %%\n", c->id);
                 continue;
             }
-            snprintf(prev_fig, sizeof(prev_fig), "%s", fig);
+            prev_i = i;
+            prev = built;
+            snprintf(prev_q, sizeof(prev_q), "%s", b);
+            snprintf(prev_usd, sizeof(prev_usd), "%s", c2);
+            snprintf(prev_ttft, sizeof(prev_ttft), "%s", e);
         }
         shown++;
         if (md)
@@ -315,8 +339,8 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             fprintf(out, "       quality unknown: no published benchmark for task kind %s\n",
                     lm_task_kind_names[r->sc->task.kind]);
     }
-    if (collapsed > 0 && !md)
-        fprintf(out, "       (%zu row%s with the same figures as the row above not shown)\n",
+    if (collapsed > 0 && md)
+        fprintf(out, "\n%zu row%s with the same figures as the row above (within 1 %%) not shown.\n",
                 collapsed, collapsed == 1 ? "" : "s");
     if (r->has_upgrade) {
         lm_relaxation_summary(r, &r->upgrade, summary, sizeof(summary));

@@ -974,6 +974,8 @@ struct name_form {
     char form[NAME_CAP];
     size_t entry;
     long alias;
+    int builtin; /* a shipped profile: the first claimant, so that the
+                    error lands in the user's file */
 };
 
 static int cmp_form(const void *pa, const void *pb)
@@ -984,6 +986,8 @@ static int cmp_form(const void *pa, const void *pb)
         return c;
     if ((a->alias < 0) != (b->alias < 0))
         return a->alias < 0 ? -1 : 1; /* ids first */
+    if (a->builtin != b->builtin)
+        return a->builtin ? -1 : 1; /* then the shipped profiles */
     if (a->entry != b->entry)
         return a->entry < b->entry ? -1 : 1;
     return a->alias < b->alias ? -1 : a->alias > b->alias;
@@ -1018,6 +1022,7 @@ static int check_aliases(struct lm_catalog *cat, struct lm_diags *diags)
                     continue;
                 f->entry = i;
                 f->alias = a;
+                f->builtin = strncmp(e.origin, "<builtin>/", 10) == 0;
                 nforms++;
                 if (a >= 0 && keywords[k] != NULL && strcmp(f->form, keywords[k]) == 0) {
                     struct lm_loc loc = { e.origin, e.aliases_at[a].line, e.aliases_at[a].col };

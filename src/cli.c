@@ -218,7 +218,7 @@ static int resolve_scenario_name(struct lm_ctx *ctx, const struct lm_catalog *ca
 }
 
 int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
-                                  struct lm_scenario *sc)
+                                  struct lm_scenario *sc, int report)
 {
     static const struct {
         const char *path;
@@ -236,6 +236,14 @@ int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *c
     if (!d->present)
         return LM_OK;
     for (size_t i = 0; i < 4; i++) {
+        struct lm_name_result res;
+        if (!report) {
+            /* Best effort: rewrite what resolves, leave the rest as written. */
+            if (*slots[i] != NULL &&
+                lm_catalog_resolve(cat, fields[i].kind, *slots[i], NULL, &res) == LM_NAME_FOUND)
+                *slots[i] = res.id;
+            continue;
+        }
         const struct lm_keyloc_pub *k = lm_scenario_key(sc, fields[i].path);
         struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
         int r = resolve_scenario_name(ctx, cat, fields[i].kind, slots[i], fields[i].keyword, &loc);

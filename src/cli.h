@@ -79,10 +79,12 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
 
 /* Resolves deployment.model, .hardware (or local), .quantization (or auto)
  * and .runtime to catalog ids (DESIGN §9.7), rewriting the scenario's
- * values; errors at each value, with "did you mean". Returns LM_OK or
- * LM_ESCHEMA. */
+ * values. With report, a name that resolves to nothing is an error at its
+ * value, with "did you mean" (validate); without, it is left as written
+ * (recommend and explain, which echo the deployment but do not judge it).
+ * Returns LM_OK or LM_ESCHEMA. */
 int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
-                                  struct lm_scenario *sc);
+                                  struct lm_scenario *sc, int report);
 
 /* Resolves the name at *slot (a value written at loc in an input file) to
  * its catalog entry, rewriting *slot to the catalog id so that everything

@@ -122,6 +122,8 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         }
         if (r == LM_OK)
             r = lm_cli_check_scenario_ids(ctx, &ctx->cat, &run->sc, &run->rs);
+        if (r == LM_OK)
+            r = lm_cli_resolve_deployment_ids(ctx, &ctx->cat, &run->sc, 0);
         if (r != LM_OK)
             goto fail_status;
     } else {

@@ -1292,6 +1292,49 @@ int lm_catalog_resolve(const struct lm_catalog *cat, enum lm_id_kind kind,
     return out->status;
 }
 
+int lm_catalog_resolve_tag(const struct lm_catalog *cat, const char *name,
+                           const struct lm_model **model, const struct lm_quant **quant)
+{
+    char buf[NAME_CAP], rest[NAME_CAP];
+    struct lm_name_result r;
+    *model = NULL;
+    *quant = NULL;
+    size_t n = strlen(name);
+    const char *colon = strchr(name, ':');
+    const char *dash = strrchr(name, '-');
+    if (n >= sizeof(buf) || colon == NULL || dash == NULL || dash < colon || dash[1] == '\0')
+        return 0;
+    if (lm_catalog_resolve(cat, LM_KIND_QUANT, dash + 1, NULL, &r) != LM_NAME_FOUND)
+        return 0;
+    const struct lm_quant *q = r.entry;
+    /* NAME:REST as written, then without the flavour segments. */
+    memcpy(buf, name, (size_t)(dash - name));
+    buf[dash - name] = '\0';
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            size_t head = (size_t)(colon - name) + 1, used = head;
+            memcpy(rest, buf, head);
+            char *save = NULL;
+            for (char *seg = strtok_r(buf + head, "-", &save); seg != NULL;
+                 seg = strtok_r(NULL, "-", &save)) {
+                if (strcmp(seg, "instruct") == 0 || strcmp(seg, "chat") == 0 ||
+                    strcmp(seg, "it") == 0)
+                    continue;
+                used += (size_t)snprintf(rest + used, sizeof(rest) - used, "%s%s",
+                                         used > head ? "-" : "", seg);
+            }
+            rest[used < sizeof(rest) ? used : sizeof(rest) - 1] = '\0';
+            memcpy(buf, rest, sizeof(buf));
+        }
+        if (lm_catalog_resolve(cat, LM_KIND_MODEL, buf, NULL, &r) == LM_NAME_FOUND) {
+            *model = r.entry;
+            *quant = q;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 char *lm_name_message(const char *what, const char *name, const struct lm_name_result *r)
 {
     char list[512] = "";

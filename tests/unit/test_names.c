@@ -184,6 +184,28 @@ static void test_ambiguous_and_unknown(void **state)
     assert_int_equal(lm_catalog_resolve(&builtin, LM_KIND_MODEL, "", NULL, &r), LM_NAME_UNKNOWN);
 }
 
+static void test_ollama_tag_with_quant(void **state)
+{
+    (void)state;
+    const struct lm_model *m;
+    const struct lm_quant *q;
+    assert_int_equal(lm_catalog_resolve_tag(&builtin, "llama3.1:8b-instruct-q4_K_M", &m, &q), 1);
+    assert_string_equal(m->id, "llama-3.1-8b-instruct");
+    assert_string_equal(q->id, "q4_k_m");
+    assert_int_equal(lm_catalog_resolve_tag(&builtin, "qwen2.5:7b-instruct-fp16", &m, &q), 1);
+    assert_string_equal(m->id, "qwen2.5-7b-instruct");
+    assert_string_equal(q->id, "f16");
+    assert_int_equal(lm_catalog_resolve_tag(&builtin, "gemma2:9b-q8_0", &m, &q), 1);
+    assert_string_equal(m->id, "gemma-2-9b-it");
+    assert_string_equal(q->id, "q8_0");
+    /* The base model ("text") is not the instruct profile; no tag, no quant. */
+    assert_int_equal(lm_catalog_resolve_tag(&builtin, "llama3.1:8b-text-q4_0", &m, &q), 0);
+    assert_null(m);
+    assert_int_equal(lm_catalog_resolve_tag(&builtin, "llama3.1:8b", &m, &q), 0);
+    assert_int_equal(lm_catalog_resolve_tag(&builtin, "llama3.1:8b-instruct-q9_X", &m, &q), 0);
+    assert_int_equal(lm_catalog_resolve_tag(&builtin, "llama-3.1-8b-instruct", &m, &q), 0);
+}
+
 static void assert_message(enum lm_id_kind kind, const char *name, const char *keyword,
                            const char *want)
 {
@@ -410,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_resolve_models),
         cmocka_unit_test(test_resolve_hardware_and_quants),
         cmocka_unit_test(test_ambiguous_and_unknown),
+        cmocka_unit_test(test_ollama_tag_with_quant),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_alias_claimed_twice),
         cmocka_unit_test(test_alias_must_keep_something),

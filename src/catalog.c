@@ -974,6 +974,8 @@ struct name_form {
     char form[NAME_CAP];
     size_t entry;
     long alias;
+    int builtin; /* a shipped profile: the first claimant, so that the
+                    error lands in the user's file */
 };
 
 static int cmp_form(const void *pa, const void *pb)
@@ -984,6 +986,8 @@ static int cmp_form(const void *pa, const void *pb)
         return c;
     if ((a->alias < 0) != (b->alias < 0))
         return a->alias < 0 ? -1 : 1; /* ids first */
+    if (a->builtin != b->builtin)
+        return a->builtin ? -1 : 1; /* then the shipped profiles */
     if (a->entry != b->entry)
         return a->entry < b->entry ? -1 : 1;
     return a->alias < b->alias ? -1 : a->alias > b->alias;
@@ -1018,6 +1022,7 @@ static int check_aliases(struct lm_catalog *cat, struct lm_diags *diags)
                     continue;
                 f->entry = i;
                 f->alias = a;
+                f->builtin = strncmp(e.origin, "<builtin>/", 10) == 0;
                 nforms++;
                 if (a >= 0 && keywords[k] != NULL && strcmp(f->form, keywords[k]) == 0) {
                     struct lm_loc loc = { e.origin, e.aliases_at[a].line, e.aliases_at[a].col };
@@ -1285,6 +1290,49 @@ int lm_catalog_resolve(const struct lm_catalog *cat, enum lm_id_kind kind,
     }
     qsort(out->candidates, out->ncandidates, sizeof(*out->candidates), cmp_cstr);
     return out->status;
+}
+
+int lm_catalog_resolve_tag(const struct lm_catalog *cat, const char *name,
+                           const struct lm_model **model, const struct lm_quant **quant)
+{
+    char buf[NAME_CAP], rest[NAME_CAP];
+    struct lm_name_result r;
+    *model = NULL;
+    *quant = NULL;
+    size_t n = strlen(name);
+    const char *colon = strchr(name, ':');
+    const char *dash = strrchr(name, '-');
+    if (n >= sizeof(buf) || colon == NULL || dash == NULL || dash < colon || dash[1] == '\0')
+        return 0;
+    if (lm_catalog_resolve(cat, LM_KIND_QUANT, dash + 1, NULL, &r) != LM_NAME_FOUND)
+        return 0;
+    const struct lm_quant *q = r.entry;
+    /* NAME:REST as written, then without the flavour segments. */
+    memcpy(buf, name, (size_t)(dash - name));
+    buf[dash - name] = '\0';
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            size_t head = (size_t)(colon - name) + 1, used = head;
+            memcpy(rest, buf, head);
+            char *save = NULL;
+            for (char *seg = strtok_r(buf + head, "-", &save); seg != NULL;
+                 seg = strtok_r(NULL, "-", &save)) {
+                if (strcmp(seg, "instruct") == 0 || strcmp(seg, "chat") == 0 ||
+                    strcmp(seg, "it") == 0)
+                    continue;
+                used += (size_t)snprintf(rest + used, sizeof(rest) - used, "%s%s",
+                                         used > head ? "-" : "", seg);
+            }
+            rest[used < sizeof(rest) ? used : sizeof(rest) - 1] = '\0';
+            memcpy(buf, rest, sizeof(buf));
+        }
+        if (lm_catalog_resolve(cat, LM_KIND_MODEL, buf, NULL, &r) == LM_NAME_FOUND) {
+            *model = r.entry;
+            *quant = q;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 char *lm_name_message(const char *what, const char *name, const struct lm_name_result *r)

@@ -324,6 +324,7 @@ static int resolve_deployment(struct state *s, struct lm_scenario *sc,
     if (ids == NULL)
         return LM_ENOMEM;
     int rc = LM_OK;
+    rc = lm_cli_deployment_tag(s->ctx, cat, sc, 1);
     spec->model = deployment_name(s, sc, "model", LM_KIND_MODEL, &d->model, NULL, &rc);
     if (spec->model == NULL && d->hardware == NULL)
         goto out;

@@ -208,6 +208,52 @@ const void *lm_cli_resolve_at(struct lm_ctx *ctx, const struct lm_catalog *cat,
     return NULL;
 }
 
+const struct lm_model *lm_cli_resolve_model(const struct lm_ctx *ctx, const char **name,
+                                           const struct lm_quant **tag_quant, int *rc)
+{
+    struct lm_name_result r;
+    const struct lm_model *m;
+    *tag_quant = NULL;
+    if (lm_catalog_resolve(&ctx->cat, LM_KIND_MODEL, *name, NULL, &r) == LM_NAME_FOUND) {
+        *name = r.id;
+        return r.entry;
+    }
+    if (lm_catalog_resolve_tag(&ctx->cat, *name, &m, tag_quant)) {
+        *name = m->id;
+        return m;
+    }
+    return lm_cli_resolve(ctx, LM_KIND_MODEL, name, NULL, rc); /* prints the error */
+}
+
+int lm_cli_deployment_tag(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                          struct lm_scenario *sc, int report)
+{
+    struct lm_deployment *d = &sc->deployment;
+    const struct lm_model *m;
+    const struct lm_quant *q;
+    struct lm_name_result r;
+    if (!d->present || d->model == NULL ||
+        lm_catalog_resolve(cat, LM_KIND_MODEL, d->model, NULL, &r) == LM_NAME_FOUND ||
+        !lm_catalog_resolve_tag(cat, d->model, &m, &q))
+        return LM_OK;
+    if (d->quantization != NULL &&
+        !(lm_catalog_resolve(cat, LM_KIND_QUANT, d->quantization, NULL, &r) == LM_NAME_FOUND &&
+          r.entry == q)) {
+        const char *typed = d->model;
+        d->model = m->id; /* the model itself is right */
+        if (!report)
+            return LM_OK;
+        const struct lm_keyloc_pub *k = lm_scenario_key(sc, "deployment.quantization");
+        struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
+        return lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                             "quantization '%s' disagrees with model '%s', whose tag names '%s'",
+                             d->quantization, typed, q->id);
+    }
+    d->model = m->id;
+    d->quantization = q->id;
+    return LM_OK;
+}
+
 static int resolve_scenario_name(struct lm_ctx *ctx, const struct lm_catalog *cat,
                                  enum lm_id_kind kind, const char **slot, const char *keyword,
                                  const struct lm_loc *loc)
@@ -218,7 +264,7 @@ static int resolve_scenario_name(struct lm_ctx *ctx, const struct lm_catalog *ca
 }
 
 int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
-                                  struct lm_scenario *sc)
+                                  struct lm_scenario *sc, int report)
 {
     static const struct {
         const char *path;
@@ -235,7 +281,16 @@ int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *c
     int rc = LM_OK;
     if (!d->present)
         return LM_OK;
+    rc = lm_cli_deployment_tag(ctx, cat, sc, report);
     for (size_t i = 0; i < 4; i++) {
+        struct lm_name_result res;
+        if (!report) {
+            /* Best effort: rewrite what resolves, leave the rest as written. */
+            if (*slots[i] != NULL &&
+                lm_catalog_resolve(cat, fields[i].kind, *slots[i], NULL, &res) == LM_NAME_FOUND)
+                *slots[i] = res.id;
+            continue;
+        }
         const struct lm_keyloc_pub *k = lm_scenario_key(sc, fields[i].path);
         struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
         int r = resolve_scenario_name(ctx, cat, fields[i].kind, slots[i], fields[i].keyword, &loc);

@@ -79,10 +79,12 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
 
 /* Resolves deployment.model, .hardware (or local), .quantization (or auto)
  * and .runtime to catalog ids (DESIGN §9.7), rewriting the scenario's
- * values; errors at each value, with "did you mean". Returns LM_OK or
- * LM_ESCHEMA. */
+ * values. With report, a name that resolves to nothing is an error at its
+ * value, with "did you mean" (validate); without, it is left as written
+ * (recommend and explain, which echo the deployment but do not judge it).
+ * Returns LM_OK or LM_ESCHEMA. */
 int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
-                                  struct lm_scenario *sc);
+                                  struct lm_scenario *sc, int report);
 
 /* Resolves the name at *slot (a value written at loc in an input file) to
  * its catalog entry, rewriting *slot to the catalog id so that everything
@@ -92,6 +94,21 @@ int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *c
 const void *lm_cli_resolve_at(struct lm_ctx *ctx, const struct lm_catalog *cat,
                               enum lm_id_kind kind, const char **slot, const char *keyword,
                               const struct lm_loc *loc, int *rc);
+
+/* MODEL as typed on the command line: an id, an alias, or an Ollama tag
+ * that also names the quantization (lm_catalog_resolve_tag), which is then
+ * returned in *tag_quant (else NULL). On failure prints the usage error,
+ * sets *rc to LM_EXIT_USAGE and returns NULL. */
+const struct lm_model *lm_cli_resolve_model(const struct lm_ctx *ctx, const char **name,
+                                           const struct lm_quant **tag_quant, int *rc);
+
+/* When deployment.model is an Ollama tag naming the quantization too
+ * ("llama3.1:8b-instruct-q4_K_M"), rewrites deployment.model and
+ * deployment.quantization to their ids. A deployment.quantization that
+ * names another format is an error at its value when report is set (else
+ * the scenario is left as written). Returns LM_OK or LM_ESCHEMA. */
+int lm_cli_deployment_tag(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                          struct lm_scenario *sc, int report);
 
 /* Resolves a name typed on the command line (an id or an alias, DESIGN
  * §9.7) in ctx->cat: returns the entry and sets *name to its catalog id, or

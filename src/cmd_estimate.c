@@ -27,6 +27,10 @@ const char *const lm_estimate_usage[] = {
     "and monthly cost, each with its basis and error band. For an API-only model",
     "it prints the API estimate. Exit 0 when it fits, 1 when it does not.",
     "",
+    "MODEL and the ids of --hardware, --quant and --runtime may be any of their",
+    "aliases: meta-llama/Llama-3.1-8B-Instruct, llama3.1:8b-instruct-q4_K_M, Q4_K_M,",
+    "'NVIDIA GeForce RTX 4090' (lmchoose list models|hardware shows them).",
+    "",
     "Options:",
     "  --hardware ID|local     the machine (default: local, this machine)",
     "  --quant ID|auto         weight format; auto picks the best quality that fits (default)",
@@ -247,7 +251,8 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
 
     /* Ids on the command line are checked before anything else is read;
      * each may be an alias (DESIGN §9.7) and is replaced by its id. */
-    const struct lm_model *m = lm_cli_resolve(ctx, LM_KIND_MODEL, &o.model, NULL, &rc);
+    const struct lm_quant *tag_quant;
+    const struct lm_model *m = lm_cli_resolve_model(ctx, &o.model, &tag_quant, &rc);
     if (m == NULL)
         return rc;
     const struct lm_hardware *hw = NULL;
@@ -264,6 +269,13 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     if (o.runtime != NULL && lm_cli_resolve(ctx, LM_KIND_RUNTIME, &o.runtime, NULL, &rc) == NULL)
         return rc;
+    if (tag_quant != NULL && o.quant != NULL && quant != tag_quant)
+        return lm_cli_usage_error(ctx, "--quant %s disagrees with the tag of MODEL, which names "
+                                  "'%s'", o.quant, tag_quant->id);
+    if (tag_quant != NULL && quant == NULL) {
+        quant = tag_quant;
+        o.quant = tag_quant->id;
+    }
 
     struct lm_estimate_doc doc;
     memset(&doc, 0, sizeof(doc));

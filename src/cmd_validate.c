@@ -153,7 +153,7 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
             if (r == LM_OK) {
                 /* Both run, so that every unknown id is reported. */
                 int ri = lm_cli_check_scenario_ids(ctx, &cat, &sc, &rs);
-                r = lm_cli_resolve_deployment_ids(ctx, &cat, &sc);
+                r = lm_cli_resolve_deployment_ids(ctx, &cat, &sc, 1);
                 if (ri != LM_OK)
                     r = ri;
             }

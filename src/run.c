@@ -85,9 +85,10 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
     /* Command-line ids are checked after the catalog, before any file. */
     /* Each name may be an id or an alias (DESIGN §9.7); the hardware
      * overrides are rewritten to their ids, which the JSON echoes. */
+    const struct lm_quant *tag_quant = NULL;
     if (a->model_id != NULL) {
         const char *name = a->model_id;
-        if ((run->model = lm_cli_resolve(ctx, LM_KIND_MODEL, &name, NULL, &rc)) == NULL)
+        if ((run->model = lm_cli_resolve_model(ctx, &name, &tag_quant, &rc)) == NULL)
             return rc;
     }
     for (size_t i = 0; i < a->nhw; i++)
@@ -102,6 +103,11 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         if ((run->ropt.quant = lm_cli_resolve(ctx, LM_KIND_QUANT, &name, "auto", &rc)) == NULL)
             return rc;
     }
+    if (tag_quant != NULL && a->quant_id != NULL && run->ropt.quant != tag_quant)
+        return lm_cli_usage_error(ctx, "--quant %s disagrees with the tag of MODEL, which names "
+                                  "'%s'", a->quant_id, tag_quant->id);
+    if (tag_quant != NULL)
+        run->ropt.quant = tag_quant;
     if (a->runtime_id != NULL) {
         const char *name = a->runtime_id;
         if ((run->ropt.runtime = lm_cli_resolve(ctx, LM_KIND_RUNTIME, &name, NULL, &rc)) == NULL)
@@ -125,6 +131,8 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         }
         if (r == LM_OK)
             r = lm_cli_check_scenario_ids(ctx, &ctx->cat, &run->sc, &run->rs);
+        if (r == LM_OK)
+            r = lm_cli_resolve_deployment_ids(ctx, &ctx->cat, &run->sc, 0);
         if (r != LM_OK)
             goto fail_status;
     } else {

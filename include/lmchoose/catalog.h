@@ -261,6 +261,16 @@ int lm_catalog_resolve(const struct lm_catalog *cat, enum lm_id_kind kind,
                        const char *name, const char *keyword,
                        struct lm_name_result *out);
 
+/* An Ollama tag that also names the weight format, NAME:SIZE[-FLAVOUR...]-QUANT
+ * ("llama3.1:8b-instruct-q4_K_M", "qwen2.5:7b-instruct-fp16"): QUANT, the
+ * last '-' segment, must resolve to a quantization, and NAME:REST, or
+ * NAME:REST without the flavour segments "instruct", "chat" and "it",
+ * to a model. Returns 1 with both set, else 0 (name is then an ordinary
+ * unknown name; a "text" tag, the base model, never matches an instruct
+ * profile because no alias names it). */
+int lm_catalog_resolve_tag(const struct lm_catalog *cat, const char *name,
+                           const struct lm_model **model, const struct lm_quant **quant);
+
 /* The error message for a name that was not found, in the form of every
  * "did you mean" of the tool: "unknown hardware 'X'", "unknown hardware 'X'
  * (did you mean 'a'?)", "ambiguous hardware 'H100' (did you mean 'a' or

@@ -1167,6 +1167,8 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         basis_num(e, "instances", inst);
         basis_num(e, "devices", devices);
         basis_num(e, "usd_per_hour", hw->usd_per_hour);
+        if (hw->cloud_provider != NULL)
+            basis_str(e, "provider", hw->cloud_provider);
         basis_num(e, "billed_hours", billed_h);
         break;
     case LM_PLACE_ONPREM:

@@ -332,6 +332,7 @@ static enum fact_scope fact_scope(const char *p)
         "model.api.", "hardware.", "quant.", "candidate.kind", "candidate.placement",
         "candidate.devices", "candidate.runtime", "candidate.provider",
         "candidate.privacy_level", "candidate.meets_privacy", "candidate.in_region",
+        "candidate.owned", /* and candidate.owned_count: the hardware's, §9.2 */
     };
     if (strncmp(p, "task.", 5) == 0 || strncmp(p, "workload.", 9) == 0 ||
         strncmp(p, "scenario.", 9) == 0)

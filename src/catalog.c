@@ -9,6 +9,7 @@
  * is the order `list --format json` prints), and to render_json.c.
  */
 #include "lmchoose/catalog.h"
+#include "lmchoose/quality.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -837,7 +838,11 @@ static int finish(struct lm_catalog *cat, struct lm_diags *diags, int rc)
         qsort(cat->models, cat->nmodels, sizeof(*cat->models), cmp_model);
     if (cat->nhardware > 1)
         qsort(cat->hardware, cat->nhardware, sizeof(*cat->hardware), cmp_hw);
-    return worse(rc, cross_check(cat, diags));
+    rc = worse(rc, cross_check(cat, diags));
+    /* The quality fit is over the whole loaded catalog (DESIGN §9.4). Out
+     * of memory leaves the models on their published scores only. */
+    (void)lm_quality_fit_catalog(cat, NULL);
+    return rc;
 }
 
 int lm_catalog_load_builtin(struct lm_catalog *cat, const struct lm_limits *limits,

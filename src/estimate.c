@@ -583,9 +583,12 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
     basis_num(e, "input_usd_per_mtok", o->input_usd_per_mtok);
     basis_num(e, "output_usd_per_mtok", o->output_usd_per_mtok);
     e = basis_add(basis, "quality", "composite",
-                  "weighted mean of the task's benchmarks present (DESIGN §5a)",
+                  "weighted mean of the task's benchmarks, published or imputed by the "
+                  "catalog's factor fit (DESIGN §9.4)",
                   in->model->origin);
     basis_str(e, "task_kind", in->task_kind);
+    basis_num(e, "band_points",
+              lm_quality_composite_band(in->model, in->task_kind, in->task_has_image));
     if (!isnan(in->labeled_examples)) {
         e = basis_add(basis, "finetune_usd", "api",
                       "finetune_usd_per_mtok × examples × (input + output) × 3 / 1e6",
@@ -1006,10 +1009,12 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     }
 
     e = basis_add(basis, "quality", "composite",
-                  "weighted mean of the task's benchmarks present (DESIGN §5a) − quality_delta",
+                  "weighted mean of the task's benchmarks, published or imputed by the "
+                  "catalog's factor fit (DESIGN §9.4) − quality_delta",
                   m->origin);
     basis_str(e, "task_kind", in->task_kind);
     basis_num(e, "quality_delta", nz(q->quality_delta, 0));
+    basis_num(e, "band_points", lm_quality_composite_band(m, in->task_kind, in->task_has_image));
 
     if (!isnan(in->labeled_examples)) {
         e = basis_add(basis, "finetune_hours", out->finetune_method == LM_FT_FULL ? "6PT" : "4PT",

@@ -82,79 +82,86 @@ static double slope_points(double t, int k, int transform)
 
 /* ------------------------------------------------------------- one factor */
 
+/* The published cells in row order (only they enter the fit; a pass over
+ * them costs O(published cells), not O(models × benchmarks)). */
+struct cells {
+    size_t *row_start; /* n + 1 offsets into col and r */
+    unsigned char *col;
+    double *r; /* standardised value, then the residual */
+};
+
 /*
- * Fits r_mk ≈ a_k + b_k·θ_m on the cells of r that are not NAN, over the
- * rows flagged in row_ok and the columns flagged in col_ok. b holds the
- * start loadings on entry. Returns the iterations used.
+ * Fits r ≈ a_k + b_k·θ_m over the cells. b holds the start loadings on
+ * entry. Rows without cells keep θ = 0. Returns the iterations used.
  */
-static int fit_factor(const double *r, size_t n, const unsigned char *row_ok,
-                      const int *col_ok, const struct lm_quality_options *o,
-                      double *theta, double *a, double *b)
+static int fit_factor(const struct cells *c, size_t n, const struct lm_quality_options *o,
+                      double *theta, double *scratch, double *a, double *b)
 {
     for (int k = 0; k < K; k++)
         a[k] = 0;
     int it = 0;
     for (; it < o->max_iterations; it++) {
-        /* (i) θ given the loadings; (ii) rescale. */
-        double moved = 0, sum = 0, sum2 = 0;
+        /* (i) θ given the loadings; (ii) rescale to mean 0, variance 1. */
+        double sum = 0, sum2 = 0, moved = 0;
         size_t rows = 0;
         for (size_t m = 0; m < n; m++) {
-            if (!row_ok[m])
+            size_t lo = c->row_start[m], hi = c->row_start[m + 1];
+            if (lo == hi)
                 continue;
             double num = 0, den = o->ridge;
-            for (int k = 0; k < K; k++) {
-                double z = r[m * K + (size_t)k];
-                if (!col_ok[k] || isnan(z))
-                    continue;
-                num += b[k] * (z - a[k]);
+            for (size_t i = lo; i < hi; i++) {
+                int k = c->col[i];
+                num += b[k] * (c->r[i] - a[k]);
                 den += b[k] * b[k];
             }
-            double t = num / den;
-            sum += t;
+            scratch[m] = num / den;
+            sum += scratch[m];
             rows++;
-            theta[n + m] = t; /* scratch: the new value */
         }
         if (rows == 0)
             break;
         double mean = sum / (double)rows;
         for (size_t m = 0; m < n; m++)
-            if (row_ok[m])
-                sum2 += (theta[n + m] - mean) * (theta[n + m] - mean);
+            if (c->row_start[m] != c->row_start[m + 1])
+                sum2 += (scratch[m] - mean) * (scratch[m] - mean);
         double sd = sqrt(sum2 / (double)rows);
         if (!(sd > 1e-12))
             sd = 1;
         for (size_t m = 0; m < n; m++) {
-            if (!row_ok[m])
+            if (c->row_start[m] == c->row_start[m + 1])
                 continue;
-            double t = (theta[n + m] - mean) / sd;
-            if (it > 0)
-                moved = fmax(moved, fabs(t - theta[m]));
+            double t = (scratch[m] - mean) / sd;
+            moved = fmax(moved, fabs(t - theta[m]));
             theta[m] = t;
         }
-        /* (iii) the loadings given θ: ridge least squares per benchmark. */
-        for (int k = 0; k < K; k++) {
-            if (!col_ok[k])
-                continue;
-            double s1 = 0, st = 0, stt = 0, sr = 0, str = 0;
-            for (size_t m = 0; m < n; m++) {
-                double z = r[m * K + (size_t)k];
-                if (!row_ok[m] || isnan(z))
-                    continue;
-                s1 += 1;
-                st += theta[m];
-                stt += theta[m] * theta[m];
-                sr += z;
-                str += theta[m] * z;
+        /* (iii) the loadings given θ: ridge least squares per benchmark,
+         * from sums gathered in one pass over the cells. */
+        double s1[K], st[K], stt[K], sr[K], str[K];
+        for (int k = 0; k < K; k++)
+            s1[k] = st[k] = stt[k] = sr[k] = str[k] = 0;
+        for (size_t m = 0; m < n; m++) {
+            double t = theta[m];
+            for (size_t i = c->row_start[m]; i < c->row_start[m + 1]; i++) {
+                int k = c->col[i];
+                s1[k] += 1;
+                st[k] += t;
+                stt[k] += t * t;
+                sr[k] += c->r[i];
+                str[k] += t * c->r[i];
             }
-            double d11 = stt + o->ridge_loading;
-            double det = s1 * d11 - st * st;
+        }
+        for (int k = 0; k < K; k++) {
+            if (!(s1[k] > 0))
+                continue;
+            double d11 = stt[k] + o->ridge_loading;
+            double det = s1[k] * d11 - st[k] * st[k];
             if (!(det > 1e-12)) {
-                a[k] = s1 > 0 ? sr / s1 : 0;
+                a[k] = sr[k] / s1[k];
                 b[k] = 0;
                 continue;
             }
-            a[k] = (d11 * sr - st * str) / det;
-            b[k] = (s1 * str - st * sr) / det;
+            a[k] = (d11 * sr[k] - st[k] * str[k]) / det;
+            b[k] = (s1[k] * str[k] - st[k] * sr[k]) / det;
         }
         if (it > 0 && moved <= o->tolerance) {
             it++;
@@ -162,6 +169,15 @@ static int fit_factor(const double *r, size_t n, const unsigned char *row_ok,
         }
     }
     return it;
+}
+
+/* Subtracts a_k + b_k·θ_m from every cell. */
+static void deflate(struct cells *c, size_t n, const double *theta, const double *a,
+                    const double *b)
+{
+    for (size_t m = 0; m < n; m++)
+        for (size_t i = c->row_start[m]; i < c->row_start[m + 1]; i++)
+            c->r[i] -= a[c->col[i]] + b[c->col[i]] * theta[m];
 }
 
 /* ------------------------------------------------------------------ fit */
@@ -194,33 +210,19 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
     if (n == 0)
         return 0;
 
-    /* z (later the residual), θ and φ (each with n scratch cells), rows. */
-    double *z = malloc(n * K * sizeof(*z));
-    double *theta = calloc(2 * n, sizeof(*theta));
-    double *phi = calloc(2 * n, sizeof(*phi));
-    unsigned char *row_ok = calloc(n, 1);
-    if (z == NULL || theta == NULL || phi == NULL || row_ok == NULL) {
-        free(z);
-        free(theta);
-        free(phi);
-        free(row_ok);
-        return -1;
-    }
-
     /* 2. Standardise each benchmark over its published scores. */
     int col_ok[K];
+    size_t ncells = 0;
     for (int k = 0; k < K; k++) {
         double s = 0, s2 = 0;
         size_t cnt = 0;
         for (size_t m = 0; m < n; m++) {
             double y = scores[m * K + (size_t)k];
-            if (isnan(y))
-                continue;
-            double t = to_t(y, k, opt->transform);
-            s += t;
-            cnt++;
+            if (!isnan(y)) {
+                s += to_t(y, k, opt->transform);
+                cnt++;
+            }
         }
-        fit->published[k] = cnt;
         double mean = cnt ? s / (double)cnt : 0;
         for (size_t m = 0; m < n; m++) {
             double y = scores[m * K + (size_t)k];
@@ -230,29 +232,46 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
             }
         }
         double sd = cnt ? sqrt(s2 / (double)cnt) : 0;
+        fit->published[k] = cnt;
         col_ok[k] = cnt >= opt->min_published && cnt >= 3 && sd > 1e-9;
         fit->fitted[k] = col_ok[k];
         if (col_ok[k]) {
             fit->center[k] = mean;
             fit->scale[k] = sd;
-        }
-        for (size_t m = 0; m < n; m++) {
-            double y = scores[m * K + (size_t)k];
-            z[m * K + (size_t)k] = col_ok[k] && !isnan(y)
-                                       ? (to_t(y, k, opt->transform) - mean) / sd
-                                       : DNAN;
-            if (!isnan(z[m * K + (size_t)k]))
-                row_ok[m] = 1;
+            ncells += cnt;
         }
     }
-    for (size_t m = 0; m < n; m++)
-        fit->nmodels += row_ok[m];
 
-    /* 3. Factor 1. */
+    struct cells c;
+    c.row_start = malloc((n + 1) * sizeof(*c.row_start));
+    c.col = malloc(ncells ? ncells : 1);
+    c.r = malloc((ncells ? ncells : 1) * sizeof(*c.r));
+    double *theta = calloc(n, sizeof(*theta));
+    double *phi = calloc(n, sizeof(*phi));
+    double *scratch = calloc(n, sizeof(*scratch));
+    int rc = -1;
+    if (c.row_start == NULL || c.col == NULL || c.r == NULL || theta == NULL ||
+        phi == NULL || scratch == NULL)
+        goto out;
+    size_t at = 0;
+    for (size_t m = 0; m < n; m++) {
+        c.row_start[m] = at;
+        for (int k = 0; k < K; k++) {
+            double y = scores[m * K + (size_t)k];
+            if (!col_ok[k] || isnan(y))
+                continue;
+            c.col[at] = (unsigned char)k;
+            c.r[at++] = (to_t(y, k, opt->transform) - fit->center[k]) / fit->scale[k];
+        }
+        fit->nmodels += c.row_start[m] != at;
+    }
+    c.row_start[n] = at;
+
+    /* 3. Factor 1, started from θ_m = the mean of m's z (a = 0, b = 1). */
     double a1[K], b1[K], a2[K], c2[K];
     for (int k = 0; k < K; k++)
         b1[k] = 1;
-    fit->iterations[0] = fit_factor(z, n, row_ok, col_ok, opt, theta, a1, b1);
+    fit->iterations[0] = fit_factor(&c, n, opt, theta, scratch, a1, b1);
     double bsum = 0;
     for (int k = 0; k < K; k++)
         if (col_ok[k])
@@ -263,20 +282,15 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
         for (size_t m = 0; m < n; m++)
             theta[m] = -theta[m];
     }
-    for (size_t m = 0; m < n; m++)
-        for (int k = 0; k < K; k++)
-            if (!isnan(z[m * K + (size_t)k]))
-                z[m * K + (size_t)k] -= a1[k] + b1[k] * theta[m];
+    deflate(&c, n, theta, a1, b1);
 
-    /* 4. Factor 2 on the residuals. */
+    /* 4. Factor 2 on the residuals, started from loadings +1, −1, … */
     for (int k = 0; k < K; k++) {
         a2[k] = 0;
-        c2[k] = 0;
+        c2[k] = fit->factors == 2 ? (k % 2 ? -1.0 : 1.0) : 0;
     }
     if (fit->factors == 2) {
-        for (int k = 0; k < K; k++)
-            c2[k] = k % 2 ? -1.0 : 1.0;
-        fit->iterations[1] = fit_factor(z, n, row_ok, col_ok, opt, phi, a2, c2);
+        fit->iterations[1] = fit_factor(&c, n, opt, phi, scratch, a2, c2);
         int kmax = -1;
         for (int k = 0; k < K; k++)
             if (col_ok[k] && (kmax < 0 || fabs(c2[k]) > fabs(c2[kmax])))
@@ -287,28 +301,23 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
             for (size_t m = 0; m < n; m++)
                 phi[m] = -phi[m];
         }
-        for (size_t m = 0; m < n; m++)
-            for (int k = 0; k < K; k++)
-                if (!isnan(z[m * K + (size_t)k]))
-                    z[m * K + (size_t)k] -= a2[k] + c2[k] * phi[m];
+        deflate(&c, n, phi, a2, c2);
     }
 
     /* 5. Residual variances (z units, degrees of freedom removed). */
-    double v[K], ssr_all = 0, dof_all = 0;
+    double v[K], ssr[K], ssr_all = 0, dof_all = 0;
     double params = 1.0 + fit->factors;
+    for (int k = 0; k < K; k++)
+        ssr[k] = 0;
+    for (size_t i = 0; i < at; i++)
+        ssr[c.col[i]] += c.r[i] * c.r[i];
     for (int k = 0; k < K; k++) {
         v[k] = DNAN;
         if (!col_ok[k])
             continue;
-        double ssr = 0;
-        for (size_t m = 0; m < n; m++) {
-            double e = z[m * K + (size_t)k];
-            if (!isnan(e))
-                ssr += e * e;
-        }
         double dof = fmax((double)fit->published[k] - params, 1.0);
-        v[k] = ssr / dof;
-        ssr_all += ssr;
+        v[k] = ssr[k] / dof;
+        ssr_all += ssr[k];
         dof_all += dof;
         fit->a[k] = a1[k] + a2[k];
         fit->b[k] = b1[k];
@@ -321,14 +330,12 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
     for (int k = 0; k < K; k++)
         sse_pts[k] = 0;
     for (size_t m = 0; m < n; m++) {
-        if (!row_ok[m])
+        if (c.row_start[m] == c.row_start[m + 1])
             continue;
         double bb = opt->ridge, cc = opt->ridge;
-        for (int k = 0; k < K; k++) {
-            if (!col_ok[k] || isnan(scores[m * K + (size_t)k]))
-                continue;
-            bb += b1[k] * b1[k];
-            cc += c2[k] * c2[k];
+        for (size_t i = c.row_start[m]; i < c.row_start[m + 1]; i++) {
+            bb += b1[c.col[i]] * b1[c.col[i]];
+            cc += c2[c.col[i]] * c2[c.col[i]];
         }
         double var_theta = s2 / bb, var_phi = fit->factors == 2 ? s2 / cc : 0;
         for (int k = 0; k < K; k++) {
@@ -341,8 +348,7 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
             if (pred)
                 pred[m * K + (size_t)k] = y;
             if (band)
-                band[m * K + (size_t)k] =
-                    fit->scale[k] * bz * slope_points(t, k, opt->transform);
+                band[m * K + (size_t)k] = fit->scale[k] * bz * slope_points(t, k, opt->transform);
             double pub = scores[m * K + (size_t)k];
             if (!isnan(pub))
                 sse_pts[k] += (pub - y) * (pub - y);
@@ -351,12 +357,15 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
     for (int k = 0; k < K; k++)
         if (col_ok[k])
             fit->rms_points[k] = sqrt(sse_pts[k] / (double)fit->published[k]);
-
-    free(z);
+    rc = 0;
+out:
+    free(c.row_start);
+    free(c.col);
+    free(c.r);
     free(theta);
     free(phi);
-    free(row_ok);
-    return 0;
+    free(scratch);
+    return rc;
 }
 
 int lm_quality_fit_catalog(struct lm_catalog *cat, struct lm_quality_fit *fit)

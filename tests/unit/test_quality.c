@@ -168,15 +168,35 @@ static int report(int factors, int transform, double ridge)
     struct lm_quality_fit fit;
     struct timespec t0, t1;
     int reps = 1000;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
     for (int r = 0; r < reps; r++)
         lm_quality_fit_matrix(y, n, &opt, NULL, NULL, &fit);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
                 reps / 1e3;
+    /* Scale: 10 000 models, the catalog's rows repeated with a deterministic
+     * shift of up to ±2 points, so the pattern of missing cells is real. */
+    size_t big = 10000;
+    double *yb = malloc(big * K * sizeof(*yb));
+    double us_big = DNAN;
+    struct lm_quality_fit fit_big;
+    if (yb != NULL && n > 0) {
+        for (size_t m = 0; m < big; m++)
+            for (int k = 0; k < K; k++) {
+                double v = y[(m % n) * K + (size_t)k];
+                double shift = k == LM_Q_ARENA_ELO ? 0 : (double)((m * 13 + (size_t)k * 7) % 9) * 0.5 - 2.0;
+                yb[m * K + (size_t)k] = isnan(v) ? v : fmin(fmax(v + shift, 0), 100);
+            }
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        lm_quality_fit_matrix(yb, big, &opt, NULL, NULL, &fit_big);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+        us_big = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3;
+        printf("10000 models: fit %.1f ms CPU, iterations %d\n", us_big / 1e3, fit_big.iterations[0]);
+    }
+    free(yb);
     struct loo loo;
     leave_one_out(&opt, &loo);
-    printf("factors %d, %zu models with scores, iterations %d/%d, fit %.1f us\n\n",
+    printf("factors %d, %zu models with scores, iterations %d/%d, fit %.1f us CPU\n\n",
            fit.factors, fit.nmodels, fit.iterations[0], fit.iterations[1], us);
     printf("| benchmark | published | center | scale | a | b | c | residual RMS (points) | "
            "LOO n | LOO median |\n|---|---|---|---|---|---|---|---|---|---|\n");
@@ -342,6 +362,9 @@ static const char *const chains[][8] = {
     { "gpt-4o-mini", "gpt-4o" },
     { "claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-5" },
     { "gemini-2.5-flash-lite", "gemini-2.5-flash", "gemini-2.5-pro" },
+    { "qwen3-0.6b", "qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen3-14b", "qwen3-32b" },
+    { "qwen3-30b-a3b", "qwen3-235b-a22b" },
+    { "gemma-3-1b-it", "gemma-3-4b-it", "gemma-3-12b-it", "gemma-3-27b-it" },
 };
 
 /* Frontier APIs rank above every open model of ≤ 3 B parameters. */
@@ -367,11 +390,9 @@ static void test_family_orderings(void **state)
             for (size_t t = 0; t < NKINDS; t++) {
                 double ql = lm_quality_composite(lo, task_kinds[t], 0);
                 double qh = lm_quality_composite(hi, task_kinds[t], 0);
-                if (!(ql < qh)) {
+                if (!(ql < qh) && failures++ < 30)
                     print_error("%s: %s %.1f is not below %s %.1f\n", task_kinds[t], lo->id,
                                 ql, hi->id, qh);
-                    failures++;
-                }
             }
         }
     for (size_t f = 0; f < sizeof(frontier) / sizeof(frontier[0]); f++) {
@@ -383,11 +404,9 @@ static void test_family_orderings(void **state)
             for (size_t t = 0; t < NKINDS; t++) {
                 double qs = lm_quality_composite(m, task_kinds[t], 0);
                 double qf = lm_quality_composite(top, task_kinds[t], 0);
-                if (!(qs < qf)) {
+                if (!(qs < qf) && failures++ < 30)
                     print_error("%s: %s %.1f is not below %s %.1f\n", task_kinds[t], m->id, qs,
                                 top->id, qf);
-                    failures++;
-                }
             }
         }
     }

@@ -47,6 +47,7 @@ void lm_quality_options_default(struct lm_quality_options *o)
     o->max_iterations = 500;
     o->tolerance = 1e-9;
     o->min_published = 3;
+    o->groups = 2; /* maths: docs/scoring.md, "One factor and a maths factor" */
 }
 
 /* ------------------------------------------------------------ transform */
@@ -78,6 +79,25 @@ static double slope_points(double t, int k, int transform)
         return 1.0;
     double p = 1.0 / (1.0 + exp(-t));
     return 100.0 * p * (1.0 - p);
+}
+
+/* ------------------------------------------------------------ groups */
+
+/* The skill groups of the group factors: code, maths; −1 elsewhere. */
+static const signed char group_of[K] = {
+    [LM_Q_MMLU] = -1, [LM_Q_MMLU_PRO] = -1, [LM_Q_GPQA] = -1, [LM_Q_BBH] = -1,
+    [LM_Q_IFEVAL] = -1, [LM_Q_GSM8K] = 1, [LM_Q_MATH] = 1, [LM_Q_HUMANEVAL] = 0,
+    [LM_Q_MBPP] = 0, [LM_Q_MGSM] = -1, [LM_Q_MMMU] = -1, [LM_Q_BFCL] = -1,
+    [LM_Q_MMLU_REDUX] = -1, [LM_Q_GPQA_DIAMOND] = -1, [LM_Q_MATH_500] = 1,
+    [LM_Q_AIME24] = 1, [LM_Q_AIME25] = 1, [LM_Q_LIVECODEBENCH] = 0,
+    [LM_Q_SWE_BENCH_VERIFIED] = 0, [LM_Q_AIDER_POLYGLOT] = 0, [LM_Q_ARENA_ELO] = -1,
+};
+
+/* The group of benchmark k when its group factor is on, else −1. */
+static int active_group(const struct lm_quality_options *o, int k)
+{
+    int g = group_of[k];
+    return g >= 0 && (o->groups & (1 << g)) ? g : -1;
 }
 
 /* ------------------------------------------------------------- one factor */
@@ -249,9 +269,10 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
     double *theta = calloc(n, sizeof(*theta));
     double *phi = calloc(n, sizeof(*phi));
     double *scratch = calloc(n, sizeof(*scratch));
+    double *phig = calloc(LM_QUALITY_GROUPS * n, sizeof(*phig));
     int rc = -1;
     if (c.row_start == NULL || c.col == NULL || c.r == NULL || theta == NULL ||
-        phi == NULL || scratch == NULL)
+        phi == NULL || scratch == NULL || phig == NULL)
         goto out;
     size_t at = 0;
     for (size_t m = 0; m < n; m++) {
@@ -304,9 +325,67 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
         deflate(&c, n, phi, a2, c2);
     }
 
+    /* 4b. Group factors: per skill group (code, maths), one more factor
+     * fitted on the residuals of the group's benchmarks only, started from
+     * loadings 1 (so φ starts as the model's mean residual in the group). */
+    double ag[K], cg[K];
+    for (int k = 0; k < K; k++)
+        ag[k] = cg[k] = 0;
+    for (int g = 0; g < LM_QUALITY_GROUPS; g++) {
+        if (!(opt->groups & (1 << g)))
+            continue;
+        struct cells sub;
+        sub.row_start = malloc((n + 1) * sizeof(*sub.row_start));
+        sub.col = malloc(at ? at : 1);
+        sub.r = malloc((at ? at : 1) * sizeof(*sub.r));
+        if (sub.row_start == NULL || sub.col == NULL || sub.r == NULL) {
+            free(sub.row_start);
+            free(sub.col);
+            free(sub.r);
+            goto out;
+        }
+        size_t j = 0;
+        for (size_t m = 0; m < n; m++) {
+            sub.row_start[m] = j;
+            for (size_t i = c.row_start[m]; i < c.row_start[m + 1]; i++)
+                if (active_group(opt, c.col[i]) == g) {
+                    sub.col[j] = c.col[i];
+                    sub.r[j++] = c.r[i];
+                }
+        }
+        sub.row_start[n] = j;
+        double a_s[K], c_s[K];
+        for (int k = 0; k < K; k++)
+            c_s[k] = group_of[k] == g ? 1.0 : 0.0;
+        int it = fit_factor(&sub, n, opt, &phig[(size_t)g * n], scratch, a_s, c_s);
+        if (it > fit->iterations[1])
+            fit->iterations[1] = it;
+        double csum = 0;
+        for (int k = 0; k < K; k++)
+            if (group_of[k] == g && col_ok[k])
+                csum += c_s[k];
+        for (int k = 0; k < K; k++) {
+            if (group_of[k] != g || !col_ok[k])
+                continue;
+            ag[k] = a_s[k];
+            cg[k] = csum < 0 ? -c_s[k] : c_s[k];
+        }
+        if (csum < 0)
+            for (size_t m = 0; m < n; m++)
+                phig[(size_t)g * n + m] = -phig[(size_t)g * n + m];
+        free(sub.row_start);
+        free(sub.col);
+        free(sub.r);
+    }
+    for (size_t m = 0; m < n; m++)
+        for (size_t i = c.row_start[m]; i < c.row_start[m + 1]; i++) {
+            int k = c.col[i], g = active_group(opt, k);
+            if (g >= 0)
+                c.r[i] -= ag[k] + cg[k] * phig[(size_t)g * n + m];
+        }
+
     /* 5. Residual variances (z units, degrees of freedom removed). */
     double v[K], ssr[K], ssr_all = 0, dof_all = 0;
-    double params = 1.0 + fit->factors;
     for (int k = 0; k < K; k++)
         ssr[k] = 0;
     for (size_t i = 0; i < at; i++)
@@ -315,13 +394,17 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
         v[k] = DNAN;
         if (!col_ok[k])
             continue;
+        double params = 1.0 + fit->factors + (active_group(opt, k) >= 0 ? 2.0 : 0.0);
         double dof = fmax((double)fit->published[k] - params, 1.0);
         v[k] = ssr[k] / dof;
         ssr_all += ssr[k];
         dof_all += dof;
         fit->a[k] = a1[k] + a2[k];
         fit->b[k] = b1[k];
-        fit->c[k] = fit->factors == 2 ? c2[k] : DNAN;
+        fit->c[k] = active_group(opt, k) >= 0 ? cg[k]
+                    : fit->factors == 2                ? c2[k]
+                                                       : DNAN;
+        fit->a[k] += ag[k];
     }
     double s2 = dof_all > 0 ? ssr_all / dof_all : 1.0;
 
@@ -332,19 +415,29 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
     for (size_t m = 0; m < n; m++) {
         if (c.row_start[m] == c.row_start[m + 1])
             continue;
-        double bb = opt->ridge, cc = opt->ridge;
+        double bb = opt->ridge, cc = opt->ridge, gg[LM_QUALITY_GROUPS];
+        for (int g = 0; g < LM_QUALITY_GROUPS; g++)
+            gg[g] = opt->ridge;
         for (size_t i = c.row_start[m]; i < c.row_start[m + 1]; i++) {
-            bb += b1[c.col[i]] * b1[c.col[i]];
-            cc += c2[c.col[i]] * c2[c.col[i]];
+            int k = c.col[i];
+            bb += b1[k] * b1[k];
+            cc += c2[k] * c2[k];
+            if (active_group(opt, k) >= 0)
+                gg[group_of[k]] += cg[k] * cg[k];
         }
         double var_theta = s2 / bb, var_phi = fit->factors == 2 ? s2 / cc : 0;
         for (int k = 0; k < K; k++) {
             if (!col_ok[k])
                 continue;
             double zk = a1[k] + b1[k] * theta[m] + a2[k] + c2[k] * phi[m];
+            double var_z = v[k] + b1[k] * b1[k] * var_theta + c2[k] * c2[k] * var_phi;
+            if (active_group(opt, k) >= 0) {
+                zk += ag[k] + cg[k] * phig[(size_t)group_of[k] * n + m];
+                var_z += cg[k] * cg[k] * s2 / gg[group_of[k]];
+            }
             double t = fit->center[k] + fit->scale[k] * zk;
             double y = from_t(t, k, opt->transform);
-            double bz = sqrt(v[k] + b1[k] * b1[k] * var_theta + c2[k] * c2[k] * var_phi);
+            double bz = sqrt(var_z);
             if (pred)
                 pred[m * K + (size_t)k] = y;
             if (band)
@@ -365,6 +458,7 @@ out:
     free(theta);
     free(phi);
     free(scratch);
+    free(phig);
     return rc;
 }
 

@@ -32,7 +32,11 @@ struct lm_quality_options {
     int max_iterations; /* per factor */
     double tolerance;   /* stop when no θ moves by more than this */
     size_t min_published; /* a benchmark needs this many scores to be fitted */
+    unsigned groups;    /* group factors: 1 code, 2 maths (bits) */
 };
+
+/* Skill groups with their own factor when options.groups is set. */
+#define LM_QUALITY_GROUPS 2
 
 /* The defaults of docs/scoring.md. */
 void lm_quality_options_default(struct lm_quality_options *o);

@@ -510,8 +510,12 @@ static void test_composite_unfitted(void **state)
     assert_near(lm_quality_composite(&s, "chat", 1), (0.70 * 47.0 + 15.0) / 0.79, 1e-9);
     /* An unknown kind: the mean of mmlu and mmlu_pro. */
     assert_near(lm_quality_composite(&s, "poetry", 0), 60, 1e-9);
-    /* No weighted benchmark of the kind (code) published: the same mean. */
-    assert_near(lm_quality_composite(&s, "code", 0), 50, 1e-9); /* mmlu_pro is a code weight */
+    /* No benchmark that code weighs published: the same mean. */
+    assert_near(lm_quality_composite(&s, "code", 0), 60, 1e-9);
+    /* One that it weighs: that one alone. */
+    s.quality[LM_Q_LIVECODEBENCH] = 30;
+    assert_near(lm_quality_composite(&s, "code", 0), 30, 1e-9);
+    s.quality[LM_Q_LIVECODEBENCH] = DNAN;
     assert_near(lm_quality_composite_band(&s, "chat", 0), 0, 1e-12);
     /* Each kind's weights sum to 1, and arena_elo weighs nothing. */
     for (size_t t = 0; t < NKINDS; t++) {

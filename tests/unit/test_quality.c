@@ -443,6 +443,12 @@ static const char *const chains[][8] = {
     { "gpt-5-mini", "gpt-5" },
 };
 
+/* Specialists: a coder model beats the general model of its size at code. */
+static const char *const code_pairs[][2] = {
+    { "qwen2.5-7b-instruct", "qwen2.5-coder-7b-instruct" },
+    { "qwen2.5-32b-instruct", "qwen2.5-coder-32b-instruct" },
+};
+
 /* Frontier APIs rank above every open model of ≤ 3 B parameters. */
 static const char *const frontier[] = {
     "gpt-4.1", "claude-sonnet-4-5", "claude-opus-4-5", "gemini-2.5-pro", "o4-mini",
@@ -472,6 +478,12 @@ static void test_family_orderings(void **state)
                                 ql, hi->id, qh);
             }
         }
+    for (size_t p = 0; p < sizeof(code_pairs) / sizeof(code_pairs[0]); p++) {
+        const struct lm_model *lo = shipped(code_pairs[p][0]), *hi = shipped(code_pairs[p][1]);
+        double ql = lm_quality_composite(lo, "code", 0), qh = lm_quality_composite(hi, "code", 0);
+        if (!(ql < qh) && failures++ < 30)
+            print_error("code: %s %.1f is not below %s %.1f\n", lo->id, ql, hi->id, qh);
+    }
     for (size_t f = 0; f < sizeof(frontier) / sizeof(frontier[0]); f++) {
         const struct lm_model *top = shipped(frontier[f]);
         for (size_t i = 0; i < cat.nmodels; i++) {

@@ -64,30 +64,6 @@ struct est_opts {
     int weights_formula;
 };
 
-enum id_kind { ID_MODEL, ID_HARDWARE, ID_QUANT, ID_RUNTIME };
-
-/* Reports an unknown id on the command line with "did you mean" over the
- * catalog's ids of that kind (plus the keyword extra, e.g. "local"). */
-static int unknown_id(struct lm_ctx *ctx, enum id_kind kind, const char *id,
-                      const char *extra)
-{
-    static const char *const what[] = { "model", "hardware", "quantization", "runtime" };
-    const struct lm_catalog *cat = &ctx->cat;
-    size_t n = kind == ID_MODEL ? cat->nmodels : kind == ID_HARDWARE ? cat->nhardware
-             : kind == ID_QUANT ? cat->nquants : cat->nruntimes;
-    const char **ids = malloc((n + 1) * sizeof(*ids));
-    size_t k = 0;
-    for (size_t i = 0; ids != NULL && i < n; i++)
-        ids[k++] = kind == ID_MODEL ? cat->models[i]->id
-                 : kind == ID_HARDWARE ? cat->hardware[i]->id
-                 : kind == ID_QUANT ? cat->quants[i]->id : cat->runtimes[i]->id;
-    if (ids != NULL && extra != NULL)
-        ids[k++] = extra;
-    int r = lm_cli_unknown_id(ctx, what[kind], id, ids, ids ? k : 0);
-    free(ids);
-    return r;
-}
-
 /* Estimates with --devices, or with the device count of §5 step 1. */
 static void estimate_with_devices(struct lm_est_input *in, const struct est_opts *o,
                                   struct lm_estimate *est)
@@ -269,24 +245,25 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     struct lm_catalog *cat = &ctx->cat;
 
-    /* Ids on the command line are checked before anything else is read. */
-    const struct lm_model *m = lm_catalog_model(cat, o.model);
+    /* Ids on the command line are checked before anything else is read;
+     * each may be an alias (DESIGN §9.7) and is replaced by its id. */
+    const struct lm_model *m = lm_cli_resolve(ctx, LM_KIND_MODEL, &o.model, NULL, &rc);
     if (m == NULL)
-        return unknown_id(ctx, ID_MODEL, o.model, NULL);
+        return rc;
     const struct lm_hardware *hw = NULL;
     if (o.hardware != NULL && strcmp(o.hardware, "local") != 0) {
-        hw = lm_catalog_hardware(cat, o.hardware);
+        hw = lm_cli_resolve(ctx, LM_KIND_HARDWARE, &o.hardware, "local", &rc);
         if (hw == NULL)
-            return unknown_id(ctx, ID_HARDWARE, o.hardware, "local");
+            return rc;
     }
     const struct lm_quant *quant = NULL;
     if (o.quant != NULL && strcmp(o.quant, "auto") != 0) {
-        quant = lm_catalog_quant(cat, o.quant);
+        quant = lm_cli_resolve(ctx, LM_KIND_QUANT, &o.quant, "auto", &rc);
         if (quant == NULL)
-            return unknown_id(ctx, ID_QUANT, o.quant, "auto");
+            return rc;
     }
-    if (o.runtime != NULL && lm_catalog_runtime(cat, o.runtime) == NULL)
-        return unknown_id(ctx, ID_RUNTIME, o.runtime, NULL);
+    if (o.runtime != NULL && lm_cli_resolve(ctx, LM_KIND_RUNTIME, &o.runtime, NULL, &rc) == NULL)
+        return rc;
 
     struct lm_estimate_doc doc;
     memset(&doc, 0, sizeof(doc));

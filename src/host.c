@@ -170,6 +170,8 @@ static const struct lm_hardware *build_local(struct lm_catalog *cat, double know
     h->max_devices = 1;
     h->purchase_usd = (double)NAN;
     h->usd_per_hour = (double)NAN;
+    h->listed_usd_per_hour = (double)NAN;
+    h->cloud_tier = -1;
     h->sources.items = source;
     h->sources.n = 1;
     h->origin = "<local>";

@@ -22,6 +22,7 @@
 
 #include "lmchoose/catalog.h"
 #include "lmchoose/quality.h"
+#include "lmchoose/status.h"
 
 #define DNAN ((double)NAN)
 #define K LM_Q_COUNT
@@ -580,6 +581,41 @@ static void test_completed_row(void **state)
     assert_near(lm_quality_composite_band(m, "chat", 0), bnum / den, 1e-9);
 }
 
+/* A model from a user layer takes part in the fit: it gets imputed cells
+ * with bands, and its scores move the builtin models' fitted values. */
+static void test_user_layer_model(void **state)
+{
+    (void)state;
+    static const char yaml[] = "id: my-slm\nname: My SLM\nparams_b: 3\ncontext_tokens: 4096\n"
+                               "open_weights: true\nsources: [x]\n"
+                               "quality:\n  mmlu_pro: 45\n  ifeval: 70\n  gsm8k: 80\n";
+    struct lm_catalog mine = LM_CATALOG_INIT;
+    struct lm_limits limits = LM_LIMITS_DEFAULT;
+    struct lm_diags d = LM_DIAGS_INIT;
+    assert_int_equal(lm_catalog_load_builtin(&mine, &limits, &d), LM_OK);
+    assert_int_equal(lm_catalog_load_file(&mine, "model", "my-slm.yaml", yaml, strlen(yaml), 0,
+                                          &limits, &d),
+                     LM_OK);
+    const struct lm_model *m = lm_catalog_model(&mine, "my-slm");
+    assert_non_null(m);
+    assert_true(m->quality_fitted);
+    int imputed = 0;
+    double band = DNAN;
+    double v = lm_quality_value(m, LM_Q_LIVECODEBENCH, &imputed, &band, NULL);
+    assert_true(imputed == 1 && v > 0 && v < 100 && band > 0);
+    assert_false(isnan(lm_quality_composite(m, "code", 0)));
+    /* Its published row is part of the fit: the builtin models' fitted
+     * values differ from those of the builtin-only catalog. */
+    const struct lm_model *a = lm_catalog_model(&mine, "llama-3.1-8b-instruct");
+    const struct lm_model *b = lm_catalog_model(&cat, "llama-3.1-8b-instruct");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a->quality_fit[LM_Q_LIVECODEBENCH] != b->quality_fit[LM_Q_LIVECODEBENCH]);
+    assert_near(a->quality_fit[LM_Q_LIVECODEBENCH], b->quality_fit[LM_Q_LIVECODEBENCH], 2.0);
+    lm_catalog_release(&mine);
+    lm_diags_release(&d);
+}
+
 /* Two fits of the same catalog agree bit for bit. */
 static void test_deterministic(void **state)
 {
@@ -625,6 +661,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_family_orderings),
         cmocka_unit_test(test_composite_unfitted),
         cmocka_unit_test(test_completed_row),
+        cmocka_unit_test(test_user_layer_model),
         cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests_name("quality", tests, setup, teardown);

@@ -17,14 +17,19 @@
  *     mean 0 and variance 1 over the models (the scale is otherwise free),
  *     (iii) per benchmark, a_k, b_k by least squares with ridge_loading on
  *     b_k; until no θ moves by more than tolerance, or max_iterations.
- *  4. Factor 2 (when factors = 2): the same on the residuals of factor 1,
- *     starting from loadings +1, −1, +1, … in key order; sign fixed so that
- *     the loading of largest magnitude is positive.
+ *  4. Group factors (options.groups; shipped: maths): the same procedure on
+ *     the residuals of one skill group's benchmarks only (maths: GSM8K,
+ *     MATH, MATH-500, AIME 2024/2025), started from loadings 1, gives each
+ *     model a skill φ beyond θ and each member a loading c_k. A free second
+ *     factor over all benchmarks (factors = 2, started from loadings +1, −1,
+ *     … in key order) and a code group exist for the comparison of
+ *     docs/scoring.md, which rejected them.
  *  5. Bands: v_k = residual sum of squares / (n_k − parameters per
  *     benchmark); var θ_m = s² / (Σ_k b_k² + ridge) over the benchmarks m
- *     published, s² the pooled residual variance; an imputed cell's band is
- *     √(v_k + b_k² var θ_m + c_k² var φ_m) in z, mapped to points through the
- *     slope of the inverse transform at the predicted value.
+ *     published, s² the pooled residual variance (likewise φ over m's
+ *     group scores); an imputed cell's band is √(v_k + b_k² var θ_m +
+ *     c_k² var φ_m) in z, mapped to points through the slope of the inverse
+ *     transform at the predicted value.
  *
  * Every loop runs in a fixed order from a fixed start: the output is the
  * same bit for bit on every run and platform (-ffp-contract=off).
@@ -47,7 +52,7 @@ void lm_quality_options_default(struct lm_quality_options *o)
     o->max_iterations = 500;
     o->tolerance = 1e-9;
     o->min_published = 3;
-    o->groups = 2; /* maths: docs/scoring.md, "One factor and a maths factor" */
+    o->groups = 2; /* maths only: docs/scoring.md, "Why θ and a maths factor" */
 }
 
 /* ------------------------------------------------------------ transform */

@@ -17,6 +17,7 @@
  * far off the predictions are.
  */
 #include "lmchoose/estimate.h"
+#include "lmchoose/quality.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -435,75 +436,7 @@ static void basis_str(struct lm_basis_entry *e, const char *name, const char *v)
     e->ninputs++;
 }
 
-/* -------------------------------------------------------------- quality */
-
-/*
- * Task weights of DESIGN §5a. To add a task kind: add a row (the order does
- * not matter) and list it in the scenario schema.
- */
-struct task_weights {
-    const char *kind;
-    double w[LM_Q_COUNT];
-};
-
-#define W(mmlu, mmlu_pro, gpqa, bbh, ifeval, gsm8k, math, humaneval, mbpp, mgsm, mmmu, bfcl) \
-    { mmlu, mmlu_pro, gpqa, bbh, ifeval, gsm8k, math, humaneval, mbpp, mgsm, mmmu, bfcl }
-static const struct task_weights task_table[] = {
-    /*                      mmlu pro  gpqa bbh  ifev gsm8 math he   mbpp mgsm mmmu bfcl */
-    { "chat",           W(.25, .25, 0,   .20, .30, 0,   0,   0,   0,   0,   0,   0) },
-    { "classification", W(.40, .20, 0,   .20, .20, 0,   0,   0,   0,   0,   0,   0) },
-    { "extraction",     W(.25, 0,   0,   .25, .50, 0,   0,   0,   0,   0,   0,   0) },
-    { "summarization",  W(.40, .20, 0,   0,   .40, 0,   0,   0,   0,   0,   0,   0) },
-    { "code",           W(0,   .20, 0,   0,   0,   0,   0,   .45, .35, 0,   0,   0) },
-    { "reasoning",      W(0,   .15, .25, .10, 0,   .20, .30, 0,   0,   0,   0,   0) },
-    { "translation",    W(.40, 0,   0,   0,   .20, 0,   0,   0,   0,   .40, 0,   0) },
-    { "rag",            W(.30, .20, 0,   .20, .30, 0,   0,   0,   0,   0,   0,   0) },
-    { "agent",          W(0,   .30, 0,   0,   .30, 0,   0,   0,   0,   0,   0,   .40) },
-};
-#undef W
-
-/*
- * The composite of §5a: the weighted mean over the benchmarks present, the
- * weights renormalised; with an image task, mmmu weighs .30 and the rest is
- * scaled by .70; with no weighted benchmark present, the mean of mmlu and
- * mmlu_pro (those present); else DNAN.
- * Worked example (Llama-3.1-8B, chat): mmlu 69.4, mmlu_pro 48.3, ifeval 80.4,
- * no bbh → (.25 × 69.4 + .25 × 48.3 + .30 × 80.4) / .80 = 66.9.
- * With image (no mmmu in the profile): the .70 scale cancels in the
- * renormalisation, so also 66.9; a model with mmmu 50 would get
- * (.70 × .80 × 66.9 + .30 × 50) / (.70 × .80 + .30) = 61.0.
- */
-double lm_quality_composite(const struct lm_model *m, const char *task_kind, int task_has_image)
-{
-    if (m == NULL)
-        return DNAN;
-    const struct task_weights *tw = NULL;
-    for (size_t i = 0; task_kind && i < sizeof(task_table) / sizeof(task_table[0]); i++)
-        if (strcmp(task_table[i].kind, task_kind) == 0)
-            tw = &task_table[i];
-    double num = 0, den = 0;
-    if (tw != NULL) {
-        for (int k = 0; k < LM_Q_COUNT; k++) {
-            double w = tw->w[k];
-            if (task_has_image)
-                w = k == LM_Q_MMMU ? 0.30 : w * 0.70;
-            if (w > 0 && !isnan(m->quality[k])) {
-                num += w * m->quality[k];
-                den += w;
-            }
-        }
-    }
-    if (den > 0)
-        return num / den;
-    double a = m->quality[LM_Q_MMLU], b = m->quality[LM_Q_MMLU_PRO];
-    if (!isnan(a) && !isnan(b))
-        return (a + b) / 2.0;
-    if (!isnan(a))
-        return a;
-    if (!isnan(b))
-        return b;
-    return DNAN;
-}
+/* Quality: lm_quality_composite lives in src/quality.c (DESIGN §9.4). */
 
 /* -------------------------------------------------------------- runtime */
 
@@ -674,9 +607,12 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
     basis_num(e, "input_usd_per_mtok", o->input_usd_per_mtok);
     basis_num(e, "output_usd_per_mtok", o->output_usd_per_mtok);
     e = basis_add(basis, "quality", "composite",
-                  "weighted mean of the task's benchmarks present (DESIGN §5a)",
+                  "weighted mean of the task's benchmarks, published or imputed by the "
+                  "catalog's factor fit (DESIGN §9.4)",
                   in->model->origin);
     basis_str(e, "task_kind", in->task_kind);
+    basis_num(e, "band_points",
+              lm_quality_composite_band(in->model, in->task_kind, in->task_has_image));
     if (!isnan(in->labeled_examples)) {
         e = basis_add(basis, "finetune_usd", "api",
                       "finetune_usd_per_mtok × examples × (input + output) × 3 / 1e6",
@@ -1216,10 +1152,12 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     }
 
     e = basis_add(basis, "quality", "composite",
-                  "weighted mean of the task's benchmarks present (DESIGN §5a) − quality_delta",
+                  "weighted mean of the task's benchmarks, published or imputed by the "
+                  "catalog's factor fit (DESIGN §9.4) − quality_delta",
                   m->origin);
     basis_str(e, "task_kind", in->task_kind);
     basis_num(e, "quality_delta", nz(q->quality_delta, 0));
+    basis_num(e, "band_points", lm_quality_composite_band(m, in->task_kind, in->task_has_image));
 
     if (!isnan(in->labeled_examples)) {
         e = basis_add(basis, "finetune_hours", out->finetune_method == LM_FT_FULL ? "6PT" : "4PT",

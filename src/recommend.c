@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "lmchoose/quality.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
 

@@ -26,6 +26,7 @@
 
 #include "expr.h"
 #include "facts.h"
+#include "lmchoose/quality.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
 

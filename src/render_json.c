@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmchoose/quality.h"
 #include "lmchoose/recommend.h"
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
@@ -1011,6 +1012,51 @@ static size_t explain_rows(const struct lm_explain_view *v, size_t *rows, long *
     return n;
 }
 
+/* The model's quality row for the scenario's task (DESIGN §9.4), as the
+ * text renderer prints it: {task_kind, image, composite, band, benchmarks:
+ * [{benchmark, value, source: published|imputed, band, residual, weight}]},
+ * published cells first, then imputed ones, each group in key order. */
+static cJSON *explain_quality_object(const struct lm_explain_view *v)
+{
+    const struct lm_scenario *sc = v->rec->sc;
+    const char *kind = lm_task_kind_names[sc->task.kind];
+    int image = 0;
+    for (size_t i = 0; i < sc->task.modalities.n; i++)
+        image |= strcmp(sc->task.modalities.items[i], "image") == 0;
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = add_str(o, "task_kind", kind);
+    e |= add_bool(o, "image", image);
+    e |= add_num(o, "composite", lm_quality_composite(v->model, kind, image), 1);
+    e |= add_num(o, "band", lm_quality_composite_band(v->model, kind, image), 1);
+    cJSON *list = cJSON_CreateArray();
+    e |= add(o, "benchmarks", list);
+    for (int pass = 0; list && pass < 2; pass++)
+        for (int k = 0; k < LM_Q_COUNT; k++) {
+            int imputed = 0;
+            double band, resid;
+            double val = lm_quality_value(v->model, k, &imputed, &band, &resid);
+            if (isnan(val) || imputed != pass)
+                continue;
+            cJSON *x = cJSON_CreateObject();
+            e |= add(list, NULL, x);
+            if (x == NULL)
+                break;
+            e |= add_str(x, "benchmark", lm_quality_names[k]);
+            e |= add_num(x, "value", val, 1);
+            e |= add_str(x, "source", imputed ? "imputed" : "published");
+            e |= add_num(x, "band", band, 1);
+            e |= add_num(x, "residual", resid, 1);
+            e |= add_num(x, "weight", lm_quality_weight(kind, image, k), 3);
+        }
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
 {
     const struct lm_recommendation *r = v->rec;
@@ -1024,6 +1070,7 @@ int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
     int e = add_header(root, "explain", v->exit_code);
     e |= add(root, "scenario", scenario_object(&rv));
     e |= add(root, "model", model_object(r->cat, v->model));
+    e |= add(root, "quality", explain_quality_object(v));
     cJSON *cands = cJSON_CreateArray();
     e |= add(root, "candidates", cands);
     size_t n = explain_rows(v, rows, ranks);

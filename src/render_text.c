@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmchoose/quality.h"
 #include "lmchoose/recommend.h"
 #include "lmchoose/rules.h"
 #include "lmchoose/status.h"
@@ -458,6 +459,55 @@ static int est_field(const struct lm_estimate *e, const char *f, double *v, int 
     return 0;
 }
 
+/* The model's quality row for the scenario's task (DESIGN §9.4): the
+ * composite and its band, then each benchmark with a value, the published
+ * ones first (with the fit's residual), then the imputed ones (with their
+ * band), each with its weight in the task's composite. */
+static void explain_quality(const struct lm_explain_view *v, int md, FILE *out)
+{
+    const struct lm_scenario *sc = v->rec->sc;
+    const char *kind = lm_task_kind_names[sc->task.kind];
+    int image = 0;
+    for (size_t i = 0; i < sc->task.modalities.n; i++)
+        image |= strcmp(sc->task.modalities.items[i], "image") == 0;
+    char a[32], b[40], c[32], d[32];
+    double q = lm_quality_composite(v->model, kind, image);
+    fprintf(out, md ? "\nQuality for %s: %s ±%s (published and imputed benchmarks, weighted; "
+                      "before the quantization's quality_delta)\n\n"
+                      "| benchmark | value | source | band | residual | weight |\n"
+                      "|---|---|---|---|---|---|\n"
+                    : "  quality for %s: %s ±%s (published and imputed benchmarks, weighted; "
+                      "before the quantization's quality_delta)\n"
+                      "    benchmark               value  source     band  residual  weight\n",
+            kind, fmt_num(a, sizeof(a), q, 1),
+            fmt_num(b, sizeof(b), lm_quality_composite_band(v->model, kind, image), 1));
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < LM_Q_COUNT; k++) {
+            int imputed = 0;
+            double band, resid;
+            double val = lm_quality_value(v->model, k, &imputed, &band, &resid);
+            if (isnan(val) || imputed != pass)
+                continue;
+            if (imputed)
+                snprintf(b, sizeof(b), "±%s", fmt_num(d, sizeof(d), band, 1));
+            else
+                snprintf(b, sizeof(b), "%s", "");
+            if (!isnan(resid))
+                snprintf(c, sizeof(c), "%+.1f", lm_round(resid, 1));
+            else
+                snprintf(c, sizeof(c), "%s", "");
+            fmt_num(a, sizeof(a), val, 1);
+            double w = lm_quality_weight(kind, image, k);
+            if (w > 0)
+                fmt_num(d, sizeof(d), w, 2);
+            else
+                snprintf(d, sizeof(d), "-");
+            fprintf(out, md ? "| %s | %s | %s | %s | %s | %s |\n"
+                            : "    %-20s %8s  %-9s %6s  %8s  %6s\n",
+                    lm_quality_names[k], a, imputed ? "imputed" : "published", b, c, d);
+        }
+}
+
 int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
 {
     const struct lm_recommendation *r = v->rec;
@@ -470,6 +520,7 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
                     : "%s (%s): %zu feasible candidate%s of %zu feasible overall\n",
             v->model->id, strcmp(lm_model_class(r->cat, v->model), "llm") == 0 ? "llm" : "slm",
             total_f, total_f == 1 ? "" : "s", r->nfeasible);
+    explain_quality(v, md, out);
     /* §9.6: what the rules did to the model's candidates, one line per
      * rule, before the candidates one by one. */
     size_t nmine = 0;

@@ -135,9 +135,7 @@ double lm_estimate_batch_cap(const struct lm_est_input *in);
 double lm_estimate_weights_formula_bytes(const struct lm_model *m,
                                          const struct lm_quant *q);
 
-/* Quality composite of §5a for a task kind (NAN when unknown). */
-double lm_quality_composite(const struct lm_model *m, const char *task_kind,
-                            int task_has_image);
+/* lm_quality_composite (§5a, §9.4) is declared in lmchoose/quality.h. */
 
 /* The runtime §5 step 1 picks for quant on hw, or NULL when none can run it. */
 const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat,

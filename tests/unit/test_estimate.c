@@ -17,6 +17,7 @@
 
 #include "lmchoose/catalog.h"
 #include "lmchoose/estimate.h"
+#include "lmchoose/quality.h"
 
 #define GIB 1073741824.0
 #define DNAN ((double)NAN)
@@ -520,68 +521,22 @@ static void test_finetune(void **state)
 
 /* ---------------------------------------------------------- quality */
 
-/* Llama-3.1-8B, chat: (.25 × 69.4 + .25 × 48.3 + .30 × 80.4) / .80 =
- * 66.93125 (no bbh); code: .45 × 72.6 + .35 × 72.8 + .20 × 48.3 = 67.81;
- * with q4_k_m (quality_delta 1.1): 65.83125. Image re-weighting on a
- * synthetic model with mmlu 70 and mmmu 50, chat: (.25 × .7 × 70 + .30 ×
- * 50) / (.175 + .30) = 57.368...; the fallback mean of mmlu and mmlu_pro;
- * nothing → NAN. */
+/* estimate.quality = the model's composite (src/quality.c, tested in
+ * tests/unit/test_quality.c) − quant.quality_delta; q4_k_m's delta is 1.1. */
 static void test_quality(void **state)
 {
     (void)state;
     const struct lm_model *m = model("llama-3.1-8b-instruct");
-    assert_near(lm_quality_composite(m, "chat", 0), 66.93125, 1e-9);
-    assert_near(lm_quality_composite(m, "code", 0), 67.81, 1e-9);
-    assert_near(lm_quality_composite(m, "chat", 1), 66.93125, 1e-9);
+    double composite = lm_quality_composite(m, "chat", 0);
+    assert_false(isnan(composite));
     struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
     struct lm_estimate e;
     lm_estimate_compute(&in, &e, NULL);
-    assert_near(e.quality, 66.93125 - 1.1, 1e-9);
-
-    struct lm_model s;
-    memset(&s, 0, sizeof(s));
-    for (int k = 0; k < LM_Q_COUNT; k++)
-        s.quality[k] = DNAN;
-    s.quality[LM_Q_MMLU] = 70;
-    s.quality[LM_Q_MMMU] = 50;
-    assert_near(lm_quality_composite(&s, "chat", 1), (0.175 * 70 + 0.30 * 50) / 0.475, 1e-9);
-    assert_near(lm_quality_composite(&s, "chat", 0), 70, 1e-9);
-    s.quality[LM_Q_MMLU] = 60;
-    s.quality[LM_Q_MMLU_PRO] = 40;
-    s.quality[LM_Q_MMMU] = DNAN;
-    assert_near(lm_quality_composite(&s, "code", 0), 40, 1e-9); /* mmlu_pro is a code weight */
-    assert_near(lm_quality_composite(&s, "reasoning", 0), 40, 1e-9);
-    assert_near(lm_quality_composite(&s, "extraction", 0), 60, 1e-9);
-    s.quality[LM_Q_MMLU] = DNAN;
-    s.quality[LM_Q_MMLU_PRO] = DNAN;
-    s.quality[LM_Q_GSM8K] = 80;
-    assert_true(isnan(lm_quality_composite(&s, "chat", 0)));
-    assert_near(lm_quality_composite(&s, "reasoning", 0), 80, 1e-9);
-}
-
-/* Fallback mean: no weighted benchmark of the task present. */
-static void test_quality_fallback(void **state)
-{
-    (void)state;
-    struct lm_model s;
-    memset(&s, 0, sizeof(s));
-    for (int k = 0; k < LM_Q_COUNT; k++)
-        s.quality[k] = DNAN;
-    s.quality[LM_Q_MMLU] = 60;
-    s.quality[LM_Q_MMLU_PRO] = 40;
-    s.quality[LM_Q_MMMU] = 55;
-    /* agent weighs bfcl, ifeval, mmlu_pro: mmlu_pro present → 40. */
-    assert_near(lm_quality_composite(&s, "agent", 0), 40, 1e-9);
-    /* translation: mgsm, mmlu, ifeval → mmlu 60. */
-    assert_near(lm_quality_composite(&s, "translation", 0), 60, 1e-9);
-    s.quality[LM_Q_MMLU_PRO] = DNAN;
-    s.quality[LM_Q_MMLU] = DNAN;
-    /* Only gsm8k/mmmu-type scores and a text code task: unknown. */
-    assert_true(isnan(lm_quality_composite(&s, "code", 0)));
-    /* An unknown task kind falls back to the mean too. */
-    s.quality[LM_Q_MMLU] = 60;
-    s.quality[LM_Q_MMLU_PRO] = 40;
-    assert_near(lm_quality_composite(&s, "poetry", 0), 50, 1e-9);
+    assert_near(e.quality, composite - quant("q4_k_m")->quality_delta, 1e-9);
+    assert_near(quant("q4_k_m")->quality_delta, 1.1, 1e-12);
+    in.task_kind = "code";
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.quality, lm_quality_composite(m, "code", 0) - 1.1, 1e-9);
 }
 
 /* ---------------------------------------------------------- runtime */
@@ -680,7 +635,6 @@ int main(void)
         cmocka_unit_test(test_owned_cost),
         cmocka_unit_test(test_finetune),
         cmocka_unit_test(test_quality),
-        cmocka_unit_test(test_quality_fallback),
         cmocka_unit_test(test_runtime_for),
         cmocka_unit_test(test_error_bands),
     };

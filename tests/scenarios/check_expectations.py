@@ -5,7 +5,8 @@ before running lmchoose. This runs `lmchoose recommend FILE --format json` on ea
 and checks the rank-1 recommendation against it.
 
 Keys (all but class optional):
-  class=slm|llm|none      the verdict's class (none: nothing feasible)
+  class=slm|llm|none      the verdict's class (none: nothing feasible); alternatives
+                          with |, e.g. class=slm|llm
   model=ID|*              the rank-1 model (* any)
   placement=P[|P...]      the rank-1 placement, one of the alternatives
   hardware=ID             the rank-1 hardware
@@ -16,6 +17,11 @@ Keys (all but class optional):
   relaxations>=N          the number of nearest feasible candidates listed
   covers=volume           instances × capacity_requests_per_day ≥ requests_per_day
                           (the rank-1 self-hosted candidate serves the daily volume)
+  api_ttft>=N             every API candidate's estimate.ttft_ms (feasible or not) ≥ N
+
+A line `# known-wrong: WHY` beside `# expect:` marks an expectation the tool does not meet
+yet: it is reported, not failed, and a known-wrong scenario that passes FAILS ("remove
+known-wrong"), so the marker cannot outlive the defect.
 
 usage: check_expectations.py LMCHOOSE SCENARIO_DIR
 Prints one line per scenario and 'N passed, N failed' last; exits 1 on failure.
@@ -38,9 +44,13 @@ def check(want, doc, rc):
     est = top["estimate"] if top else {}
     cls = doc["verdict"]["class"] or "none"
     exit_want = int(want.get("exit", "1" if want.get("class") == "none" else "0"))
+    if "api_ttft>" in want:
+        low = want.get("_api_ttft_min")
+        if low is None or low < float(want["api_ttft>"]):
+            bad.append(f"fastest API TTFT {low} ms, expected >= {want['api_ttft>']}")
     if rc != exit_want:
         bad.append(f"exit {rc}, expected {exit_want}")
-    if "class" in want and cls != want["class"]:
+    if "class" in want and cls not in want["class"].split("|"):
         bad.append(f"class {cls}, expected {want['class']}")
     if want.get("model", "*") != "*" and (top is None or top["model"] != want["model"]):
         bad.append(f"model {top and top['model']}, expected {want['model']}")
@@ -75,7 +85,9 @@ def check(want, doc, rc):
 
 for path in sorted(glob.glob(os.path.join(sdir, "*.yaml"))):
     with open(path) as f:
-        m = re.search(r"^# expect: (.+)$", f.read(), re.M)
+        text = f.read()
+    m = re.search(r"^# expect: (.+)$", text, re.M)
+    known = re.search(r"^# known-wrong: (.+)$", text, re.M)
     name = os.path.basename(path)
     if m is None:
         failed += 1
@@ -93,8 +105,32 @@ for path in sorted(glob.glob(os.path.join(sdir, "*.yaml"))):
         failed += 1
         print(f"FAILED: {name}: no JSON (exit {p.returncode}): {p.stderr.decode()[:300]}")
         continue
+    if "api_ttft>" in want:
+        # Every API model of the run, estimated with the scenario's workload and
+        # its prompt length (rejected entries carry no estimate).
+        a = subprocess.run([lmchoose, path, "--format", "json", "--all"], capture_output=True,
+                           env=dict(os.environ, LC_ALL="C"))
+        alld = json.loads(a.stdout)
+        ids = sorted({c["candidate"].split("/")[0] for c in alld["recommendations"] + alld["rejected"]
+                      if "/api/" in c["candidate"]})
+        prompt = str(alld["scenario"]["workload"]["input_tokens"])
+        ttfts = []
+        for mid in ids:
+            e = subprocess.run([lmchoose, "estimate", mid, "--scenario", path, "--prompt", prompt,
+                                "--context", str(alld["scenario"]["task"]["context_tokens"]),
+                                "--format", "json"], capture_output=True, env=dict(os.environ, LC_ALL="C"))
+            t = json.loads(e.stdout)["estimate"]["ttft_ms"]
+            if t is not None:
+                ttfts.append(t)
+        want["_api_ttft_min"] = min(ttfts) if ttfts else None
     bad = check(want, doc, p.returncode)
-    if bad:
+    if known and bad:
+        passed += 1
+        print(f"known-wrong: {name}: {'; '.join(bad)} ({known.group(1)})")
+    elif known:
+        failed += 1
+        print(f"FAILED: {name}: meets its expectation now: remove its known-wrong line")
+    elif bad:
         failed += 1
         print(f"FAILED: {name}: {'; '.join(bad)}")
     else:

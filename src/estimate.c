@@ -181,7 +181,30 @@ static double fallback_share(const struct lm_model *m, const struct lm_quant *q,
     return fb >= per_layer ? 1 : fb / per_layer;
 }
 
-double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct lm_quant *q)
+/*
+ * A GGUF-only format: every runtime the quantization lists is llama.cpp
+ * (q8_0 … q2_k, iq4_xs). f16/bf16 are not: under vLLM, MLX and
+ * transformers they are the safetensors checkpoint, whose tied embedding
+ * is one matrix; fp8/awq/gptq are vLLM formats.
+ */
+static int quant_gguf_only(const struct lm_quant *q)
+{
+    if (q->runtimes.n == 0)
+        return 0;
+    for (size_t i = 0; i < q->runtimes.n; i++)
+        if (strcmp(q->runtimes.items[i], "llama.cpp") != 0)
+            return 0;
+    return 1;
+}
+
+/*
+ * separate_output: count a tied model's output matrix a second time, as the
+ * older official Qwen GGUFs store it (profile field gguf_separate_output).
+ * Applies to GGUF-only formats alone: vLLM's bf16 checkpoint of the same
+ * model holds the matrix once.
+ */
+static double weights_formula(const struct lm_model *m, const struct lm_quant *q,
+                              int separate_output)
 {
     if (m == NULL || q == NULL || isnan(m->params_b))
         return DNAN;
@@ -206,11 +229,25 @@ double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct 
         ebpw = q->fallback_bits_per_weight;
         obpw = obpw == 6.5625 ? 8.5 : q->fallback_bits_per_weight;
     }
-    /* A tied model whose published GGUFs still carry an output matrix (the
-     * profile's gguf_separate_output) stores E weights twice. */
-    int output = !tied || m->gguf_separate_output == 1;
+    int output = !tied || (separate_output && m->gguf_separate_output == 1 && quant_gguf_only(q));
     double bits = block * block_bpw + e * ebpw + (output ? e * obpw : 0.0);
     return bits / 8.0;
+}
+
+/* The files llama.cpp's current converter and Ollama's library produce: a
+ * tied model stores one embedding matrix (llama.cpp reuses token_embd as
+ * the output when the GGUF has no output tensor). */
+double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct lm_quant *q)
+{
+    return weights_formula(m, q, 0);
+}
+
+/* The files the profile's `files` cite: as above, except that a tied model
+ * whose published GGUFs still carry an output matrix (gguf_separate_output,
+ * the older official Qwen2.5 GGUFs) stores E weights twice in GGUF formats. */
+double lm_estimate_weights_published_bytes(const struct lm_model *m, const struct lm_quant *q)
+{
+    return weights_formula(m, q, 1);
 }
 
 static double file_bytes(const struct lm_model *m, const struct lm_quant *q)

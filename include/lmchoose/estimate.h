@@ -123,6 +123,15 @@ void lm_estimate_devices(struct lm_est_input *in, struct lm_estimate *est);
 double lm_estimate_weights_formula_bytes(const struct lm_model *m,
                                          const struct lm_quant *q);
 
+/* The same formula for the files the profile's `files` list cites: a tied
+ * model with gguf_separate_output (older official Qwen GGUFs) stores its
+ * output matrix separately in GGUF-only formats. The estimates use
+ * lm_estimate_weights_formula_bytes (one matrix, as llama.cpp's current
+ * converter and Ollama's library write tied models); this one checks the
+ * formula against the published files (docs/accuracy.md). */
+double lm_estimate_weights_published_bytes(const struct lm_model *m,
+                                           const struct lm_quant *q);
+
 /* Quality composite of §5a for a task kind (NAN when unknown). */
 double lm_quality_composite(const struct lm_model *m, const char *task_kind,
                             int task_has_image);

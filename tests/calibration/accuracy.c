@@ -468,7 +468,7 @@ int main(int argc, char **argv)
                 const struct lm_quant *q = lm_catalog_quant(&cat, m->files[k].quant);
                 if (q == NULL)
                     continue;
-                double w = lm_estimate_weights_formula_bytes(m, q);
+                double w = lm_estimate_weights_published_bytes(m, q);
                 printf("| %s | %g | %s | %.3f | %.3f | %+.1f |\n", m->id, m->params_b, q->id,
                        m->files[k].bytes / GIB, w / GIB, 100.0 * (w / m->files[k].bytes - 1.0));
             }

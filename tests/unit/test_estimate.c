@@ -172,7 +172,7 @@ static void test_weights_formula_catalog(void **state)
         for (size_t f = 0; f < m->nfiles; f++) {
             const struct lm_quant *q = lm_catalog_quant(&cat, m->files[f].quant);
             assert_non_null(q);
-            double w = lm_estimate_weights_formula_bytes(m, q);
+            double w = lm_estimate_weights_published_bytes(m, q);
             double err = w / m->files[f].bytes - 1.0;
             double tol = m->params_b >= 3 ? 0.05 : 0.12;
             if (!(fabs(err) <= tol))

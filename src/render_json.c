@@ -301,6 +301,10 @@ static cJSON *runtime_object(const struct lm_runtime *r)
         e |= add_num(x, "efficiency", c->efficiency, -1);
         e |= add_num(x, "per_layer_overhead_us", c->per_layer_overhead_us, -1);
         e |= add_num(x, "mfu", c->mfu, -1);
+        if (!isnan(c->kv_efficiency))
+            e |= add_num(x, "kv_efficiency", c->kv_efficiency, -1);
+        if (!isnan(c->ttft_overhead_ms))
+            e |= add_num(x, "ttft_overhead_ms", c->ttft_overhead_ms, -1);
         e |= add_str(x, "source", c->source);
     }
     e |= add_strlist(o, "sources", &r->sources);

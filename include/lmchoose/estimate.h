@@ -56,6 +56,13 @@ struct lm_est_input {
     const struct lm_model *quality_model;
     double quality_composite;
     unsigned extra_flags;  /* LM_EST_LOCAL_BUILT etc., set by the caller */
+    /* llama.cpp expert offload (--n-cpu-moe N): the routed experts of the
+     * first cpu_moe_layers layers live in the system RAM of `host` and are
+     * read there for each token; 0 (the default) offloads nothing. Needs the
+     * model's experts, experts_per_token and expert_params_b; ignored
+     * without them or without a host. */
+    double cpu_moe_layers;
+    const struct lm_hardware *host;
 };
 
 struct lm_error_bands {
@@ -76,6 +83,26 @@ struct lm_estimate {
     double finetune_hours, finetune_usd;
     struct lm_error_bands error_bands;
     unsigned flags;
+    /* Expert offload (lm_est_input.cpu_moe_layers > 0): the routed-expert
+     * weights held in the host's RAM (already subtracted from weights_gib
+     * and memory_gib, which count the accelerator side), the host's usable
+     * RAM and its fit verdict; NAN / -1 without offload. */
+    double host_memory_gib, host_usable_gib;
+    int host_fit;
+    double cpu_moe_layers; /* layers offloaded, clamped to the model's */
+};
+
+/* The terms of one decode step (DESIGN §4), for the calibration fitter
+ * (tests/calibration/accuracy.c): step = max(device_bytes / (efficiency ×
+ * bandwidth) + kv_bytes / (kv_efficiency × bandwidth) + host_bytes /
+ * host_bandwidth_eff + layers × per_layer_overhead, compute_s); tokens/s =
+ * tp / step. Bandwidths are over all devices, in bytes/s. */
+struct lm_decode_terms {
+    double device_bytes, kv_bytes, host_bytes;
+    double bandwidth, host_bandwidth_eff; /* host: × the host row's efficiency */
+    double layers, compute_s, tp;
+    double efficiency, kv_efficiency, per_layer_overhead_s;
+    double prefill_flops, peak_flops, mfu, ttft_overhead_s;
 };
 
 /* One input of a basis entry: a number or a string. */
@@ -112,6 +139,10 @@ void lm_est_input_init(struct lm_est_input *in);
  * are NAN (or -1 for enums). */
 void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
                          struct lm_basis *basis);
+
+/* The decode-step terms lm_estimate_compute uses for in (self-hosted
+ * inputs only; every field NAN otherwise). */
+void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_terms *t);
 
 /* Chooses the device count of DESIGN §5 step 1 for a self-hosted input and
  * estimates with it: one device, or on on-prem and cloud placements the

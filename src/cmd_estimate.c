@@ -38,6 +38,9 @@ const char *const lm_estimate_usage[] = {
     "  --placement P           device, on-prem or cloud (default: the first the hardware lists)",
     "  --kv-cache T            KV cache type: f16 (default), q8_0, q4_0, fp8",
     "  --weights formula|auto  weights from the formula, or from published file sizes (default auto)",
+    "  --cpu-moe N|all         llama.cpp expert offload (--n-cpu-moe): the routed experts of the",
+    "                          first N layers (all: every layer) stay in the system RAM of --host",
+    "  --host ID               the machine whose RAM holds the offloaded experts (a hardware id)",
     "  --format text|json      output format (default text)",
     "  --output FILE           write the result to FILE atomically",
     "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
@@ -55,13 +58,16 @@ const char *const lm_estimate_usage[] = {
 
 enum {
     OPT_HARDWARE = OPT_CMD_BASE, OPT_QUANT, OPT_CONTEXT, OPT_PROMPT, OPT_BATCH,
-    OPT_DEVICES, OPT_RUNTIME, OPT_PLACEMENT, OPT_KV, OPT_WEIGHTS, OPT_SCENARIO
+    OPT_DEVICES, OPT_RUNTIME, OPT_PLACEMENT, OPT_KV, OPT_WEIGHTS, OPT_SCENARIO, OPT_CPU_MOE,
+    OPT_HOST
 };
 
 struct est_opts {
     const char *model, *hardware, *quant, *runtime, *placement, *scenario;
     double context, prompt, batch, devices, kv_bytes;
     int weights_formula;
+    double cpu_moe;   /* 0 none; INFINITY for "all" */
+    const char *host; /* --host id */
 };
 
 enum id_kind { ID_MODEL, ID_HARDWARE, ID_QUANT, ID_RUNTIME };
@@ -177,9 +183,12 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         { "kv-cache", required_argument, NULL, OPT_KV },
         { "weights", required_argument, NULL, OPT_WEIGHTS },
         { "scenario", required_argument, NULL, OPT_SCENARIO },
+        { "cpu-moe", required_argument, NULL, OPT_CPU_MOE },
+        { "host", required_argument, NULL, OPT_HOST },
         LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
     };
-    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, (double)NAN, (double)NAN, 1, (double)NAN, 2, 0 };
+    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, (double)NAN, (double)NAN, 1, (double)NAN, 2, 0,
+                          0, NULL };
     int c, nhw = 0;
     optind = 1;
     opterr = 0;
@@ -239,6 +248,15 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         case OPT_SCENARIO:
             o.scenario = optarg;
             break;
+        case OPT_CPU_MOE:
+            if (strcmp(optarg, "all") == 0)
+                o.cpu_moe = (double)INFINITY;
+            else if (lm_cli_parse_count(ctx, "--cpu-moe", optarg, 1, 1e4, &o.cpu_moe) != 0)
+                return LM_EXIT_USAGE;
+            break;
+        case OPT_HOST:
+            o.host = optarg;
+            break;
         case OPT_WEIGHTS:
             if (strcmp(optarg, "formula") == 0)
                 o.weights_formula = 1;
@@ -287,6 +305,24 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     if (o.runtime != NULL && lm_catalog_runtime(cat, o.runtime) == NULL)
         return unknown_id(ctx, ID_RUNTIME, o.runtime, NULL);
+    const struct lm_hardware *host = NULL;
+    if (o.host != NULL) {
+        host = lm_catalog_hardware(cat, o.host);
+        if (host == NULL)
+            return unknown_id(ctx, ID_HARDWARE, o.host, NULL);
+    }
+    if (o.cpu_moe > 0 && host == NULL)
+        return lm_cli_usage_error(ctx, "--cpu-moe needs --host: the hardware whose RAM holds the experts");
+    if (o.cpu_moe == 0 && host != NULL)
+        return lm_cli_usage_error(ctx, "--host applies only with --cpu-moe");
+    if (o.cpu_moe > 0 && o.runtime == NULL)
+        o.runtime = "llama.cpp"; /* expert offload is llama.cpp's: --quant auto picks a GGUF */
+    if (o.cpu_moe > 0) {
+        const struct lm_arch *a = &m->arch;
+        if (isnan(a->experts) || isnan(a->experts_per_token) || isnan(a->expert_params_b))
+            return lm_cli_usage_error(ctx, "--cpu-moe: model '%s' lists no experts, experts_per_token "
+                                      "and expert_params_b (a MoE profile's architecture)", m->id);
+    }
 
     struct lm_estimate_doc doc;
     memset(&doc, 0, sizeof(doc));
@@ -371,6 +407,10 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     in.hw = hw;
     in.extra_flags = built ? LM_EST_LOCAL_BUILT : 0;
+    if (o.cpu_moe > 0) {
+        in.host = host;
+        in.cpu_moe_layers = isinf(o.cpu_moe) ? 1e4 : o.cpu_moe;
+    }
 
     /* Placement: --placement, else the first of device, on-prem, cloud. */
     in.placement = -1;
@@ -417,8 +457,13 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         struct lm_estimate tmp;
         estimate_with_devices(&in, &o, &tmp);
     }
+    if (o.cpu_moe > 0 && (in.runtime == NULL || strcmp(in.runtime->id, "llama.cpp") != 0))
+        return lm_cli_usage_error(ctx, "--cpu-moe is llama.cpp's expert offload; the estimate runs "
+                                  "under %s (choose a GGUF --quant or --runtime llama.cpp)",
+                                  in.runtime ? in.runtime->id : "no runtime");
     lm_estimate_compute(&in, &doc.est, &doc.basis);
     doc.hw = hw;
+    doc.host = in.host;
     doc.quant = in.quant;
     doc.runtime = in.runtime;
     doc.placement = in.placement;

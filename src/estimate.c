@@ -370,6 +370,7 @@ struct speed_ctx {
     double weights_active; /* bytes read per step from the accelerators */
     double host_active;    /* bytes read per step from the host's RAM (offload) */
     double host_bw;        /* host bytes/s × the host's efficiency; 0 without */
+    double host_fixed_s;   /* offloaded layers × the host row's per-layer cost */
     double kv_token;       /* bytes of KV per token position, one sequence */
     struct shape s;
     const struct lm_model *m;
@@ -393,6 +394,7 @@ static double kv_read(const struct speed_ctx *c, double ctx, double b)
  *   memory term  = active weights / (efficiency × bandwidth)
  *                  + B × KV(ctx) / (kv_efficiency × bandwidth)
  *                  + offloaded active experts / (host efficiency × host bandwidth)
+ *                  + offloaded layers × the host row's per-layer overhead
  *                  + layers × per_layer_overhead;
  *   compute term = 2 × active_P × B / (mfu × flops_peak);
  *   step = max(memory term, compute term).
@@ -412,7 +414,8 @@ static double kv_read(const struct speed_ctx *c, double ctx, double b)
 static double step_seconds(const struct speed_ctx *c, double ctx, double b)
 {
     double mem = c->weights_active / (c->eff * c->bw) + kv_read(c, ctx, b) / (c->kv_eff * c->bw) +
-                 (c->host_bw > 0 ? c->host_active / c->host_bw : 0) + c->s.layers * c->layer_s;
+                 (c->host_bw > 0 ? c->host_active / c->host_bw + c->host_fixed_s : 0) +
+                 c->s.layers * c->layer_s;
     double comp = 2.0 * active_params(c->m) * b / (c->mfu * c->flops);
     return fmax(mem, comp);
 }
@@ -472,6 +475,31 @@ static struct offload offload_split(const struct lm_est_input *in, const struct 
     return o;
 }
 
+/*
+ * Bytes of weights read per decode step. A dense model reads all of them.
+ * A MoE model reads everything but its routed experts, plus experts_per_token
+ * / experts of the routed experts; with expert_params_b in the profile that
+ * split is exact (the experts at the file's average bytes per parameter),
+ * otherwise weights × active_params / params (DESIGN §4: "speed uses active
+ * parameters"). The split matters because vendors count the embedding table
+ * out of "active" parameters while every other dense tensor is read.
+ * Worked example (gpt-oss-20b, 11.27 GiB MXFP4 file, 20.91 B parameters of
+ * which 19.11 B in 32 routed experts, 4 used): experts 19.11 / 20.91 ×
+ * 11.27 = 10.30 GiB; read per token 11.27 − 10.30 + 10.30 × 4 / 32 = 2.26 GiB
+ * (the active-parameter rule gives 11.27 × 3.61 / 20.91 = 1.95 GiB, 16 %
+ * less; docs/accuracy.md, "MoE").
+ */
+static double moe_active_bytes(const struct lm_model *m, double weights)
+{
+    const struct lm_arch *a = &m->arch;
+    if (!isnan(a->experts) && !isnan(a->experts_per_token) && !isnan(a->expert_params_b) &&
+        a->experts > 0 && params(m) > 0) {
+        double experts = fmin(weights, a->expert_params_b * 1e9 * (weights / params(m)));
+        return weights - experts + experts * a->experts_per_token / a->experts;
+    }
+    return weights * (active_params(m) / params(m));
+}
+
 /* Fills the speed context of a self-hosted input; *calp gets the runtime's
  * calibration row for the hardware (NULL: the defaults apply). */
 static void speed_setup(const struct lm_est_input *in, const struct shape *s, double weights,
@@ -487,15 +515,18 @@ static void speed_setup(const struct lm_est_input *in, const struct shape *s, do
     c->m = m;
     c->s = *s;
     c->bpe = in->kv_bytes_per_element > 0 ? in->kv_bytes_per_element : 2.0;
-    c->weights_active = weights * (active_params(m) / params(m)) - off->host_active;
+    c->weights_active = moe_active_bytes(m, weights) - off->host_active;
     c->host_active = off->host_active;
     c->host_bw = 0;
+    c->host_fixed_s = 0;
     if (off->layers > 0) {
-        /* The CPU reads the offloaded experts at the host's bandwidth times
-         * the efficiency of the runtime's row for the host's class (llama.cpp
-         * CPU backend). */
+        /* The CPU computes the offloaded layers' experts: it reads them at
+         * the host's bandwidth times the efficiency of the runtime's row for
+         * the host's class (llama.cpp CPU backend), and pays that row's
+         * per-layer cost (thread synchronisation) for each offloaded layer. */
         const struct lm_calibration *hc = rt ? lm_runtime_calibration(rt, in->host) : NULL;
         c->host_bw = in->host->bandwidth_gbps * 1e9 * (hc ? hc->efficiency : DEFAULT_EFFICIENCY);
+        c->host_fixed_s = off->layers * (hc ? hc->per_layer_overhead_us : DEFAULT_LAYER_US) * 1e-6;
     }
     c->kv_token = kv_bytes(s, m, 1, 1, c->bpe);
     c->bw = hw->bandwidth_gbps * 1e9 * devices;
@@ -517,7 +548,7 @@ static void speed_setup(const struct lm_est_input *in, const struct shape *s, do
 void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_terms *t)
 {
     struct lm_decode_terms z = { DNAN, DNAN, DNAN, DNAN, DNAN, DNAN, DNAN, DNAN, DNAN, DNAN,
-                                 DNAN, DNAN, DNAN, DNAN, DNAN };
+                                 DNAN, DNAN, DNAN, DNAN, DNAN, DNAN };
     *t = z;
     if (in == NULL || in->model == NULL || in->offer != NULL || in->hw == NULL ||
         in->quant == NULL || isnan(in->model->params_b))
@@ -535,6 +566,7 @@ void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_te
     t->host_bytes = c.host_active;
     t->bandwidth = c.bw;
     t->host_bandwidth_eff = c.host_bw;
+    t->host_fixed_s = c.host_fixed_s;
     t->layers = s.layers;
     t->compute_s = 2.0 * active_params(in->model) * b / (c.mfu * c.flops);
     t->tp = c.tp;

@@ -141,6 +141,13 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
         fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->usable_gib, 3));
         fprintf(out, "  headroom    %10s GiB\n", fmt_num(a, sizeof(a), e->headroom_gib, 3));
         fprintf(out, "  fit         %10s\n", e->fit >= 0 ? lm_fit_names[e->fit] : "-");
+        if (d->host != NULL && e->cpu_moe_layers > 0) {
+            fprintf(out, "\nHost memory (expert offload, %s layers' experts on %s)\n",
+                    fmt_num(a, sizeof(a), e->cpu_moe_layers, 0), d->host->name);
+            fprintf(out, "  experts     %10s GiB\n", fmt_num(a, sizeof(a), e->host_memory_gib, 3));
+            fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->host_usable_gib, 3));
+            fprintf(out, "  fit         %10s\n", e->host_fit >= 0 ? lm_fit_names[e->host_fit] : "-");
+        }
     }
     fprintf(out, "\nSpeed\n");
     fprintf(out, "  decode      %10s tokens/s per stream (±%.0f%%)\n",

@@ -95,11 +95,13 @@ struct lm_estimate {
 /* The terms of one decode step (DESIGN §4), for the calibration fitter
  * (tests/calibration/accuracy.c): step = max(device_bytes / (efficiency ×
  * bandwidth) + kv_bytes / (kv_efficiency × bandwidth) + host_bytes /
- * host_bandwidth_eff + layers × per_layer_overhead, compute_s); tokens/s =
+ * host_bandwidth_eff + host_fixed_s + layers × per_layer_overhead,
+ * compute_s); tokens/s =
  * tp / step. Bandwidths are over all devices, in bytes/s. */
 struct lm_decode_terms {
     double device_bytes, kv_bytes, host_bytes;
     double bandwidth, host_bandwidth_eff; /* host: × the host row's efficiency */
+    double host_fixed_s;                  /* offloaded layers × host per-layer cost */
     double layers, compute_s, tp;
     double efficiency, kv_efficiency, per_layer_overhead_s;
     double prefill_flops, peak_flops, mfu, ttft_overhead_s;

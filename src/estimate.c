@@ -135,8 +135,9 @@ static struct shape model_shape(const struct lm_model *m)
 /*
  * Weights by DESIGN §4's formula. E = vocab × hidden (0 without an
  * architecture); block = P − E × (tied ? 1 : 2);
- * bytes = (block × bpw + E × embedding_bpw + (tied ? 0 : E × output_bpw)) / 8.
- * embedding_bpw and output_bpw default to bpw.
+ * bytes = (block × bpw + (tied ? E × output_bpw : E × embedding_bpw +
+ * E × output_bpw)) / 8: a tied model's one matrix is quantized in the
+ * output's role (below). embedding_bpw and output_bpw default to bpw.
  * Source: llama.cpp tools/quantize/README.md and src/llama-quant.cpp, as
  * recorded in profiles/quantizations.yaml.
  * Worked example (Llama-3.1-8B, q4_k_m: bpw 4.8, embedding 5.9, output
@@ -230,6 +231,11 @@ static double weights_formula(const struct lm_model *m, const struct lm_quant *q
         obpw = obpw == 6.5625 ? 8.5 : q->fallback_bits_per_weight;
     }
     int output = !tied || (separate_output && m->gguf_separate_output == 1 && quant_gguf_only(q));
+    /* A tied model's single matrix is quantized in the output's role
+     * (llama.cpp src/llama-quant.cpp: the output type applies to
+     * token_embd when the model has no output tensor). */
+    if (!output)
+        ebpw = obpw;
     double bits = block * block_bpw + e * ebpw + (output ? e * obpw : 0.0);
     return bits / 8.0;
 }
@@ -1115,9 +1121,9 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         basis_num(e, "bytes", wfile);
     } else {
         e = basis_add(basis, "weights_gib", "formula",
-                      "(block × bits_per_weight + E × embedding_bits_per_weight + "
-                      "(tied ? 0 : E × output_bits_per_weight)) / 8 / 2^30, E = vocab × hidden, "
-                      "block = P − E × (tied ? 1 : 2)",
+                      "(block × bits_per_weight + (tied ? E × output_bits_per_weight : E × "
+                      "(embedding_bits_per_weight + output_bits_per_weight))) / 8 / 2^30, E = vocab × "
+                      "hidden, block = P − E × (tied ? 1 : 2)",
                       q->origin);
         basis_num(e, "params", params(m));
         basis_num(e, "E", s.exact ? s.vocab * s.hidden : 0);

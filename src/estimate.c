@@ -746,9 +746,10 @@ const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat, const stru
 
 /*
  * Relative half-widths (docs/accuracy.md, "Error bands"), from the
- * calibration run: 90 % of the 106 decode rows are within ±24 % (median
- * 8 %), so decode ±25 %; 90 % of the prefill rows within ±41 %, so TTFT
- * ±50 %; memory is exact for weights from files and within 5-12 % by
+ * calibration run: 90 % of the 125 decode rows are within ±24 % in-sample
+ * (median 8 %; held out on an unseen device the median is 11 %), so decode
+ * ±25 %; 90 % of the prefill rows within ±34 %, so TTFT ±50 %; memory is
+ * exact for weights from files and within 5-12 % by
  * formula, with the runtime overhead the larger unknown, so ±10 %. Monthly
  * cost follows decode for self-hosted candidates (sizing sets the instance
  * count) and is ±10 % for API prices (list prices change).

@@ -131,6 +131,14 @@ static const struct lm_fact_def defs[] = {
     { "score.privacy", LM_T_NUM, NULL },
     { "score.fit", LM_T_NUM, NULL },
     { "score.simplicity", LM_T_NUM, NULL },
+    /* DESIGN §9.1 and §9.2 */
+    { "candidate.owned", LM_T_BOOL, NULL },
+    { "candidate.owned_count", LM_T_NUM, NULL },
+    { "estimate.capacity_requests_per_day", LM_T_NUM, NULL },
+    { "estimate.utilization", LM_T_NUM, NULL },
+    { "workload.window_hours", LM_T_NUM, NULL },
+    { "scenario.self_hosted", LM_T_BOOL, NULL },
+    { "scenario.owned", LM_T_LIST, NULL },
 };
 
 const struct lm_fact_table lm_fact_table = { defs, sizeof(defs) / sizeof(defs[0]) };
@@ -516,6 +524,27 @@ void lm__fact_get(void *ctx, size_t id, struct lm_value *out)
         break;
     case 112: /* score.simplicity */
         NUM(c->scores[5]);
+        break;
+    case 113: /* candidate.owned */
+        if (!o) BOOL(c->owned > 0);
+        break;
+    case 114: /* candidate.owned_count */
+        if (!o) NUM(c->owned);
+        break;
+    case 115: /* estimate.capacity_requests_per_day */
+        NUM(e->capacity_requests_per_day);
+        break;
+    case 116: /* estimate.utilization */
+        NUM(e->utilization);
+        break;
+    case 117: /* workload.window_hours */
+        NUM(s->workload.window_hours);
+        break;
+    case 118: /* scenario.self_hosted */
+        BOOL(s->constraints.self_hosted);
+        break;
+    case 119: /* scenario.owned */
+        if (s->constraints.nowned > 0) LIST(s->constraints.owned_ids);
         break;
     default:
         break;

@@ -125,6 +125,10 @@ static int choose_quant(struct lm_ctx *ctx, struct lm_est_input *in, const struc
         t.runtime = rt;
         estimate_with_devices(&t, o, &e);
         int slot = e.fit == LM_FIT_FITS ? 0 : e.fit == LM_FIT_TIGHT ? 1 : 2;
+        /* With expert offload the host's RAM must hold its part too. */
+        int host_slot = e.host_fit < 0 ? 0 : e.host_fit == LM_FIT_FITS ? 0 : e.host_fit == LM_FIT_TIGHT ? 1 : 2;
+        if (host_slot > slot)
+            slot = host_slot;
         if (slot == 2) {
             if (e.memory_gib < smallest_mem ||
                 (e.memory_gib == smallest_mem && best[2] && quant_order(q, best[2]) < 0)) {
@@ -473,7 +477,8 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     doc.prompt_tokens = in.prompt_tokens;
     doc.batch = in.batch;
     doc.devices = in.devices;
-    doc.exit_code = doc.est.fit == LM_FIT_NO ? LM_EXIT_FINDINGS : LM_EXIT_OK;
+    doc.exit_code = doc.est.fit == LM_FIT_NO || doc.est.host_fit == LM_FIT_NO ? LM_EXIT_FINDINGS
+                                                                             : LM_EXIT_OK;
     int r = ctx->format == LM_FMT_JSON ? lm_render_json_estimate(&doc, ctx->out)
           : ctx->quiet ? LM_OK : lm_render_text_estimate(&doc, ctx->out);
     if (r != LM_OK)

@@ -788,6 +788,11 @@ static struct lm_error_bands bands_for(unsigned flags, int api)
         b.memory = BAND_MEMORY_FALLBACK;
         b.decode = fmax(b.decode, 0.5);
     }
+    if (flags & LM_EST_OFFLOAD) {
+        /* Two published offload rows (docs/accuracy.md, "MoE": -3 % and
+         * +34 %), and the host row's constants are assumed. */
+        b.decode = fmax(b.decode, BAND_UNCALIBRATED_DECODE);
+    }
     if (flags & LM_EST_NO_CALIBRATION) {
         b.decode = fmax(b.decode, BAND_UNCALIBRATED_DECODE);
         b.ttft = fmax(b.ttft, BAND_UNCALIBRATED_TTFT);
@@ -1039,6 +1044,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     out->headroom_gib = out->usable_gib - out->memory_gib;
     out->fit = lm_fit_verdict(out->usable_gib, out->memory_gib);
     if (off.layers > 0) {
+        flags |= LM_EST_OFFLOAD;
         /* The host side: the offloaded experts in system RAM, against the
          * host profile's usable memory (its OS and other programs are what
          * usable_fraction leaves out). */

@@ -30,6 +30,7 @@ extern const char *const lm_ft_method_names[5];
 #define LM_EST_FT_APPROX      0x40u /* LoRA/QLoRA time from 4·P·T */
 #define LM_EST_NO_PRICE       0x80u /* bought hardware without purchase_usd: cost unknown */
 #define LM_EST_API_PREFILL_DEFAULT 0x100u /* API prompt rate from the tier default (§9.3) */
+#define LM_EST_OFFLOAD        0x200u /* llama.cpp expert offload: host constants assumed */
 
 struct lm_est_input {
     const struct lm_model *model;

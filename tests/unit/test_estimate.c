@@ -457,6 +457,11 @@ static void test_moe_offload(void **state)
     assert_near(step * 1000, 76.37, 0.01);
     assert_near(e.decode_tokens_per_s, 1.0 / step, 1e-9);
     assert_near(e.decode_tokens_per_s, 13.09, 0.01);
+    /* Offload widens the decode band to ±50 % (two measurements, assumed
+     * host constants). */
+    assert_true(e.flags & LM_EST_OFFLOAD);
+    assert_near(e.error_bands.decode, 0.5, 1e-12);
+    assert_near(base.error_bands.decode, 0.25, 1e-12);
     /* Host side: 64 GiB × 0.85 usable; 12.6 GiB fits. */
     assert_near(e.host_usable_gib, 54.4, 1e-9);
     assert_int_equal(e.host_fit, LM_FIT_FITS);

@@ -244,8 +244,9 @@ static double step_time_kv(const struct lm_calibration *c, double weights, doubl
 
 /* Single-stream decode, Llama-3.1-8B q4_k_m on an RTX 4090 at 1150 tokens
  * of KV: bytes = 4 920 739 232 + 1150 × 131 072 = 5 071 471 032; with the
- * consumer-gpu row (0.82, 44 µs): 5.0715e9 / (0.82 × 1008e9) + 32 × 44e-6
- * = 6.136 + 1.408 ms = 7.544 ms → 132.6 tokens/s. */
+ * consumer-gpu row (0.81, 39 µs as fitted; the test reads the row):
+ * 5.0715e9 / (0.81 × 1008e9) + 32 × 39e-6 = 6.211 + 1.248 ms = 7.459 ms
+ * → 134.1 tokens/s. */
 static void test_decode_single_stream(void **state)
 {
     (void)state;

@@ -1,6 +1,9 @@
 /*
  * `lmchoose check` (DESIGN §6.3): every scenario file with a `deployment`
- * block is judged — the declared candidate is estimated and run through the
+ * block, and every deployment in the files teams already have (Kubernetes,
+ * compose, vLLM/TGI command lines, LiteLLM, SkyPilot, Ollama; read by
+ * deploy_*.c and judged against the workload .lmchoose.yaml gives the
+ * service), is judged — the declared candidate is estimated and run through the
  * rules exactly as recommend judges its own candidates (recommend.c,
  * lm_recommend_evaluate), the findings are located at the YAML key they are
  * about and matched against the file's waivers, and an advisory finding is
@@ -10,6 +13,7 @@
  * evaluated is reported on stderr (ctx->diags) and as a file entry with an
  * error, and makes the run exit 3.
  */
+#define _XOPEN_SOURCE 700 /* realpath(3) */
 #include "check.h"
 
 #include <dirent.h>
@@ -23,6 +27,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "deploy_names.h"
+#include "deploy_read.h"
 #include "facts.h"
 #include "fs.h"
 #include "lmchoose/host.h"
@@ -30,8 +36,10 @@
 #include "lmchoose/render.h"
 #include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
+#include "repo_config.h"
 #include "strutil.h"
 #include "ynode.h"
+#include <limits.h>
 
 /* The advisory's threshold (§6.3), in total points. */
 #define BETTER_MARGIN 10.0
@@ -79,6 +87,13 @@ static int is_yaml_name(const char *name)
            (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
+/* What a directory walk reads: YAML, and the text deployment formats
+ * (Dockerfile, Modelfile, shell scripts). */
+static int is_checked_name(const char *name)
+{
+    return is_yaml_name(name) || lm__deploy_text_name(name);
+}
+
 /* Appends every *.yaml / *.yml under dir (recursively; names starting with
  * '.' skipped, symlinked directories not followed). */
 static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, int depth)
@@ -106,7 +121,7 @@ static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, int d
             if (S_ISDIR(st.st_mode)) {
                 if (depth < 64)
                     rc = walk(ctx, path, out, depth + 1);
-            } else if (is_yaml_name(e->d_name)) {
+            } else if (is_checked_name(e->d_name)) {
                 /* A symlink to a file is read; one to a directory is not
                  * followed. */
                 struct stat t;
@@ -142,19 +157,33 @@ static struct lm_check_file *new_file(struct lm_check_result *res, const char *n
     return f;
 }
 
-/* Marks f as not evaluated, with the first error diagnostic from d0 on. */
+/* Marks f as not evaluated, with every error diagnostic from d0 on (the
+ * first is error_message). */
 static void set_error(struct lm_check_result *res, struct lm_check_file *f,
                       const struct lm_diags *diags, size_t d0)
 {
     f->error = 1;
     f->passed = 0;
-    for (size_t i = d0; i < diags->count; i++) {
+    size_t n = 0;
+    for (size_t i = d0; i < diags->count; i++)
+        n += diags->items[i].sev == LM_SEV_ERROR;
+    f->errors = n ? lm_arena_alloc(&res->arena, n * sizeof(*f->errors)) : NULL;
+    f->nerrors = 0;
+    for (size_t i = d0; i < diags->count && f->errors != NULL; i++) {
         const struct lm_diag *g = &diags->items[i];
         if (g->sev != LM_SEV_ERROR)
             continue;
-        f->error_message = lm_arena_strdup(&res->arena, g->msg);
-        f->error_line = g->line;
-        f->error_col = g->line ? g->col : 0;
+        struct lm_check_error *e = &f->errors[f->nerrors++];
+        e->message = lm_arena_strdup(&res->arena, g->msg);
+        e->line = g->line;
+        e->col = g->line ? g->col : 0;
+        if (e->message == NULL)
+            e->message = "out of memory";
+    }
+    if (f->nerrors > 0) {
+        f->error_message = f->errors[0].message;
+        f->error_line = f->errors[0].line;
+        f->error_col = f->errors[0].col;
         return;
     }
     f->error_message = "input error";
@@ -162,16 +191,77 @@ static void set_error(struct lm_check_result *res, struct lm_check_file *f,
 
 /* ------------------------------------------------------------- locations */
 
-static const struct lm_keyloc_pub *key_of_fact(const struct lm_scenario *sc, const char *path)
+/* Where the current judgement's keys are: a scenario's own keys, and for a
+ * deployment read from a deployment file, the values in that file. */
+struct dloc {
+    const char *path; /* "deployment.model" ... */
+    const char *file;
+    unsigned line, col;
+};
+
+struct kpos {
+    const char *file;
+    unsigned line, col, vline, vcol;
+};
+
+struct state {
+    struct lm_ctx *ctx;
+    const struct lm_ruleset *rs;
+    const struct lm_check_opts *o;
+    struct lm_check_result *res;
+    const struct lm_hardware *local;
+    int local_built, local_tried, local_rc;
+    char today[32];
+    struct lm_diags *diags;            /* where value errors go */
+    const struct lm_repo_config *cfg;  /* .lmchoose.yaml, or NULL */
+    struct lm_scenario builtin;        /* the scenario without a config */
+    /* The judgement in progress. */
+    const struct dloc *dlocs;          /* NULL: a scenario's own deployment */
+    size_t ndlocs;
+    const char *dfile;                 /* the deployment's file and anchor */
+    unsigned dline, dcol;
+    int sc_keys;                       /* the scenario's keys may locate findings */
+    const char *deploy_name;           /* for findings in deployment files */
+    const struct lm_waiver *extra_waive; /* `# lmchoose:waive` comments */
+    size_t nextra_waive;
+};
+
+static int find_key(const struct state *s, const struct lm_scenario *sc, const char *path,
+                    struct kpos *out)
+{
+    if (s->dlocs != NULL && strncmp(path, "deployment", 10) == 0) {
+        if (strcmp(path, "deployment") == 0) {
+            *out = (struct kpos){ s->dfile, s->dline, s->dcol, s->dline, s->dcol };
+            return 1;
+        }
+        for (size_t i = 0; i < s->ndlocs; i++)
+            if (strcmp(s->dlocs[i].path, path) == 0) {
+                const struct dloc *d = &s->dlocs[i];
+                *out = (struct kpos){ d->file, d->line, d->col, d->line, d->col };
+                return 1;
+            }
+        return 0;
+    }
+    if (!s->sc_keys)
+        return 0;
+    const struct lm_keyloc_pub *k = lm_scenario_key(sc, path);
+    if (k == NULL)
+        return 0;
+    *out = (struct kpos){ sc->file, k->line, k->col, k->vline, k->vcol };
+    return 1;
+}
+
+static int key_of_fact(const struct state *s, const struct lm_scenario *sc, const char *path,
+                       struct kpos *out)
 {
     char key[256];
     if (strncmp(path, "scenario.", 9) == 0) {
         snprintf(key, sizeof(key), "constraints.%s", path + 9);
-        return lm_scenario_key(sc, key);
+        return find_key(s, sc, key, out);
     }
     if (strncmp(path, "task.", 5) == 0 || strncmp(path, "workload.", 9) == 0)
-        return lm_scenario_key(sc, path);
-    return NULL;
+        return find_key(s, sc, path, out);
+    return 0;
 }
 
 /* The deployment field a fact path's root matches (§6.3 Locations, 3). */
@@ -190,34 +280,34 @@ static const char *deployment_field(const char *path)
     return NULL;
 }
 
-static void locate(const struct lm_scenario *sc, const struct lm_rule *rule, unsigned *line,
-                   unsigned *col)
+static void locate(const struct state *s, const struct lm_scenario *sc,
+                   const struct lm_rule *rule, struct kpos *out)
 {
-    const struct lm_keyloc_pub *k = NULL;
+    int found = 0;
     if (rule != NULL && rule->at != NULL) {
-        k = key_of_fact(sc, rule->at);
-        if (k == NULL && deployment_field(rule->at) != NULL)
-            k = lm_scenario_key(sc, deployment_field(rule->at));
+        found = key_of_fact(s, sc, rule->at, out);
+        if (!found && deployment_field(rule->at) != NULL)
+            found = find_key(s, sc, deployment_field(rule->at), out);
     }
     const size_t *ids = NULL;
     size_t n = rule != NULL ? lm_expr_facts(rule->when, &ids) : 0;
-    for (size_t i = 0; k == NULL && i < n; i++) {
+    for (size_t i = 0; !found && i < n; i++) {
         const char *key;
         if (lm__fact_is_scenario(ids[i], &key)) {
             char path[256];
             snprintf(path, sizeof(path), "constraints.%s", key);
-            k = lm_scenario_key(sc, path);
+            found = find_key(s, sc, path, out);
         }
     }
-    if (k == NULL && n > 0) {
+    if (!found && n > 0) {
         const char *field = deployment_field(lm_fact_table.defs[ids[0]].path);
         if (field != NULL)
-            k = lm_scenario_key(sc, field);
+            found = find_key(s, sc, field, out);
     }
-    if (k == NULL)
-        k = lm_scenario_key(sc, "deployment");
-    *line = k ? k->line : 1;
-    *col = k ? k->col : 1;
+    if (!found)
+        found = find_key(s, sc, "deployment", out);
+    if (!found)
+        *out = (struct kpos){ sc->file, 1, 1, 1, 1 };
 }
 
 /* --------------------------------------------------------------- waivers */
@@ -240,17 +330,133 @@ static void today(char buf[32])
         snprintf(buf, 32, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* ------------------------------------------------------- the deployment */
+static int valid_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
+        return 0;
+    return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
 
-struct state {
-    struct lm_ctx *ctx;
-    const struct lm_ruleset *rs;
-    const struct lm_check_opts *o;
-    struct lm_check_result *res;
-    const struct lm_hardware *local;
-    int local_built, local_tried, local_rc;
-    char today[32];
-};
+static int known_rule(const struct state *s, const char *id)
+{
+    return lm_rules_find(s->rs, id) >= 0 || lm_check_own_rule(id) >= 0;
+}
+
+/* `# lmchoose:waive RULE "reason" YYYY-MM-DD` comments of a file (any line;
+ * they waive the rule for every deployment of the file, like checkov's
+ * `checkov:skip=` comments). A malformed comment or an unknown rule is an
+ * input error at the comment: a waiver that silently waives nothing is
+ * worse than none. */
+static int comment_waivers(struct state *s, const char *file, const char *buf, size_t len,
+                           struct lm_waiver **out, size_t *nout)
+{
+    static const char tag[] = "lmchoose:waive";
+    *out = NULL;
+    *nout = 0;
+    size_t cap = 0;
+    int rc = LM_OK;
+    unsigned line = 1;
+    size_t ls = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && buf[i] != '\n')
+            continue;
+        /* the line is buf[ls, i) */
+        const char *p = NULL;
+        for (size_t k = ls; k + sizeof(tag) - 1 <= i; k++)
+            if (buf[k] == '#') {
+                size_t j = k + 1;
+                while (j < i && buf[j] == ' ')
+                    j++;
+                if (j + sizeof(tag) - 1 <= i && memcmp(buf + j, tag, sizeof(tag) - 1) == 0)
+                    p = buf + j;
+                break;
+            }
+        if (p != NULL) {
+            unsigned col = (unsigned)(p - (buf + ls)) + 1;
+            struct lm_loc loc = { file, line, col };
+            const char *e = buf + i;
+            const char *q = p + sizeof(tag) - 1;
+            char rule[128] = "", reason[512] = "", date[32] = "";
+            int ok = 1;
+            while (q < e && *q == ' ')
+                q++;
+            size_t n = 0;
+            while (q < e && *q != ' ' && n + 1 < sizeof(rule))
+                rule[n++] = *q++;
+            rule[n] = '\0';
+            while (q < e && *q == ' ')
+                q++;
+            if (q < e && *q == '"') {
+                q++;
+                n = 0;
+                while (q < e && *q != '"' && n + 1 < sizeof(reason))
+                    reason[n++] = *q++;
+                reason[n] = '\0';
+                ok = q < e && *q == '"' && n > 0;
+                q++;
+            } else {
+                ok = 0;
+            }
+            while (q < e && *q == ' ')
+                q++;
+            n = 0;
+            while (q < e && *q != ' ' && *q != '\r' && n + 1 < sizeof(date))
+                date[n++] = *q++;
+            date[n] = '\0';
+            if (!ok || rule[0] == '\0' || !valid_date(date)) {
+                rc = lm_diag_error(s->diags, LM_ESCHEMA, &loc,
+                                   "malformed waiver: write `# lmchoose:waive RULE \"reason\" "
+                                   "YYYY-MM-DD`");
+            } else if (!known_rule(s, rule)) {
+                size_t nid = s->rs->n + LM_CHECK_NPSEUDO;
+                const char **ids = malloc(nid * sizeof(*ids));
+                const char *sug = NULL;
+                if (ids != NULL) {
+                    for (size_t k = 0; k < s->rs->n; k++)
+                        ids[k] = s->rs->rules[k]->id;
+                    for (size_t k = 0; k < LM_CHECK_NPSEUDO; k++)
+                        ids[s->rs->n + k] = lm_check_pseudo_rules[k].id;
+                    sug = lm__suggest(rule, ids, nid);
+                }
+                rc = sug ? lm_diag_error(s->diags, LM_ESCHEMA, &loc,
+                                         "waiver for unknown rule '%s' (did you mean '%s'?)", rule, sug)
+                         : lm_diag_error(s->diags, LM_ESCHEMA, &loc,
+                                         "waiver for unknown rule '%s'", rule);
+                free(ids);
+            } else {
+                if (*nout == cap) {
+                    cap = cap ? cap * 2 : 4;
+                    struct lm_waiver *g = lm_arena_alloc(&s->res->arena, cap * sizeof(*g));
+                    if (g == NULL)
+                        return LM_ENOMEM;
+                    if (*nout)
+                        memcpy(g, *out, *nout * sizeof(*g));
+                    *out = g;
+                }
+                struct lm_waiver *w = &(*out)[(*nout)++];
+                w->rule = lm_arena_strdup(&s->res->arena, rule);
+                w->reason = lm_arena_strdup(&s->res->arena, reason);
+                w->expires = lm_arena_strdup(&s->res->arena, date);
+                w->line = line;
+                w->col = col;
+                if (w->rule == NULL || w->reason == NULL || w->expires == NULL)
+                    return LM_ENOMEM;
+            }
+        }
+        line++;
+        ls = i + 1;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------- the deployment */
 
 static int resolve_local(struct state *s)
 {
@@ -268,13 +474,14 @@ static int bad_id(struct state *s, const struct lm_scenario *sc, const char *fie
 {
     char path[64];
     snprintf(path, sizeof(path), "deployment.%s", field);
-    const struct lm_keyloc_pub *k = lm_scenario_key(sc, path);
-    struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
+    struct kpos k;
+    int have = find_key(s, sc, path, &k);
+    struct lm_loc loc = { have ? k.file : sc->file, have ? k.vline : 0, have ? k.vcol : 0 };
     const char *sug = ids != NULL ? lm__suggest(id, ids, n) : NULL;
     if (sug != NULL)
-        return lm_diag_error(&s->ctx->diags, LM_ESCHEMA, &loc,
+        return lm_diag_error(s->diags, LM_ESCHEMA, &loc,
                              "unknown %s '%s' (did you mean '%s'?)", what, id, sug);
-    return lm_diag_error(&s->ctx->diags, LM_ESCHEMA, &loc, "unknown %s '%s'", what, id);
+    return lm_diag_error(s->diags, LM_ESCHEMA, &loc, "unknown %s '%s'", what, id);
 }
 
 static int value_error(struct state *s, const struct lm_scenario *sc, const char *field,
@@ -287,13 +494,16 @@ static int value_error(struct state *s, const struct lm_scenario *sc, const char
 {
     char path[64];
     snprintf(path, sizeof(path), "deployment%s%s", field[0] ? "." : "", field);
-    const struct lm_keyloc_pub *k = lm_scenario_key(sc, path);
-    unsigned line = k ? (field[0] ? k->vline : k->line) : 0;
-    unsigned col = k ? (field[0] ? k->vcol : k->col) : 0;
-    struct lm_loc loc = { sc->file, line, col };
+    struct kpos k;
+    int have = find_key(s, sc, path, &k);
+    if (!have && field[0])
+        have = find_key(s, sc, "deployment", &k);
+    unsigned line = have ? (field[0] ? k.vline : k.line) : 0;
+    unsigned col = have ? (field[0] ? k.vcol : k.col) : 0;
+    struct lm_loc loc = { have ? k.file : sc->file, line, col };
     va_list ap;
     va_start(ap, fmt);
-    int rc = lm_diag_verror(&s->ctx->diags, LM_ESCHEMA, &loc, fmt, ap);
+    int rc = lm_diag_verror(s->diags, LM_ESCHEMA, &loc, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -416,6 +626,9 @@ out:
 static int finding_cmp(const void *pa, const void *pb)
 {
     const struct lm_check_finding *a = pa, *b = pb;
+    int c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+    if (c != 0)
+        return c;
     if (a->line != b->line)
         return a->line < b->line ? -1 : 1;
     if (a->col != b->col)
@@ -423,9 +636,45 @@ static int finding_cmp(const void *pa, const void *pb)
     return a->rule < b->rule ? -1 : a->rule > b->rule;
 }
 
+/* Room for n more findings in f. */
+static int reserve_findings(struct state *s, struct lm_check_file *f, size_t *cap, size_t n)
+{
+    if (f->nfindings + n <= *cap)
+        return LM_OK;
+    size_t nc = (f->nfindings + n) * 2;
+    struct lm_check_finding *g = lm_arena_alloc(&s->res->arena, nc * sizeof(*g));
+    if (g == NULL)
+        return LM_ENOMEM;
+    if (f->nfindings)
+        memcpy(g, f->findings, f->nfindings * sizeof(*g));
+    f->findings = g;
+    *cap = nc;
+    return LM_OK;
+}
+
+static const struct lm_waiver *match_waiver(const struct lm_waiver *ws, size_t n,
+                                            const char *rule_id, const char *today,
+                                            const struct lm_waiver **expired)
+{
+    const struct lm_waiver *live = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct lm_waiver *w = &ws[i];
+        if (w->rule == NULL || w->expires == NULL || strcmp(w->rule, rule_id) != 0)
+            continue;
+        if (strcmp(w->expires, today) >= 0) {
+            if (live == NULL)
+                live = w;
+        } else if (*expired == NULL) {
+            *expired = w;
+        }
+    }
+    return live;
+}
+
+/* Adds a finding (room reserved by the caller). file NULL: the entry's. */
 static int add_finding(struct state *s, struct lm_check_file *f, const struct lm_scenario *sc,
                        size_t ri, const char *rule_id, int dimension, int severity,
-                       const char *message, unsigned line, unsigned col)
+                       const char *message, const char *file, unsigned line, unsigned col)
 {
     struct lm_arena *a = &s->res->arena;
     struct lm_check_finding *x = &f->findings[f->nfindings];
@@ -436,18 +685,14 @@ static int add_finding(struct state *s, struct lm_check_file *f, const struct lm
     x->severity = severity;
     x->line = line;
     x->col = col;
-    const struct lm_waiver *live = NULL, *expired = NULL;
-    for (size_t i = 0; i < sc->rules.nwaive; i++) {
-        const struct lm_waiver *w = &sc->rules.waive[i];
-        if (w->rule == NULL || w->expires == NULL || strcmp(w->rule, rule_id) != 0)
-            continue;
-        if (strcmp(w->expires, s->today) >= 0) {
-            if (live == NULL)
-                live = w;
-        } else if (expired == NULL) {
-            expired = w;
-        }
-    }
+    x->file = file != NULL && strcmp(file, f->file) != 0 ? lm_arena_strdup(a, file) : NULL;
+    x->deployment = s->deploy_name;
+    const struct lm_waiver *expired = NULL;
+    const struct lm_waiver *live =
+        sc != NULL ? match_waiver(sc->rules.waive, sc->rules.nwaive, rule_id, s->today, &expired)
+                   : NULL;
+    if (live == NULL)
+        live = match_waiver(s->extra_waive, s->nextra_waive, rule_id, s->today, &expired);
     const struct lm_waiver *w = live ? live : expired;
     if (w != NULL) {
         x->waiver_reason = lm_arena_strdup(a, w->reason ? w->reason : "");
@@ -472,14 +717,43 @@ static int add_finding(struct state *s, struct lm_check_file *f, const struct lm
 
 static int rule_disabled(const struct lm_scenario *sc, const char *id)
 {
-    for (size_t k = 0; k < sc->rules.disable.n; k++)
+    for (size_t k = 0; sc != NULL && k < sc->rules.disable.n; k++)
         if (strcmp(sc->rules.disable.items[k], id) == 0)
             return 1;
     return 0;
 }
 
-/* Judges a loaded scenario whose ids are valid. */
-static int judge_file(struct state *s, struct lm_check_file *f, const struct lm_scenario *sc)
+/* One of check's own findings about a deployment file (ops.drift, ...),
+ * unless the scenario disables it. */
+static int own_finding(struct state *s, struct lm_check_file *f, size_t *cap,
+                       const struct lm_scenario *sc, size_t ri, const char *file, unsigned line,
+                       unsigned col, const char *fmt, ...) LM_PRINTF(9, 10);
+
+static int own_finding(struct state *s, struct lm_check_file *f, size_t *cap,
+                       const struct lm_scenario *sc, size_t ri, const char *file, unsigned line,
+                       unsigned col, const char *fmt, ...)
+{
+    const struct lm_check_pseudo *p = &lm_check_pseudo_rules[ri - LM_CHECK_RULE_BETTER];
+    if (rule_disabled(sc, p->id))
+        return LM_OK;
+    f->enabled[ri] = 1;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    int rc = reserve_findings(s, f, cap, 1);
+    if (rc != LM_OK)
+        return rc;
+    return add_finding(s, f, sc, ri, p->id, LM_DIM_OPS, p->severity, msg, file,
+                       line ? line : 1, col ? col : 1);
+}
+
+/* Judges a deployment whose ids are valid (sc->deployment) and adds its
+ * findings to f; *cap is f->findings' capacity. Returns LM_OK, an input
+ * error (a value the catalog cannot run; in s->diags) or LM_ENOMEM. */
+static int judge_deployment(struct state *s, struct lm_check_file *f, size_t *cap,
+                            const struct lm_scenario *sc, struct lm_check_deploy *cd)
 {
     struct lm_deploy_spec spec;
     int rc = resolve_deployment(s, sc, &spec);
@@ -502,10 +776,10 @@ static int judge_file(struct state *s, struct lm_check_file *f, const struct lm_
     if (rc != LM_OK) {
         lm_recommendation_release(&rec);
         if (rc == LM_ELIMIT)
-            return lm_diag_error(&s->ctx->diags, LM_ELIMIT, NULL,
+            return lm_diag_error(s->diags, LM_ELIMIT, NULL,
                                  "too many candidates to rank: at most 65535 quantizations, "
                                  "65535 runtimes and 4294967295 candidates");
-        return lm_diag_error(&s->ctx->diags, LM_ENOMEM, NULL, "out of memory");
+        return lm_diag_error(s->diags, LM_ENOMEM, NULL, "out of memory");
     }
     struct lm_candidate c;
     rc = lm_recommend_evaluate(&rec, &spec, &c);
@@ -522,27 +796,35 @@ static int judge_file(struct state *s, struct lm_check_file *f, const struct lm_
     }
     char id[256];
     lm_candidate_id(&c, id, sizeof(id));
-    f->candidate = lm_arena_strdup(&s->res->arena, id);
-    f->findings = lm_arena_alloc(&s->res->arena, (s->rs->n + 2) * sizeof(*f->findings));
-    if (f->candidate == NULL || f->findings == NULL) {
+    const char *cand = lm_arena_strdup(&s->res->arena, id);
+    if (cand == NULL || reserve_findings(s, f, cap, s->rs->n + 2) != LM_OK) {
         lm_recommendation_release(&rec);
-        return lm_diag_error(&s->ctx->diags, LM_ENOMEM, NULL, "out of memory");
+        return lm_diag_error(s->diags, LM_ENOMEM, NULL, "out of memory");
+    }
+    if (f->candidate == NULL)
+        f->candidate = cand;
+    if (cd != NULL) {
+        cd->candidate = cand;
+        if (cd->placement == NULL && spec.placement >= 0 && spec.placement <= LM_PLACE_API)
+            cd->placement = lm_placement_names[spec.placement];
     }
     char msg[2048];
     for (size_t i = 0; i < s->rs->n && i < LM_MAX_RULES && rc == LM_OK; i++) {
         const struct lm_rule *rule = s->rs->rules[i];
-        f->enabled[i] = rec.enabled[i];
+        f->enabled[i] |= rec.enabled[i];
         if (!(c.fired[i / 64] & ((uint64_t)1 << (i % 64))))
             continue;
         if (rule->severity != LM_SEV_RULE_ERROR && rule->score > 0)
             continue; /* rationale, never a finding */
         lm_candidate_message(&rec, &c, i, msg, sizeof(msg));
-        unsigned line, col;
-        locate(sc, rule, &line, &col);
-        rc = add_finding(s, f, sc, i, rule->id, rule->dimension, rule->severity, msg, line, col);
+        struct kpos k;
+        locate(s, sc, rule, &k);
+        rc = add_finding(s, f, sc, i, rule->id, rule->dimension, rule->severity, msg, k.file,
+                         k.line, k.col);
     }
-    f->enabled[LM_CHECK_RULE_BETTER] = !rule_disabled(sc, LM_RULE_BETTER_CANDIDATE);
-    if (rc == LM_OK && f->enabled[LM_CHECK_RULE_BETTER] && rec.nfeasible > 0) {
+    int better_on = !rule_disabled(sc, LM_RULE_BETTER_CANDIDATE);
+    f->enabled[LM_CHECK_RULE_BETTER] |= (unsigned char)better_on;
+    if (rc == LM_OK && better_on && rec.nfeasible > 0) {
         struct lm_candidate built;
         lm_recommendation_candidate(&rec, rec.order[0], &built);
         const struct lm_candidate *best = &built;
@@ -550,22 +832,26 @@ static int judge_file(struct state *s, struct lm_check_file *f, const struct lm_
         if (margin >= BETTER_MARGIN) {
             snprintf(msg, sizeof(msg), "%s scores %.1f points more (%.1f against %.1f)",
                      best->id, margin, best->total, c.total);
-            unsigned line, col;
-            locate(sc, NULL, &line, &col);
+            struct kpos k;
+            locate(s, sc, NULL, &k);
             rc = add_finding(s, f, sc, LM_CHECK_RULE_BETTER, LM_RULE_BETTER_CANDIDATE,
                              LM_DIM_OPS, s->o->suggest ? LM_SEV_RULE_WARNING : LM_SEV_RULE_INFO,
-                             msg, line, col);
+                             msg, k.file, k.line, k.col);
         }
     }
     lm_recommendation_release(&rec);
     if (rc != LM_OK)
-        return lm_diag_error(&s->ctx->diags, LM_ENOMEM, NULL, "out of memory");
+        return lm_diag_error(s->diags, LM_ENOMEM, NULL, "out of memory");
+    return LM_OK;
+}
+
+static void finish_file(struct lm_check_file *f)
+{
     qsort(f->findings, f->nfindings, sizeof(*f->findings), finding_cmp);
     f->passed = 1;
     for (size_t i = 0; i < f->nfindings; i++)
         if (f->findings[i].failing)
             f->passed = 0;
-    return LM_OK;
 }
 
 /* Why a parsed YAML document is not a deployment to check, or NULL. */
@@ -578,6 +864,525 @@ static const char *skip_reason(const struct lm_ynode *root)
     return NULL;
 }
 
+/* ------------------------------------------------- deployment files */
+
+/* A deployment file read: its deployments and notes, or why it could not be
+ * parsed (perr: the first parse error, in its own diagnostics list). */
+struct foreign {
+    struct lm_arena arena;
+    struct lm_ffile ff;
+    struct lm_diags perr;
+    int parse_failed;
+    int yaml;
+};
+
+static const char *base_of(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+static int read_foreign(struct state *s, const char *display, const char *buf, size_t len,
+                        struct lm_ynode **docs, size_t ndocs, struct foreign *fo)
+{
+    struct lm_dreader r = { &fo->arena, display, buf, len, &s->ctx->limits, &fo->perr, &fo->ff };
+    if (docs == NULL && lm__deploy_text_name(base_of(display)))
+        return lm__deploy_read_text(&r, base_of(display));
+    int rc = lm__deploy_read_yaml(&r, docs, ndocs);
+    /* vLLM --config FILE next to the file that names it. */
+    for (size_t i = 0; rc == LM_OK && i < fo->ff.n; i++) {
+        struct lm_fdeploy *d = &fo->ff.d[i];
+        if (d->config.s == NULL)
+            continue;
+        char *path = d->config.s[0] == '/' ? lm__asprintf("%s", d->config.s)
+                                           : lm__asprintf("%.*s%s", (int)(base_of(display) - display),
+                                                          display, d->config.s);
+        if (path == NULL)
+            return LM_ENOMEM;
+        char *cbuf = NULL;
+        size_t clen = 0;
+        struct lm_diags quiet = LM_DIAGS_INIT;
+        struct lm_ynode **cdocs = NULL;
+        size_t cn = 0;
+        int found = 0;
+        if (lm__read_input(path, path, s->ctx->limits.max_input_size, &quiet, &cbuf, &clen) == LM_OK &&
+            lm__yaml_parse_foreign(&fo->arena, path, cbuf, clen, &s->ctx->limits, &quiet, &cdocs,
+                                   &cn) == LM_OK && cn > 0) {
+            struct lm_dreader cr = r;
+            cr.file = path;
+            rc = lm__vllm_config_read(&cr, cdocs[0], d, &found);
+        }
+        if (rc == LM_OK && !found)
+            rc = lm__fd_note(&r, d->config.line, d->config.col,
+                             "vLLM --config %s cannot be read from here; its values are unknown",
+                             d->config.s);
+        free(cbuf);
+        free(path);
+        lm_diags_release(&quiet);
+    }
+    return rc;
+}
+
+static void foreign_release(struct foreign *fo)
+{
+    lm_arena_release(&fo->arena);
+    lm_diags_release(&fo->perr);
+}
+
+static int parse_number(const char *s, double *out)
+{
+    if (s == NULL || *s == '\0')
+        return 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end != '\0' || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* What the copy says (a scenario's deployment keys beside `from:`, or a
+ * .lmchoose.yaml service's deployment values), in lm_repo_deploy_keys order. */
+struct declared {
+    struct lm_repo_dval v[7];
+    const char *file;
+};
+enum { DK_MODEL, DK_QUANT, DK_HARDWARE, DK_DEVICES, DK_PLACEMENT, DK_RUNTIME, DK_PROVIDER };
+
+struct dstate {
+    struct dloc locs[8];
+    size_t n;
+};
+
+static void add_dloc(struct dstate *d, const char *path, const char *file, unsigned line,
+                     unsigned col)
+{
+    if (d->n < 8 && line > 0)
+        d->locs[d->n++] = (struct dloc){ path, file, line, col };
+}
+
+/* Judges one deployment of a deployment file against base (its service's
+ * scenario), comparing it with what decl says. Findings go to f. */
+static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
+                         const char *file, const struct lm_fdeploy *fd,
+                         const struct lm_scenario *base, const struct declared *decl,
+                         const char *service)
+{
+    const struct lm_catalog *cat = &s->ctx->cat;
+    struct lm_arena *a = &s->res->arena;
+    if (f->ndeploys % 8 == 0) {
+        struct lm_check_deploy *g = lm_arena_alloc(a, (f->ndeploys + 8) * sizeof(*g));
+        if (g == NULL)
+            return LM_ENOMEM;
+        if (f->ndeploys)
+            memcpy(g, f->deploys, f->ndeploys * sizeof(*g));
+        f->deploys = g;
+    }
+    struct lm_check_deploy *cd = &f->deploys[f->ndeploys++];
+    memset(cd, 0, sizeof(*cd));
+    cd->name = fd->name;
+    cd->format = fd->format;
+    cd->file = lm_arena_strdup(a, file);
+    cd->line = fd->line;
+    cd->col = fd->col;
+    cd->service = service;
+    cd->devices = cd->max_model_len = cd->gpu_memory_utilization = (double)NAN;
+    cd->region = fd->v[LM_D_REGION].s;
+    cd->kv_cache_dtype = fd->v[LM_D_KV_DTYPE].s;
+    parse_number(fd->v[LM_D_MAX_LEN].s, &cd->max_model_len);
+    parse_number(fd->v[LM_D_GPU_UTIL].s, &cd->gpu_memory_utilization);
+    s->deploy_name = fd->name;
+    s->dfile = cd->file;
+    s->dline = fd->line;
+    s->dcol = fd->col;
+    struct dstate dl = { .n = 0 };
+    char why[512];
+    int unresolved = 0, rc = LM_OK;
+    const struct lm_dval *v = fd->v;
+#define UNRESOLVED(file_, line_, col_, ...)                                                     \
+    do {                                                                                        \
+        unresolved = 1;                                                                         \
+        if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_UNRESOLVED, file_, line_, col_,   \
+                              __VA_ARGS__)) != LM_OK)                                           \
+            return rc;                                                                          \
+    } while (0)
+#define DRIFT(k, what, have)                                                                    \
+    do {                                                                                        \
+        if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_DRIFT, decl->file,                 \
+                              decl->v[k].line, decl->v[k].col,                                  \
+                              "%s is '%s' here but %s:%u:%u says '%s'", what, decl->v[k].s,     \
+                              file, v_line, v_col, have)) != LM_OK)                             \
+            return rc;                                                                          \
+    } while (0)
+    unsigned v_line, v_col;
+
+    /* The model. */
+    const struct lm_model *model = NULL;
+    struct lm_name_model nm;
+    memset(&nm, 0, sizeof(nm));
+    if (v[LM_D_MODEL].s != NULL) {
+        if (lm__name_model(cat, v[LM_D_MODEL].s, &nm)) {
+            model = nm.model;
+            add_dloc(&dl, "deployment.model", file, v[LM_D_MODEL].line, v[LM_D_MODEL].col);
+            v_line = v[LM_D_MODEL].line;
+            v_col = v[LM_D_MODEL].col;
+            const struct lm_model *dm = decl->v[DK_MODEL].s ? lm_catalog_model(cat, decl->v[DK_MODEL].s) : NULL;
+            if (decl->v[DK_MODEL].s != NULL && dm != model)
+                DRIFT(DK_MODEL, "model", model->id);
+        } else if (decl->v[DK_MODEL].s != NULL) {
+            model = lm_catalog_model(cat, decl->v[DK_MODEL].s);
+            add_dloc(&dl, "deployment.model", decl->file, decl->v[DK_MODEL].line, decl->v[DK_MODEL].col);
+        } else {
+            UNRESOLVED(file, v[LM_D_MODEL].line, v[LM_D_MODEL].col,
+                       "%s; name the catalog model in .lmchoose.yaml (services[].deployment.model) "
+                       "or add a profile layer", nm.why);
+        }
+    } else if (decl->v[DK_MODEL].s != NULL) {
+        model = lm_catalog_model(cat, decl->v[DK_MODEL].s);
+        add_dloc(&dl, "deployment.model", decl->file, decl->v[DK_MODEL].line, decl->v[DK_MODEL].col);
+    } else {
+        UNRESOLVED(file, fd->line, fd->col,
+                   "cannot tell which model %s serves; name it in .lmchoose.yaml "
+                   "(services[].deployment.model)", fd->name[0] ? fd->name : "this deployment");
+    }
+    if (decl->v[DK_MODEL].s != NULL && model == NULL && !unresolved)
+        UNRESOLVED(decl->file, decl->v[DK_MODEL].line, decl->v[DK_MODEL].col,
+                   "unknown model '%s'", decl->v[DK_MODEL].s);
+    cd->model = model ? model->id : NULL;
+
+    struct lm_deployment dep;
+    memset(&dep, 0, sizeof(dep));
+    dep.present = 1;
+    dep.model = cd->model;
+    const char *prov_raw = v[LM_D_PROVIDER].s;
+    if (prov_raw != NULL) {
+        /* An API deployment (LiteLLM). */
+        int self_hosted = 0;
+        const char *prov = lm__name_provider(prov_raw, &self_hosted);
+        add_dloc(&dl, "deployment.provider", file, v[LM_D_PROVIDER].line, v[LM_D_PROVIDER].col);
+        if (model != NULL && (prov == NULL || lm_model_offer(model, prov) == NULL)) {
+            char offered[256] = "";
+            for (size_t i = 0; i < model->napi; i++)
+                snprintf(offered + strlen(offered), sizeof(offered) - strlen(offered), "%s%s",
+                         i ? ", " : "", model->api[i].provider);
+            UNRESOLVED(file, v[LM_D_PROVIDER].line, v[LM_D_PROVIDER].col,
+                       "provider '%s' is not in the catalog for %s (offered by: %s); add a "
+                       "profile layer with its offer", prov_raw, model->id,
+                       offered[0] ? offered : "none");
+        }
+        dep.provider = cd->provider = prov;
+    } else {
+        /* Self-hosted: GPU type and count. */
+        const char *hw = NULL;
+        if (v[LM_D_HARDWARE].s != NULL) {
+            if (lm__name_hardware(cat, v[LM_D_HARDWARE].s, &hw, why, sizeof(why))) {
+                add_dloc(&dl, "deployment.hardware", file, v[LM_D_HARDWARE].line, v[LM_D_HARDWARE].col);
+                v_line = v[LM_D_HARDWARE].line;
+                v_col = v[LM_D_HARDWARE].col;
+                if (decl->v[DK_HARDWARE].s != NULL && strcmp(decl->v[DK_HARDWARE].s, hw) != 0)
+                    DRIFT(DK_HARDWARE, "hardware", hw);
+            } else if (decl->v[DK_HARDWARE].s != NULL) {
+                hw = decl->v[DK_HARDWARE].s;
+                add_dloc(&dl, "deployment.hardware", decl->file, decl->v[DK_HARDWARE].line,
+                         decl->v[DK_HARDWARE].col);
+            } else {
+                UNRESOLVED(file, v[LM_D_HARDWARE].line, v[LM_D_HARDWARE].col, "%s", why);
+            }
+        } else if (decl->v[DK_HARDWARE].s != NULL) {
+            hw = decl->v[DK_HARDWARE].s;
+            add_dloc(&dl, "deployment.hardware", decl->file, decl->v[DK_HARDWARE].line,
+                     decl->v[DK_HARDWARE].col);
+        } else {
+            const struct lm_dval *g = fd->gpu_request.s ? &fd->gpu_request : NULL;
+            UNRESOLVED(file, g ? g->line : fd->line, g ? g->col : fd->col,
+                       "cannot tell which GPU %s runs on%s%s%s; add a nvidia.com/gpu.product "
+                       "node selector, or name it in .lmchoose.yaml (services[].deployment.hardware)",
+                       fd->name[0] ? fd->name : "this deployment", g ? " (the file asks for " : "",
+                       g ? g->s : "", g ? " GPUs but names no type)" : "");
+        }
+        dep.hardware = cd->hardware = hw;
+        /* GPU count: the resource request, else the parallel sizes, else
+         * the copy, else vLLM's default of one. */
+        double devices = 1, tp = 1, pp = 1;
+        int have_tp = parse_number(v[LM_D_TP].s, &tp) | parse_number(v[LM_D_PP].s, &pp);
+        if (v[LM_D_DEVICES].s != NULL && parse_number(v[LM_D_DEVICES].s, &devices)) {
+            add_dloc(&dl, "deployment.devices", file, v[LM_D_DEVICES].line, v[LM_D_DEVICES].col);
+            if (have_tp && tp * pp > devices) {
+                const struct lm_dval *t = v[LM_D_TP].s ? &v[LM_D_TP] : &v[LM_D_PP];
+                if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_DRIFT, file, t->line, t->col,
+                                      "the server splits the model over %g GPUs but %s:%u:%u gives "
+                                      "it %g", tp * pp, file, v[LM_D_DEVICES].line,
+                                      v[LM_D_DEVICES].col, devices)) != LM_OK)
+                    return rc;
+            }
+        } else if (have_tp) {
+            devices = tp * pp;
+            const struct lm_dval *t = v[LM_D_TP].s ? &v[LM_D_TP] : &v[LM_D_PP];
+            add_dloc(&dl, "deployment.devices", file, t->line, t->col);
+        } else if (decl->v[DK_DEVICES].s != NULL && parse_number(decl->v[DK_DEVICES].s, &devices)) {
+            add_dloc(&dl, "deployment.devices", decl->file, decl->v[DK_DEVICES].line,
+                     decl->v[DK_DEVICES].col);
+        }
+        if (devices < 1 || devices > 64 || devices != floor(devices)) {
+            UNRESOLVED(file, v[LM_D_DEVICES].line ? v[LM_D_DEVICES].line : fd->line,
+                       v[LM_D_DEVICES].line ? v[LM_D_DEVICES].col : fd->col,
+                       "GPU count %g is not one lmchoose can judge (1 to 64)", devices);
+            devices = 1;
+        }
+        if (decl->v[DK_DEVICES].s != NULL && (v[LM_D_DEVICES].s != NULL || have_tp)) {
+            double dd;
+            const struct lm_dval *src = v[LM_D_DEVICES].s ? &v[LM_D_DEVICES] : v[LM_D_TP].s ? &v[LM_D_TP] : &v[LM_D_PP];
+            v_line = src->line;
+            v_col = src->col;
+            char have[32];
+            snprintf(have, sizeof(have), "%g", devices);
+            if (parse_number(decl->v[DK_DEVICES].s, &dd) && dd != devices)
+                DRIFT(DK_DEVICES, "devices", have);
+        }
+        dep.devices = cd->devices = devices;
+        /* Quantization. */
+        const char *runtime = v[LM_D_RUNTIME].s;
+        const char *q = NULL;
+        const struct lm_dval *qsrc = v[LM_D_QUANT].s ? &v[LM_D_QUANT] : NULL;
+        const char *hint = nm.quant_hint;
+        if (qsrc != NULL || hint != NULL || decl->v[DK_QUANT].s == NULL) {
+            if (lm__name_quant(cat, runtime, qsrc ? qsrc->s : NULL, v[LM_D_DTYPE].s, hint, &q,
+                               why, sizeof(why))) {
+                const struct lm_dval *at = qsrc ? qsrc : v[LM_D_DTYPE].s ? &v[LM_D_DTYPE] : &v[LM_D_MODEL];
+                add_dloc(&dl, "deployment.quantization", file, at->line, at->col);
+                v_line = at->line;
+                v_col = at->col;
+                if (decl->v[DK_QUANT].s != NULL && strcmp(decl->v[DK_QUANT].s, q) != 0 &&
+                    (qsrc != NULL || hint != NULL))
+                    DRIFT(DK_QUANT, "quantization", q);
+                if (decl->v[DK_QUANT].s != NULL && qsrc == NULL && hint == NULL) {
+                    q = decl->v[DK_QUANT].s; /* the copy names what the default would guess */
+                    add_dloc(&dl, "deployment.quantization", decl->file, decl->v[DK_QUANT].line,
+                             decl->v[DK_QUANT].col);
+                }
+            } else if (decl->v[DK_QUANT].s != NULL) {
+                q = decl->v[DK_QUANT].s;
+                add_dloc(&dl, "deployment.quantization", decl->file, decl->v[DK_QUANT].line,
+                         decl->v[DK_QUANT].col);
+            } else {
+                const struct lm_dval *at = qsrc ? qsrc : v[LM_D_MODEL].s ? &v[LM_D_MODEL] : NULL;
+                UNRESOLVED(file, at ? at->line : fd->line, at ? at->col : fd->col, "%s", why);
+            }
+        } else {
+            q = decl->v[DK_QUANT].s;
+            add_dloc(&dl, "deployment.quantization", decl->file, decl->v[DK_QUANT].line,
+                     decl->v[DK_QUANT].col);
+        }
+        dep.quantization = cd->quantization = q;
+        /* The engine: vLLM as itself; Ollama runs llama.cpp; TGI is not in
+         * the catalog, so lmchoose picks (§5 step 1). */
+        if (runtime != NULL && strcmp(runtime, "vllm") == 0 && lm_catalog_runtime(cat, "vllm"))
+            dep.runtime = "vllm";
+        else if (runtime != NULL && strcmp(runtime, "ollama") == 0 && lm_catalog_runtime(cat, "llama.cpp"))
+            dep.runtime = "llama.cpp";
+        if (decl->v[DK_RUNTIME].s != NULL && dep.runtime == NULL)
+            dep.runtime = decl->v[DK_RUNTIME].s;
+        if (dep.runtime != NULL && v[LM_D_RUNTIME].s != NULL)
+            add_dloc(&dl, "deployment.runtime", file, v[LM_D_RUNTIME].line, v[LM_D_RUNTIME].col);
+        cd->runtime = dep.runtime;
+        dep.placement = decl->v[DK_PLACEMENT].s ? decl->v[DK_PLACEMENT].s : fd->placement_hint;
+        if (decl->v[DK_PLACEMENT].s != NULL)
+            add_dloc(&dl, "deployment.placement", decl->file, decl->v[DK_PLACEMENT].line,
+                     decl->v[DK_PLACEMENT].col);
+        /* A placement the hint names but the hardware does not offer is
+         * left to the default. */
+        const struct lm_hardware *h = hw ? lm_catalog_hardware(cat, hw) : NULL;
+        if (dep.placement != NULL && decl->v[DK_PLACEMENT].s == NULL && h != NULL) {
+            int ok = 0;
+            for (int p = 0; p < 3; p++)
+                if (strcmp(lm_placement_names[p], dep.placement) == 0 && (h->placements & (1u << p)))
+                    ok = 1;
+            if (!ok)
+                dep.placement = NULL;
+        }
+        cd->placement = dep.placement;
+    }
+    /* The server's context limit against the task's need. */
+    double maxlen;
+    if (parse_number(v[LM_D_MAX_LEN].s, &maxlen) && maxlen < base->task.context_tokens)
+        if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_CONTEXT, file, v[LM_D_MAX_LEN].line,
+                              v[LM_D_MAX_LEN].col,
+                              "the server accepts at most %g tokens of context but the task needs "
+                              "%g (task.context_tokens)", maxlen, base->task.context_tokens)) != LM_OK)
+            return rc;
+#undef UNRESOLVED
+#undef DRIFT
+    if (unresolved || model == NULL)
+        return LM_OK; /* said so; nothing guessed */
+    /* Judge it as the scenario's deployment. */
+    struct lm_scenario sc = *base;
+    sc.deployment = dep;
+    s->dlocs = dl.locs;
+    s->ndlocs = dl.n;
+    struct lm_diags scratch = LM_DIAGS_INIT;
+    struct lm_diags *saved = s->diags;
+    s->diags = &scratch;
+    rc = judge_deployment(s, f, cap, &sc, cd);
+    s->diags = saved;
+    /* What the catalog cannot run (no open weights, too many devices) is a
+     * located note on the file, not an input error of it. */
+    for (size_t i = 0; rc != LM_ENOMEM && i < scratch.count; i++) {
+        const struct lm_diag *g = &scratch.items[i];
+        if (g->code == LM_ENOMEM) {
+            rc = LM_ENOMEM;
+            break;
+        }
+        int r2 = own_finding(s, f, cap, base, LM_CHECK_RULE_UNRESOLVED, g->file ? g->file : file,
+                             g->line, g->col, "cannot judge: %s", g->msg);
+        if (r2 != LM_OK) {
+            rc = r2;
+            break;
+        }
+    }
+    lm_diags_release(&scratch);
+    return rc == LM_ENOMEM ? LM_ENOMEM : LM_OK;
+}
+
+/* Reader notes (what a file says that cannot be read) as findings. */
+static int note_findings(struct state *s, struct lm_check_file *f, size_t *cap,
+                         const char *file, const struct lm_ffile *ff, const struct lm_scenario *sc)
+{
+    s->deploy_name = NULL;
+    for (size_t i = 0; i < ff->nnotes; i++) {
+        int rc = own_finding(s, f, cap, sc, LM_CHECK_RULE_UNREADABLE, file, ff->notes[i].line,
+                             ff->notes[i].col, "%s", ff->notes[i].message);
+        if (rc != LM_OK)
+            return rc;
+    }
+    return LM_OK;
+}
+
+/* The scenario a deployment of a deployment file is judged against. */
+static const struct lm_scenario *service_scenario(struct state *s, const char *file,
+                                                  const char *name, struct declared *decl,
+                                                  const char **service)
+{
+    memset(decl, 0, sizeof(*decl));
+    *service = NULL;
+    if (s->cfg == NULL)
+        return &s->builtin;
+    const struct lm_repo_service *svc = lm__repo_config_match(s->cfg, file, name);
+    decl->file = s->cfg->path;
+    for (int k = 0; k < 7; k++)
+        decl->v[k] = svc->deploy[k];
+    if (svc != &s->cfg->defaults)
+        *service = svc->name_glob ? svc->name_glob : svc->path_glob;
+    return svc->sc_ok ? &svc->sc : &s->builtin;
+}
+
+/* True when text has a line starting with "lmchoose:" (an lmchoose
+ * scenario that does not parse, rather than someone else's file). */
+static int looks_like_scenario(const char *buf, size_t len)
+{
+    for (size_t i = 0; i + 9 <= len; i++)
+        if ((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "lmchoose:", 9) == 0)
+            return 1;
+    return 0;
+}
+
+/* A scenario's `deployment: {from: FILE, name: SERVICE}`: judge the
+ * deployment FILE declares, against the scenario, and compare it with the
+ * keys the scenario gives beside `from`. */
+static int judge_from(struct state *s, struct lm_check_file *f, size_t *cap,
+                      const struct lm_scenario *sc)
+{
+    const struct lm_deployment *d = &sc->deployment;
+    const struct lm_keyloc_pub *fk = lm_scenario_key(sc, "deployment.from");
+    struct lm_loc at = { sc->file, fk ? fk->vline : 0, fk ? fk->vcol : 0 };
+    const char *b = base_of(sc->file);
+    char *path = d->from[0] == '/' ? lm__asprintf("%s", d->from)
+                                   : lm__asprintf("%.*s%s", (int)(b - sc->file), sc->file, d->from);
+    if (path == NULL)
+        return LM_ENOMEM;
+    char *buf = NULL;
+    size_t len = 0;
+    struct lm_diags quiet = LM_DIAGS_INIT;
+    int rc = lm__read_input(path, path, s->ctx->limits.max_input_size, &quiet, &buf, &len);
+    lm_diags_release(&quiet);
+    if (rc != LM_OK) {
+        rc = lm_diag_error(s->diags, LM_EIO, &at, "cannot read deployment file '%s'", path);
+        free(path);
+        return rc;
+    }
+    struct foreign fo;
+    memset(&fo, 0, sizeof(fo));
+    struct lm_ynode **docs = NULL;
+    size_t ndocs = 0;
+    if (!lm__deploy_text_name(base_of(path)))
+        rc = lm__yaml_parse_foreign(&fo.arena, path, buf, len, &s->ctx->limits, &fo.perr, &docs,
+                                    &ndocs);
+    if (rc == LM_OK)
+        rc = read_foreign(s, path, buf, len, docs, ndocs, &fo);
+    free(buf);
+    const struct lm_fdeploy *pick = NULL;
+    if (rc == LM_ENOMEM) {
+        foreign_release(&fo);
+        free(path);
+        return rc;
+    }
+    if (rc != LM_OK) {
+        const struct lm_diag *g = fo.perr.count ? &fo.perr.items[0] : NULL;
+        rc = lm_diag_error(s->diags, LM_ESYNTAX, &at, "deployment file %s cannot be read: %s%s%u:%u",
+                           path, g ? g->msg : "parse error", g ? " at " : "", g ? g->line : 0,
+                           g ? g->col : 0);
+    } else if (d->from_name != NULL) {
+        for (size_t i = 0; i < fo.ff.n && pick == NULL; i++)
+            if (strcmp(fo.ff.d[i].name, d->from_name) == 0)
+                pick = &fo.ff.d[i];
+        if (pick == NULL) {
+            const struct lm_keyloc_pub *nk = lm_scenario_key(sc, "deployment.name");
+            struct lm_loc nat = { sc->file, nk ? nk->vline : 0, nk ? nk->vcol : 0 };
+            rc = lm_diag_error(s->diags, LM_ESCHEMA, &nat, "%s has no deployment named '%s'%s%s",
+                               path, d->from_name, fo.ff.n ? " (it has " : "",
+                               fo.ff.n ? fo.ff.d[0].name : "");
+            if (fo.ff.n)
+                lm_diag_warning(s->diags, &nat, "deployments in %s: %zu; the first is shown above",
+                                path, fo.ff.n);
+        }
+    } else if (fo.ff.n == 1) {
+        pick = &fo.ff.d[0];
+    } else {
+        rc = lm_diag_error(s->diags, LM_ESCHEMA, &at,
+                           fo.ff.n ? "%s has %zu deployments; say which with 'name'"
+                                   : "%s has no deployment lmchoose can read%.0zu",
+                           path, fo.ff.n);
+    }
+    if (rc == LM_OK) {
+        struct declared decl;
+        memset(&decl, 0, sizeof(decl));
+        decl.file = sc->file;
+        const char *vals[7] = { d->model, d->quantization, d->hardware, NULL, d->placement,
+                                d->runtime, d->provider };
+        static const char *const paths[7] = { "deployment.model", "deployment.quantization",
+                                              "deployment.hardware", "deployment.devices",
+                                              "deployment.placement", "deployment.runtime",
+                                              "deployment.provider" };
+        char devs[32];
+        const struct lm_keyloc_pub *dk = lm_scenario_key(sc, "deployment.devices");
+        if (dk != NULL) {
+            snprintf(devs, sizeof(devs), "%g", d->devices);
+            vals[3] = devs;
+        }
+        for (int k = 0; k < 7; k++) {
+            const struct lm_keyloc_pub *kk = lm_scenario_key(sc, paths[k]);
+            if (vals[k] != NULL && kk != NULL)
+                decl.v[k] = (struct lm_repo_dval){ vals[k], kk->vline, kk->vcol };
+        }
+        s->sc_keys = 1;
+        rc = judge_foreign(s, f, cap, path, pick, sc, &decl, NULL);
+        if (rc == LM_OK)
+            rc = note_findings(s, f, cap, path, &fo.ff, sc);
+    }
+    foreign_release(&fo);
+    free(path);
+    return rc;
+}
+
 /* One input file. Returns LM_OK (judged or skipped), an input error status,
  * or LM_ENOMEM. */
 static int check_file(struct state *s, const char *path)
@@ -588,45 +1393,142 @@ static int check_file(struct state *s, const char *path)
     if (f == NULL)
         return LM_ENOMEM;
     size_t d0 = ctx->diags.count;
+    size_t cap = 0;
     char *buf = NULL;
     size_t len = 0;
+    s->diags = &ctx->diags;
+    s->dlocs = NULL;
+    s->ndlocs = 0;
+    s->sc_keys = 1;
+    s->deploy_name = NULL;
+    s->extra_waive = NULL;
+    s->nextra_waive = 0;
     int rc = lm__read_input(path, display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
     if (rc != LM_OK) {
         set_error(s->res, f, &ctx->diags, d0);
         return rc;
     }
-    /* Skip what is not an lmchoose deployment, before any schema check. */
-    struct lm_arena arena = LM_ARENA_INIT;
-    struct lm_ynode *root = NULL;
-    rc = lm__yaml_parse(&arena, display, buf, len, &ctx->limits, &ctx->diags, &root);
-    const char *why = rc == LM_OK ? skip_reason(root) : NULL;
-    lm_arena_release(&arena);
+    struct lm_waiver *cw = NULL;
+    size_t ncw = 0;
+    rc = comment_waivers(s, display, buf, len, &cw, &ncw);
     if (rc != LM_OK) {
         free(buf);
         set_error(s->res, f, &ctx->diags, d0);
         return rc;
     }
-    if (why != NULL) {
+    s->extra_waive = cw;
+    s->nextra_waive = ncw;
+    struct foreign fo;
+    memset(&fo, 0, sizeof(fo));
+    struct lm_ynode **docs = NULL;
+    size_t ndocs = 0;
+    int text = lm__deploy_text_name(base_of(display));
+    int scenario = 0;
+    if (!text) {
+        int prc = lm__yaml_parse_foreign(&fo.arena, display, buf, len, &ctx->limits, &fo.perr,
+                                         &docs, &ndocs);
+        if (prc == LM_ENOMEM) {
+            free(buf);
+            foreign_release(&fo);
+            return prc;
+        }
+        fo.parse_failed = prc != LM_OK;
+        scenario = fo.parse_failed ? looks_like_scenario(buf, len)
+                                   : ndocs >= 1 && docs[0]->kind == LM_Y_MAP &&
+                                         lm__ymap_get(docs[0], "lmchoose") != NULL;
+    }
+    if (scenario) {
+        foreign_release(&fo);
+        /* lmchoose's own file: strict, as before. */
+        struct lm_arena arena = LM_ARENA_INIT;
+        struct lm_ynode *root = NULL;
+        rc = lm__yaml_parse(&arena, display, buf, len, &ctx->limits, &ctx->diags, &root);
+        const char *why = rc == LM_OK ? skip_reason(root) : NULL;
+        lm_arena_release(&arena);
+        if (rc != LM_OK) {
+            free(buf);
+            set_error(s->res, f, &ctx->diags, d0);
+            return rc;
+        }
+        if (why != NULL) {
+            free(buf);
+            f->skipped = why;
+            f->passed = -1;
+            return LM_OK;
+        }
+        f->format = "lmchoose";
+        struct lm_scenario sc;
+        memset(&sc, 0, sizeof(sc));
+        rc = lm_scenario_load(&sc, display, buf, len, &ctx->limits, &ctx->diags);
         free(buf);
-        f->skipped = why;
-        f->passed = -1;
+        if (rc == LM_OK)
+            rc = lm_cli_check_scenario_ids(ctx, &ctx->cat, &sc, s->rs);
+        if (rc == LM_OK && sc.deployment.from != NULL)
+            rc = judge_from(s, f, &cap, &sc);
+        else if (rc == LM_OK)
+            rc = judge_deployment(s, f, &cap, &sc, NULL);
+        lm_scenario_release(&sc);
+        if (rc != LM_OK) {
+            f->nfindings = 0;
+            f->candidate = NULL;
+            f->ndeploys = 0;
+            set_error(s->res, f, &ctx->diags, d0);
+            return rc;
+        }
+        finish_file(f);
         return LM_OK;
     }
-    struct lm_scenario sc;
-    memset(&sc, 0, sizeof(sc));
-    rc = lm_scenario_load(&sc, display, buf, len, &ctx->limits, &ctx->diags);
-    free(buf);
-    if (rc == LM_OK)
-        rc = lm_cli_check_scenario_ids(ctx, &ctx->cat, &sc, s->rs);
-    if (rc == LM_OK)
-        rc = judge_file(s, f, &sc);
-    lm_scenario_release(&sc);
-    if (rc != LM_OK) {
-        f->nfindings = 0;
-        f->candidate = NULL;
-        set_error(s->res, f, &ctx->diags, d0);
+    /* Someone else's file. */
+    if (fo.parse_failed) {
+        /* Malformed YAML that is not lmchoose's: a located warning, so one
+         * broken chart does not stop the gate (hadolint's DL1000 pattern). */
+        const struct lm_diag *g = fo.perr.count ? &fo.perr.items[0] : NULL;
+        const struct lm_scenario *base = s->cfg ? &s->cfg->defaults.sc : &s->builtin;
+        if (s->cfg == NULL || !s->cfg->defaults.sc_ok)
+            base = &s->builtin;
+        rc = own_finding(s, f, &cap, base, LM_CHECK_RULE_UNREADABLE, display, g ? g->line : 1,
+                         g ? g->col : 1, "not read: %s", g ? g->msg : "YAML parse error");
+        free(buf);
+        foreign_release(&fo);
+        if (rc != LM_OK)
+            return rc;
+        finish_file(f);
+        return LM_OK;
     }
-    return rc;
+    rc = read_foreign(s, display, buf, len, docs, ndocs, &fo);
+    free(buf);
+    if (rc != LM_OK) {
+        foreign_release(&fo);
+        return rc;
+    }
+    f->format = fo.ff.format;
+    if (fo.ff.n == 0 && fo.ff.nnotes == 0) {
+        if (fo.ff.format == NULL) {
+            f->skipped = text ? "no model server found" : "no lmchoose: key";
+        } else {
+            char *why = lm__asprintf("no model server found in this %s file", fo.ff.format);
+            f->skipped = why ? lm_arena_strdup(&s->res->arena, why) : "no model server found";
+            free(why);
+        }
+        f->passed = -1;
+        foreign_release(&fo);
+        return LM_OK;
+    }
+    s->sc_keys = 0;
+    for (size_t i = 0; i < fo.ff.n && rc == LM_OK; i++) {
+        struct declared decl;
+        const char *service;
+        const struct lm_scenario *base = service_scenario(s, display, fo.ff.d[i].name, &decl, &service);
+        rc = judge_foreign(s, f, &cap, display, &fo.ff.d[i], base, &decl, service);
+    }
+    if (rc == LM_OK)
+        rc = note_findings(s, f, &cap, display, &fo.ff,
+                           s->cfg && s->cfg->defaults.sc_ok ? &s->cfg->defaults.sc : &s->builtin);
+    foreign_release(&fo);
+    if (rc != LM_OK)
+        return rc;
+    finish_file(f);
+    return LM_OK;
 }
 
 /* An argument that leaves nothing to judge. */
@@ -681,8 +1583,18 @@ static int expand(struct state *s, char *const *args, size_t nargs, struct pathl
         }
         if (found.n > 1)
             qsort(found.v, found.n, sizeof(*found.v), str_cmp);
-        for (size_t i = 0; i < found.n && rc == LM_OK; i++)
+        /* Exclude globs apply to what a directory or pattern found; a file
+         * named on the command line is always read. */
+        int named = !(exists && S_ISDIR(st.st_mode)) && !(!exists && has_glob_chars(arg));
+        size_t nexcluded = 0;
+        for (size_t i = 0; i < found.n && rc == LM_OK; i++) {
+            if (!named && lm__repo_excluded(s->cfg, s->o->exclude, s->o->nexclude, found.v[i])) {
+                nexcluded++;
+                continue;
+            }
             rc = pl_add(files, found.v[i]);
+        }
+        (void)nexcluded;
         pl_free(&found);
         if (rc == LM_OK && files->n == before)
             rc = nothing_to_check(s, arg);
@@ -705,7 +1617,17 @@ int lm__check_run(struct lm_ctx *ctx, const struct lm_ruleset *rs, char *const *
     s.rs = rs;
     s.o = o;
     s.res = res;
+    s.diags = &ctx->diags;
+    s.cfg = o->config;
     today(s.today);
+    /* Without a .lmchoose.yaml service, a deployment file is judged as a
+     * chat service with the scenario defaults of DESIGN §3.2. */
+    static const char builtin[] = "lmchoose: 1\ntask:\n  kind: chat\n";
+    if (lm_scenario_load(&s.builtin, "<builtin>", builtin, sizeof(builtin) - 1, &ctx->limits,
+                         &ctx->diags) != LM_OK) {
+        lm_scenario_release(&s.builtin);
+        return LM_EXIT_INTERNAL;
+    }
     struct pathlist files = { NULL, 0, 0 };
     int worst = LM_OK;
     int rc = expand(&s, args, nargs, &files, &worst);
@@ -728,14 +1650,18 @@ int lm__check_run(struct lm_ctx *ctx, const struct lm_ruleset *rs, char *const *
         if (res->n > before && res->files[before].skipped == NULL)
             njudged++;
     }
-    /* Nothing left to judge (everything skipped) is an input error too. */
+    /* Nothing left to judge (everything skipped) is an input error too. The
+     * skipped files are listed once each; the error is a diagnostic per
+     * argument, not another file entry (which counted a file twice). */
     if (rc == LM_OK && njudged == 0 && worst == LM_OK) {
         worst = LM_EIO;
-        for (size_t a = 0; a < nargs && rc == LM_OK; a++)
-            if (nothing_to_check(&s, args[a]) == LM_ENOMEM)
-                rc = LM_ENOMEM;
+        for (size_t a = 0; a < nargs; a++) {
+            struct lm_loc loc = { args[a], 0, 0 };
+            lm_diag_error(&ctx->diags, LM_EIO, &loc, "no deployment files to check");
+        }
     }
     pl_free(&files);
+    lm_scenario_release(&s.builtin);
     lm_check_summarize(res);
     if (rc == LM_ENOMEM) {
         lm_diag_error(&ctx->diags, LM_ENOMEM, NULL, "out of memory");

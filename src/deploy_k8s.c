@@ -30,13 +30,16 @@ static const char *const gpu_type_labels[] = {
 };
 
 /* The GPU type from a pod spec's nodeSelector or required node affinity. */
-static const struct lm_ynode *gpu_type(const struct lm_ynode *spec)
+static const struct lm_ynode *gpu_type(const struct lm_ynode *spec, int *cloud)
 {
     const struct lm_ynode *ns = lm__fy_get(spec, "nodeSelector");
+    *cloud = 0;
     for (int i = 0; gpu_type_labels[i] != NULL; i++) {
         const struct lm_ynode *v = lm__fy_get(ns, gpu_type_labels[i]);
-        if (v != NULL && v->kind == LM_Y_SCALAR)
+        if (v != NULL && v->kind == LM_Y_SCALAR) {
+            *cloud = i > 0;
             return v;
+        }
     }
     const struct lm_ynode *terms = lm__fy_get(
         lm__fy_get(lm__fy_get(lm__fy_get(spec, "affinity"), "nodeAffinity"),
@@ -54,8 +57,10 @@ static const struct lm_ynode *gpu_type(const struct lm_ynode *spec)
                 vals->kind != LM_Y_SEQ || vals->n != 1)
                 continue;
             for (int i = 0; gpu_type_labels[i] != NULL; i++)
-                if (strcmp(key, gpu_type_labels[i]) == 0)
+                if (strcmp(key, gpu_type_labels[i]) == 0) {
+                    *cloud = i > 0;
                     return vals->items[0];
+                }
         }
     }
     return NULL;
@@ -117,7 +122,7 @@ static int read_env(struct lm_dreader *r, const struct lm_ynode *env, struct lm_
 /* One container (or KServe model spec) that may run a server. */
 static int read_container(struct lm_dreader *r, const struct lm_ynode *c, const char *format,
                           const char *name, const char *image_hint, const struct lm_ynode *hw,
-                          const struct lm_ynode *at)
+                          int cloud, const struct lm_ynode *at)
 {
     struct lm_fdeploy tmp;
     memset(&tmp, 0, sizeof(tmp));
@@ -152,6 +157,8 @@ static int read_container(struct lm_dreader *r, const struct lm_ynode *c, const 
         return rc;
     if (hw != NULL)
         lm__fd_set_node(d, LM_D_HARDWARE, hw);
+    if (hw != NULL && cloud)
+        d->placement_hint = "cloud";
     else if (d->v[LM_D_DEVICES].s != NULL)
         d->gpu_request = d->v[LM_D_DEVICES];
     return LM_OK;
@@ -161,10 +168,11 @@ static int read_pod(struct lm_dreader *r, const struct lm_ynode *spec, const cha
                     const struct lm_ynode *at)
 {
     const struct lm_ynode *cs = lm__fy_get(spec, "containers");
-    const struct lm_ynode *hw = gpu_type(spec);
+    int cloud;
+    const struct lm_ynode *hw = gpu_type(spec, &cloud);
     size_t before = r->out->n;
     for (size_t i = 0; cs != NULL && cs->kind == LM_Y_SEQ && i < cs->n; i++) {
-        int rc = read_container(r, cs->items[i], "kubernetes", name, NULL, hw, at);
+        int rc = read_container(r, cs->items[i], "kubernetes", name, NULL, hw, cloud, at);
         if (rc != LM_OK)
             return rc;
     }
@@ -189,7 +197,8 @@ static int read_isvc(struct lm_dreader *r, const struct lm_ynode *doc, const cha
     const struct lm_ynode *pred = lm__fy_get(lm__fy_get(doc, "spec"), "predictor");
     if (pred == NULL)
         return LM_OK;
-    const struct lm_ynode *hw = gpu_type(pred);
+    int cloud;
+    const struct lm_ynode *hw = gpu_type(pred, &cloud);
     const struct lm_ynode *model = lm__fy_get(pred, "model");
     if (model == NULL) /* a custom predictor: a pod spec */
         return read_pod(r, pred, name, at);
@@ -200,7 +209,7 @@ static int read_isvc(struct lm_dreader *r, const struct lm_ynode *doc, const cha
                            ? "kserve-hf"
                            : lm__image_server(lm__fy_str(model, "image"));
     size_t before = r->out->n;
-    int rc = read_container(r, model, "kserve", name, hint, hw, at);
+    int rc = read_container(r, model, "kserve", name, hint, hw, cloud, at);
     if (rc != LM_OK)
         return rc;
     if (r->out->n == before) {

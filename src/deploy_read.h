@@ -55,6 +55,9 @@ struct lm_fdeploy {
     /* Where the GPU request was written when no GPU type was (a located
      * "cannot tell which GPU" note), else line 0. */
     struct lm_dval gpu_request;
+    /* "cloud" when the file says the GPU is rented (a GKE accelerator or
+     * cloud instance-type label, a SkyPilot task), else NULL. */
+    const char *placement_hint;
     /* A --config FILE to read relative to the file (vLLM). */
     struct lm_dval config;
 };

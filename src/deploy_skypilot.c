@@ -71,6 +71,7 @@ int lm__skypilot_read(struct lm_dreader *r, const struct lm_ynode *doc, int *rec
     }
     for (size_t i = before; i < r->out->n; i++) {
         struct lm_fdeploy *d = &r->out->d[i];
+        d->placement_hint = "cloud"; /* SkyPilot provisions cloud machines */
         if (hw.s != NULL)
             d->v[LM_D_HARDWARE] = hw;
         if (dev.s != NULL)

@@ -56,6 +56,14 @@ const char *lm_check_rule_id(const struct lm_check_result *r, size_t i)
     return r->rules->rules[i]->id;
 }
 
+int lm_check_own_rule(const char *id)
+{
+    for (int i = 0; i < LM_CHECK_NPSEUDO; i++)
+        if (strcmp(lm_check_pseudo_rules[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
 /* Rule slot k of nr rules plus check's own: its rule index. */
 static size_t slot_rule(size_t k, size_t nr)
 {

@@ -40,6 +40,8 @@ struct lm_check_pseudo {
 /* Indexed by rule - LM_CHECK_RULE_BETTER; the advisory's severity is the
  * default (warning with --suggest). */
 extern const struct lm_check_pseudo lm_check_pseudo_rules[LM_CHECK_NPSEUDO];
+/* The index (from LM_CHECK_RULE_BETTER) of one of check's own rule ids, or -1. */
+int lm_check_own_rule(const char *id);
 
 struct lm_check_finding {
     size_t rule;            /* index in the rule set, or LM_CHECK_RULE_BETTER */

@@ -107,11 +107,14 @@ static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, int d
     int rc = LM_OK;
     size_t dl = strlen(dir);
     int slash = dl > 0 && dir[dl - 1] == '/';
+    /* `check .` lists "k8s/x.yaml", not "./k8s/x.yaml". */
+    int here = strcmp(dir, ".") == 0 || strcmp(dir, "./") == 0;
     struct dirent *e;
     while (rc == LM_OK && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *path = lm__asprintf("%s%s%s", dir, slash ? "" : "/", e->d_name);
+        char *path = here ? lm__asprintf("%s", e->d_name)
+                          : lm__asprintf("%s%s%s", dir, slash ? "" : "/", e->d_name);
         if (path == NULL) {
             rc = LM_ENOMEM;
             break;
@@ -876,6 +879,40 @@ struct foreign {
     int yaml;
 };
 
+/* "scenarios/../k8s/x.yaml" -> "k8s/x.yaml", "./a" -> "a", lexically (in
+ * place), so that findings name a file the way a user would. */
+static void tidy_path(char *p)
+{
+    int abs = p[0] == '/';
+    char *segs[256];
+    size_t n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(p, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save)) {
+        if (strcmp(t, ".") == 0)
+            continue;
+        if (strcmp(t, "..") == 0 && n > 0 && strcmp(segs[n - 1], "..") != 0) {
+            n--;
+            continue;
+        }
+        if (n < 256)
+            segs[n++] = t;
+    }
+    char out[PATH_MAX];
+    size_t o = 0;
+    if (abs)
+        out[o++] = '/';
+    for (size_t i = 0; i < n && o + strlen(segs[i]) + 2 < sizeof(out); i++) {
+        if (i > 0)
+            out[o++] = '/';
+        memcpy(out + o, segs[i], strlen(segs[i]));
+        o += strlen(segs[i]);
+    }
+    out[o] = '\0';
+    if (o == 0)
+        snprintf(out, sizeof(out), ".");
+    strcpy(p, out);
+}
+
 static const char *base_of(const char *path)
 {
     const char *b = strrchr(path, '/');
@@ -1095,10 +1132,13 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
         } else {
             const struct lm_dval *g = fd->gpu_request.s ? &fd->gpu_request : NULL;
             UNRESOLVED(file, g ? g->line : fd->line, g ? g->col : fd->col,
-                       "cannot tell which GPU %s runs on%s%s%s; add a nvidia.com/gpu.product "
-                       "node selector, or name it in .lmchoose.yaml (services[].deployment.hardware)",
+                       "cannot tell which GPU %s runs on%s%s%s; name it in .lmchoose.yaml "
+                       "(services[].deployment.hardware)%s",
                        fd->name[0] ? fd->name : "this deployment", g ? " (the file asks for " : "",
-                       g ? g->s : "", g ? " GPUs but names no type)" : "");
+                       g ? g->s : "", g ? (strcmp(g->s, "1") == 0 ? " GPU of no named type)"
+                                                                  : " GPUs of no named type)") : "",
+                       strcmp(fd->format, "kubernetes") == 0 || strcmp(fd->format, "kserve") == 0
+                           ? " or add a nvidia.com/gpu.product node selector" : "");
         }
         dep.hardware = cd->hardware = hw;
         /* GPU count: the resource request, else the parallel sizes, else
@@ -1140,38 +1180,29 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
                 DRIFT(DK_DEVICES, "devices", have);
         }
         dep.devices = cd->devices = devices;
-        /* Quantization. */
+        /* Quantization: what the file says (a flag, the model name, or for
+         * vLLM and TGI without a flag the checkpoint's 16-bit weights), else
+         * the copy, else unresolved. */
         const char *runtime = v[LM_D_RUNTIME].s;
         const char *q = NULL;
         const struct lm_dval *qsrc = v[LM_D_QUANT].s ? &v[LM_D_QUANT] : NULL;
-        const char *hint = nm.quant_hint;
-        if (qsrc != NULL || hint != NULL || decl->v[DK_QUANT].s == NULL) {
-            if (lm__name_quant(cat, runtime, qsrc ? qsrc->s : NULL, v[LM_D_DTYPE].s, hint, &q,
-                               why, sizeof(why))) {
-                const struct lm_dval *at = qsrc ? qsrc : v[LM_D_DTYPE].s ? &v[LM_D_DTYPE] : &v[LM_D_MODEL];
-                add_dloc(&dl, "deployment.quantization", file, at->line, at->col);
-                v_line = at->line;
-                v_col = at->col;
-                if (decl->v[DK_QUANT].s != NULL && strcmp(decl->v[DK_QUANT].s, q) != 0 &&
-                    (qsrc != NULL || hint != NULL))
-                    DRIFT(DK_QUANT, "quantization", q);
-                if (decl->v[DK_QUANT].s != NULL && qsrc == NULL && hint == NULL) {
-                    q = decl->v[DK_QUANT].s; /* the copy names what the default would guess */
-                    add_dloc(&dl, "deployment.quantization", decl->file, decl->v[DK_QUANT].line,
-                             decl->v[DK_QUANT].col);
-                }
-            } else if (decl->v[DK_QUANT].s != NULL) {
-                q = decl->v[DK_QUANT].s;
-                add_dloc(&dl, "deployment.quantization", decl->file, decl->v[DK_QUANT].line,
-                         decl->v[DK_QUANT].col);
-            } else {
-                const struct lm_dval *at = qsrc ? qsrc : v[LM_D_MODEL].s ? &v[LM_D_MODEL] : NULL;
-                UNRESOLVED(file, at ? at->line : fd->line, at ? at->col : fd->col, "%s", why);
-            }
-        } else {
+        if (lm__name_quant(cat, runtime, qsrc ? qsrc->s : NULL, v[LM_D_DTYPE].s, nm.quant_hint,
+                           &q, why, sizeof(why))) {
+            const struct lm_dval *at = qsrc ? qsrc : v[LM_D_DTYPE].s ? &v[LM_D_DTYPE] : &v[LM_D_MODEL];
+            if (at->line == 0)
+                at = &v[LM_D_RUNTIME];
+            add_dloc(&dl, "deployment.quantization", file, at->line, at->col);
+            v_line = at->line;
+            v_col = at->col;
+            if (decl->v[DK_QUANT].s != NULL && strcmp(decl->v[DK_QUANT].s, q) != 0)
+                DRIFT(DK_QUANT, "quantization", q);
+        } else if (decl->v[DK_QUANT].s != NULL) {
             q = decl->v[DK_QUANT].s;
             add_dloc(&dl, "deployment.quantization", decl->file, decl->v[DK_QUANT].line,
                      decl->v[DK_QUANT].col);
+        } else {
+            const struct lm_dval *at = qsrc ? qsrc : v[LM_D_MODEL].s ? &v[LM_D_MODEL] : NULL;
+            UNRESOLVED(file, at ? at->line : fd->line, at ? at->col : fd->col, "%s", why);
         }
         dep.quantization = cd->quantization = q;
         /* The engine: vLLM as itself; Ollama runs llama.cpp; TGI is not in
@@ -1299,6 +1330,7 @@ static int judge_from(struct state *s, struct lm_check_file *f, size_t *cap,
                                    : lm__asprintf("%.*s%s", (int)(b - sc->file), sc->file, d->from);
     if (path == NULL)
         return LM_ENOMEM;
+    tidy_path(path);
     char *buf = NULL;
     size_t len = 0;
     struct lm_diags quiet = LM_DIAGS_INIT;

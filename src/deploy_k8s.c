@@ -145,7 +145,9 @@ static int read_container(struct lm_dreader *r, const struct lm_ynode *c, const 
     if (!found)
         return LM_OK;
     const struct lm_ynode *res = lm__fy_get(c, "resources");
-    struct lm_fdeploy *d = lm__fd_new(r, format, name, at->line, at->col);
+    /* The deployment is declared by its container (or KServe model). */
+    (void)at;
+    struct lm_fdeploy *d = lm__fd_new(r, format, name, c->line, c->col);
     if (d == NULL)
         return LM_ENOMEM;
     tmp.format = d->format;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deploy_names.h"
 #include "lmchoose/status.h"
 
 int lm__litellm_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised)
@@ -30,6 +31,20 @@ int lm__litellm_read(struct lm_dreader *r, const struct lm_ynode *doc, int *reco
         if (m == NULL || m->kind != LM_Y_SCALAR)
             continue;
         const char *name = lm__fy_str(e, "model_name");
+        /* A server of one's own behind the proxy (ollama/, hosted_vllm/, or
+         * an OpenAI-compatible api_base) is judged from its own deployment
+         * file, not here. */
+        const char *slash0 = strchr(m->text, '/');
+        const char *api_base = lm__fy_str(params, "api_base");
+        if (slash0 != NULL) {
+            char prov0[64];
+            snprintf(prov0, sizeof(prov0), "%.*s", (int)(slash0 - m->text), m->text);
+            int self_hosted = 0;
+            lm__name_provider(prov0, &self_hosted);
+            if (self_hosted || (strcmp(prov0, "openai") == 0 && api_base != NULL &&
+                                strstr(api_base, "api.openai.com") == NULL))
+                continue;
+        }
         struct lm_fdeploy *d = lm__fd_new(r, "litellm", name ? name : m->text, e->line, e->col);
         if (d == NULL)
             return LM_ENOMEM;
@@ -52,6 +67,8 @@ int lm__litellm_read(struct lm_dreader *r, const struct lm_ynode *doc, int *reco
                 if (reg == NULL)
                     return LM_ENOMEM;
                 lm__fd_set(d, LM_D_REGION, reg, m->line, mcol + off);
+                model += gl;
+                off += (unsigned)gl;
                 break;
             }
         }

@@ -44,6 +44,10 @@
 /* The advisory's threshold (§6.3), in total points. */
 #define BETTER_MARGIN 10.0
 
+/* Deployments judged per file: each is a full ranking (about 10 ms), and a
+ * hostile 4 MiB script could hold 100 000 `vllm serve` lines. */
+#define MAX_DEPLOYS_PER_FILE 64
+
 /* ------------------------------------------------------------- discovery */
 
 struct pathlist {
@@ -1547,6 +1551,13 @@ static int check_file(struct state *s, const char *path)
         return LM_OK;
     }
     s->sc_keys = 0;
+    if (fo.ff.n > MAX_DEPLOYS_PER_FILE) {
+        const struct lm_fdeploy *x = &fo.ff.d[MAX_DEPLOYS_PER_FILE];
+        rc = own_finding(s, f, &cap, &s->builtin, LM_CHECK_RULE_UNREADABLE, display, x->line,
+                         x->col, "%zu deployments in one file; the first %d are judged",
+                         fo.ff.n, MAX_DEPLOYS_PER_FILE);
+        fo.ff.n = MAX_DEPLOYS_PER_FILE;
+    }
     for (size_t i = 0; i < fo.ff.n && rc == LM_OK; i++) {
         struct declared decl;
         const char *service;

@@ -812,7 +812,9 @@ static int judge_deployment(struct state *s, struct lm_check_file *f, size_t *ca
         f->candidate = cand;
     if (cd != NULL) {
         cd->candidate = cand;
-        if (cd->placement == NULL && spec.placement >= 0 && spec.placement <= LM_PLACE_API)
+        if (spec.hw == NULL)
+            cd->placement = "api";
+        else if (cd->placement == NULL && spec.placement >= 0 && spec.placement < LM_PLACE_API)
             cd->placement = lm_placement_names[spec.placement];
     }
     char msg[2048];
@@ -1021,18 +1023,21 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
     }
     struct lm_check_deploy *cd = &f->deploys[f->ndeploys++];
     memset(cd, 0, sizeof(*cd));
-    cd->name = fd->name;
-    cd->format = fd->format;
+    /* The reader's strings die with its arena; the result keeps copies. */
+    cd->name = lm_arena_strdup(a, fd->name);
+    cd->format = fd->format; /* static */
     cd->file = lm_arena_strdup(a, file);
+    if (cd->name == NULL || cd->file == NULL)
+        return LM_ENOMEM;
     cd->line = fd->line;
     cd->col = fd->col;
     cd->service = service;
     cd->devices = cd->max_model_len = cd->gpu_memory_utilization = (double)NAN;
-    cd->region = fd->v[LM_D_REGION].s;
-    cd->kv_cache_dtype = fd->v[LM_D_KV_DTYPE].s;
+    cd->region = fd->v[LM_D_REGION].s ? lm_arena_strdup(a, fd->v[LM_D_REGION].s) : NULL;
+    cd->kv_cache_dtype = fd->v[LM_D_KV_DTYPE].s ? lm_arena_strdup(a, fd->v[LM_D_KV_DTYPE].s) : NULL;
     parse_number(fd->v[LM_D_MAX_LEN].s, &cd->max_model_len);
     parse_number(fd->v[LM_D_GPU_UTIL].s, &cd->gpu_memory_utilization);
-    s->deploy_name = fd->name;
+    s->deploy_name = cd->name;
     s->dfile = cd->file;
     s->dline = fd->line;
     s->dcol = fd->col;

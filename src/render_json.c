@@ -1095,6 +1095,54 @@ int lm_render_json_check(const struct lm_check_result *r, FILE *out)
     return rc;
 }
 
+/* --------------------------------------------------------------- validate */
+
+int lm_render_json_validate(const struct lm_validate_file *files, size_t n,
+                            const struct lm_diags *diags, int exit_code, FILE *out)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return LM_ENOMEM;
+    int e = add_header(root, "validate", exit_code);
+    cJSON *arr = cJSON_CreateArray();
+    e |= add(root, "files", arr);
+    size_t nvalid = 0;
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        const struct lm_validate_file *v = &files[i];
+        cJSON *o = cJSON_CreateObject();
+        e |= add(arr, NULL, o);
+        if (o == NULL)
+            continue;
+        nvalid += v->valid != 0;
+        e |= add_str(o, "file", v->file);
+        e |= add_str(o, "kind", v->kind);
+        e |= add_bool(o, "valid", v->valid);
+        cJSON *errs = cJSON_CreateArray();
+        e |= add(o, "errors", errs);
+        for (size_t k = v->d0; errs != NULL && k < v->d1 && k < diags->count; k++) {
+            const struct lm_diag *g = &diags->items[k];
+            cJSON *er = cJSON_CreateObject();
+            e |= add(errs, NULL, er);
+            if (er == NULL)
+                continue;
+            e |= add_str(er, "severity", g->sev == LM_SEV_ERROR ? "error" : "warning");
+            e |= add_str(er, "message", g->msg);
+            e |= add_num(er, "line", g->line ? (double)g->line : (double)NAN, 0);
+            e |= add_num(er, "col", g->line && g->col ? (double)g->col : (double)NAN, 0);
+        }
+    }
+    cJSON *s = cJSON_CreateObject();
+    e |= add(root, "summary", s);
+    if (s != NULL) {
+        e |= add_num(s, "files", (double)n, 0);
+        e |= add_num(s, "valid", (double)nvalid, 0);
+        e |= add_num(s, "invalid", (double)(n - nvalid), 0);
+    }
+    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    cJSON_Delete(root);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ SARIF */
 
 static const char *const sarif_levels[] = { "error", "warning", "note" };

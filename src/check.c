@@ -929,9 +929,9 @@ static int read_foreign(struct state *s, const char *display, const char *buf, s
                         struct lm_ynode **docs, size_t ndocs, struct foreign *fo)
 {
     struct lm_dreader r = { &fo->arena, display, buf, len, &s->ctx->limits, &fo->perr, &fo->ff };
-    if (docs == NULL && lm__deploy_text_name(base_of(display)))
-        return lm__deploy_read_text(&r, base_of(display));
-    int rc = lm__deploy_read_yaml(&r, docs, ndocs);
+    int rc = docs == NULL && lm__deploy_text_name(base_of(display))
+                 ? lm__deploy_read_text(&r, base_of(display))
+                 : lm__deploy_read_yaml(&r, docs, ndocs);
     /* vLLM --config FILE next to the file that names it. */
     for (size_t i = 0; rc == LM_OK && i < fo->ff.n; i++) {
         struct lm_fdeploy *d = &fo->ff.d[i];
@@ -948,12 +948,16 @@ static int read_foreign(struct state *s, const char *display, const char *buf, s
         struct lm_ynode **cdocs = NULL;
         size_t cn = 0;
         int found = 0;
+        tidy_path(path);
         if (lm__read_input(path, path, s->ctx->limits.max_input_size, &quiet, &cbuf, &clen) == LM_OK &&
             lm__yaml_parse_foreign(&fo->arena, path, cbuf, clen, &s->ctx->limits, &quiet, &cdocs,
                                    &cn) == LM_OK && cn > 0) {
             struct lm_dreader cr = r;
-            cr.file = path;
-            rc = lm__vllm_config_read(&cr, cdocs[0], d, &found);
+            cr.file = lm_arena_strdup(&fo->arena, path);
+            if (cr.file == NULL)
+                rc = LM_ENOMEM;
+            if (rc == LM_OK)
+                rc = lm__vllm_config_read(&cr, cdocs[0], d, &found);
         }
         if (rc == LM_OK && !found)
             rc = lm__fd_note(&r, d->config.line, d->config.col,
@@ -1057,10 +1061,12 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
         if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_DRIFT, decl->file,                 \
                               decl->v[k].line, decl->v[k].col,                                  \
                               "%s is '%s' here but %s:%u:%u says '%s'", what, decl->v[k].s,     \
-                              file, v_line, v_col, have)) != LM_OK)                             \
+                              v_file, v_line, v_col, have)) != LM_OK)                           \
             return rc;                                                                          \
     } while (0)
     unsigned v_line, v_col;
+    const char *v_file = file;
+#define VF(f_) (v[f_].file != NULL ? v[f_].file : file)
 
     /* The model. */
     const struct lm_model *model = NULL;
@@ -1069,9 +1075,10 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
     if (v[LM_D_MODEL].s != NULL) {
         if (lm__name_model(cat, v[LM_D_MODEL].s, &nm)) {
             model = nm.model;
-            add_dloc(&dl, "deployment.model", file, v[LM_D_MODEL].line, v[LM_D_MODEL].col);
+            add_dloc(&dl, "deployment.model", VF(LM_D_MODEL), v[LM_D_MODEL].line, v[LM_D_MODEL].col);
             v_line = v[LM_D_MODEL].line;
             v_col = v[LM_D_MODEL].col;
+            v_file = VF(LM_D_MODEL);
             const struct lm_model *dm = decl->v[DK_MODEL].s ? lm_catalog_model(cat, decl->v[DK_MODEL].s) : NULL;
             if (decl->v[DK_MODEL].s != NULL && dm != model)
                 DRIFT(DK_MODEL, "model", model->id);
@@ -1079,7 +1086,7 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
             model = lm_catalog_model(cat, decl->v[DK_MODEL].s);
             add_dloc(&dl, "deployment.model", decl->file, decl->v[DK_MODEL].line, decl->v[DK_MODEL].col);
         } else {
-            UNRESOLVED(file, v[LM_D_MODEL].line, v[LM_D_MODEL].col,
+            UNRESOLVED(VF(LM_D_MODEL), v[LM_D_MODEL].line, v[LM_D_MODEL].col,
                        "%s; name the catalog model in .lmchoose.yaml (services[].deployment.model) "
                        "or add a profile layer", nm.why);
         }
@@ -1105,7 +1112,7 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
         /* An API deployment (LiteLLM). */
         int self_hosted = 0;
         const char *prov = lm__name_provider(prov_raw, &self_hosted);
-        add_dloc(&dl, "deployment.provider", file, v[LM_D_PROVIDER].line, v[LM_D_PROVIDER].col);
+        add_dloc(&dl, "deployment.provider", VF(LM_D_PROVIDER), v[LM_D_PROVIDER].line, v[LM_D_PROVIDER].col);
         if (model != NULL && (prov == NULL || lm_model_offer(model, prov) == NULL)) {
             char offered[256] = "";
             for (size_t i = 0; i < model->napi; i++)
@@ -1122,9 +1129,10 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
         const char *hw = NULL;
         if (v[LM_D_HARDWARE].s != NULL) {
             if (lm__name_hardware(cat, v[LM_D_HARDWARE].s, &hw, why, sizeof(why))) {
-                add_dloc(&dl, "deployment.hardware", file, v[LM_D_HARDWARE].line, v[LM_D_HARDWARE].col);
+                add_dloc(&dl, "deployment.hardware", VF(LM_D_HARDWARE), v[LM_D_HARDWARE].line, v[LM_D_HARDWARE].col);
                 v_line = v[LM_D_HARDWARE].line;
                 v_col = v[LM_D_HARDWARE].col;
+                v_file = VF(LM_D_HARDWARE);
                 if (decl->v[DK_HARDWARE].s != NULL && strcmp(decl->v[DK_HARDWARE].s, hw) != 0)
                     DRIFT(DK_HARDWARE, "hardware", hw);
             } else if (decl->v[DK_HARDWARE].s != NULL) {
@@ -1132,7 +1140,7 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
                 add_dloc(&dl, "deployment.hardware", decl->file, decl->v[DK_HARDWARE].line,
                          decl->v[DK_HARDWARE].col);
             } else {
-                UNRESOLVED(file, v[LM_D_HARDWARE].line, v[LM_D_HARDWARE].col, "%s", why);
+                UNRESOLVED(VF(LM_D_HARDWARE), v[LM_D_HARDWARE].line, v[LM_D_HARDWARE].col, "%s", why);
             }
         } else if (decl->v[DK_HARDWARE].s != NULL) {
             hw = decl->v[DK_HARDWARE].s;
@@ -1155,10 +1163,11 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
         double devices = 1, tp = 1, pp = 1;
         int have_tp = parse_number(v[LM_D_TP].s, &tp) | parse_number(v[LM_D_PP].s, &pp);
         if (v[LM_D_DEVICES].s != NULL && parse_number(v[LM_D_DEVICES].s, &devices)) {
-            add_dloc(&dl, "deployment.devices", file, v[LM_D_DEVICES].line, v[LM_D_DEVICES].col);
+            add_dloc(&dl, "deployment.devices", VF(LM_D_DEVICES), v[LM_D_DEVICES].line, v[LM_D_DEVICES].col);
             if (have_tp && tp * pp > devices) {
                 const struct lm_dval *t = v[LM_D_TP].s ? &v[LM_D_TP] : &v[LM_D_PP];
-                if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_DRIFT, file, t->line, t->col,
+                if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_DRIFT,
+                                      t->file ? t->file : file, t->line, t->col,
                                       "the server splits the model over %g GPUs but %s:%u:%u gives "
                                       "it %g", tp * pp, file, v[LM_D_DEVICES].line,
                                       v[LM_D_DEVICES].col, devices)) != LM_OK)
@@ -1167,7 +1176,7 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
         } else if (have_tp) {
             devices = tp * pp;
             const struct lm_dval *t = v[LM_D_TP].s ? &v[LM_D_TP] : &v[LM_D_PP];
-            add_dloc(&dl, "deployment.devices", file, t->line, t->col);
+            add_dloc(&dl, "deployment.devices", t->file ? t->file : file, t->line, t->col);
         } else if (decl->v[DK_DEVICES].s != NULL && parse_number(decl->v[DK_DEVICES].s, &devices)) {
             add_dloc(&dl, "deployment.devices", decl->file, decl->v[DK_DEVICES].line,
                      decl->v[DK_DEVICES].col);
@@ -1183,6 +1192,7 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
             const struct lm_dval *src = v[LM_D_DEVICES].s ? &v[LM_D_DEVICES] : v[LM_D_TP].s ? &v[LM_D_TP] : &v[LM_D_PP];
             v_line = src->line;
             v_col = src->col;
+            v_file = src->file != NULL ? src->file : file;
             char have[32];
             snprintf(have, sizeof(have), "%g", devices);
             if (parse_number(decl->v[DK_DEVICES].s, &dd) && dd != devices)
@@ -1200,9 +1210,10 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
             const struct lm_dval *at = qsrc ? qsrc : v[LM_D_DTYPE].s ? &v[LM_D_DTYPE] : &v[LM_D_MODEL];
             if (at->line == 0)
                 at = &v[LM_D_RUNTIME];
-            add_dloc(&dl, "deployment.quantization", file, at->line, at->col);
+            add_dloc(&dl, "deployment.quantization", at->file ? at->file : file, at->line, at->col);
             v_line = at->line;
             v_col = at->col;
+            v_file = at->file ? at->file : file;
             if (decl->v[DK_QUANT].s != NULL && strcmp(decl->v[DK_QUANT].s, q) != 0)
                 DRIFT(DK_QUANT, "quantization", q);
         } else if (decl->v[DK_QUANT].s != NULL) {
@@ -1223,7 +1234,7 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
         if (decl->v[DK_RUNTIME].s != NULL && dep.runtime == NULL)
             dep.runtime = decl->v[DK_RUNTIME].s;
         if (dep.runtime != NULL && v[LM_D_RUNTIME].s != NULL)
-            add_dloc(&dl, "deployment.runtime", file, v[LM_D_RUNTIME].line, v[LM_D_RUNTIME].col);
+            add_dloc(&dl, "deployment.runtime", VF(LM_D_RUNTIME), v[LM_D_RUNTIME].line, v[LM_D_RUNTIME].col);
         cd->runtime = dep.runtime;
         dep.placement = decl->v[DK_PLACEMENT].s ? decl->v[DK_PLACEMENT].s : fd->placement_hint;
         if (decl->v[DK_PLACEMENT].s != NULL)
@@ -1245,13 +1256,14 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
     /* The server's context limit against the task's need. */
     double maxlen;
     if (parse_number(v[LM_D_MAX_LEN].s, &maxlen) && maxlen < base->task.context_tokens)
-        if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_CONTEXT, file, v[LM_D_MAX_LEN].line,
+        if ((rc = own_finding(s, f, cap, base, LM_CHECK_RULE_CONTEXT, VF(LM_D_MAX_LEN), v[LM_D_MAX_LEN].line,
                               v[LM_D_MAX_LEN].col,
                               "the server accepts at most %g tokens of context but the task needs "
                               "%g (task.context_tokens)", maxlen, base->task.context_tokens)) != LM_OK)
             return rc;
 #undef UNRESOLVED
 #undef DRIFT
+#undef VF
     if (unresolved || model == NULL)
         return LM_OK; /* said so; nothing guessed */
     /* Judge it as the scenario's deployment. */

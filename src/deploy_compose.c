@@ -56,7 +56,7 @@ static void read_gpus(const struct lm_ynode *svc, struct lm_fdeploy *d)
         const struct lm_ynode *ids = lm__fy_get(dev, "device_ids");
         if (count != NULL && count->kind == LM_Y_SCALAR) {
             if (strcmp(count->text, "all") == 0)
-                d->gpu_request = (struct lm_dval){ count->text, count->line, count->col };
+                d->gpu_request = (struct lm_dval){ count->text, count->line, count->col, NULL };
             else
                 lm__fd_set_node(d, LM_D_DEVICES, count);
         } else if (ids != NULL && ids->kind == LM_Y_SEQ && ids->n > 0) {
@@ -65,14 +65,14 @@ static void read_gpus(const struct lm_ynode *svc, struct lm_fdeploy *d)
                 lm__fd_set(d, LM_D_DEVICES, counts[ids->n - 1], ids->line, ids->col);
         } else if (lm__fy_get(dev, "capabilities") != NULL) {
             const struct lm_ynode *c = lm__fy_get(dev, "capabilities");
-            d->gpu_request = (struct lm_dval){ "all", c->line, c->col };
+            d->gpu_request = (struct lm_dval){ "all", c->line, c->col, NULL };
         }
         if (d->gpu_request.s == NULL && d->v[LM_D_DEVICES].s != NULL)
             d->gpu_request = d->v[LM_D_DEVICES];
     }
     const struct lm_ynode *g = lm__fy_get(svc, "gpus");
     if (g != NULL && g->kind == LM_Y_SCALAR && d->gpu_request.s == NULL)
-        d->gpu_request = (struct lm_dval){ g->text, g->line, g->col };
+        d->gpu_request = (struct lm_dval){ g->text, g->line, g->col, NULL };
 }
 
 int lm__compose_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised)

@@ -313,7 +313,10 @@ int lm__vllm_config_read(struct lm_dreader *r, const struct lm_ynode *doc,
     }
     /* "command line > config file values > defaults" (serve_args.md). */
     for (size_t f = 0; f < sizeof(vllm_keys) / sizeof(vllm_keys[0]); f++)
-        if (found[f] != NULL && d->v[vllm_keys[f].field].s == NULL)
+        if (found[f] != NULL && d->v[vllm_keys[f].field].s == NULL) {
             lm__fd_set_node(d, (enum lm_dfield)vllm_keys[f].field, found[f]);
+            if (into != NULL) /* located in the config file, not the script */
+                d->v[vllm_keys[f].field].file = r->file;
+        }
     return LM_OK;
 }

@@ -24,6 +24,7 @@
 struct lm_dval {
     const char *s;
     unsigned line, col;
+    const char *file; /* NULL: the file being read; else another (vLLM --config) */
 };
 
 /* Fields of a deployment, in the order of lm_dfield_names. */

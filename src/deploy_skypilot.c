@@ -38,14 +38,14 @@ int lm__skypilot_read(struct lm_dreader *r, const struct lm_ynode *doc, int *rec
         return LM_OK; /* a task that serves no model lmchoose knows */
     const struct lm_ynode *acc = lm__fy_get(res, "accelerators");
     const struct lm_ynode *one = NULL;
-    struct lm_dval hw = { NULL, 0, 0 }, dev = { NULL, 0, 0 };
+    struct lm_dval hw = { NULL, 0, 0, NULL }, dev = { NULL, 0, 0, NULL };
     if (acc != NULL && acc->kind == LM_Y_SCALAR) {
         one = acc;
     } else if (acc != NULL && acc->kind == LM_Y_MAP && acc->n == 1) {
         const struct lm_ynode *k = acc->items[0], *c = acc->items[1];
-        hw = (struct lm_dval){ k->text, k->line, k->col };
+        hw = (struct lm_dval){ k->text, k->line, k->col, NULL };
         if (c->kind == LM_Y_SCALAR && !lm__ynode_is_null(c))
-            dev = (struct lm_dval){ c->text, c->line, c->col };
+            dev = (struct lm_dval){ c->text, c->line, c->col, NULL };
     } else if (acc != NULL && acc->kind == LM_Y_SEQ && acc->n == 1 &&
                acc->items[0]->kind == LM_Y_SCALAR) {
         one = acc->items[0];
@@ -63,10 +63,10 @@ int lm__skypilot_read(struct lm_dreader *r, const struct lm_ynode *doc, int *rec
             char *h = lm_arena_strndup(r->arena, one->text, (size_t)(colon - one->text));
             if (h == NULL)
                 return LM_ENOMEM;
-            hw = (struct lm_dval){ h, one->line, col };
-            dev = (struct lm_dval){ colon + 1, one->line, col + (unsigned)(colon + 1 - one->text) };
+            hw = (struct lm_dval){ h, one->line, col, NULL };
+            dev = (struct lm_dval){ colon + 1, one->line, col + (unsigned)(colon + 1 - one->text), NULL };
         } else {
-            hw = (struct lm_dval){ one->text, one->line, col };
+            hw = (struct lm_dval){ one->text, one->line, col, NULL };
         }
     }
     for (size_t i = before; i < r->out->n; i++) {

@@ -1276,6 +1276,8 @@ static int judge_foreign(struct state *s, struct lm_check_file *f, size_t *cap,
     s->diags = &scratch;
     rc = judge_deployment(s, f, cap, &sc, cd);
     s->diags = saved;
+    s->dlocs = NULL; /* dl is about to go out of scope */
+    s->ndlocs = 0;
     /* What the catalog cannot run (no open weights, too many devices) is a
      * located note on the file, not an input error of it. */
     for (size_t i = 0; rc != LM_ENOMEM && i < scratch.count; i++) {

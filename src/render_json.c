@@ -147,6 +147,7 @@ static cJSON *model_object(const struct lm_catalog *cat, const struct lm_model *
     e |= add_str(o, "id", m->id);
     e |= add_str(o, "name", m->name);
     e |= add_str(o, "family", m->family);
+    e |= add_strlist(o, "aliases", &m->aliases);
     e |= add_num(o, "params_b", m->params_b, -1);
     e |= add_num(o, "active_params_b", m->active_params_b, -1);
     e |= add_str(o, "class", lm_model_class(cat, m));
@@ -217,6 +218,7 @@ static cJSON *hardware_object(const struct lm_hardware *h)
     int e = 0;
     e |= add_str(o, "id", h->id);
     e |= add_str(o, "name", h->name);
+    e |= add_strlist(o, "aliases", &h->aliases);
     e |= add_enum(o, "vendor", h->vendor, lm_vendor_names);
     e |= add_enum(o, "class", h->hw_class, lm_hw_class_names);
     e |= add_strlist(o, "detect", &h->detect);
@@ -232,7 +234,22 @@ static cJSON *hardware_object(const struct lm_hardware *h)
     e |= add(o, "price", p);
     if (p != NULL) {
         e |= add_num(p, "purchase_usd", h->purchase_usd, -1);
-        e |= add_num(p, "usd_per_hour", h->usd_per_hour, -1);
+        e |= add_num(p, "usd_per_hour", h->listed_usd_per_hour, -1);
+        cJSON *offers = cJSON_CreateArray();
+        e |= add(p, "cloud_offers", offers);
+        for (size_t k = 0; offers != NULL && k < h->ncloud_offers; k++) {
+            const struct lm_cloud_offer *c = &h->cloud_offers[k];
+            cJSON *x = cJSON_CreateObject();
+            e |= add(offers, NULL, x);
+            if (x == NULL)
+                break;
+            e |= add_str(x, "provider", c->provider);
+            e |= add_enum(x, "tier", c->tier, lm_cloud_tier_names);
+            e |= add_num(x, "usd_per_hour", c->usd_per_hour, -1);
+        }
+        /* The rate the cost model uses for the cloud placement, and whose. */
+        e |= add_num(p, "cloud_usd_per_hour", h->usd_per_hour, -1);
+        e |= add_str(p, "cloud_provider", h->cloud_provider);
     }
     e |= add_strlist(o, "sources", &h->sources);
     e |= add_str(o, "origin", h->origin);
@@ -250,6 +267,7 @@ static cJSON *quant_object(const struct lm_quant *q)
         return NULL;
     int e = 0;
     e |= add_str(o, "id", q->id);
+    e |= add_strlist(o, "aliases", &q->aliases);
     e |= add_num(o, "bits_per_weight", q->bits_per_weight, -1);
     e |= add_num(o, "embedding_bits_per_weight",
                  isnan(q->embedding_bits_per_weight) ? q->bits_per_weight

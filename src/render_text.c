@@ -43,6 +43,33 @@ static const char *or_dash(const char *s)
     return s ? s : "-";
 }
 
+/* The aliases of a list entry on indented lines under its row, wrapped
+ * before column 100 (a long alias gets a line of its own). Nothing when
+ * there are none. */
+static void print_aliases(const struct lm_strlist *aliases, FILE *out)
+{
+    static const char lead[] = "    aliases: ";
+    size_t col = 0;
+    for (size_t i = 0; i < aliases->n; i++) {
+        const char *a = aliases->items[i];
+        size_t need = strlen(a) + (i + 1 < aliases->n ? 1 : 0);
+        if (i == 0) {
+            fputs(lead, out);
+            col = sizeof(lead) - 1;
+        } else if (col + 1 + need > 100) {
+            fprintf(out, "\n%*s", (int)(sizeof(lead) - 1), "");
+            col = sizeof(lead) - 1;
+        } else {
+            fputc(' ', out);
+            col++;
+        }
+        fprintf(out, "%s%s", a, i + 1 < aliases->n ? "," : "");
+        col += need;
+    }
+    if (aliases->n > 0)
+        fputc('\n', out);
+}
+
 int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *out)
 {
     char a[32], b[32], c[32], d[32];
@@ -61,6 +88,7 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                     lm_model_class(cat, m), fmt_num(a, sizeof(a), m->params_b, 2),
                     m->context_tokens, m->open_weights == 1 ? "open" : "closed", api,
                     m->origin);
+            print_aliases(&m->aliases, out);
         }
     } else if (strcmp(kind, "hardware") == 0) {
         fprintf(out, "%-28s %-14s %8s %9s %9s %-22s %s\n", "ID", "CLASS", "MEM_GIB",
@@ -73,6 +101,7 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                     lm_hw_class_names[h->hw_class], fmt_num(a, sizeof(a), h->memory_gib, 0),
                     fmt_num(b, sizeof(b), h->bandwidth_gbps, 0),
                     fmt_num(c, sizeof(c), h->fp16_tflops, 1), pl, h->origin);
+            print_aliases(&h->aliases, out);
         }
     } else if (strcmp(kind, "quantizations") == 0) {
         fprintf(out, "%-10s %6s %6s %6s %7s %-34s %s\n", "ID", "BPW", "EMB", "OUT",
@@ -86,6 +115,7 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                     fmt_num(b, sizeof(b), isnan(q->embedding_bits_per_weight) ? q->bits_per_weight : q->embedding_bits_per_weight, 3),
                     fmt_num(c, sizeof(c), isnan(q->output_bits_per_weight) ? q->bits_per_weight : q->output_bits_per_weight, 3),
                     fmt_num(d, sizeof(d), q->quality_delta, 1), rts, q->origin);
+            print_aliases(&q->aliases, out);
         }
     } else {
         fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", "ID", "CLASSES", "VENDOR",

@@ -225,6 +225,43 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
         r = lm_status_exit_code(lm_cli_load_rules(ctx, &rs, (const char *const *)rule_files,
                                                   nrules, no_default));
     }
+    /* The config's scenarios name hardware and rule ids like any scenario:
+     * checked (and aliases rewritten to ids) now that both are loaded. */
+    if (r == LM_EXIT_OK && have_cfg) {
+        int worst = LM_OK;
+        size_t d0 = ctx->diags.count;
+        if (cfg.defaults.sc_ok)
+            worst = lm_cli_check_scenario_ids(ctx, &ctx->cat, &cfg.defaults.sc, &rs);
+        for (size_t i = 0; i < cfg.nservices; i++) {
+            int r2 = cfg.services[i].sc_ok
+                         ? lm_cli_check_scenario_ids(ctx, &ctx->cat, &cfg.services[i].sc, &rs)
+                         : LM_OK;
+            if (lm_status_exit_code(r2) > lm_status_exit_code(worst))
+                worst = r2;
+        }
+        /* Every service inherits the defaults: report an error there once. */
+        size_t keep = d0;
+        for (size_t i = d0; i < ctx->diags.count; i++) {
+            struct lm_diag *g = &ctx->diags.items[i];
+            int dup = 0;
+            for (size_t k = d0; k < keep && !dup; k++) {
+                const struct lm_diag *h = &ctx->diags.items[k];
+                dup = h->line == g->line && h->col == g->col && strcmp(h->msg, g->msg) == 0 &&
+                      (h->file == NULL) == (g->file == NULL) &&
+                      (h->file == NULL || strcmp(h->file, g->file) == 0);
+            }
+            if (dup) {
+                free(g->file);
+                free(g->msg);
+                if (g->sev == LM_SEV_ERROR && ctx->diags.nerrors > 0)
+                    ctx->diags.nerrors--;
+            } else {
+                ctx->diags.items[keep++] = *g;
+            }
+        }
+        ctx->diags.count = keep;
+        r = lm_status_exit_code(worst);
+    }
     if (r == LM_EXIT_OK) {
         ctx->cat.slm_max_params_b = rs.slm_max_params_b;
         rc = lm__check_run(ctx, &rs, argv + optind, (size_t)(argc - optind), &o, &res);

@@ -5,10 +5,14 @@
  * labels (`NVIDIA-A100-SXM4-80GB`, GKE `nvidia-l4`, SkyPilot `A100-80GB`),
  * serving flags (`--quantization awq`) and LiteLLM provider prefixes.
  *
- * This is the one call site check.c uses; the catalog's own alias lookup
- * (catalog.c, branch h-names) will replace the normalised comparison here
- * when it lands. Nothing is guessed: a name that matches no catalog entry,
- * or several, is returned unresolved with the reason.
+ * The catalog's own resolution (lm_catalog_resolve: ids and profile
+ * aliases on their normalised form, DESIGN §9.7) is asked first, for the
+ * name as written and for the name without what deployment files add around
+ * it (an org prefix, hf://, a Bedrock vendor and version, a dated snapshot, a
+ * quantization suffix); the comparison of normalised ids here is the
+ * fallback for names no alias lists yet. Nothing is guessed: a name that
+ * matches no catalog entry, or several, is returned unresolved with the
+ * reason.
  */
 #include "deploy_names.h"
 
@@ -16,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <stdlib.h>
 
 #include "strutil.h"
 
@@ -68,9 +74,20 @@ int lm__name_model(const struct lm_catalog *cat, const char *raw, struct lm_name
                  "model '%s' is a path, URI or variable, not a model name", raw);
         return 0;
     }
-    /* Exact catalog id first. */
-    if ((out->model = lm_catalog_model(cat, p)) != NULL)
+    /* The catalog's ids and aliases, then an Ollama tag naming the weight
+     * format (llama3.2:3b-instruct-q4_K_M). */
+    struct lm_name_result res;
+    if (lm_catalog_resolve(cat, LM_KIND_MODEL, p, NULL, &res) == LM_NAME_FOUND) {
+        out->model = res.entry;
         return 1;
+    }
+    const struct lm_model *tm = NULL;
+    const struct lm_quant *tq = NULL;
+    if (lm_catalog_resolve_tag(cat, p, &tm, &tq)) {
+        out->model = tm;
+        out->quant_hint = tq->id;
+        return 1;
+    }
     char *slash = strrchr(p, '/');
     if (slash != NULL)
         p = slash + 1;
@@ -117,6 +134,10 @@ int lm__name_model(const struct lm_catalog *cat, const char *raw, struct lm_name
         p[n -= 11] = '\0';
     if (strncmp(p, "Meta-", 5) == 0 || strncmp(p, "meta-", 5) == 0)
         p += 5;
+    if (lm_catalog_resolve(cat, LM_KIND_MODEL, p, NULL, &res) == LM_NAME_FOUND) {
+        out->model = res.entry;
+        return 1;
+    }
     char want[256];
     norm(p, strlen(p), want, sizeof(want), 1);
     const struct lm_model *hit = NULL;
@@ -201,9 +222,18 @@ int lm__name_hardware(const struct lm_catalog *cat, const char *raw, const char 
                       char *why, size_t cap)
 {
     *id_out = NULL;
-    if (lm_catalog_hardware(cat, raw) != NULL) {
-        *id_out = lm_catalog_hardware(cat, raw)->id;
+    struct lm_name_result res;
+    int st = lm_catalog_resolve(cat, LM_KIND_HARDWARE, raw, NULL, &res);
+    if (st == LM_NAME_FOUND) {
+        *id_out = res.id;
         return 1;
+    }
+    if (st == LM_NAME_AMBIGUOUS) {
+        char *m = lm_name_message("GPU", raw, &res);
+        snprintf(why, cap, "%s; say which in .lmchoose.yaml (services[].deployment.hardware)",
+                 m ? m : "ambiguous GPU");
+        free(m);
+        return 0;
     }
     for (size_t i = 0; i < sizeof(instance_families) / sizeof(instance_families[0]); i++)
         if (strncmp(raw, instance_families[i].prefix, strlen(instance_families[i].prefix)) == 0 &&
@@ -250,7 +280,7 @@ int lm__name_hardware(const struct lm_catalog *cat, const char *raw, const char 
     }
     if (nhits > 1)
         snprintf(why, cap, "GPU '%s' could be any of %s; say which in .lmchoose.yaml "
-                           "(deployment.hardware)", raw, names);
+                           "(services[].deployment.hardware)", raw, names);
     else
         snprintf(why, cap, "GPU '%s' is not in the catalog", raw);
     return 0;
@@ -276,8 +306,9 @@ int lm__name_quant(const struct lm_catalog *cat, const char *runtime, const char
         for (const char *p = q; *p && k + 1 < sizeof(low); p++)
             low[k++] = (char)tolower((unsigned char)*p);
         low[k] = '\0';
-        if (lm_catalog_quant(cat, low) != NULL) {
-            *id_out = lm_catalog_quant(cat, low)->id;
+        struct lm_name_result res;
+        if (lm_catalog_resolve(cat, LM_KIND_QUANT, low, NULL, &res) == LM_NAME_FOUND) {
+            *id_out = res.id;
             return 1;
         }
         snprintf(why, cap, "quantization '%s' is not in the catalog", quant);

@@ -77,13 +77,16 @@ int lm__argv_yaml(struct lm_dreader *r, struct lm_argv *v, const struct lm_ynode
 
 struct pos {
     unsigned line, col;
+    unsigned base; /* the column every line starts at: 1 in a file, the
+                      indentation + 1 in a YAML block scalar, whose text
+                      has that indentation removed */
 };
 
 static void advance(struct pos *p, unsigned char c)
 {
     if (c == '\n') {
         p->line++;
-        p->col = 1;
+        p->col = p->base;
     } else if ((c & 0xC0) != 0x80) {
         p->col++;
     }
@@ -94,7 +97,7 @@ static void advance(struct pos *p, unsigned char c)
 int lm__argv_shell(struct lm_dreader *r, struct lm_argv *v, const char *text, size_t len,
                    unsigned line, unsigned col)
 {
-    struct pos p = { line, col };
+    struct pos p = { line, col, col };
     size_t i = 0;
     char *word = malloc(len + 1);
     if (word == NULL)

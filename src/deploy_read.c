@@ -88,7 +88,9 @@ void lm__fd_set_node(struct lm_fdeploy *d, enum lm_dfield f, const struct lm_yno
 {
     if (n == NULL || n->kind != LM_Y_SCALAR || lm__ynode_is_null(n))
         return;
-    lm__fd_set(d, f, n->text, n->line, n->col);
+    /* The value's first character, inside the quotes. */
+    lm__fd_set(d, f, n->text, n->line,
+               n->col + (n->style == LM_YS_SINGLE || n->style == LM_YS_DOUBLE));
 }
 
 /* Merge keys (`<<: *base` or `<<: [*a, *b]`) are followed to a bounded

@@ -22,9 +22,6 @@
 #include "strutil.h"
 #include "ynode.h"
 
-
-
-
 /* "scenarios/../k8s/x.yaml" -> "k8s/x.yaml", "./a" -> "a", lexically (in
  * place), so that findings name a file the way a user would. */
 static void tidy_path(char *p)

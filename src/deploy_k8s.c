@@ -264,8 +264,12 @@ static int k8s_doc(struct lm_dreader *r, const struct lm_ynode *doc, int depth)
         }
         return LM_OK;
     }
-    if (strcmp(kind, "InferenceService") == 0)
+    if (strcmp(kind, "InferenceService") == 0) {
+        /* A file of KServe objects is a KServe file. */
+        if (r->out->n == 0)
+            r->out->format = "kserve";
         return read_isvc(r, doc, name, at);
+    }
     const struct lm_ynode *spec = pod_spec(doc, kind);
     return spec != NULL ? read_pod(r, spec, name, at) : LM_OK;
 }

@@ -975,7 +975,7 @@ static int check_file(struct state *s, const char *path)
         const struct lm_fdeploy *x = &fo.ff.d[MAX_DEPLOYS_PER_FILE];
         rc = lm__check_own_finding(s, f, &cap, &s->builtin, LM_CHECK_RULE_UNREADABLE, display, x->line,
                          x->col, "%zu deployments in one file; the first %d are judged",
-                         fo.ff.n, MAX_DEPLOYS_PER_FILE);
+                         fo.ff.n + fo.ff.dropped, MAX_DEPLOYS_PER_FILE);
         fo.ff.n = MAX_DEPLOYS_PER_FILE;
     }
     for (size_t i = 0; i < fo.ff.n && rc == LM_OK; i++) {

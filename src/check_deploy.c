@@ -90,6 +90,8 @@ int lm__check_read_foreign(struct state *s, const char *display, const char *buf
             lm__yaml_parse_foreign(&fo->arena, path, cbuf, clen, &s->ctx->limits, &quiet, &cdocs,
                                    &cn) == LM_OK && cn > 0) {
             struct lm_dreader cr = r;
+            cr.buf = cbuf;
+            cr.len = clen;
             cr.file = lm_arena_strdup(&fo->arena, path);
             if (cr.file == NULL)
                 rc = LM_ENOMEM;
@@ -124,8 +126,6 @@ static int parse_number(const char *s, double *out)
     *out = v;
     return 1;
 }
-
-
 
 struct dstate {
     struct dloc locs[8];

@@ -24,6 +24,13 @@ struct lm_fdeploy *lm__fd_new(struct lm_dreader *r, const char *format, const ch
                               unsigned line, unsigned col)
 {
     struct lm_ffile *f = r->out;
+    if (f->n >= LM_MAX_READ_DEPLOYS) {
+        f->dropped++;
+        memset(&f->overflow, 0, sizeof(f->overflow));
+        f->overflow.name = "";
+        f->overflow.format = format;
+        return &f->overflow;
+    }
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 4;
         struct lm_fdeploy *d = lm_arena_alloc(r->arena, cap * sizeof(*d));

@@ -75,7 +75,13 @@ struct lm_ffile {
     struct lm_fnote *notes;
     size_t nnotes, capnotes;
     const char *format; /* the format recognised, or NULL (not a deployment file) */
+    /* Deployments past LM_MAX_READ_DEPLOYS are read into `overflow` and only
+     * counted: a 4 MiB script of `vllm serve` lines stays cheap. */
+    size_t dropped;
+    struct lm_fdeploy overflow;
 };
+
+#define LM_MAX_READ_DEPLOYS 256
 
 /* The shared state of one reader run. */
 struct lm_dreader {

@@ -42,7 +42,9 @@ def write(name, data):
     return name
 
 
-def check(name, path, rc, out_has=(), err="", seconds=5.0):
+def check(name, path, rc, out_has=(), err="", seconds=10.0):
+    # The bound catches blow-ups (minutes), not speed: 2 shared cores,
+    # sanitizer builds.
     t0 = time.monotonic()
     p = subprocess.run([lm, "check", path, "--no-config"], cwd=tmp, env=env,
                        capture_output=True, timeout=60)

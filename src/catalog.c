@@ -9,6 +9,7 @@
  * is the order `list --format json` prints), and to render_json.c.
  */
 #include "lmchoose/catalog.h"
+#include "lmchoose/quality.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -1058,20 +1059,26 @@ static int check_aliases(struct lm_catalog *cat, struct lm_diags *diags)
     return rc;
 }
 
-static int finish(struct lm_catalog *cat, struct lm_diags *diags, int rc)
+/* refit: the models changed, so the quality fit (over all models) is redone. */
+static int finish(struct lm_catalog *cat, struct lm_diags *diags, int rc, int refit)
 {
     if (cat->nmodels > 1)
         qsort(cat->models, cat->nmodels, sizeof(*cat->models), cmp_model);
     if (cat->nhardware > 1)
         qsort(cat->hardware, cat->nhardware, sizeof(*cat->hardware), cmp_hw);
     rc = worse(rc, cross_check(cat, diags));
-    return worse(rc, check_aliases(cat, diags));
+    rc = worse(rc, check_aliases(cat, diags));
+    /* The quality fit is over the whole loaded catalog (DESIGN §9.4). Out
+     * of memory leaves the models on their published scores only. */
+    if (refit)
+        (void)lm_quality_fit_catalog(cat, NULL);
+    return rc;
 }
 
 int lm_catalog_load_builtin(struct lm_catalog *cat, const struct lm_limits *limits,
                             struct lm_diags *diags)
 {
-    return finish(cat, diags, load_builtin_layer(cat, limits, diags));
+    return finish(cat, diags, load_builtin_layer(cat, limits, diags), 1);
 }
 
 int lm_catalog_load(struct lm_catalog *cat, const char *const *dirs, size_t ndirs,
@@ -1080,7 +1087,7 @@ int lm_catalog_load(struct lm_catalog *cat, const char *const *dirs, size_t ndir
     int rc = load_builtin_layer(cat, limits, diags);
     for (size_t i = 0; i < ndirs; i++)
         rc = worse(rc, load_dir_layer(cat, dirs[i], limits, diags));
-    return finish(cat, diags, rc);
+    return finish(cat, diags, rc, 1);
 }
 
 int lm_catalog_load_file(struct lm_catalog *cat, const char *kind,
@@ -1104,7 +1111,7 @@ int lm_catalog_load_file(struct lm_catalog *cat, const char *kind,
     src.len = len;
     size_t before = diags->nerrors;
     int rc = load_file_checked(cat, k, &src, limits, diags, NULL, check_name);
-    int xrc = finish(cat, diags, LM_OK);
+    int xrc = finish(cat, diags, LM_OK, k == KIND_MODEL);
     if (rc == LM_OK && diags->nerrors > before)
         rc = xrc != LM_OK ? xrc : LM_ESCHEMA;
     return rc;

@@ -736,8 +736,11 @@ int lm__check_judge_deployment(struct state *s, struct lm_check_file *f, size_t 
     memset(&opt, 0, sizeof(opt));
     opt.weights_formula = s->o->weights_formula;
     opt.no_flips = 1;
-    for (size_t i = 0; sc->constraints.hardware_set && i < sc->constraints.hardware.n; i++) {
-        if (strcmp(sc->constraints.hardware.items[i], "local") == 0) {
+    size_t nlist = sc->constraints.hardware_set ? sc->constraints.hardware.n : 0;
+    for (size_t i = 0; i < nlist + sc->constraints.nowned; i++) {
+        const char *hid = i < nlist ? sc->constraints.hardware.items[i]
+                                    : sc->constraints.owned[i - nlist].hardware;
+        if (hid != NULL && strcmp(hid, "local") == 0) {
             if ((rc = resolve_local(s)) != LM_OK)
                 return rc;
             opt.local = s->local;

@@ -320,6 +320,19 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
         if (r != LM_OK)
             rc = r;
     }
+    for (size_t i = 0; i < sc->constraints.nowned; i++) {
+        const struct lm_owned *o = &sc->constraints.owned[i];
+        if (o->hardware == NULL || strcmp(o->hardware, "local") == 0 ||
+            lm_catalog_hardware(cat, o->hardware) != NULL)
+            continue;
+        struct lm_loc loc = { sc->file, o->line, o->col };
+        const char *s = lm__suggest(o->hardware, ids, cat->nhardware + 1);
+        rc = s ? lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                               "unknown hardware '%s' in constraints.owned (did you mean '%s'?)",
+                               o->hardware, s)
+               : lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                               "unknown hardware '%s' in constraints.owned", o->hardware);
+    }
     for (size_t i = 0; i < rs->n; i++)
         ids[i] = rs->rules[i]->id;
     /* check's own rule ids (the advisory, ops.drift, ...) can be disabled

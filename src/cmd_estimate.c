@@ -283,6 +283,7 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     doc.model = m;
     struct lm_est_input in;
     lm_est_input_init(&in);
+    double owned_from_scenario = 0;
     in.model = m;
     in.weights_formula = o.weights_formula;
     in.kv_bytes_per_element = o.kv_bytes;
@@ -311,6 +312,15 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         in.input_tokens = sc.workload.input_tokens;
         in.output_tokens = sc.workload.output_tokens;
         in.peak_concurrency = sc.workload.peak_concurrency;
+        in.window_hours = sc.workload.window_hours;
+        in.target_utilization = sc.assumptions.target_utilization;
+        in.scale_to_zero = sc.assumptions.scale_to_zero;
+        for (size_t k = 0; k < sc.constraints.nowned; k++) {
+            const char *oid = sc.constraints.owned[k].hardware;
+            const char *want = o.hardware != NULL ? o.hardware : "local";
+            if (oid != NULL && strcmp(oid, want) == 0)
+                owned_from_scenario = sc.constraints.owned[k].count;
+        }
         in.usd_per_kwh = sc.assumptions.usd_per_kwh;
         in.amortization_months = sc.assumptions.amortization_months;
         in.labeled_examples = sc.constraints.data.labeled_examples;
@@ -360,6 +370,9 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     in.hw = hw;
     in.extra_flags = built ? LM_EST_LOCAL_BUILT : 0;
+    /* §9.2: the machine lmchoose runs on is owned; other hardware is
+     * bought unless --scenario declares it owned. */
+    in.owned_count = o.hardware == NULL || strcmp(o.hardware, "local") == 0 ? 1 : owned_from_scenario;
 
     /* Placement: --placement, else the first of device, on-prem, cloud. */
     in.placement = -1;

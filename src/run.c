@@ -35,6 +35,9 @@ int lm_run_option(struct lm_ctx *ctx, struct lm_run_args *a, int opt, const char
     case OPT_RUN_ALL:
         a->all = 1;
         return 1;
+    case OPT_RUN_VARIANTS:
+        a->variants = 1;
+        return 1;
     case OPT_RUN_HW:
         a->hw_ids[a->nhw++] = arg;
         return 1;
@@ -146,12 +149,36 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         run->sc.constraints.hardware.n = a->nhw;
         run->sc.constraints.hardware_set = 1;
         run->sc.constraints.hardware_pos = NULL;
+        /* --hardware says where to look: owned hardware outside it stays
+         * out (its ownership still counts when it is listed). */
+        struct lm_owned *kept = run->sc.constraints.nowned
+                                    ? lm_arena_alloc(&run->sc.arena, run->sc.constraints.nowned *
+                                                                         sizeof(*kept))
+                                    : NULL;
+        size_t nk = 0;
+        for (size_t i = 0; kept != NULL && i < run->sc.constraints.nowned; i++)
+            for (size_t k = 0; k < a->nhw; k++)
+                if (run->sc.constraints.owned[i].hardware != NULL &&
+                    strcmp(run->sc.constraints.owned[i].hardware, a->hw_ids[k]) == 0) {
+                    kept[nk++] = run->sc.constraints.owned[i];
+                    break;
+                }
+        run->sc.constraints.owned = kept;
+        run->sc.constraints.nowned = nk;
+        run->sc.constraints.owned_ids.n = 0; /* rebuilt below for the rules */
+        const char **ids = nk ? lm_arena_alloc(&run->sc.arena, nk * sizeof(*ids)) : NULL;
+        for (size_t i = 0; ids != NULL && i < nk; i++)
+            ids[run->sc.constraints.owned_ids.n++] = kept[i].hardware;
+        run->sc.constraints.owned_ids.items = ids;
     }
     if (!isnan(a->context))
         run->sc.task.context_tokens = a->context;
     int need_local = 0;
     for (size_t i = 0; run->sc.constraints.hardware_set && i < run->sc.constraints.hardware.n; i++)
         need_local |= strcmp(run->sc.constraints.hardware.items[i], "local") == 0;
+    for (size_t i = 0; i < run->sc.constraints.nowned; i++)
+        need_local |= run->sc.constraints.owned[i].hardware != NULL &&
+                      strcmp(run->sc.constraints.owned[i].hardware, "local") == 0;
     if (need_local) {
         r = lm_host_resolve(&ctx->cat, &ctx->limits, &ctx->diags, &run->ropt.local,
                             &run->ropt.local_built);

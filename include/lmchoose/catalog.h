@@ -102,7 +102,15 @@ struct lm_model {
     int open_weights;
     const char *license;
     int commercial_use;
-    double quality[LM_Q_COUNT];
+    double quality[LM_Q_COUNT]; /* published scores, NAN when absent */
+    /* The factor fit of DESIGN §9.4 (src/quality.c), set when the catalog
+     * is loaded: the fit's value of every benchmark (published ones too,
+     * for residuals) and the half-width of its error band as an imputation,
+     * NAN where the fit has none. quality_fitted is 0 for a model that is
+     * not part of a fitted catalog (built by hand): it then uses its
+     * published scores only. */
+    double quality_fit[LM_Q_COUNT], quality_band[LM_Q_COUNT];
+    int quality_fitted;
     struct lm_file_size *files;
     size_t nfiles;
     int gguf_separate_output; /* -1 absent; 1: the published GGUFs store an

@@ -175,7 +175,7 @@ int lm__litellm_read(struct lm_dreader *r, const struct lm_ynode *doc, int *reco
 int lm__skypilot_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised);
 int lm__vllm_config_read(struct lm_dreader *r, const struct lm_ynode *doc,
                          struct lm_fdeploy *d, int *recognised);
-int lm__ollama_read(struct lm_dreader *r);
-int lm__dockerfile_read(struct lm_dreader *r);
+int lm__ollama_read(struct lm_dreader *r);     /* deploy_text.c */
+int lm__dockerfile_read(struct lm_dreader *r); /* deploy_text.c */
 
 #endif

@@ -4,8 +4,7 @@
  * `FROM <model>:<tag>`, `PARAMETER num_ctx N`) and the Dockerfile
  * (docs.docker.com/reference/dockerfile: FROM, ENV, ENTRYPOINT and CMD in
  * exec form `["a", "b"]` or shell form, `\` continuations), whose
- * ENTRYPOINT + CMD is read as a command line. The vLLM --config YAML
- * (docs/configuration/serve_args.md) is here too: the same flags as keys.
+ * ENTRYPOINT + CMD is read as a command line (deploy_cmdline.c).
  */
 #include "deploy_read.h"
 
@@ -264,59 +263,5 @@ int lm__dockerfile_read(struct lm_dreader *r)
     tmp.line = d->line;
     tmp.col = d->col;
     *d = tmp;
-    return LM_OK;
-}
-
-/* vLLM config keys: the long flag names, with '-' or '_'. */
-static const struct { const char *key; int field; } vllm_keys[] = {
-    { "model", LM_D_MODEL }, { "tensor-parallel-size", LM_D_TP },
-    { "pipeline-parallel-size", LM_D_PP }, { "quantization", LM_D_QUANT },
-    { "max-model-len", LM_D_MAX_LEN }, { "gpu-memory-utilization", LM_D_GPU_UTIL },
-    { "kv-cache-dtype", LM_D_KV_DTYPE }, { "dtype", LM_D_DTYPE },
-};
-
-int lm__vllm_config_read(struct lm_dreader *r, const struct lm_ynode *doc,
-                         struct lm_fdeploy *into, int *recognised)
-{
-    *recognised = 0;
-    if (doc == NULL || doc->kind != LM_Y_MAP)
-        return LM_OK;
-    const struct lm_ynode *found[sizeof(vllm_keys) / sizeof(vllm_keys[0])] = { NULL };
-    size_t nfound = 0;
-    for (size_t i = 0; i < doc->n; i++) {
-        const struct lm_ynode *k = doc->items[2 * i];
-        if (k->kind != LM_Y_SCALAR)
-            continue;
-        char norm[64];
-        size_t n = 0;
-        for (const char *p = k->text; *p && n + 1 < sizeof(norm); p++)
-            norm[n++] = *p == '_' ? '-' : *p;
-        norm[n] = '\0';
-        for (size_t f = 0; f < sizeof(vllm_keys) / sizeof(vllm_keys[0]); f++)
-            if (strcmp(norm, vllm_keys[f].key) == 0 && found[f] == NULL) {
-                found[f] = doc->items[2 * i + 1];
-                nfound++;
-            }
-    }
-    /* A standalone file must name a model and at least one engine setting,
-     * so that an unrelated `model:` key is not taken for a deployment. */
-    if (into == NULL && (found[0] == NULL || nfound < 2))
-        return LM_OK;
-    *recognised = 1;
-    struct lm_fdeploy *d = into;
-    if (d == NULL) {
-        r->out->format = "vllm-config";
-        d = lm__fd_new(r, "vllm-config", lm__file_stem(r), doc->line, doc->col);
-        if (d == NULL)
-            return LM_ENOMEM;
-        lm__fd_set(d, LM_D_RUNTIME, "vllm", doc->line, doc->col);
-    }
-    /* "command line > config file values > defaults" (serve_args.md). */
-    for (size_t f = 0; f < sizeof(vllm_keys) / sizeof(vllm_keys[0]); f++)
-        if (found[f] != NULL && d->v[vllm_keys[f].field].s == NULL) {
-            lm__fd_set_node(d, (enum lm_dfield)vllm_keys[f].field, found[f]);
-            if (into != NULL) /* located in the config file, not the script */
-                d->v[vllm_keys[f].field].file = r->file;
-        }
     return LM_OK;
 }

@@ -66,7 +66,11 @@ int lm__argv_yaml(struct lm_dreader *r, struct lm_argv *v, const struct lm_ynode
                 return rc;
             continue;
         }
-        int rc = lm__argv_push(r, v, it->text, it->len, it->line, col);
+        /* `command: [sh, -c]` + `args: ["vllm serve M --tp 2"]`: a word with
+         * blanks is a shell command line, split as the shell would. */
+        int rc = strpbrk(it->text, " \t\n") != NULL
+                     ? lm__argv_shell(r, v, it->text, it->len, it->line, col)
+                     : lm__argv_push(r, v, it->text, it->len, it->line, col);
         if (rc != LM_OK)
             return rc;
     }

@@ -104,6 +104,26 @@ static void test_kubernetes_multi_document(void **state)
     done(&r);
 }
 
+static void test_kubernetes_sh_c(void **state)
+{
+    (void)state;
+    struct run r;
+    read_file(&r, "sh.yaml",
+              "apiVersion: v1\n"
+              "kind: Pod\n"
+              "metadata: {name: shc}\n"
+              "spec:\n"
+              "  containers:\n"
+              "    - name: server\n"
+              "      image: python:3.12\n"
+              "      command: [\"/bin/sh\", \"-c\"]\n"
+              "      args: [\"pip install vllm && vllm serve Qwen/Qwen2.5-7B-Instruct --max-model-len 8192\"]\n");
+    assert_int_equal(r.ff.n, 1);
+    expect_val(&r.ff.d[0], LM_D_MODEL, "Qwen/Qwen2.5-7B-Instruct", 9, 46);
+    expect_val(&r.ff.d[0], LM_D_MAX_LEN, "8192", 9, 87);
+    done(&r);
+}
+
 static void test_kserve_and_tgi_env(void **state)
 {
     (void)state;
@@ -355,6 +375,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kubernetes_multi_document),
+        cmocka_unit_test(test_kubernetes_sh_c),
         cmocka_unit_test(test_kserve_and_tgi_env),
         cmocka_unit_test(test_compose_anchor_and_merge_key),
         cmocka_unit_test(test_litellm_and_skypilot),

@@ -1,6 +1,9 @@
 /*
  * `lmchoose check` (DESIGN §6.3): every scenario file with a `deployment`
- * block is judged — the declared candidate is estimated and run through the
+ * block, and every deployment in the files teams already have (Kubernetes,
+ * compose, vLLM/TGI command lines, LiteLLM, SkyPilot, Ollama; read by
+ * deploy_*.c and judged against the workload .lmchoose.yaml gives the
+ * service), is judged — the declared candidate is estimated and run through the
  * rules exactly as recommend judges its own candidates (recommend.c,
  * lm_recommend_evaluate), the findings are located at the YAML key they are
  * about and matched against the file's waivers, and an advisory finding is
@@ -11,6 +14,7 @@
  * error, and makes the run exit 3.
  */
 #include "check.h"
+#include "check_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "deploy_read.h"
 #include "facts.h"
 #include "fs.h"
 #include "lmchoose/host.h"
@@ -30,11 +35,16 @@
 #include "lmchoose/render.h"
 #include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
+#include "repo_config.h"
 #include "strutil.h"
 #include "ynode.h"
 
 /* The advisory's threshold (§6.3), in total points. */
 #define BETTER_MARGIN 10.0
+
+/* Deployments judged per file: each is a full ranking (about 10 ms), and a
+ * hostile 4 MiB script could hold 100 000 `vllm serve` lines. */
+#define MAX_DEPLOYS_PER_FILE 64
 
 /* ------------------------------------------------------------- discovery */
 
@@ -79,6 +89,13 @@ static int is_yaml_name(const char *name)
            (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
+/* What a directory walk reads: YAML, and the text deployment formats
+ * (Dockerfile, Modelfile, shell scripts). */
+static int is_checked_name(const char *name)
+{
+    return is_yaml_name(name) || lm__deploy_text_name(name);
+}
+
 /* Appends every *.yaml / *.yml under dir (recursively; names starting with
  * '.' skipped, symlinked directories not followed). */
 static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, int depth)
@@ -92,11 +109,14 @@ static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, int d
     int rc = LM_OK;
     size_t dl = strlen(dir);
     int slash = dl > 0 && dir[dl - 1] == '/';
+    /* `check .` lists "k8s/x.yaml", not "./k8s/x.yaml". */
+    int here = strcmp(dir, ".") == 0 || strcmp(dir, "./") == 0;
     struct dirent *e;
     while (rc == LM_OK && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *path = lm__asprintf("%s%s%s", dir, slash ? "" : "/", e->d_name);
+        char *path = here ? lm__asprintf("%s", e->d_name)
+                          : lm__asprintf("%s%s%s", dir, slash ? "" : "/", e->d_name);
         if (path == NULL) {
             rc = LM_ENOMEM;
             break;
@@ -106,7 +126,7 @@ static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, int d
             if (S_ISDIR(st.st_mode)) {
                 if (depth < 64)
                     rc = walk(ctx, path, out, depth + 1);
-            } else if (is_yaml_name(e->d_name)) {
+            } else if (is_checked_name(e->d_name)) {
                 /* A symlink to a file is read; one to a directory is not
                  * followed. */
                 struct stat t;
@@ -142,19 +162,33 @@ static struct lm_check_file *new_file(struct lm_check_result *res, const char *n
     return f;
 }
 
-/* Marks f as not evaluated, with the first error diagnostic from d0 on. */
+/* Marks f as not evaluated, with every error diagnostic from d0 on (the
+ * first is error_message). */
 static void set_error(struct lm_check_result *res, struct lm_check_file *f,
                       const struct lm_diags *diags, size_t d0)
 {
     f->error = 1;
     f->passed = 0;
-    for (size_t i = d0; i < diags->count; i++) {
+    size_t n = 0;
+    for (size_t i = d0; i < diags->count; i++)
+        n += diags->items[i].sev == LM_SEV_ERROR;
+    f->errors = n ? lm_arena_alloc(&res->arena, n * sizeof(*f->errors)) : NULL;
+    f->nerrors = 0;
+    for (size_t i = d0; i < diags->count && f->errors != NULL; i++) {
         const struct lm_diag *g = &diags->items[i];
         if (g->sev != LM_SEV_ERROR)
             continue;
-        f->error_message = lm_arena_strdup(&res->arena, g->msg);
-        f->error_line = g->line;
-        f->error_col = g->line ? g->col : 0;
+        struct lm_check_error *e = &f->errors[f->nerrors++];
+        e->message = lm_arena_strdup(&res->arena, g->msg);
+        e->line = g->line;
+        e->col = g->line ? g->col : 0;
+        if (e->message == NULL)
+            e->message = "out of memory";
+    }
+    if (f->nerrors > 0) {
+        f->error_message = f->errors[0].message;
+        f->error_line = f->errors[0].line;
+        f->error_col = f->errors[0].col;
         return;
     }
     f->error_message = "input error";
@@ -162,16 +196,42 @@ static void set_error(struct lm_check_result *res, struct lm_check_file *f,
 
 /* ------------------------------------------------------------- locations */
 
-static const struct lm_keyloc_pub *key_of_fact(const struct lm_scenario *sc, const char *path)
+static int find_key(const struct state *s, const struct lm_scenario *sc, const char *path,
+                    struct kpos *out)
+{
+    if (s->dlocs != NULL && strncmp(path, "deployment", 10) == 0) {
+        if (strcmp(path, "deployment") == 0) {
+            *out = (struct kpos){ s->dfile, s->dline, s->dcol, s->dline, s->dcol };
+            return 1;
+        }
+        for (size_t i = 0; i < s->ndlocs; i++)
+            if (strcmp(s->dlocs[i].path, path) == 0) {
+                const struct dloc *d = &s->dlocs[i];
+                *out = (struct kpos){ d->file, d->line, d->col, d->line, d->col };
+                return 1;
+            }
+        return 0;
+    }
+    if (!s->sc_keys)
+        return 0;
+    const struct lm_keyloc_pub *k = lm_scenario_key(sc, path);
+    if (k == NULL)
+        return 0;
+    *out = (struct kpos){ sc->file, k->line, k->col, k->vline, k->vcol };
+    return 1;
+}
+
+static int key_of_fact(const struct state *s, const struct lm_scenario *sc, const char *path,
+                       struct kpos *out)
 {
     char key[256];
     if (strncmp(path, "scenario.", 9) == 0) {
         snprintf(key, sizeof(key), "constraints.%s", path + 9);
-        return lm_scenario_key(sc, key);
+        return find_key(s, sc, key, out);
     }
     if (strncmp(path, "task.", 5) == 0 || strncmp(path, "workload.", 9) == 0)
-        return lm_scenario_key(sc, path);
-    return NULL;
+        return find_key(s, sc, path, out);
+    return 0;
 }
 
 /* The deployment field a fact path's root matches (§6.3 Locations, 3). */
@@ -190,34 +250,34 @@ static const char *deployment_field(const char *path)
     return NULL;
 }
 
-static void locate(const struct lm_scenario *sc, const struct lm_rule *rule, unsigned *line,
-                   unsigned *col)
+static void locate(const struct state *s, const struct lm_scenario *sc,
+                   const struct lm_rule *rule, struct kpos *out)
 {
-    const struct lm_keyloc_pub *k = NULL;
+    int found = 0;
     if (rule != NULL && rule->at != NULL) {
-        k = key_of_fact(sc, rule->at);
-        if (k == NULL && deployment_field(rule->at) != NULL)
-            k = lm_scenario_key(sc, deployment_field(rule->at));
+        found = key_of_fact(s, sc, rule->at, out);
+        if (!found && deployment_field(rule->at) != NULL)
+            found = find_key(s, sc, deployment_field(rule->at), out);
     }
     const size_t *ids = NULL;
     size_t n = rule != NULL ? lm_expr_facts(rule->when, &ids) : 0;
-    for (size_t i = 0; k == NULL && i < n; i++) {
+    for (size_t i = 0; !found && i < n; i++) {
         const char *key;
         if (lm__fact_is_scenario(ids[i], &key)) {
             char path[256];
             snprintf(path, sizeof(path), "constraints.%s", key);
-            k = lm_scenario_key(sc, path);
+            found = find_key(s, sc, path, out);
         }
     }
-    if (k == NULL && n > 0) {
+    if (!found && n > 0) {
         const char *field = deployment_field(lm_fact_table.defs[ids[0]].path);
         if (field != NULL)
-            k = lm_scenario_key(sc, field);
+            found = find_key(s, sc, field, out);
     }
-    if (k == NULL)
-        k = lm_scenario_key(sc, "deployment");
-    *line = k ? k->line : 1;
-    *col = k ? k->col : 1;
+    if (!found)
+        found = find_key(s, sc, "deployment", out);
+    if (!found)
+        *out = (struct kpos){ sc->file, 1, 1, 1, 1 };
 }
 
 /* --------------------------------------------------------------- waivers */
@@ -240,17 +300,133 @@ static void today(char buf[32])
         snprintf(buf, 32, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* ------------------------------------------------------- the deployment */
+static int valid_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
+        return 0;
+    return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
 
-struct state {
-    struct lm_ctx *ctx;
-    const struct lm_ruleset *rs;
-    const struct lm_check_opts *o;
-    struct lm_check_result *res;
-    const struct lm_hardware *local;
-    int local_built, local_tried, local_rc;
-    char today[32];
-};
+static int known_rule(const struct state *s, const char *id)
+{
+    return lm_rules_find(s->rs, id) >= 0 || lm_check_own_rule(id) >= 0;
+}
+
+/* `# lmchoose:waive RULE "reason" YYYY-MM-DD` comments of a file (any line;
+ * they waive the rule for every deployment of the file, like checkov's
+ * `checkov:skip=` comments). A malformed comment or an unknown rule is an
+ * input error at the comment: a waiver that silently waives nothing is
+ * worse than none. */
+static int comment_waivers(struct state *s, const char *file, const char *buf, size_t len,
+                           struct lm_waiver **out, size_t *nout)
+{
+    static const char tag[] = "lmchoose:waive";
+    *out = NULL;
+    *nout = 0;
+    size_t cap = 0;
+    int rc = LM_OK;
+    unsigned line = 1;
+    size_t ls = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && buf[i] != '\n')
+            continue;
+        /* the line is buf[ls, i) */
+        const char *p = NULL;
+        for (size_t k = ls; k + sizeof(tag) - 1 <= i; k++)
+            if (buf[k] == '#') {
+                size_t j = k + 1;
+                while (j < i && buf[j] == ' ')
+                    j++;
+                if (j + sizeof(tag) - 1 <= i && memcmp(buf + j, tag, sizeof(tag) - 1) == 0)
+                    p = buf + j;
+                break;
+            }
+        if (p != NULL) {
+            unsigned col = (unsigned)(p - (buf + ls)) + 1;
+            struct lm_loc loc = { file, line, col };
+            const char *e = buf + i;
+            const char *q = p + sizeof(tag) - 1;
+            char rule[128] = "", reason[512] = "", date[32] = "";
+            int ok = 1;
+            while (q < e && *q == ' ')
+                q++;
+            size_t n = 0;
+            while (q < e && *q != ' ' && n + 1 < sizeof(rule))
+                rule[n++] = *q++;
+            rule[n] = '\0';
+            while (q < e && *q == ' ')
+                q++;
+            if (q < e && *q == '"') {
+                q++;
+                n = 0;
+                while (q < e && *q != '"' && n + 1 < sizeof(reason))
+                    reason[n++] = *q++;
+                reason[n] = '\0';
+                ok = q < e && *q == '"' && n > 0;
+                q++;
+            } else {
+                ok = 0;
+            }
+            while (q < e && *q == ' ')
+                q++;
+            n = 0;
+            while (q < e && *q != ' ' && *q != '\r' && n + 1 < sizeof(date))
+                date[n++] = *q++;
+            date[n] = '\0';
+            if (!ok || rule[0] == '\0' || !valid_date(date)) {
+                rc = lm_diag_error(s->diags, LM_ESCHEMA, &loc,
+                                   "malformed waiver: write `# lmchoose:waive RULE \"reason\" "
+                                   "YYYY-MM-DD`");
+            } else if (!known_rule(s, rule)) {
+                size_t nid = s->rs->n + LM_CHECK_NPSEUDO;
+                const char **ids = malloc(nid * sizeof(*ids));
+                const char *sug = NULL;
+                if (ids != NULL) {
+                    for (size_t k = 0; k < s->rs->n; k++)
+                        ids[k] = s->rs->rules[k]->id;
+                    for (size_t k = 0; k < LM_CHECK_NPSEUDO; k++)
+                        ids[s->rs->n + k] = lm_check_pseudo_rules[k].id;
+                    sug = lm__suggest(rule, ids, nid);
+                }
+                rc = sug ? lm_diag_error(s->diags, LM_ESCHEMA, &loc,
+                                         "waiver for unknown rule '%s' (did you mean '%s'?)", rule, sug)
+                         : lm_diag_error(s->diags, LM_ESCHEMA, &loc,
+                                         "waiver for unknown rule '%s'", rule);
+                free(ids);
+            } else {
+                if (*nout == cap) {
+                    cap = cap ? cap * 2 : 4;
+                    struct lm_waiver *g = lm_arena_alloc(&s->res->arena, cap * sizeof(*g));
+                    if (g == NULL)
+                        return LM_ENOMEM;
+                    if (*nout)
+                        memcpy(g, *out, *nout * sizeof(*g));
+                    *out = g;
+                }
+                struct lm_waiver *w = &(*out)[(*nout)++];
+                w->rule = lm_arena_strdup(&s->res->arena, rule);
+                w->reason = lm_arena_strdup(&s->res->arena, reason);
+                w->expires = lm_arena_strdup(&s->res->arena, date);
+                w->line = line;
+                w->col = col;
+                if (w->rule == NULL || w->reason == NULL || w->expires == NULL)
+                    return LM_ENOMEM;
+            }
+        }
+        line++;
+        ls = i + 1;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------- the deployment */
 
 static int resolve_local(struct state *s)
 {
@@ -268,13 +444,14 @@ static int bad_id(struct state *s, const struct lm_scenario *sc, const char *fie
 {
     char path[64];
     snprintf(path, sizeof(path), "deployment.%s", field);
-    const struct lm_keyloc_pub *k = lm_scenario_key(sc, path);
-    struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
+    struct kpos k;
+    int have = find_key(s, sc, path, &k);
+    struct lm_loc loc = { have ? k.file : sc->file, have ? k.vline : 0, have ? k.vcol : 0 };
     const char *sug = ids != NULL ? lm__suggest(id, ids, n) : NULL;
     if (sug != NULL)
-        return lm_diag_error(&s->ctx->diags, LM_ESCHEMA, &loc,
+        return lm_diag_error(s->diags, LM_ESCHEMA, &loc,
                              "unknown %s '%s' (did you mean '%s'?)", what, id, sug);
-    return lm_diag_error(&s->ctx->diags, LM_ESCHEMA, &loc, "unknown %s '%s'", what, id);
+    return lm_diag_error(s->diags, LM_ESCHEMA, &loc, "unknown %s '%s'", what, id);
 }
 
 static int value_error(struct state *s, const struct lm_scenario *sc, const char *field,
@@ -287,13 +464,16 @@ static int value_error(struct state *s, const struct lm_scenario *sc, const char
 {
     char path[64];
     snprintf(path, sizeof(path), "deployment%s%s", field[0] ? "." : "", field);
-    const struct lm_keyloc_pub *k = lm_scenario_key(sc, path);
-    unsigned line = k ? (field[0] ? k->vline : k->line) : 0;
-    unsigned col = k ? (field[0] ? k->vcol : k->col) : 0;
-    struct lm_loc loc = { sc->file, line, col };
+    struct kpos k;
+    int have = find_key(s, sc, path, &k);
+    if (!have && field[0])
+        have = find_key(s, sc, "deployment", &k);
+    unsigned line = have ? (field[0] ? k.vline : k.line) : 0;
+    unsigned col = have ? (field[0] ? k.vcol : k.col) : 0;
+    struct lm_loc loc = { have ? k.file : sc->file, line, col };
     va_list ap;
     va_start(ap, fmt);
-    int rc = lm_diag_verror(&s->ctx->diags, LM_ESCHEMA, &loc, fmt, ap);
+    int rc = lm_diag_verror(s->diags, LM_ESCHEMA, &loc, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -307,9 +487,19 @@ static const void *deployment_name(struct state *s, struct lm_scenario *sc, cons
 {
     char path[64];
     snprintf(path, sizeof(path), "deployment.%s", field);
-    const struct lm_keyloc_pub *k = lm_scenario_key(sc, path);
-    struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
-    return lm_cli_resolve_at(s->ctx, &s->ctx->cat, kind, slot, keyword, &loc, rc);
+    struct kpos k;
+    int have = find_key(s, sc, path, &k);
+    struct lm_loc loc = { have ? k.file : sc->file, have ? k.vline : 0, have ? k.vcol : 0 };
+    if (s->diags == &s->ctx->diags)
+        return lm_cli_resolve_at(s->ctx, &s->ctx->cat, kind, slot, keyword, &loc, rc);
+    /* A deployment file's values: the diagnostics go where s->diags says
+     * (they become findings, not input errors). */
+    struct lm_diags saved = s->ctx->diags;
+    s->ctx->diags = *s->diags;
+    const void *e = lm_cli_resolve_at(s->ctx, &s->ctx->cat, kind, slot, keyword, &loc, rc);
+    *s->diags = s->ctx->diags;
+    s->ctx->diags = saved;
+    return e;
 }
 
 /* Resolves the deployment's ids into spec. Errors at the values. */
@@ -414,6 +604,9 @@ out:
 static int finding_cmp(const void *pa, const void *pb)
 {
     const struct lm_check_finding *a = pa, *b = pb;
+    int c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+    if (c != 0)
+        return c;
     if (a->line != b->line)
         return a->line < b->line ? -1 : 1;
     if (a->col != b->col)
@@ -421,9 +614,45 @@ static int finding_cmp(const void *pa, const void *pb)
     return a->rule < b->rule ? -1 : a->rule > b->rule;
 }
 
+/* Room for n more findings in f. */
+static int reserve_findings(struct state *s, struct lm_check_file *f, size_t *cap, size_t n)
+{
+    if (f->nfindings + n <= *cap)
+        return LM_OK;
+    size_t nc = (f->nfindings + n) * 2;
+    struct lm_check_finding *g = lm_arena_alloc(&s->res->arena, nc * sizeof(*g));
+    if (g == NULL)
+        return LM_ENOMEM;
+    if (f->nfindings)
+        memcpy(g, f->findings, f->nfindings * sizeof(*g));
+    f->findings = g;
+    *cap = nc;
+    return LM_OK;
+}
+
+static const struct lm_waiver *match_waiver(const struct lm_waiver *ws, size_t n,
+                                            const char *rule_id, const char *today,
+                                            const struct lm_waiver **expired)
+{
+    const struct lm_waiver *live = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct lm_waiver *w = &ws[i];
+        if (w->rule == NULL || w->expires == NULL || strcmp(w->rule, rule_id) != 0)
+            continue;
+        if (strcmp(w->expires, today) >= 0) {
+            if (live == NULL)
+                live = w;
+        } else if (*expired == NULL) {
+            *expired = w;
+        }
+    }
+    return live;
+}
+
+/* Adds a finding (room reserved by the caller). file NULL: the entry's. */
 static int add_finding(struct state *s, struct lm_check_file *f, const struct lm_scenario *sc,
                        size_t ri, const char *rule_id, int dimension, int severity,
-                       const char *message, unsigned line, unsigned col)
+                       const char *message, const char *file, unsigned line, unsigned col)
 {
     struct lm_arena *a = &s->res->arena;
     struct lm_check_finding *x = &f->findings[f->nfindings];
@@ -434,18 +663,14 @@ static int add_finding(struct state *s, struct lm_check_file *f, const struct lm
     x->severity = severity;
     x->line = line;
     x->col = col;
-    const struct lm_waiver *live = NULL, *expired = NULL;
-    for (size_t i = 0; i < sc->rules.nwaive; i++) {
-        const struct lm_waiver *w = &sc->rules.waive[i];
-        if (w->rule == NULL || w->expires == NULL || strcmp(w->rule, rule_id) != 0)
-            continue;
-        if (strcmp(w->expires, s->today) >= 0) {
-            if (live == NULL)
-                live = w;
-        } else if (expired == NULL) {
-            expired = w;
-        }
-    }
+    x->file = file != NULL && strcmp(file, f->file) != 0 ? lm_arena_strdup(a, file) : NULL;
+    x->deployment = s->deploy_name;
+    const struct lm_waiver *expired = NULL;
+    const struct lm_waiver *live =
+        sc != NULL ? match_waiver(sc->rules.waive, sc->rules.nwaive, rule_id, s->today, &expired)
+                   : NULL;
+    if (live == NULL)
+        live = match_waiver(s->extra_waive, s->nextra_waive, rule_id, s->today, &expired);
     const struct lm_waiver *w = live ? live : expired;
     if (w != NULL) {
         x->waiver_reason = lm_arena_strdup(a, w->reason ? w->reason : "");
@@ -470,14 +695,38 @@ static int add_finding(struct state *s, struct lm_check_file *f, const struct lm
 
 static int rule_disabled(const struct lm_scenario *sc, const char *id)
 {
-    for (size_t k = 0; k < sc->rules.disable.n; k++)
+    for (size_t k = 0; sc != NULL && k < sc->rules.disable.n; k++)
         if (strcmp(sc->rules.disable.items[k], id) == 0)
             return 1;
     return 0;
 }
 
-/* Judges a loaded scenario whose ids are valid. */
-static int judge_file(struct state *s, struct lm_check_file *f, struct lm_scenario *sc)
+/* One of check's own findings (check_int.h). */
+int lm__check_own_finding(struct state *s, struct lm_check_file *f, size_t *cap,
+                       const struct lm_scenario *sc, size_t ri, const char *file, unsigned line,
+                       unsigned col, const char *fmt, ...)
+{
+    const struct lm_check_pseudo *p = &lm_check_pseudo_rules[ri - LM_CHECK_RULE_BETTER];
+    if (rule_disabled(sc, p->id))
+        return LM_OK;
+    f->enabled[ri] = 1;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    int rc = reserve_findings(s, f, cap, 1);
+    if (rc != LM_OK)
+        return rc;
+    return add_finding(s, f, sc, ri, p->id, LM_DIM_OPS, p->severity, msg, file,
+                       line ? line : 1, col ? col : 1);
+}
+
+/* Judges a deployment whose ids are valid (sc->deployment) and adds its
+ * findings to f; *cap is f->findings' capacity. Returns LM_OK, an input
+ * error (a value the catalog cannot run; in s->diags) or LM_ENOMEM. */
+int lm__check_judge_deployment(struct state *s, struct lm_check_file *f, size_t *cap,
+                            struct lm_scenario *sc, struct lm_check_deploy *cd)
 {
     struct lm_deploy_spec spec;
     int rc = resolve_deployment(s, sc, &spec);
@@ -503,10 +752,10 @@ static int judge_file(struct state *s, struct lm_check_file *f, struct lm_scenar
     if (rc != LM_OK) {
         lm_recommendation_release(&rec);
         if (rc == LM_ELIMIT)
-            return lm_diag_error(&s->ctx->diags, LM_ELIMIT, NULL,
+            return lm_diag_error(s->diags, LM_ELIMIT, NULL,
                                  "too many candidates to rank: at most 65535 quantizations, "
                                  "65535 runtimes and 4294967295 candidates");
-        return lm_diag_error(&s->ctx->diags, LM_ENOMEM, NULL, "out of memory");
+        return lm_diag_error(s->diags, LM_ENOMEM, NULL, "out of memory");
     }
     struct lm_candidate c;
     rc = lm_recommend_evaluate(&rec, &spec, &c);
@@ -523,27 +772,37 @@ static int judge_file(struct state *s, struct lm_check_file *f, struct lm_scenar
     }
     char id[256];
     lm_candidate_id(&c, id, sizeof(id));
-    f->candidate = lm_arena_strdup(&s->res->arena, id);
-    f->findings = lm_arena_alloc(&s->res->arena, (s->rs->n + 2) * sizeof(*f->findings));
-    if (f->candidate == NULL || f->findings == NULL) {
+    const char *cand = lm_arena_strdup(&s->res->arena, id);
+    if (cand == NULL || reserve_findings(s, f, cap, s->rs->n + 2) != LM_OK) {
         lm_recommendation_release(&rec);
-        return lm_diag_error(&s->ctx->diags, LM_ENOMEM, NULL, "out of memory");
+        return lm_diag_error(s->diags, LM_ENOMEM, NULL, "out of memory");
+    }
+    if (f->candidate == NULL)
+        f->candidate = cand;
+    if (cd != NULL) {
+        cd->candidate = cand;
+        if (spec.hw == NULL)
+            cd->placement = "api";
+        else if (cd->placement == NULL && spec.placement >= 0 && spec.placement < LM_PLACE_API)
+            cd->placement = lm_placement_names[spec.placement];
     }
     char msg[2048];
     for (size_t i = 0; i < s->rs->n && i < LM_MAX_RULES && rc == LM_OK; i++) {
         const struct lm_rule *rule = s->rs->rules[i];
-        f->enabled[i] = rec.enabled[i];
+        f->enabled[i] |= rec.enabled[i];
         if (!(c.fired[i / 64] & ((uint64_t)1 << (i % 64))))
             continue;
         if (rule->severity != LM_SEV_RULE_ERROR && rule->score > 0)
             continue; /* rationale, never a finding */
         lm_candidate_message(&rec, &c, i, msg, sizeof(msg));
-        unsigned line, col;
-        locate(sc, rule, &line, &col);
-        rc = add_finding(s, f, sc, i, rule->id, rule->dimension, rule->severity, msg, line, col);
+        struct kpos k;
+        locate(s, sc, rule, &k);
+        rc = add_finding(s, f, sc, i, rule->id, rule->dimension, rule->severity, msg, k.file,
+                         k.line, k.col);
     }
-    f->enabled[LM_CHECK_RULE_BETTER] = !rule_disabled(sc, LM_RULE_BETTER_CANDIDATE);
-    if (rc == LM_OK && f->enabled[LM_CHECK_RULE_BETTER] && rec.nfeasible > 0) {
+    int better_on = !rule_disabled(sc, LM_RULE_BETTER_CANDIDATE);
+    f->enabled[LM_CHECK_RULE_BETTER] |= (unsigned char)better_on;
+    if (rc == LM_OK && better_on && rec.nfeasible > 0) {
         struct lm_candidate built;
         lm_recommendation_candidate(&rec, rec.order[0], &built);
         const struct lm_candidate *best = &built;
@@ -551,22 +810,26 @@ static int judge_file(struct state *s, struct lm_check_file *f, struct lm_scenar
         if (margin >= BETTER_MARGIN) {
             snprintf(msg, sizeof(msg), "%s scores %.1f points more (%.1f against %.1f)",
                      best->id, margin, best->total, c.total);
-            unsigned line, col;
-            locate(sc, NULL, &line, &col);
+            struct kpos k;
+            locate(s, sc, NULL, &k);
             rc = add_finding(s, f, sc, LM_CHECK_RULE_BETTER, LM_RULE_BETTER_CANDIDATE,
                              LM_DIM_OPS, s->o->suggest ? LM_SEV_RULE_WARNING : LM_SEV_RULE_INFO,
-                             msg, line, col);
+                             msg, k.file, k.line, k.col);
         }
     }
     lm_recommendation_release(&rec);
     if (rc != LM_OK)
-        return lm_diag_error(&s->ctx->diags, LM_ENOMEM, NULL, "out of memory");
+        return lm_diag_error(s->diags, LM_ENOMEM, NULL, "out of memory");
+    return LM_OK;
+}
+
+static void finish_file(struct lm_check_file *f)
+{
     qsort(f->findings, f->nfindings, sizeof(*f->findings), finding_cmp);
     f->passed = 1;
     for (size_t i = 0; i < f->nfindings; i++)
         if (f->findings[i].failing)
             f->passed = 0;
-    return LM_OK;
 }
 
 /* Why a parsed YAML document is not a deployment to check, or NULL. */
@@ -589,45 +852,149 @@ static int check_file(struct state *s, const char *path)
     if (f == NULL)
         return LM_ENOMEM;
     size_t d0 = ctx->diags.count;
+    size_t cap = 0;
     char *buf = NULL;
     size_t len = 0;
+    s->diags = &ctx->diags;
+    s->dlocs = NULL;
+    s->ndlocs = 0;
+    s->sc_keys = 1;
+    s->deploy_name = NULL;
+    s->extra_waive = NULL;
+    s->nextra_waive = 0;
     int rc = lm__read_input(path, display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
     if (rc != LM_OK) {
         set_error(s->res, f, &ctx->diags, d0);
         return rc;
     }
-    /* Skip what is not an lmchoose deployment, before any schema check. */
-    struct lm_arena arena = LM_ARENA_INIT;
-    struct lm_ynode *root = NULL;
-    rc = lm__yaml_parse(&arena, display, buf, len, &ctx->limits, &ctx->diags, &root);
-    const char *why = rc == LM_OK ? skip_reason(root) : NULL;
-    lm_arena_release(&arena);
+    struct lm_waiver *cw = NULL;
+    size_t ncw = 0;
+    rc = comment_waivers(s, display, buf, len, &cw, &ncw);
     if (rc != LM_OK) {
         free(buf);
         set_error(s->res, f, &ctx->diags, d0);
         return rc;
     }
-    if (why != NULL) {
+    s->extra_waive = cw;
+    s->nextra_waive = ncw;
+    struct foreign fo;
+    memset(&fo, 0, sizeof(fo));
+    struct lm_ynode **docs = NULL;
+    size_t ndocs = 0;
+    int text = lm__deploy_text_name(lm__check_base_of(display));
+    int scenario = 0;
+    if (!text) {
+        int prc = lm__yaml_parse_foreign(&fo.arena, display, buf, len, &ctx->limits, &fo.perr,
+                                         &docs, &ndocs);
+        if (prc == LM_ENOMEM) {
+            free(buf);
+            lm__check_foreign_release(&fo);
+            return prc;
+        }
+        fo.parse_failed = prc != LM_OK;
+        scenario = fo.parse_failed ? lm__check_looks_like_scenario(buf, len)
+                                   : ndocs >= 1 && docs[0]->kind == LM_Y_MAP &&
+                                         lm__ymap_get(docs[0], "lmchoose") != NULL;
+    }
+    if (scenario) {
+        lm__check_foreign_release(&fo);
+        /* lmchoose's own file: strict, as before. */
+        struct lm_arena arena = LM_ARENA_INIT;
+        struct lm_ynode *root = NULL;
+        rc = lm__yaml_parse(&arena, display, buf, len, &ctx->limits, &ctx->diags, &root);
+        const char *why = rc == LM_OK ? skip_reason(root) : NULL;
+        lm_arena_release(&arena);
+        if (rc != LM_OK) {
+            free(buf);
+            set_error(s->res, f, &ctx->diags, d0);
+            return rc;
+        }
+        if (why != NULL) {
+            free(buf);
+            f->skipped = why;
+            f->passed = -1;
+            return LM_OK;
+        }
+        f->format = "lmchoose";
+        struct lm_scenario sc;
+        memset(&sc, 0, sizeof(sc));
+        rc = lm_scenario_load(&sc, display, buf, len, &ctx->limits, &ctx->diags);
         free(buf);
-        f->skipped = why;
-        f->passed = -1;
+        if (rc == LM_OK)
+            rc = lm_cli_check_scenario_ids(ctx, &ctx->cat, &sc, s->rs);
+        if (rc == LM_OK && sc.deployment.from != NULL)
+            rc = lm__check_judge_from(s, f, &cap, &sc);
+        else if (rc == LM_OK)
+            rc = lm__check_judge_deployment(s, f, &cap, &sc, NULL);
+        lm_scenario_release(&sc);
+        if (rc != LM_OK) {
+            f->nfindings = 0;
+            f->candidate = NULL;
+            f->ndeploys = 0;
+            set_error(s->res, f, &ctx->diags, d0);
+            return rc;
+        }
+        finish_file(f);
         return LM_OK;
     }
-    struct lm_scenario sc;
-    memset(&sc, 0, sizeof(sc));
-    rc = lm_scenario_load(&sc, display, buf, len, &ctx->limits, &ctx->diags);
-    free(buf);
-    if (rc == LM_OK)
-        rc = lm_cli_check_scenario_ids(ctx, &ctx->cat, &sc, s->rs);
-    if (rc == LM_OK)
-        rc = judge_file(s, f, &sc);
-    lm_scenario_release(&sc);
-    if (rc != LM_OK) {
-        f->nfindings = 0;
-        f->candidate = NULL;
-        set_error(s->res, f, &ctx->diags, d0);
+    /* Someone else's file. */
+    if (fo.parse_failed) {
+        /* Malformed YAML that is not lmchoose's: a located warning, so one
+         * broken chart does not stop the gate (hadolint's DL1000 pattern). */
+        const struct lm_diag *g = fo.perr.count ? &fo.perr.items[0] : NULL;
+        const struct lm_scenario *base = s->cfg ? &s->cfg->defaults.sc : &s->builtin;
+        if (s->cfg == NULL || !s->cfg->defaults.sc_ok)
+            base = &s->builtin;
+        rc = lm__check_own_finding(s, f, &cap, base, LM_CHECK_RULE_UNREADABLE, display, g ? g->line : 1,
+                         g ? g->col : 1, "not read: %s", g ? g->msg : "YAML parse error");
+        free(buf);
+        lm__check_foreign_release(&fo);
+        if (rc != LM_OK)
+            return rc;
+        finish_file(f);
+        return LM_OK;
     }
-    return rc;
+    rc = lm__check_read_foreign(s, display, buf, len, docs, ndocs, &fo);
+    free(buf);
+    if (rc != LM_OK) {
+        lm__check_foreign_release(&fo);
+        return rc;
+    }
+    f->format = fo.ff.format;
+    if (fo.ff.n == 0 && fo.ff.nnotes == 0) {
+        if (fo.ff.format == NULL) {
+            f->skipped = text ? "no model server found" : "no lmchoose: key";
+        } else {
+            char *why = lm__asprintf("no model server found in this %s file", fo.ff.format);
+            f->skipped = why ? lm_arena_strdup(&s->res->arena, why) : "no model server found";
+            free(why);
+        }
+        f->passed = -1;
+        lm__check_foreign_release(&fo);
+        return LM_OK;
+    }
+    s->sc_keys = 0;
+    if (fo.ff.n > MAX_DEPLOYS_PER_FILE) {
+        const struct lm_fdeploy *x = &fo.ff.d[MAX_DEPLOYS_PER_FILE];
+        rc = lm__check_own_finding(s, f, &cap, &s->builtin, LM_CHECK_RULE_UNREADABLE, display, x->line,
+                         x->col, "%zu deployments in one file; the first %d are judged",
+                         fo.ff.n + fo.ff.dropped, MAX_DEPLOYS_PER_FILE);
+        fo.ff.n = MAX_DEPLOYS_PER_FILE;
+    }
+    for (size_t i = 0; i < fo.ff.n && rc == LM_OK; i++) {
+        struct declared decl;
+        const char *service;
+        const struct lm_scenario *base = lm__check_service_scenario(s, display, fo.ff.d[i].name, &decl, &service);
+        rc = lm__check_judge_foreign(s, f, &cap, display, &fo.ff.d[i], base, &decl, service);
+    }
+    if (rc == LM_OK)
+        rc = lm__check_note_findings(s, f, &cap, display, &fo.ff,
+                           s->cfg && s->cfg->defaults.sc_ok ? &s->cfg->defaults.sc : &s->builtin);
+    lm__check_foreign_release(&fo);
+    if (rc != LM_OK)
+        return rc;
+    finish_file(f);
+    return LM_OK;
 }
 
 /* An argument that leaves nothing to judge. */
@@ -682,8 +1049,18 @@ static int expand(struct state *s, char *const *args, size_t nargs, struct pathl
         }
         if (found.n > 1)
             qsort(found.v, found.n, sizeof(*found.v), str_cmp);
-        for (size_t i = 0; i < found.n && rc == LM_OK; i++)
+        /* Exclude globs apply to what a directory or pattern found; a file
+         * named on the command line is always read. */
+        int named = !(exists && S_ISDIR(st.st_mode)) && !(!exists && has_glob_chars(arg));
+        size_t nexcluded = 0;
+        for (size_t i = 0; i < found.n && rc == LM_OK; i++) {
+            if (!named && lm__repo_excluded(s->cfg, s->o->exclude, s->o->nexclude, found.v[i])) {
+                nexcluded++;
+                continue;
+            }
             rc = pl_add(files, found.v[i]);
+        }
+        (void)nexcluded;
         pl_free(&found);
         if (rc == LM_OK && files->n == before)
             rc = nothing_to_check(s, arg);
@@ -706,7 +1083,17 @@ int lm__check_run(struct lm_ctx *ctx, const struct lm_ruleset *rs, char *const *
     s.rs = rs;
     s.o = o;
     s.res = res;
+    s.diags = &ctx->diags;
+    s.cfg = o->config;
     today(s.today);
+    /* Without a .lmchoose.yaml service, a deployment file is judged as a
+     * chat service with the scenario defaults of DESIGN §3.2. */
+    static const char builtin[] = "lmchoose: 1\ntask:\n  kind: chat\n";
+    if (lm_scenario_load(&s.builtin, "<builtin>", builtin, sizeof(builtin) - 1, &ctx->limits,
+                         &ctx->diags) != LM_OK) {
+        lm_scenario_release(&s.builtin);
+        return LM_EXIT_INTERNAL;
+    }
     struct pathlist files = { NULL, 0, 0 };
     int worst = LM_OK;
     int rc = expand(&s, args, nargs, &files, &worst);
@@ -729,14 +1116,18 @@ int lm__check_run(struct lm_ctx *ctx, const struct lm_ruleset *rs, char *const *
         if (res->n > before && res->files[before].skipped == NULL)
             njudged++;
     }
-    /* Nothing left to judge (everything skipped) is an input error too. */
+    /* Nothing left to judge (everything skipped) is an input error too. The
+     * skipped files are listed once each; the error is a diagnostic per
+     * argument, not another file entry (which counted a file twice). */
     if (rc == LM_OK && njudged == 0 && worst == LM_OK) {
         worst = LM_EIO;
-        for (size_t a = 0; a < nargs && rc == LM_OK; a++)
-            if (nothing_to_check(&s, args[a]) == LM_ENOMEM)
-                rc = LM_ENOMEM;
+        for (size_t a = 0; a < nargs; a++) {
+            struct lm_loc loc = { args[a], 0, 0 };
+            lm_diag_error(&ctx->diags, LM_EIO, &loc, "no deployment files to check");
+        }
     }
     pl_free(&files);
+    lm_scenario_release(&s.builtin);
     lm_check_summarize(res);
     if (rc == LM_ENOMEM) {
         lm_diag_error(&ctx->diags, LM_ENOMEM, NULL, "out of memory");

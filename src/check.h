@@ -11,10 +11,15 @@
 #include "lmchoose/check.h"
 #include "lmchoose/rules.h"
 
+struct lm_repo_config;
+
 struct lm_check_opts {
     int fail_on;          /* LM_CHECK_FAIL_* */
     int suggest;          /* the advisory is a warning */
     int weights_formula;  /* --weights formula */
+    const char *const *exclude; /* --exclude GLOB... */
+    size_t nexclude;
+    const struct lm_repo_config *config; /* .lmchoose.yaml, or NULL */
 };
 
 /* Judges every input of args (files, directories, glob patterns, "-").

@@ -9,6 +9,8 @@
  */
 #include "cli.h"
 
+#include "lmchoose/check.h"
+
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -307,7 +309,7 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
                                struct lm_scenario *sc, const struct lm_ruleset *rs)
 {
     int rc = LM_OK;
-    const char **ids = malloc((rs->n + 2) * sizeof(*ids));
+    const char **ids = malloc((rs->n + LM_CHECK_NPSEUDO + 2) * sizeof(*ids));
     if (ids == NULL)
         return LM_ENOMEM;
     for (size_t i = 0; i < sc->constraints.hardware.n; i++) {
@@ -333,12 +335,15 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
     }
     for (size_t i = 0; i < rs->n; i++)
         ids[i] = rs->rules[i]->id;
-    ids[rs->n] = LM_RULE_BETTER_CANDIDATE;
-    size_t nids = rs->n + 1;
+    /* check's own rule ids (the advisory, ops.drift, ...) can be disabled
+     * and waived too. */
+    for (size_t i = 0; i < LM_CHECK_NPSEUDO; i++)
+        ids[rs->n + i] = lm_check_pseudo_rules[i].id;
+    size_t nids = rs->n + LM_CHECK_NPSEUDO;
     const struct lm_keyloc_pub *dl = lm_scenario_key(sc, "rules.disable");
     for (size_t i = 0; i < sc->rules.disable.n; i++) {
         const char *id = sc->rules.disable.items[i];
-        if (lm_rules_find(rs, id) >= 0 || strcmp(id, LM_RULE_BETTER_CANDIDATE) == 0)
+        if (lm_rules_find(rs, id) >= 0 || lm_check_own_rule(id) >= 0)
             continue;
         struct lm_loc loc = { sc->file, dl ? dl->vline : 0, dl ? dl->vcol : 0 };
         const char *s = lm__suggest(id, ids, nids);
@@ -348,8 +353,7 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
     }
     for (size_t i = 0; i < sc->rules.nwaive; i++) {
         const struct lm_waiver *w = &sc->rules.waive[i];
-        if (w->rule == NULL || lm_rules_find(rs, w->rule) >= 0 ||
-            strcmp(w->rule, LM_RULE_BETTER_CANDIDATE) == 0)
+        if (w->rule == NULL || lm_rules_find(rs, w->rule) >= 0 || lm_check_own_rule(w->rule) >= 0)
             continue;
         struct lm_loc loc = { sc->file, w->line, w->col };
         const char *s = lm__suggest(w->rule, ids, nids);

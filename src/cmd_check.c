@@ -12,15 +12,20 @@
 #include "fs.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
+#include "repo_config.h"
 
 const char *const lm_check_usage[] = {
     "usage: lmchoose check FILE|DIR|GLOB... [options]",
     "",
-    "Judge the `deployment` block of each lmchoose scenario file against its",
-    "scenario: the declared candidate is estimated and run through the rules,",
-    "and every finding is reported at the YAML key it is about. Directories are",
-    "searched for *.yaml and *.yml; a pattern is expanded (glob); files without",
-    "an `lmchoose:` or `deployment:` key are skipped. '-' reads standard input.",
+    "Judge the deployments of a repository: the `deployment` block of lmchoose",
+    "scenarios, and the deployment files teams already have (Kubernetes and",
+    "KServe manifests, helm template output, docker-compose, vLLM and TGI",
+    "command lines in shell scripts and Dockerfiles, vLLM --config files,",
+    "Ollama Modelfiles, LiteLLM proxy configs, SkyPilot tasks), each against",
+    "the workload and constraints .lmchoose.yaml gives its service. Every",
+    "finding is reported at the line it is about. Directories are searched for",
+    "*.yaml, *.yml, Dockerfile, Modelfile and *.sh; a pattern is expanded",
+    "(glob); files that are not deployments are skipped. '-' reads stdin.",
     "",
     "Options:",
     "  --fail-on error|warning|info|never  lowest severity that fails (default error)",
@@ -31,10 +36,15 @@ const char *const lm_check_usage[] = {
     "  --no-default-rules      start from an empty rule set",
     "  --weights formula|auto  weights from the formula, or published file sizes (default auto)",
     "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
+    "  --exclude GLOB          skip files a directory or pattern finds (repeatable)",
+    "  --config FILE           the repository config (default: .lmchoose.yaml found",
+    "                          in the current directory or a parent)",
+    "  --no-config             read no repository config",
     "  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,",
     "  --max-scalar, --max-files   as for every command (docs/cli.md)",
     "",
-    "Waive a finding in the scenario: rules.waive: [{rule, reason, expires}].",
+    "Waive a finding in the scenario (rules.waive: [{rule, reason, expires}]) or",
+    "with a comment in any file: # lmchoose:waive RULE \"reason\" YYYY-MM-DD.",
     "",
     "Exit 0 when no unwaived finding is at or above --fail-on, 1 when one is,",
     "2 usage, 3 when an input could not be evaluated or nothing matched,",
@@ -43,7 +53,7 @@ const char *const lm_check_usage[] = {
 };
 
 enum { OPT_CHK_FAIL_ON = OPT_CMD_BASE, OPT_CHK_SUGGEST, OPT_CHK_RULES, OPT_CHK_NO_DEFAULT_RULES,
-       OPT_CHK_WEIGHTS };
+       OPT_CHK_WEIGHTS, OPT_CHK_EXCLUDE, OPT_CHK_CONFIG, OPT_CHK_NO_CONFIG };
 
 static int render(struct lm_ctx *ctx, const struct lm_check_result *res)
 {
@@ -71,17 +81,30 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
         { "rules", required_argument, NULL, OPT_CHK_RULES },
         { "no-default-rules", no_argument, NULL, OPT_CHK_NO_DEFAULT_RULES },
         { "weights", required_argument, NULL, OPT_CHK_WEIGHTS },
+        { "exclude", required_argument, NULL, OPT_CHK_EXCLUDE },
+        { "config", required_argument, NULL, OPT_CHK_CONFIG },
+        { "no-config", no_argument, NULL, OPT_CHK_NO_CONFIG },
         LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
     };
-    struct lm_check_opts o = { LM_CHECK_FAIL_ERROR, 0, 0 };
+    struct lm_check_opts o = { LM_CHECK_FAIL_ERROR, 0, 0, NULL, 0, NULL };
     const char **rule_files = calloc((size_t)argc + 1, sizeof(*rule_files));
-    size_t nrules = 0;
+    const char **excludes = calloc((size_t)argc + 1, sizeof(*excludes));
+    size_t nrules = 0, nexcludes = 0;
+    int fail_on_given = 0, no_config = 0;
+    const char *config_path = NULL;
+    char *found_config = NULL;
+    struct lm_repo_config cfg;
+    int have_cfg = 0;
+    memset(&cfg, 0, sizeof(cfg));
     int no_default = 0, rc = LM_EXIT_OK, c;
     struct lm_ruleset rs = LM_RULESET_INIT;
     struct lm_check_result res;
     memset(&res, 0, sizeof(res));
-    if (rule_files == NULL)
+    if (rule_files == NULL || excludes == NULL) {
+        free(rule_files);
+        free(excludes);
         return LM_EXIT_INTERNAL;
+    }
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
@@ -109,8 +132,18 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
                 goto out;
             }
             o.fail_on = found;
+            fail_on_given = 1;
             break;
         }
+        case OPT_CHK_EXCLUDE:
+            excludes[nexcludes++] = optarg;
+            break;
+        case OPT_CHK_CONFIG:
+            config_path = optarg;
+            break;
+        case OPT_CHK_NO_CONFIG:
+            no_config = 1;
+            break;
         case OPT_CHK_SUGGEST:
             o.suggest = 1;
             break;
@@ -153,12 +186,81 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
         goto out;
     }
 
+    /* The repository config comes first: it may add profile layers and set
+     * the default --fail-on. */
+    int r = LM_EXIT_OK;
+    if (!no_config && config_path == NULL)
+        config_path = found_config = lm__repo_config_find();
+    if (!no_config && config_path != NULL) {
+        have_cfg = 1;
+        r = lm_status_exit_code(lm__repo_config_load(&cfg, config_path, &ctx->limits, &ctx->diags));
+        for (size_t i = 0; r == LM_EXIT_OK && i < cfg.profiles.n; i++) {
+            if (ctx->nprofile_dirs == ctx->capprofile_dirs) {
+                size_t ncap = ctx->capprofile_dirs ? ctx->capprofile_dirs * 2 : 4;
+                const char **g = realloc(ctx->profile_dirs, ncap * sizeof(*g));
+                if (g == NULL) {
+                    r = LM_EXIT_INTERNAL;
+                    break;
+                }
+                ctx->profile_dirs = g;
+                ctx->capprofile_dirs = ncap;
+            }
+            /* Config layers go before --profiles ones (the command line wins). */
+            memmove(ctx->profile_dirs + 1, ctx->profile_dirs,
+                    ctx->nprofile_dirs * sizeof(*ctx->profile_dirs));
+            ctx->profile_dirs[0] = cfg.profiles.items[cfg.profiles.n - 1 - i];
+            ctx->nprofile_dirs++;
+        }
+        if (r == LM_EXIT_OK && !fail_on_given && cfg.fail_on >= 0)
+            o.fail_on = cfg.fail_on;
+        o.config = &cfg;
+    }
+    o.exclude = excludes;
+    o.nexclude = nexcludes;
     res.rules = &rs;
     res.fail_on = o.fail_on;
-    int r = lm_cli_load_catalog(ctx);
+    if (r == LM_EXIT_OK)
+        r = lm_cli_load_catalog(ctx);
     if (r == LM_EXIT_OK) {
         r = lm_status_exit_code(lm_cli_load_rules(ctx, &rs, (const char *const *)rule_files,
                                                   nrules, no_default));
+    }
+    /* The config's scenarios name hardware and rule ids like any scenario:
+     * checked (and aliases rewritten to ids) now that both are loaded. */
+    if (r == LM_EXIT_OK && have_cfg) {
+        int worst = LM_OK;
+        size_t d0 = ctx->diags.count;
+        if (cfg.defaults.sc_ok)
+            worst = lm_cli_check_scenario_ids(ctx, &ctx->cat, &cfg.defaults.sc, &rs);
+        for (size_t i = 0; i < cfg.nservices; i++) {
+            int r2 = cfg.services[i].sc_ok
+                         ? lm_cli_check_scenario_ids(ctx, &ctx->cat, &cfg.services[i].sc, &rs)
+                         : LM_OK;
+            if (lm_status_exit_code(r2) > lm_status_exit_code(worst))
+                worst = r2;
+        }
+        /* Every service inherits the defaults: report an error there once. */
+        size_t keep = d0;
+        for (size_t i = d0; i < ctx->diags.count; i++) {
+            struct lm_diag *g = &ctx->diags.items[i];
+            int dup = 0;
+            for (size_t k = d0; k < keep && !dup; k++) {
+                const struct lm_diag *h = &ctx->diags.items[k];
+                dup = h->line == g->line && h->col == g->col && strcmp(h->msg, g->msg) == 0 &&
+                      (h->file == NULL) == (g->file == NULL) &&
+                      (h->file == NULL || strcmp(h->file, g->file) == 0);
+            }
+            if (dup) {
+                free(g->file);
+                free(g->msg);
+                if (g->sev == LM_SEV_ERROR && ctx->diags.nerrors > 0)
+                    ctx->diags.nerrors--;
+            } else {
+                ctx->diags.items[keep++] = *g;
+            }
+        }
+        ctx->diags.count = keep;
+        r = lm_status_exit_code(worst);
     }
     if (r == LM_EXIT_OK) {
         ctx->cat.slm_max_params_b = rs.slm_max_params_b;
@@ -176,6 +278,10 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
 out:
     lm_check_result_release(&res);
     lm_rules_release(&rs);
+    if (have_cfg)
+        lm__repo_config_release(&cfg);
+    free(found_config);
     free(rule_files);
+    free(excludes);
     return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "fs.h"
+#include "lmchoose/render.h"
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
@@ -25,6 +26,8 @@ const char *const lm_validate_usage[] = {
     "",
     "Options:",
     "  --kind KIND             model, hardware, quantizations, runtimes, scenario or rules",
+    "  --format text|json      output format (default text); json lists every file with",
+    "                          its kind and every error (docs/cli.md)",
     "  --max-input-size BYTES  --max-depth N  --max-nodes N  --max-scalar BYTES  --max-files N",
     "                          input limits (defaults: 4 MiB, 64, 100000, 65536, 100000)",
     "  -q, --quiet             do not print the ok lines",
@@ -112,11 +115,21 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
     if ((size_t)(argc - optind) > ctx->limits.max_files)
         return lm_cli_usage_error(ctx, "%d files exceed --max-files (%zu)", argc - optind,
                                   ctx->limits.max_files);
+    if (ctx->format != LM_FMT_TEXT && ctx->format != LM_FMT_JSON)
+        return lm_cli_usage_error(ctx, "validate prints text or json, not %s",
+                                  lm_format_names[ctx->format]);
+    int json = ctx->format == LM_FMT_JSON;
+    struct lm_validate_file *vf = calloc((size_t)(argc - optind), sizeof(*vf));
+    if (vf == NULL)
+        return LM_EXIT_INTERNAL;
 
     int rc = LM_EXIT_OK;
     for (int i = optind; i < argc; i++) {
         const char *path = argv[i];
         const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
+        struct lm_validate_file *v = &vf[i - optind];
+        v->file = display;
+        v->d0 = ctx->diags.count;
         char *buf;
         size_t len;
         int r = lm__read_input(path, display, ctx->limits.max_input_size, &ctx->diags,
@@ -124,6 +137,7 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
         if (r != LM_OK) {
             if (lm_status_exit_code(r) > rc)
                 rc = lm_status_exit_code(r);
+            v->d1 = ctx->diags.count;
             continue;
         }
         struct lm_arena arena = LM_ARENA_INIT;
@@ -171,10 +185,16 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
             lm_catalog_release(&cat);
         }
         free(buf);
-        if (r == LM_OK && !ctx->quiet)
+        v->kind = kind;
+        v->valid = r == LM_OK;
+        v->d1 = ctx->diags.count;
+        if (r == LM_OK && !ctx->quiet && !json)
             fprintf(ctx->out, "%s: ok (%s)\n", display, kind);
         if (lm_status_exit_code(r) > rc)
             rc = lm_status_exit_code(r);
     }
+    if (json && lm_render_json_validate(vf, (size_t)(argc - optind), &ctx->diags, rc, ctx->out) != LM_OK)
+        rc = LM_EXIT_INTERNAL;
+    free(vf);
     return rc;
 }

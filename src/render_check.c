@@ -19,11 +19,60 @@
 
 const char *const lm_check_fail_on_names[5] = { "error", "warning", "info", "never", NULL };
 
+const struct lm_check_pseudo lm_check_pseudo_rules[LM_CHECK_NPSEUDO] = {
+    { LM_RULE_BETTER_CANDIDATE, LM_SEV_RULE_INFO,
+      "another candidate of the scenario scores clearly higher",
+      "The best feasible candidate of the file's scenario outscores the declared deployment "
+      "by at least 10.0 points (warning with --suggest)." },
+    { "ops.drift", LM_SEV_RULE_ERROR,
+      "the deployment file and its copy disagree",
+      "A scenario's deployment block (or a .lmchoose.yaml service's deployment values) "
+      "disagrees with the deployment file it points at, or one file contradicts itself "
+      "(a GPU count below the tensor-parallel size). What is judged is what the deployment "
+      "file says." },
+    { "ops.unresolved", LM_SEV_RULE_WARNING,
+      "a value the estimate needs could not be determined",
+      "The deployment file does not say (or says in a form lmchoose cannot map to its "
+      "catalog) the model, quantization, GPU type or GPU count, so the deployment is not "
+      "judged. Name the value in .lmchoose.yaml (services[].deployment) or add a profile "
+      "layer." },
+    { "ops.unreadable", LM_SEV_RULE_WARNING,
+      "part of a deployment file could not be read",
+      "A deployment file is not valid YAML, or a value in it is not valid for its format "
+      "(a fractional GPU count, GPU requests without limits)." },
+    { "ops.context-limit", LM_SEV_RULE_ERROR,
+      "the server's context limit is below what the task needs",
+      "The serving engine is started with a maximum context (vLLM --max-model-len, TGI "
+      "--max-total-tokens, Ollama num_ctx) below the scenario's task.context_tokens, so "
+      "the longest requests fail." },
+};
+
 const char *lm_check_rule_id(const struct lm_check_result *r, size_t i)
 {
-    if (i == LM_CHECK_RULE_BETTER || r->rules == NULL || i >= r->rules->n)
+    if (i >= LM_CHECK_RULE_BETTER && i < LM_CHECK_RULE_BETTER + LM_CHECK_NPSEUDO)
+        return lm_check_pseudo_rules[i - LM_CHECK_RULE_BETTER].id;
+    if (r->rules == NULL || i >= r->rules->n)
         return LM_RULE_BETTER_CANDIDATE;
     return r->rules->rules[i]->id;
+}
+
+int lm_check_own_rule(const char *id)
+{
+    for (int i = 0; i < LM_CHECK_NPSEUDO; i++)
+        if (strcmp(lm_check_pseudo_rules[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+/* Rule slot k of nr rules plus check's own: its rule index. */
+static size_t slot_rule(size_t k, size_t nr)
+{
+    return k < nr ? k : LM_CHECK_RULE_BETTER + (k - nr);
+}
+
+static const char *finding_file(const struct lm_check_file *f, const struct lm_check_finding *x)
+{
+    return x->file != NULL ? x->file : f->file;
 }
 
 void lm_check_summarize(struct lm_check_result *r)
@@ -98,7 +147,7 @@ int lm_render_text_check(const struct lm_check_result *r, int markdown, FILE *ou
                 for (size_t k = 0; k < f->nfindings; k++) {
                     const struct lm_check_finding *x = &f->findings[k];
                     fputs("| `", out);
-                    md_cell(f->file, out);
+                    md_cell(finding_file(f, x), out);
                     fprintf(out, ":%u:%u` | %s | `%s` | ", x->line, x->col,
                             x->waived ? "waived" : lm_rule_severity_names[x->severity], x->rule_id);
                     md_cell(x->message, out);
@@ -139,7 +188,7 @@ int lm_render_text_check(const struct lm_check_result *r, int markdown, FILE *ou
         }
         for (size_t k = 0; k < f->nfindings; k++) {
             const struct lm_check_finding *x = &f->findings[k];
-            fprintf(out, "%s:%u:%u: %s: %s [%s]", f->file, x->line, x->col,
+            fprintf(out, "%s:%u:%u: %s: %s [%s]", finding_file(f, x), x->line, x->col,
                     lm_rule_severity_names[x->severity], x->message, x->rule_id);
             if (x->waived)
                 fprintf(out, " (waived: %s, until %s)", x->waiver_reason, x->waiver_expires);
@@ -190,12 +239,20 @@ static void xml(const char *s, FILE *out)
     }
 }
 
+/* The finding of a rule in a file; with several (a file of several
+ * deployments), a failing one first, then an unwaived one. */
 static const struct lm_check_finding *finding_of(const struct lm_check_file *f, size_t rule)
 {
-    for (size_t k = 0; k < f->nfindings; k++)
-        if (f->findings[k].rule == rule)
-            return &f->findings[k];
-    return NULL;
+    const struct lm_check_finding *best = NULL;
+    for (size_t k = 0; k < f->nfindings; k++) {
+        const struct lm_check_finding *x = &f->findings[k];
+        if (x->rule != rule)
+            continue;
+        if (best == NULL || (x->failing && !best->failing) ||
+            (!x->waived && best->waived && !best->failing))
+            best = x;
+    }
+    return best;
 }
 
 struct counts {
@@ -213,8 +270,8 @@ static void count_file(const struct lm_check_result *r, const struct lm_check_fi
         return;
     }
     size_t nr = r->rules ? r->rules->n : 0;
-    for (size_t i = 0; i <= nr; i++) {
-        size_t ri = i == nr ? LM_CHECK_RULE_BETTER : i;
+    for (size_t i = 0; i < nr + LM_CHECK_NPSEUDO; i++) {
+        size_t ri = slot_rule(i, nr);
         if (!f->enabled[ri])
             continue;
         c->tests++;
@@ -229,7 +286,7 @@ static void count_file(const struct lm_check_result *r, const struct lm_check_fi
 static void junit_location(const struct lm_check_file *f, const struct lm_check_finding *x,
                            FILE *out)
 {
-    xml(f->file, out);
+    xml(finding_file(f, x), out);
     fprintf(out, ":%u:%u: %s: ", x->line, x->col, lm_rule_severity_names[x->severity]);
     xml(x->message, out);
 }
@@ -278,8 +335,8 @@ int lm_render_junit_check(const struct lm_check_result *r, FILE *out)
             fputs("    </testcase>\n  </testsuite>\n", out);
             continue;
         }
-        for (size_t k = 0; k <= nr; k++) {
-            size_t ri = k == nr ? LM_CHECK_RULE_BETTER : k;
+        for (size_t k = 0; k < nr + LM_CHECK_NPSEUDO; k++) {
+            size_t ri = slot_rule(k, nr);
             if (!f->enabled[ri])
                 continue;
             const struct lm_check_finding *x = finding_of(f, ri);
@@ -363,7 +420,7 @@ int lm_render_github_check(const struct lm_check_result *r, FILE *out)
             if (x->waived)
                 continue;
             fprintf(out, "::%s file=", cmd[x->severity]);
-            gh(f->file, 1, out);
+            gh(finding_file(f, x), 1, out);
             fprintf(out, ",line=%u,col=%u,title=", x->line, x->col);
             gh(x->rule_id, 1, out);
             fputs("::", out);

@@ -1125,7 +1125,8 @@ static cJSON *check_violation(const struct lm_check_file *f, const struct lm_che
     e |= add_str(o, "dimension", lm_dimension_names[x->dimension]);
     e |= add_str(o, "severity", lm_rule_severity_names[x->severity]);
     e |= add_str(o, "message", x->message);
-    e |= add_str(o, "file", f->file);
+    e |= add_str(o, "file", x->file != NULL ? x->file : f->file);
+    e |= add_str(o, "deployment", x->deployment);
     e |= add_num(o, "line", x->line, 0);
     e |= add_num(o, "col", x->col, 0);
     e |= add_bool(o, "waived", x->waived);
@@ -1167,7 +1168,48 @@ static cJSON *check_file_object(const struct lm_check_file *f)
     } else {
         e |= add(o, "error", cJSON_CreateNull());
     }
+    /* Every input error of the file, the first being `error`. */
+    cJSON *errs = cJSON_CreateArray();
+    e |= add(o, "errors", errs);
+    for (size_t k = 0; errs != NULL && k < f->nerrors; k++) {
+        cJSON *er = cJSON_CreateObject();
+        e |= add(errs, NULL, er);
+        if (er != NULL) {
+            e |= add_str(er, "message", f->errors[k].message);
+            e |= add_num(er, "line", f->errors[k].line ? (double)f->errors[k].line : (double)NAN, 0);
+            e |= add_num(er, "col", f->errors[k].line && f->errors[k].col ? (double)f->errors[k].col
+                                                                          : (double)NAN, 0);
+        }
+    }
+    e |= add_str(o, "format", f->format);
     e |= add_str(o, "candidate", f->candidate);
+    cJSON *deps = cJSON_CreateArray();
+    e |= add(o, "deployments", deps);
+    for (size_t k = 0; deps != NULL && k < f->ndeploys; k++) {
+        const struct lm_check_deploy *d = &f->deploys[k];
+        cJSON *dj = cJSON_CreateObject();
+        e |= add(deps, NULL, dj);
+        if (dj == NULL)
+            continue;
+        e |= add_str(dj, "name", d->name);
+        e |= add_str(dj, "format", d->format);
+        e |= add_str(dj, "file", d->file);
+        e |= add_num(dj, "line", d->line, 0);
+        e |= add_num(dj, "col", d->col, 0);
+        e |= add_str(dj, "service", d->service);
+        e |= add_str(dj, "candidate", d->candidate);
+        e |= add_str(dj, "model", d->model);
+        e |= add_str(dj, "provider", d->provider);
+        e |= add_str(dj, "region", d->region);
+        e |= add_str(dj, "quantization", d->quantization);
+        e |= add_str(dj, "hardware", d->hardware);
+        e |= add_num(dj, "devices", d->devices, 0);
+        e |= add_str(dj, "placement", d->placement);
+        e |= add_str(dj, "runtime", d->runtime);
+        e |= add_num(dj, "max_model_len", d->max_model_len, 0);
+        e |= add_num(dj, "gpu_memory_utilization", d->gpu_memory_utilization, 3);
+        e |= add_str(dj, "kv_cache_dtype", d->kv_cache_dtype);
+    }
     cJSON *v = cJSON_CreateArray();
     e |= add(o, "violations", v);
     for (size_t k = 0; v != NULL && k < f->nfindings; k++)
@@ -1201,6 +1243,54 @@ int lm_render_json_check(const struct lm_check_result *r, FILE *out)
         e |= add_num(s, "warnings", (double)r->summary.warnings, 0);
         e |= add_num(s, "infos", (double)r->summary.infos, 0);
         e |= add_num(s, "waived", (double)r->summary.waived, 0);
+    }
+    int rc = e ? LM_ENOMEM : print_doc(root, out);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* --------------------------------------------------------------- validate */
+
+int lm_render_json_validate(const struct lm_validate_file *files, size_t n,
+                            const struct lm_diags *diags, int exit_code, FILE *out)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return LM_ENOMEM;
+    int e = add_header(root, "validate", exit_code);
+    cJSON *arr = cJSON_CreateArray();
+    e |= add(root, "files", arr);
+    size_t nvalid = 0;
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        const struct lm_validate_file *v = &files[i];
+        cJSON *o = cJSON_CreateObject();
+        e |= add(arr, NULL, o);
+        if (o == NULL)
+            continue;
+        nvalid += v->valid != 0;
+        e |= add_str(o, "file", v->file);
+        e |= add_str(o, "kind", v->kind);
+        e |= add_bool(o, "valid", v->valid);
+        cJSON *errs = cJSON_CreateArray();
+        e |= add(o, "errors", errs);
+        for (size_t k = v->d0; errs != NULL && k < v->d1 && k < diags->count; k++) {
+            const struct lm_diag *g = &diags->items[k];
+            cJSON *er = cJSON_CreateObject();
+            e |= add(errs, NULL, er);
+            if (er == NULL)
+                continue;
+            e |= add_str(er, "severity", g->sev == LM_SEV_ERROR ? "error" : "warning");
+            e |= add_str(er, "message", g->msg);
+            e |= add_num(er, "line", g->line ? (double)g->line : (double)NAN, 0);
+            e |= add_num(er, "col", g->line && g->col ? (double)g->col : (double)NAN, 0);
+        }
+    }
+    cJSON *s = cJSON_CreateObject();
+    e |= add(root, "summary", s);
+    if (s != NULL) {
+        e |= add_num(s, "files", (double)n, 0);
+        e |= add_num(s, "valid", (double)nvalid, 0);
+        e |= add_num(s, "invalid", (double)(n - nvalid), 0);
     }
     int rc = e ? LM_ENOMEM : print_doc(root, out);
     cJSON_Delete(root);
@@ -1274,17 +1364,24 @@ static cJSON *sarif_rule(const struct lm_check_result *r, size_t ri, int *e)
         *e = 1;
         return NULL;
     }
-    const struct lm_rule *rule = ri == LM_CHECK_RULE_BETTER ? NULL : r->rules->rules[ri];
+    const struct lm_rule *rule = ri >= LM_CHECK_RULE_BETTER ? NULL : r->rules->rules[ri];
     const char *id = lm_check_rule_id(r, ri);
     char *shortd, *full, *help;
     int sev;
-    if (rule == NULL) {
+    if (ri == LM_CHECK_RULE_BETTER) {
         sev = LM_SEV_RULE_INFO;
         shortd = lm__asprintf("another candidate of the scenario scores clearly higher");
         full = lm__asprintf("The best feasible candidate of the file's scenario outscores the "
                             "declared deployment by at least 10.0 points (warning with --suggest).");
         help = lm__asprintf("%s Consider deploying the named candidate, or waive the rule in "
                             "rules.waive with a reason and an expiry date.", full ? full : "");
+    } else if (rule == NULL) {
+        const struct lm_check_pseudo *p = &lm_check_pseudo_rules[ri - LM_CHECK_RULE_BETTER];
+        sev = p->severity;
+        shortd = lm__asprintf("%s", p->summary);
+        full = lm__asprintf("%s", p->description);
+        help = lm__asprintf("%s Waive it with a `# lmchoose:waive %s \"reason\" YYYY-MM-DD` "
+                            "comment in the file, or in rules.waive.", p->description, p->id);
     } else {
         sev = rule->severity;
         const char *why = rule->rationale ? rule->rationale : rule->source ? rule->source : id;
@@ -1324,18 +1421,20 @@ int lm_render_sarif_check(const struct lm_check_result *r, const struct lm_diags
     size_t nr = r->rules ? r->rules->n : 0;
     /* Every rule enabled for some judged file (every rule when none was
      * judged); the advisory last. */
-    long *index = malloc((nr + 1) * sizeof(*index));
+    long *index = malloc((nr + LM_CHECK_NPSEUDO) * sizeof(*index));
     if (index == NULL)
         return LM_ENOMEM;
     int any = 0;
     for (size_t i = 0; i < r->n; i++)
-        any |= r->files[i].candidate != NULL;
+        any |= r->files[i].candidate != NULL || r->files[i].ndeploys > 0;
     long next = 0;
-    for (size_t k = 0; k <= nr; k++) {
-        size_t ri = k == nr ? LM_CHECK_RULE_BETTER : k;
-        int on = !any;
+    for (size_t k = 0; k < nr + LM_CHECK_NPSEUDO; k++) {
+        size_t ri = k < nr ? k : LM_CHECK_RULE_BETTER + (k - nr);
+        /* check's own rules about deployment files are listed only when a
+         * file enabled them. */
+        int on = !any && ri <= LM_CHECK_RULE_BETTER;
         for (size_t i = 0; i < r->n && !on; i++)
-            on = r->files[i].candidate != NULL && r->files[i].enabled[ri];
+            on = r->files[i].enabled[ri];
         index[k] = on ? next++ : -1;
     }
     cJSON *root = cJSON_CreateObject();
@@ -1354,9 +1453,9 @@ int lm_render_sarif_check(const struct lm_check_result *r, const struct lm_diags
     e |= add_str(driver, "semanticVersion", LM_VERSION_STRING);
     cJSON *rules = cJSON_CreateArray();
     e |= add(driver, "rules", rules);
-    for (size_t k = 0; k <= nr && !e; k++)
+    for (size_t k = 0; k < nr + LM_CHECK_NPSEUDO && !e; k++)
         if (index[k] >= 0)
-            e |= add(rules, NULL, sarif_rule(r, k == nr ? LM_CHECK_RULE_BETTER : k, &e));
+            e |= add(rules, NULL, sarif_rule(r, k < nr ? k : LM_CHECK_RULE_BETTER + (k - nr), &e));
     cJSON *inv = cJSON_CreateArray(), *inv0 = cJSON_CreateObject();
     e |= add(run, "invocations", inv);
     e |= add(inv, NULL, inv0);
@@ -1386,13 +1485,14 @@ int lm_render_sarif_check(const struct lm_check_result *r, const struct lm_diags
             cJSON *res = cJSON_CreateObject();
             e |= add(results, NULL, res);
             e |= add_str(res, "ruleId", x->rule_id);
-            size_t slot = x->rule == LM_CHECK_RULE_BETTER ? nr : x->rule;
+            size_t slot = x->rule >= LM_CHECK_RULE_BETTER ? nr + (x->rule - LM_CHECK_RULE_BETTER)
+                                                          : x->rule;
             e |= add_num(res, "ruleIndex", (double)index[slot], 0);
             e |= add_str(res, "level", sarif_levels[x->severity]);
             e |= add(res, "message", sarif_text(x->message));
             cJSON *locs = cJSON_CreateArray();
             e |= add(res, "locations", locs);
-            e |= add(locs, NULL, sarif_location(f->file, x->line, x->col));
+            e |= add(locs, NULL, sarif_location(x->file != NULL ? x->file : f->file, x->line, x->col));
             if (x->waived) {
                 cJSON *sup = cJSON_CreateArray(), *s0 = cJSON_CreateObject();
                 e |= add(res, "suppressions", sup);

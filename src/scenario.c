@@ -250,7 +250,9 @@ static const struct lm_schema rules_schema = { rules_fields, NF(rules_fields) };
 static const char *const deploy_placements[] = { "device", "on-prem", "cloud", NULL };
 
 static const struct lm_field deployment_fields[] = {
-    { "model", LM_F_STR, offsetof(SC, deployment.model), LM_FF_REQUIRED, 0, 0, NULL, NULL, NULL },
+    F("model", LM_F_STR, SC, deployment.model, 0, 0, 0),
+    F("from", LM_F_STR, SC, deployment.from, 0, 0, 0),
+    F("name", LM_F_STR, SC, deployment.from_name, 0, 0, 0),
     F("provider", LM_F_STR, SC, deployment.provider, 0, 0, 0),
     F("quantization", LM_F_STR, SC, deployment.quantization, 0, 0, 0),
     F("hardware", LM_F_STR, SC, deployment.hardware, 0, 0, 0),
@@ -272,6 +274,16 @@ static int read_deployment(struct lm_sctx *c, const struct lm_ynode *v, void *ob
     lm__schema_map(c, v, &deployment_schema, sc);
     c->path[plen] = '\0';
     sc->deployment.present = 1;
+    /* `from: FILE` (and `name: SERVICE`) point at the real deployment file
+     * (DESIGN §6.3); the keys given beside it are a copy check compares. */
+    if (sc->deployment.model == NULL && sc->deployment.from == NULL) {
+        lm__schema_error(c, v, "missing required key 'model'");
+        return 0;
+    }
+    if (sc->deployment.from_name != NULL && sc->deployment.from == NULL)
+        lm__schema_error(c, lm__ymap_get(v, "name"), "'name' needs 'from' (the deployment file it names a service of)");
+    if (sc->deployment.from != NULL)
+        return 0;
     const struct lm_ynode *pl = lm__ymap_get(v, "placement");
     if (sc->deployment.placement != NULL) {
         int idx;
@@ -362,6 +374,9 @@ static void set_all_absent(SC *sc)
     sc->deployment.devices = (double)NAN;
 }
 
+static int scenario_from_root(SC *sc, const char *file, const struct lm_ynode *root,
+                              struct lm_diags *diags);
+
 int lm_scenario_load(SC *sc, const char *display, const char *data, size_t len,
                      const struct lm_limits *limits, struct lm_diags *diags)
 {
@@ -374,6 +389,22 @@ int lm_scenario_load(SC *sc, const char *display, const char *data, size_t len,
     int rc = lm__yaml_parse(&sc->arena, file, data, len, limits, diags, &root);
     if (rc != LM_OK)
         return rc;
+    return scenario_from_root(sc, file, root, diags);
+}
+
+int lm_scenario_load_tree(SC *sc, const char *display, const void *tree, struct lm_diags *diags)
+{
+    set_all_absent(sc);
+    const char *file = lm_arena_strdup(&sc->arena, display);
+    if (file == NULL)
+        return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+    sc->file = file;
+    return scenario_from_root(sc, file, tree, diags);
+}
+
+static int scenario_from_root(SC *sc, const char *file, const struct lm_ynode *root,
+                              struct lm_diags *diags)
+{
     struct lm_sctx c = { &sc->arena, diags, file, 0, 1, NULL, 0, 0, "" };
     const struct lm_ynode *vnode = lm__ymap_get(root, "lmchoose");
     if (root->kind == LM_Y_MAP && vnode != NULL && vnode->kind == LM_Y_SCALAR &&

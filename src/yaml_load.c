@@ -391,3 +391,265 @@ int lm__ynode_is_null(const struct lm_ynode *n)
            strcmp(n->text, "~") == 0 || strcmp(n->text, "Null") == 0 ||
            strcmp(n->text, "NULL") == 0;
 }
+
+/* ------------------------------------------------------------ foreign YAML
+ *
+ * Deployment files written for other tools (Kubernetes manifests, Helm
+ * output, docker-compose, LiteLLM, SkyPilot, vLLM configs) use YAML features
+ * lmchoose's own files refuse: several documents in one stream, anchors and
+ * aliases (`x-gpu: &gpu` in compose files), merge keys and tags. This mode
+ * accepts them under the same limits. An alias is not copied: it shares the
+ * anchored node, and the node count grows by the anchored subtree's size, so
+ * the total a reader can visit by following aliases is bounded by
+ * --max-nodes (a "billion laughs" stops after a few levels, in microseconds).
+ * An alias to a collection that is still open (a cycle) and an undefined
+ * alias are errors. Tags are ignored (the readers only look at text).
+ */
+
+struct f_anchor {
+    char *name;
+    struct lm_ynode *node; /* NULL while the anchored collection is open */
+    size_t size;           /* expanded node count of the subtree */
+};
+
+struct f_open {
+    size_t nodes_at_start; /* b.nodes before the collection's own node */
+    char *anchor;          /* the collection's anchor, or NULL */
+};
+
+struct fbuilder {
+    struct builder b;
+    struct f_anchor *anchors;
+    size_t nanchors, capanchors;
+    struct f_open *open;
+    size_t capopen;
+    struct lm_ynode **docs;
+    size_t ndocs, capdocs;
+};
+
+static void f_clear_anchors(struct fbuilder *fb)
+{
+    for (size_t i = 0; i < fb->nanchors; i++)
+        free(fb->anchors[i].name);
+    fb->nanchors = 0;
+}
+
+static int f_set_anchor(struct fbuilder *fb, const yaml_char_t *name, struct lm_ynode *node,
+                        size_t size)
+{
+    for (size_t i = fb->nanchors; i-- > 0;)
+        if (strcmp(fb->anchors[i].name, (const char *)name) == 0) {
+            fb->anchors[i].node = node;
+            fb->anchors[i].size = size;
+            return LM_OK;
+        }
+    if (fb->nanchors == fb->capanchors) {
+        size_t cap = fb->capanchors ? fb->capanchors * 2 : 8;
+        struct f_anchor *a = realloc(fb->anchors, cap * sizeof(*a));
+        if (a == NULL)
+            return lm_diag_error(fb->b.diags, LM_ENOMEM, NULL, "out of memory");
+        fb->anchors = a;
+        fb->capanchors = cap;
+    }
+    char *copy = strdup((const char *)name);
+    if (copy == NULL)
+        return lm_diag_error(fb->b.diags, LM_ENOMEM, NULL, "out of memory");
+    fb->anchors[fb->nanchors].name = copy;
+    fb->anchors[fb->nanchors].node = node;
+    fb->anchors[fb->nanchors].size = size;
+    fb->nanchors++;
+    return LM_OK;
+}
+
+static int f_on_alias(struct fbuilder *fb, const yaml_event_t *ev)
+{
+    struct builder *b = &fb->b;
+    struct lm_loc loc = mark_loc(b, ev->start_mark);
+    const char *name = (const char *)ev->data.alias.anchor;
+    const struct f_anchor *a = NULL;
+    for (size_t i = fb->nanchors; i-- > 0 && a == NULL;)
+        if (strcmp(fb->anchors[i].name, name) == 0)
+            a = &fb->anchors[i];
+    if (a == NULL)
+        return lm_diag_error(b->diags, LM_ESCHEMA, &loc, "undefined alias '%s'", name);
+    if (a->node == NULL)
+        return lm_diag_error(b->diags, LM_ESCHEMA, &loc,
+                             "alias '%s' refers to an enclosing node (cycle)", name);
+    if (in_key_position(b) && a->node->kind != LM_Y_SCALAR)
+        return lm_diag_error(b->diags, LM_ESCHEMA, &loc, "mapping keys must be scalars, not a %s",
+                             a->node->kind == LM_Y_MAP ? "mapping" : "sequence");
+    if (a->size > b->limits->max_nodes || b->nodes + a->size > b->limits->max_nodes)
+        return lm_diag_error(b->diags, LM_ELIMIT, &loc,
+                             "alias '%s' expands past --max-nodes %zu", name,
+                             b->limits->max_nodes);
+    b->nodes += a->size;
+    return attach(b, a->node);
+}
+
+static int f_on_scalar(struct fbuilder *fb, yaml_event_t *ev)
+{
+    struct builder *b = &fb->b;
+    yaml_char_t *anchor = ev->data.scalar.anchor, *tag = ev->data.scalar.tag;
+    /* on_scalar rejects anchors and tags; this mode records the one and
+     * ignores the other. */
+    ev->data.scalar.anchor = NULL;
+    ev->data.scalar.tag = NULL;
+    int rc = on_scalar(b, ev);
+    ev->data.scalar.anchor = anchor;
+    ev->data.scalar.tag = tag;
+    if (rc == LM_OK && anchor != NULL) {
+        struct frame *f = b->depth ? &b->stack[b->depth - 1] : NULL;
+        struct lm_ynode *n = f ? f->items[f->n - 1] : b->root;
+        rc = f_set_anchor(fb, anchor, n, 1);
+    }
+    return rc;
+}
+
+static int f_on_collection_start(struct fbuilder *fb, yaml_event_t *ev, enum lm_ykind kind)
+{
+    struct builder *b = &fb->b;
+    yaml_char_t **anchor = kind == LM_Y_MAP ? &ev->data.mapping_start.anchor
+                                            : &ev->data.sequence_start.anchor;
+    yaml_char_t **tag = kind == LM_Y_MAP ? &ev->data.mapping_start.tag
+                                         : &ev->data.sequence_start.tag;
+    yaml_char_t *a = *anchor, *t = *tag;
+    size_t start = b->nodes;
+    *anchor = NULL;
+    *tag = NULL;
+    int rc = on_collection_start(b, ev, kind);
+    *anchor = a;
+    *tag = t;
+    if (rc != LM_OK)
+        return rc;
+    if (b->depth > fb->capopen) {
+        size_t cap = fb->capopen ? fb->capopen * 2 : 16;
+        while (cap < b->depth)
+            cap *= 2;
+        struct f_open *o = realloc(fb->open, cap * sizeof(*o));
+        if (o == NULL)
+            return lm_diag_error(b->diags, LM_ENOMEM, NULL, "out of memory");
+        fb->open = o;
+        fb->capopen = cap;
+    }
+    struct f_open *o = &fb->open[b->depth - 1];
+    o->nodes_at_start = start;
+    o->anchor = NULL;
+    if (a != NULL) {
+        if ((o->anchor = strdup((const char *)a)) == NULL)
+            return lm_diag_error(b->diags, LM_ENOMEM, NULL, "out of memory");
+        /* Open: an alias to it from inside is a cycle. */
+        rc = f_set_anchor(fb, a, NULL, 0);
+    }
+    return rc;
+}
+
+static int f_on_collection_end(struct fbuilder *fb)
+{
+    struct builder *b = &fb->b;
+    struct f_open o = fb->open[b->depth - 1];
+    struct lm_ynode *n = b->stack[b->depth - 1].node;
+    int rc = on_collection_end(b);
+    if (rc == LM_OK && o.anchor != NULL)
+        rc = f_set_anchor(fb, (const yaml_char_t *)o.anchor, n, b->nodes - o.nodes_at_start);
+    free(o.anchor);
+    return rc;
+}
+
+static int f_push_doc(struct fbuilder *fb)
+{
+    struct lm_ynode *root = fb->b.root;
+    fb->b.root = NULL;
+    if (root == NULL || lm__ynode_is_null(root))
+        return LM_OK; /* an empty document (`---` with nothing after it) */
+    if (fb->ndocs == fb->capdocs) {
+        size_t cap = fb->capdocs ? fb->capdocs * 2 : 4;
+        struct lm_ynode **d = lm_arena_alloc(fb->b.arena, cap * sizeof(*d));
+        if (d == NULL)
+            return lm_diag_error(fb->b.diags, LM_ENOMEM, NULL, "out of memory");
+        if (fb->ndocs)
+            memcpy(d, fb->docs, fb->ndocs * sizeof(*d));
+        fb->docs = d;
+        fb->capdocs = cap;
+    }
+    fb->docs[fb->ndocs++] = root;
+    return LM_OK;
+}
+
+int lm__yaml_parse_foreign(struct lm_arena *arena, const char *file, const char *buf,
+                           size_t len, const struct lm_limits *limits,
+                           struct lm_diags *diags, struct lm_ynode ***docs, size_t *ndocs)
+{
+    struct fbuilder fb;
+    memset(&fb, 0, sizeof(fb));
+    struct builder init = { arena, file, buf, len, limits, diags, NULL, 0, 0, 0, NULL };
+    fb.b = init;
+    struct lm_loc first = { file, 1, 1 };
+    *docs = NULL;
+    *ndocs = 0;
+    if (len >= 2 && (((unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE) ||
+                     ((unsigned char)buf[0] == 0xFE && (unsigned char)buf[1] == 0xFF)))
+        return lm_diag_error(diags, LM_ESYNTAX, &first, "file is UTF-16; lmchoose reads UTF-8");
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    int rc = LM_OK;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = parser_error(&fb.b, &parser);
+            break;
+        }
+        int done = 0;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            f_clear_anchors(&fb); /* anchors are local to a document */
+            fb.b.root = NULL;
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+            rc = f_push_doc(&fb);
+            break;
+        case YAML_ALIAS_EVENT:
+            rc = f_on_alias(&fb, &ev);
+            break;
+        case YAML_SCALAR_EVENT:
+            rc = f_on_scalar(&fb, &ev);
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            rc = f_on_collection_start(&fb, &ev, LM_Y_SEQ);
+            break;
+        case YAML_MAPPING_START_EVENT:
+            rc = f_on_collection_start(&fb, &ev, LM_Y_MAP);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            rc = f_on_collection_end(&fb);
+            break;
+        case YAML_NO_EVENT:
+        case YAML_STREAM_START_EVENT:
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+        if (rc != LM_OK || done)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    while (fb.b.depth > 0) {
+        if (fb.b.depth - 1 < fb.capopen)
+            free(fb.open[fb.b.depth - 1].anchor);
+        free(fb.b.stack[--fb.b.depth].items);
+    }
+    free(fb.b.stack);
+    free(fb.open);
+    f_clear_anchors(&fb);
+    free(fb.anchors);
+    if (rc != LM_OK)
+        return rc;
+    *docs = fb.docs;
+    *ndocs = fb.ndocs;
+    return LM_OK;
+}

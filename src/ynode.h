@@ -44,6 +44,16 @@ int lm__yaml_parse(struct lm_arena *arena, const char *file, const char *buf,
                    size_t len, const struct lm_limits *limits,
                    struct lm_diags *diags, struct lm_ynode **root);
 
+/* Parses a deployment file written for another tool (DESIGN §6.3): every
+ * document of the stream (empty ones dropped) into docs[0..ndocs), with
+ * anchors, aliases (shared, not copied; their expanded size counts against
+ * --max-nodes), merge keys (left to the reader) and tags (ignored) allowed.
+ * The other limits and error messages are those of lm__yaml_parse.
+ * docs lives in the arena. */
+int lm__yaml_parse_foreign(struct lm_arena *arena, const char *file, const char *buf,
+                           size_t len, const struct lm_limits *limits,
+                           struct lm_diags *diags, struct lm_ynode ***docs, size_t *ndocs);
+
 /* The value of key in a mapping node, or NULL. */
 const struct lm_ynode *lm__ymap_get(const struct lm_ynode *map, const char *key);
 

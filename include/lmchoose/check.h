@@ -23,8 +23,25 @@ enum { LM_CHECK_FAIL_ERROR = 0, LM_CHECK_FAIL_WARNING = 1, LM_CHECK_FAIL_INFO = 
        LM_CHECK_FAIL_NEVER = 3 };
 extern const char *const lm_check_fail_on_names[5];
 
-/* Rule index of the advisory finding (it is not in the rule set). */
+/* Rule indices of the findings check makes itself (not in the rule set):
+ * the advisory, then those about deployment files (DESIGN §6.3). */
 #define LM_CHECK_RULE_BETTER ((size_t)LM_MAX_RULES)
+#define LM_CHECK_RULE_DRIFT (LM_CHECK_RULE_BETTER + 1)      /* ops.drift */
+#define LM_CHECK_RULE_UNRESOLVED (LM_CHECK_RULE_BETTER + 2) /* ops.unresolved */
+#define LM_CHECK_RULE_UNREADABLE (LM_CHECK_RULE_BETTER + 3) /* ops.unreadable */
+#define LM_CHECK_RULE_CONTEXT (LM_CHECK_RULE_BETTER + 4)    /* ops.context-limit */
+#define LM_CHECK_NPSEUDO 5
+
+struct lm_check_pseudo {
+    const char *id;
+    int severity; /* enum lm_rule_severity */
+    const char *summary, *description;
+};
+/* Indexed by rule - LM_CHECK_RULE_BETTER; the advisory's severity is the
+ * default (warning with --suggest). */
+extern const struct lm_check_pseudo lm_check_pseudo_rules[LM_CHECK_NPSEUDO];
+/* The index (from LM_CHECK_RULE_BETTER) of one of check's own rule ids, or -1. */
+int lm_check_own_rule(const char *id);
 
 struct lm_check_finding {
     size_t rule;            /* index in the rule set, or LM_CHECK_RULE_BETTER */
@@ -37,6 +54,30 @@ struct lm_check_finding {
     const char *waiver_reason, *waiver_expires; /* NULL without a waiver */
     int waiver_expired;
     int failing;            /* unwaived and at or above --fail-on */
+    const char *file;       /* where the finding is, when not the entry's file
+                               (a deployment file a scenario points at) */
+    const char *deployment; /* the deployment's name in a deployment file, or NULL */
+};
+
+/* One deployment found in a file (a scenario has one; a Kubernetes file
+ * may have several). */
+struct lm_check_deploy {
+    const char *name, *format; /* format: lmchoose, kubernetes, compose, ... */
+    const char *file;          /* where it is declared */
+    unsigned line, col;
+    const char *service;       /* the .lmchoose.yaml service matched, or NULL */
+    const char *candidate;     /* NULL when it could not be judged */
+    /* Resolved catalog ids (NULL when unresolved) and runtime options as
+     * read (NAN / NULL when absent). */
+    const char *model, *provider, *quantization, *hardware, *placement, *runtime, *region;
+    double devices, max_model_len, gpu_memory_utilization;
+    const char *kv_cache_dtype;
+};
+
+/* An input error of a file (check keeps every one, not only the first). */
+struct lm_check_error {
+    const char *message;
+    unsigned line, col;
 };
 
 struct lm_check_file {
@@ -49,9 +90,14 @@ struct lm_check_file {
     struct lm_check_finding *findings;
     size_t nfindings;
     int passed;                 /* 1, 0, or -1 when skipped */
-    /* Rules enabled for this file (JUnit's testcases); index
-     * LM_CHECK_RULE_BETTER is the advisory. */
-    unsigned char enabled[LM_MAX_RULES + 1];
+    /* Rules enabled for this file (JUnit's testcases); indices from
+     * LM_CHECK_RULE_BETTER on are check's own. */
+    unsigned char enabled[LM_MAX_RULES + LM_CHECK_NPSEUDO];
+    const char *format;         /* lmchoose, kubernetes, compose, ...; NULL if unknown */
+    struct lm_check_deploy *deploys;
+    size_t ndeploys;
+    struct lm_check_error *errors; /* every input error, errors[0] = error_message */
+    size_t nerrors;
 };
 
 struct lm_check_result {
@@ -69,7 +115,7 @@ struct lm_check_result {
 /* Fills r->summary from the files. */
 void lm_check_summarize(struct lm_check_result *r);
 
-/* The rule id of index i (LM_CHECK_RULE_BETTER included). */
+/* The rule id of index i (check's own included). */
 const char *lm_check_rule_id(const struct lm_check_result *r, size_t i);
 
 void lm_check_result_release(struct lm_check_result *r);

@@ -93,6 +93,17 @@ struct lm_check_result;
  * SARIF reports diags' input errors as tool notifications), text or
  * markdown, JUnit XML and GitHub workflow annotations (render_check.c). */
 int lm_render_json_check(const struct lm_check_result *r, FILE *out);
+
+/* `validate --format json`: one entry per file with its kind and every
+ * diagnostic diags holds for it (items d0..d1). */
+struct lm_validate_file {
+    const char *file;
+    const char *kind; /* NULL when it could not be read or parsed */
+    int valid;
+    size_t d0, d1;
+};
+int lm_render_json_validate(const struct lm_validate_file *files, size_t n,
+                            const struct lm_diags *diags, int exit_code, FILE *out);
 int lm_render_sarif_check(const struct lm_check_result *r, const struct lm_diags *diags,
                           FILE *out);
 int lm_render_text_check(const struct lm_check_result *r, int markdown, FILE *out);

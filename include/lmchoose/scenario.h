@@ -54,6 +54,10 @@ struct lm_deployment {
     int present;
     const char *model, *provider, *quantization, *hardware, *placement, *runtime;
     double devices;
+    /* `from: FILE, name: SERVICE`: the deployment is read from a deployment
+     * file (check, DESIGN §6.3); the other keys, when given, are compared
+     * with it. */
+    const char *from, *from_name;
 };
 
 struct lm_scenario {
@@ -106,6 +110,12 @@ struct lm_scenario {
  * problem in diags. sc must be zeroed (or released) first. */
 int lm_scenario_load(struct lm_scenario *sc, const char *display, const char *data,
                      size_t len, const struct lm_limits *limits, struct lm_diags *diags);
+
+/* Loads a scenario from an already parsed YAML tree (a struct lm_ynode *,
+ * whose nodes and text must outlive sc): `check` builds one per service of
+ * a repository config (.lmchoose.yaml). */
+int lm_scenario_load_tree(struct lm_scenario *sc, const char *display, const void *tree,
+                          struct lm_diags *diags);
 
 /* Fills sc with the default scenario of §6.2 (no file). */
 void lm_scenario_default(struct lm_scenario *sc);

@@ -150,6 +150,12 @@ paths = [
     ("bad YAML --fail-on never", ["cases/bad-yaml.yaml", "deploy/classifier.yaml", "--fail-on", "never"], 3),
     ("no match", ["nomatch/*.yaml"], 3),
     ("all skipped", ["deploy/values.yaml"], 3),
+    # deployment files and .lmchoose.yaml (issue 14)
+    ("repository", ["."], 1),
+    ("deployment files only", ["k8s", "compose", "scripts", "docker", "vllm", "ollama"], 0),
+    ("malformed foreign YAML", ["cases/broken-compose.yaml"], 0),
+    ("malformed foreign YAML --fail-on warning", ["cases/broken-compose.yaml", "--fail-on", "warning"], 1),
+    ("waiver comment for an unknown rule", ["cases/bad-waiver/Dockerfile"], 3),
 ]
 for label, args, want in paths:
     codes = {}
@@ -188,6 +194,25 @@ rc, out, _ = run(["check", "cases/bad-yaml.yaml", "deploy/classifier.yaml", "--f
 inv = json.loads(out)["runs"][0]["invocations"][0]
 ok("bad YAML: SARIF notification", inv["executionSuccessful"] is False and
    inv["toolExecutionNotifications"][0]["level"] == "error")
+
+# Deployment files: findings are located in the deployment file itself.
+rc, out, err = run(["check", "."])
+ok("repository: no input error for a deployment file", rc == 1 and err == "", err)
+rc, out, _ = run(["check", "k8s/chat-vllm.yaml", "scenarios/chat.yaml", "--format", "sarif"])
+res = json.loads(out)["runs"][0]["results"]
+uris = sorted({r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in res})
+ok("SARIF physicalLocation in the Kubernetes file", uris == ["k8s/chat-vllm.yaml", "scenarios/chat.yaml"], uris)
+drift = [r for r in res if r["ruleId"] == "ops.drift"]
+ok("ops.drift located at the stale copy", len(drift) == 1 and
+   drift[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "scenarios/chat.yaml" and
+   drift[0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 17, "startColumn": 17})
+rc, out, _ = run(["check", "docker", "--format", "sarif"])
+sup = [r for r in json.loads(out)["runs"][0]["results"] if r.get("suppressions")]
+ok("waiver comment: SARIF suppression", len(sup) == 1 and sup[0]["ruleId"] == "ops.self-hosting" and
+   "we run TGI" in sup[0]["suppressions"][0]["justification"])
+rc, out, _ = run(["check", "docker", "--format", "json"])
+w = [v for f in json.loads(out)["files"] for v in f["violations"] if v["waived"]]
+ok("waiver comment: waived in JSON", len(w) == 1 and w[0]["waiver"]["expires"] == "2027-06-30")
 
 # ------------------------------------------------ escaping
 tmp = tempfile.mkdtemp(prefix="lmchoose-check-")

@@ -88,6 +88,12 @@ for args, rc in [
       "--format", "json", "--fail-on", "never"], 3),
     (["check", os.path.join(ex, "cases", "unknown-ids.yaml"), "--format", "json"], 3),
     (["check", os.path.join(ex, "nomatch", "*.yaml"), "--format", "json"], 3),
+    # deployment files (issue 14): every format, .lmchoose.yaml found upward
+    (["check", os.path.join(ex, "k8s"), os.path.join(ex, "kserve"), os.path.join(ex, "compose"),
+      os.path.join(ex, "scripts"), os.path.join(ex, "docker"), os.path.join(ex, "vllm"),
+      os.path.join(ex, "ollama"), os.path.join(ex, "litellm"), os.path.join(ex, "skypilot"),
+      os.path.join(ex, "scenarios"), "--config", os.path.join(ex, ".lmchoose.yaml"),
+      "--format", "json"], 1),
 ]:
     check(" ".join(os.path.relpath(a, ex) if a.startswith(ex) else a for a in args[:2] + args[4:]),
           run(args, rc), chk)
@@ -108,6 +114,13 @@ for path in sorted(glob.glob(os.path.join(ex, "deploy", "*.yaml"))):
         doc = dates_as_text(yaml.safe_load(f))
     if "lmchoose" in doc:
         check(os.path.relpath(path, ex), doc, sce)
+
+val = schema("validate.schema.json")
+check("validate --format json", run(["validate", os.path.join(profiles_dir, "runtimes.yaml"),
+                                     os.path.join(ex, "cases", "bad-yaml.yaml"), "--format", "json"], 3), val)
+cfg = schema("lmchoose-config.schema.json")
+with open(os.path.join(ex, ".lmchoose.yaml")) as f:
+    check("tests/check-example/.lmchoose.yaml", yaml.safe_load(f), cfg)
 
 lst = schema("list.schema.json")
 for kind in ["models", "hardware", "quantizations", "runtimes", "rules"]:

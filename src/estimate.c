@@ -888,9 +888,6 @@ static double size_bmax(const struct speed_ctx *c, const struct lm_est_input *in
     return lo;
 }
 
-/* The reference per-stream speed of the batch cap below: §4's sizing target
- * without a floor. */
-#define CAP_REFERENCE_TOKENS_PER_S 10.0
 
 /*
  * The arrival rate λ of §9.1 in requests per second: the day's requests
@@ -906,20 +903,23 @@ static double arrival_rate(const struct lm_est_input *in)
 
 /*
  * The batch cap: the declared peak concurrency, or more when the volume
- * implies more requests in flight. By Little's law a stream of λ requests/s,
- * each decoding output_tokens at the reference 10 tokens/s, keeps
- * λ × output_tokens / 10 requests in flight; a team that sends 50 M
- * requests a day has batches to fill whatever peak_concurrency says.
- * It depends on the scenario only (not on the candidate or the latency
- * target), so a flip that moves the target never moves it. Worked example:
- * 50e6 requests/day of 5 output tokens: λ = 578.7/s, cap ceil(289.4) = 290.
+ * implies more requests in flight. By Little's law a stream of λ
+ * requests/s, each taking the candidate's one-stream service time
+ * (input / prefill + output / one-stream decode), keeps λ × that many
+ * requests in flight; a team that sends 50 M requests a day has batches to
+ * fill whatever peak_concurrency says, and one that sends a few requests a
+ * second has no batch of 5 to fill however fast the GPU (a batch the load
+ * cannot fill would only report a slower stream). The cap does not depend
+ * on the latency target, so a flip that moves the target never moves it.
+ * Worked example: 50e6 requests/day of 300 + 5 tokens, served alone in
+ * 0.20 s: λ = 578.7/s, cap ceil(115.7) = 116.
  */
-double lm_estimate_batch_cap(const struct lm_est_input *in)
+double lm_estimate_batch_cap(const struct lm_est_input *in, double service_s)
 {
     double peak = floor(nz(in->peak_concurrency, 1));
     if (peak < 1)
         peak = 1;
-    double implied = ceil(arrival_rate(in) * nz(in->output_tokens, 0) / CAP_REFERENCE_TOKENS_PER_S);
+    double implied = ceil(arrival_rate(in) * (service_s > 0 ? service_s : 0) - 1e-9);
     if (!(implied <= 1e6))
         implied = 1e6; /* the schema's ceiling on peak_concurrency */
     return implied > peak ? implied : peak;
@@ -961,7 +961,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         .kv_cache_gib = DNAN, .overhead_gib = DNAN, .usable_gib = DNAN, .headroom_gib = DNAN,
         .fit = -1, .decode_tokens_per_s = DNAN, .prefill_tokens_per_s = DNAN,
         .ttft_ms = DNAN, .e2e_ms = DNAN, .max_concurrency = DNAN, .instances = DNAN,
-        .capacity_requests_per_day = DNAN, .utilization = DNAN,
+        .batch_cap = DNAN, .capacity_requests_per_day = DNAN, .utilization = DNAN,
         .usd_per_month = DNAN, .break_even_requests_per_day = DNAN, .quality = DNAN,
         .finetune_method = -1, .finetune_hours = DNAN, .finetune_usd = DNAN,
         .error_bands = { DNAN, DNAN, DNAN, DNAN }, .flags = 0
@@ -1043,7 +1043,15 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     double peak = floor(nz(in->peak_concurrency, 1));
     if (peak < 1)
         peak = 1;
-    double bmax = size_bmax(&c, in, weights + over, usable, lm_estimate_batch_cap(in));
+    double t = in->prompt_tokens > 0 ? in->prompt_tokens : 1;
+    double pf = prefill_flops(&c, t);
+    double prefill_s = pf / (c.mfu * c.flops) / c.tp;
+    out->prefill_tokens_per_s = t / prefill_s;
+    /* One request served alone: the batch cap's service time. */
+    double alone_s = nz(in->input_tokens, 0) / out->prefill_tokens_per_s +
+                     nz(in->output_tokens, 0) / decode_tps(&c, in->decode_context, 1);
+    out->batch_cap = lm_estimate_batch_cap(in, alone_s);
+    double bmax = size_bmax(&c, in, weights + over, usable, out->batch_cap);
     if (device && bmax < 1)
         bmax = 1;
     out->max_concurrency = bmax;
@@ -1052,11 +1060,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         bdec = bmax;
     out->decode_tokens_per_s = decode_tps(&c, in->decode_context, bdec);
 
-    double t = in->prompt_tokens > 0 ? in->prompt_tokens : 1;
-    double pf = prefill_flops(&c, t);
-    double prefill_s = pf / (c.mfu * c.flops) / c.tp;
-    out->prefill_tokens_per_s = t / prefill_s;
-    out->ttft_ms = 1000.0 * (prefill_s + step_seconds(&c, t, 1) / c.tp + c.ttft_overhead_s);
+    out->ttft_ms = 1000.0 * (prefill_s + step_seconds(&c, t, 1) / c.tp) + c.ttft_overhead_s * 1000.0;
     out->e2e_ms = out->ttft_ms + 1000.0 * in->output_tokens / out->decode_tokens_per_s;
 
     /* Throughput capacity (§9.1). One instance at batch B is busy
@@ -1333,7 +1337,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
                            "and per-stream decode ≥ target",
                   src_design);
     basis_num(e, "peak_concurrency", in->peak_concurrency);
-    basis_num(e, "batch_cap", lm_estimate_batch_cap(in));
+    basis_num(e, "batch_cap", out->batch_cap);
     basis_num(e, "target_tokens_per_s", nz(in->target_tokens_per_s, 10));
     basis_num(e, "context_tokens", in->context_tokens);
     e = basis_add(basis, "capacity_requests_per_day", "throughput",

@@ -251,20 +251,9 @@ static int ub_cmp(const void *pa, const void *pb)
 }
 
 /* Sizing moves a candidate's estimate with the latency target: on-prem and
- * cloud always; a device too when the scenario's batch cap lets it batch
- * (estimate.c, §9.1). */
-static int batch_cap_of(const struct lm_scenario *sc)
-{
-    struct lm_est_input in;
-    lm_est_input_init(&in);
-    in.requests_per_day = sc->workload.requests_per_day;
-    in.output_tokens = sc->workload.output_tokens;
-    in.peak_concurrency = sc->workload.peak_concurrency;
-    in.window_hours = sc->workload.window_hours;
-    return lm_estimate_batch_cap(&in) > 1;
-}
-
-static int sized_cap; /* set per flip search: the scenario's batch cap exceeds 1 */
+ * cloud always; a device too when some candidate's batch cap (estimate.c,
+ * §9.1; it does not depend on the target) lets it batch. */
+static int sized_cap; /* set per flip search: some candidate's batch cap exceeds 1 */
 
 static int is_sized(const struct lm_ranked *k)
 {
@@ -387,7 +376,7 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
      * B_max 1 and 0: the decode batch, the instance count used for cost and
      * the sub-scores stay what they are, so totals move only by the re-run
      * rules. */
-    if (resize && batch_cap_of(r->sc))
+    if (resize && r->max_batch_cap > 1)
         return resize_bounds(f);
     return LM_OK;
 }
@@ -1040,7 +1029,7 @@ static int flip_cmp(const void *pa, const void *pb)
 int lm__find_flips(struct lm_recommendation *r)
 {
     struct flipshare sh;
-    sized_cap = batch_cap_of(r->sc);
+    sized_cap = r->max_batch_cap > 1;
     int rc = flipshare_init(&sh, r);
     for (size_t k = 0; k < NFLIPDIMS && rc == LM_OK; k++)
         rc = search_number(r, &sh, &flipdims[k]);

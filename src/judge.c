@@ -113,8 +113,11 @@ void lm__subscores(struct lm_candidate *c)
         double u = e->memory_gib / e->usable_gib;
         fit = u <= 0.70 ? 100 : 100 - (u - 0.70) * 166.7;
     }
+    /* A device the team does not own is bought, set up and run like an
+     * on-prem machine (§9.2): it gets on-prem's simplicity, not the 80 of a
+     * machine already in use (docs/scoring.md). */
     double simp = c->offer != NULL ? 100
-                : c->placement == LM_PLACE_DEVICE ? 80
+                : c->placement == LM_PLACE_DEVICE ? (c->owned > 0 ? 80 : 55)
                 : c->placement == LM_PLACE_CLOUD ? 65 : 55;
     if (c->offer == NULL) {
         simp -= 15 * log2(c->devices);

@@ -188,6 +188,8 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
     }
     if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > r->max_decode)
         r->max_decode = c->est.decode_tokens_per_s;
+    if (c->est.batch_cap > r->max_batch_cap)
+        r->max_batch_cap = c->est.batch_cap;
     struct lm_ranked *k = &r->cands[r->n];
     k->total = c->total;
     k->base = lm__weighted_mean(c, r->sc);

@@ -109,6 +109,7 @@ struct lm_recommendation {
     unsigned char *model_llm;        /* per model: 1 when its class is llm */
     double per_request;   /* cheapest API request price (break-even), NAN if none */
     double max_decode;    /* the fastest candidate's decode tokens/s (§9.5 plausible flips) */
+    double max_batch_cap; /* the largest batch cap of any candidate (§9.1; flip.c) */
     /* Verdict. */
     int verdict_class;    /* -1 none feasible, 0 slm, 1 llm */
     long best[2];         /* best feasible slm / llm, or -1 */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "lmchoose/candidate.h"
 #include "lmchoose/catalog.h"
 #include "lmchoose/recommend.h"
 #include "lmchoose/rules.h"
@@ -437,9 +438,70 @@ static void test_one_stream_sizings(void **state)
     assert_true(checked > 1000);
 }
 
+/* The privacy matrix of DESIGN §3.5, cell by cell: for each required level,
+ * which kinds of candidate satisfy it. Columns: device, on-prem and cloud
+ * self-hosting; API offers that train on data, that do not (no-training),
+ * that retain nothing (zero-retention), each inside (eu) and outside (us
+ * only) the scenario's region. The air-gapped row must not rely on the
+ * privacy.air-gapped rule: meets_privacy itself excludes cloud and API. */
+static void test_privacy_matrix(void **state)
+{
+    (void)state;
+    enum { DEV, ONPREM, CLOUD, API_TRAIN_EU, API_NOTRAIN_EU, API_ZR_EU, API_NOTRAIN_US, NCOL };
+    static const struct { int level; unsigned char meets[NCOL]; } rows[] = {
+        { LM_PRIV_PUBLIC,         { 1, 1, 1, 1, 1, 1, 1 } },
+        { LM_PRIV_NO_TRAINING,    { 1, 1, 1, 0, 1, 1, 1 } },
+        { LM_PRIV_ZERO_RETENTION, { 1, 1, 1, 0, 0, 1, 0 } },
+        { LM_PRIV_REGION,         { 1, 1, 1, 0, 1, 1, 0 } },
+        { LM_PRIV_PRIVATE_CLOUD,  { 1, 1, 1, 0, 0, 0, 0 } },
+        { LM_PRIV_ON_PREM,        { 1, 1, 0, 0, 0, 0, 0 } },
+        { LM_PRIV_ON_DEVICE,      { 1, 0, 0, 0, 0, 0, 0 } },
+        { LM_PRIV_AIR_GAPPED,     { 1, 1, 0, 0, 0, 0, 0 } },
+        { -1,                     { 1, 1, 1, 1, 1, 1, 1 } },
+    };
+    /* The strictest level on the chain each column satisfies (§3.5). */
+    static const int level_of[NCOL] = { LM_PRIV_ON_DEVICE, LM_PRIV_ON_PREM, LM_PRIV_PRIVATE_CLOUD,
+                                        LM_PRIV_PUBLIC, LM_PRIV_NO_TRAINING,
+                                        LM_PRIV_ZERO_RETENTION, LM_PRIV_NO_TRAINING };
+    static const char *eu_items[] = { "us", "eu" };
+    static const char *us_items[] = { "us" };
+    struct lm_api_offer offers[NCOL];
+    memset(offers, 0, sizeof(offers));
+    offers[API_TRAIN_EU].data_use = LM_DATA_TRAINING;
+    offers[API_NOTRAIN_EU].data_use = LM_DATA_NO_TRAINING;
+    offers[API_ZR_EU].data_use = LM_DATA_ZERO_RETENTION;
+    offers[API_NOTRAIN_US].data_use = LM_DATA_NO_TRAINING;
+    for (int k = API_TRAIN_EU; k <= API_ZR_EU; k++)
+        offers[k].regions = (struct lm_strlist){ eu_items, 2 };
+    offers[API_NOTRAIN_US].regions = (struct lm_strlist){ us_items, 1 };
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct lm_scenario sc;
+        lm_scenario_default(&sc);
+        sc.constraints.privacy = rows[r].level;
+        sc.constraints.region = "eu";
+        for (int col = 0; col < NCOL; col++) {
+            struct lm_candidate c;
+            memset(&c, 0, sizeof(c));
+            c.placement = col == DEV ? LM_PLACE_DEVICE : col == ONPREM ? LM_PLACE_ONPREM
+                        : col == CLOUD ? LM_PLACE_CLOUD : LM_PLACE_API;
+            c.offer = col >= API_TRAIN_EU ? &offers[col] : NULL;
+            lm_candidate_privacy(&c, &sc);
+            if (c.meets_privacy != rows[r].meets[col] || c.privacy_level != level_of[col])
+                fail_msg("privacy %s, column %d: meets %d (expected %d), level %d (expected %d)",
+                         rows[r].level < 0 ? "unset" : lm_privacy_names[rows[r].level], col,
+                         c.meets_privacy, rows[r].meets[col], c.privacy_level, level_of[col]);
+            assert_int_equal(c.in_region, col == API_TRAIN_EU || col == API_NOTRAIN_EU ||
+                                                  col == API_ZR_EU || col < API_TRAIN_EU
+                                              ? 1 : 0);
+        }
+        lm_scenario_release(&sc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_privacy_matrix),
         cmocka_unit_test(test_example_scenarios),
         cmocka_unit_test(test_open_scenario),
         cmocka_unit_test(test_awkward_ids),

@@ -103,8 +103,8 @@ MUTANTS = [
      "meets = o == NULL || c->in_region == 1;",
      "privacy matrix: region level accepts an API that trains on the data"),
     ("rule-finetune-1000", "profiles/rules/default.yaml",
-     'when: model.class == "slm" and task.breadth == "narrow" and scenario.data.labeled_examples >= 1000',
-     'when: model.class == "slm" and task.breadth == "narrow" and scenario.data.labeled_examples > 1000',
+     'and task.breadth == "narrow" and scenario.data.labeled_examples >= 1000\n',
+     'and task.breadth == "narrow" and scenario.data.labeled_examples > 1000\n',
      "rules: off-by-one in data.finetune-favors-slm (>= 1000 -> > 1000)"),
     ("rule-instances-4", "profiles/rules/default.yaml",
      "when: estimate.instances >= 4",
@@ -201,7 +201,7 @@ def main():
                 print(f"mutation: phase {phase[0]} fails on the unmutated copy: {names}")
                 return 1
         print(f"mutation: copy built and phases unit+cli pass unmutated "
-              f"({time.time() - t0:.0f} s)")
+              f"({time.time() - t0:.0f} s)", flush=True)
         rest_baseline = None
         results = []
         for mid, rel, old, new, what in MUTANTS:
@@ -214,6 +214,7 @@ def main():
             if n != 1:
                 results.append((mid, what, "DOES NOT APPLY", f"target found {n} times in {rel}",
                                 0.0))
+                print(f"  {mid:20} DOES NOT APPLY (target found {n} times in {rel})", flush=True)
                 continue
             tm = time.time()
             with open(path, "w", encoding="utf-8") as f:
@@ -223,6 +224,7 @@ def main():
                 if not ok:
                     results.append((mid, what, "DOES NOT BUILD", log.splitlines()[-1] if log else "",
                                     time.time() - tm))
+                    print(f"  {mid:20} DOES NOT BUILD", flush=True)
                     continue
                 verdict, by = "SURVIVED", ""
                 for phase in PHASES:

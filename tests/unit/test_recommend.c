@@ -438,6 +438,46 @@ static void test_one_stream_sizings(void **state)
     assert_true(checked > 1000);
 }
 
+/* Rule thresholds at their boundary, as docs/rules.md states them: "From
+ * 1 000 examples, LoRA on a small model wins most narrow tasks (LoRA Land)"
+ * (data.finetune-favors-slm, +8). With exactly 1 000 examples it fires for
+ * every small-model candidate of a narrow task; with 999 for none. */
+static void test_rule_thresholds(void **state)
+{
+    struct fixture *fx = *state;
+    long ri = lm_rules_find(&fx->rules, "data.finetune-favors-slm");
+    assert_true(ri >= 0);
+    static const double examples[] = { 999, 1000 };
+    for (int k = 0; k < 2; k++) {
+        struct lm_scenario sc;
+        lm_scenario_default(&sc);
+        sc.constraints.hardware_set = 0;
+        sc.constraints.privacy = -1;
+        sc.task.breadth = 0; /* narrow */
+        sc.task.kind = LM_TASK_CLASSIFICATION;
+        sc.constraints.data.labeled_examples = examples[k];
+        struct lm_rec_options opt;
+        memset(&opt, 0, sizeof(opt));
+        opt.no_flips = 1;
+        struct lm_recommendation r;
+        assert_int_equal(lm_recommend(&fx->cat, &sc, &fx->rules, &opt, &r), LM_OK);
+        size_t slm = 0, fired = 0;
+        for (size_t i = 0; i < r.n; i++) {
+            if (lm_recommendation_class(&r, i) != 0)
+                continue;
+            slm++;
+            fired += lm_recommendation_fired(&r, i, (size_t)ri) != 0;
+        }
+        assert_true(slm > 0);
+        if (k == 0)
+            assert_int_equal(fired, 0);
+        else
+            assert_int_equal(fired, slm);
+        lm_recommendation_release(&r);
+        lm_scenario_release(&sc);
+    }
+}
+
 /* The privacy matrix of DESIGN §3.5, cell by cell: for each required level,
  * which kinds of candidate satisfy it. Columns: device, on-prem and cloud
  * self-hosting; API offers that train on data, that do not (no-training),
@@ -502,6 +542,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_privacy_matrix),
+        cmocka_unit_test(test_rule_thresholds),
         cmocka_unit_test(test_example_scenarios),
         cmocka_unit_test(test_open_scenario),
         cmocka_unit_test(test_awkward_ids),

@@ -477,6 +477,54 @@ static void test_quality(void **state)
     assert_near(lm_quality_composite(&s, "reasoning", 0), 80, 1e-9);
 }
 
+/* The task weights of DESIGN §5a, every cell: a model that reports all
+ * twelve benchmarks, each with a distinct score, so that swapping any two
+ * weights of a task changes its composite. Expected values by hand from the
+ * table (mmlu 10, mmlu_pro 20, gpqa 30, bbh 40, ifeval 50, gsm8k 60, math 70,
+ * humaneval 80, mbpp 90, mgsm 15, mmmu 35, bfcl 25):
+ *   chat           .25x10 + .25x20 + .30x50 + .20x40          = 30.5
+ *   classification .40x10 + .20x20 + .20x50 + .20x40          = 26
+ *   extraction     .50x50 + .25x10 + .25x40                   = 37.5
+ *   summarization  .40x50 + .40x10 + .20x20                   = 28
+ *   code           .45x80 + .35x90 + .20x20                   = 71.5
+ *   reasoning      .30x70 + .25x30 + .20x60 + .15x20 + .10x40 = 47.5
+ *   translation    .40x15 + .40x10 + .20x50                   = 20
+ *   rag            .30x10 + .30x50 + .20x20 + .20x40          = 30
+ *   agent          .40x25 + .30x50 + .30x20                   = 31
+ *   chat with an image: .70 x 30.5 + .30 x 35                 = 31.85 */
+static void test_quality_weights(void **state)
+{
+    (void)state;
+    struct lm_model s;
+    memset(&s, 0, sizeof(s));
+    for (int k = 0; k < LM_Q_COUNT; k++)
+        s.quality[k] = DNAN;
+    s.quality[LM_Q_MMLU] = 10;
+    s.quality[LM_Q_MMLU_PRO] = 20;
+    s.quality[LM_Q_GPQA] = 30;
+    s.quality[LM_Q_BBH] = 40;
+    s.quality[LM_Q_IFEVAL] = 50;
+    s.quality[LM_Q_GSM8K] = 60;
+    s.quality[LM_Q_MATH] = 70;
+    s.quality[LM_Q_HUMANEVAL] = 80;
+    s.quality[LM_Q_MBPP] = 90;
+    s.quality[LM_Q_MGSM] = 15;
+    s.quality[LM_Q_MMMU] = 35;
+    s.quality[LM_Q_BFCL] = 25;
+    static const struct { const char *kind; double want; } cases[] = {
+        { "chat", 30.5 }, { "classification", 26 }, { "extraction", 37.5 },
+        { "summarization", 28 }, { "code", 71.5 }, { "reasoning", 47.5 },
+        { "translation", 20 }, { "rag", 30 }, { "agent", 31 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double got = lm_quality_composite(&s, cases[i].kind, 0);
+        if (fabs(got - cases[i].want) > 1e-9)
+            fail_msg("%s: composite %.6g, DESIGN 5a's weights give %.6g", cases[i].kind, got,
+                     cases[i].want);
+    }
+    assert_near(lm_quality_composite(&s, "chat", 1), 31.85, 1e-9);
+}
+
 /* Fallback mean: no weighted benchmark of the task present. */
 static void test_quality_fallback(void **state)
 {
@@ -610,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_owned_cost),
         cmocka_unit_test(test_finetune),
         cmocka_unit_test(test_quality),
+        cmocka_unit_test(test_quality_weights),
         cmocka_unit_test(test_quality_fallback),
         cmocka_unit_test(test_runtime_for),
         cmocka_unit_test(test_error_bands),

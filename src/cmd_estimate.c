@@ -27,6 +27,10 @@ const char *const lm_estimate_usage[] = {
     "and monthly cost, each with its basis and error band. For an API-only model",
     "it prints the API estimate. Exit 0 when it fits, 1 when it does not.",
     "",
+    "MODEL and the ids of --hardware, --quant and --runtime may be any of their",
+    "aliases: meta-llama/Llama-3.1-8B-Instruct, llama3.1:8b-instruct-q4_K_M, Q4_K_M,",
+    "'NVIDIA GeForce RTX 4090' (lmchoose list models|hardware shows them).",
+    "",
     "Options:",
     "  --hardware ID|local     the machine (default: local, this machine)",
     "  --quant ID|auto         weight format; auto picks the best quality that fits (default)",
@@ -63,30 +67,6 @@ struct est_opts {
     double context, prompt, batch, devices, kv_bytes;
     int weights_formula;
 };
-
-enum id_kind { ID_MODEL, ID_HARDWARE, ID_QUANT, ID_RUNTIME };
-
-/* Reports an unknown id on the command line with "did you mean" over the
- * catalog's ids of that kind (plus the keyword extra, e.g. "local"). */
-static int unknown_id(struct lm_ctx *ctx, enum id_kind kind, const char *id,
-                      const char *extra)
-{
-    static const char *const what[] = { "model", "hardware", "quantization", "runtime" };
-    const struct lm_catalog *cat = &ctx->cat;
-    size_t n = kind == ID_MODEL ? cat->nmodels : kind == ID_HARDWARE ? cat->nhardware
-             : kind == ID_QUANT ? cat->nquants : cat->nruntimes;
-    const char **ids = malloc((n + 1) * sizeof(*ids));
-    size_t k = 0;
-    for (size_t i = 0; ids != NULL && i < n; i++)
-        ids[k++] = kind == ID_MODEL ? cat->models[i]->id
-                 : kind == ID_HARDWARE ? cat->hardware[i]->id
-                 : kind == ID_QUANT ? cat->quants[i]->id : cat->runtimes[i]->id;
-    if (ids != NULL && extra != NULL)
-        ids[k++] = extra;
-    int r = lm_cli_unknown_id(ctx, what[kind], id, ids, ids ? k : 0);
-    free(ids);
-    return r;
-}
 
 /* Estimates with --devices, or with the device count of §5 step 1. */
 static void estimate_with_devices(struct lm_est_input *in, const struct est_opts *o,
@@ -269,24 +249,33 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     struct lm_catalog *cat = &ctx->cat;
 
-    /* Ids on the command line are checked before anything else is read. */
-    const struct lm_model *m = lm_catalog_model(cat, o.model);
+    /* Ids on the command line are checked before anything else is read;
+     * each may be an alias (DESIGN §9.7) and is replaced by its id. */
+    const struct lm_quant *tag_quant;
+    const struct lm_model *m = lm_cli_resolve_model(ctx, &o.model, &tag_quant, &rc);
     if (m == NULL)
-        return unknown_id(ctx, ID_MODEL, o.model, NULL);
+        return rc;
     const struct lm_hardware *hw = NULL;
     if (o.hardware != NULL && strcmp(o.hardware, "local") != 0) {
-        hw = lm_catalog_hardware(cat, o.hardware);
+        hw = lm_cli_resolve(ctx, LM_KIND_HARDWARE, &o.hardware, "local", &rc);
         if (hw == NULL)
-            return unknown_id(ctx, ID_HARDWARE, o.hardware, "local");
+            return rc;
     }
     const struct lm_quant *quant = NULL;
     if (o.quant != NULL && strcmp(o.quant, "auto") != 0) {
-        quant = lm_catalog_quant(cat, o.quant);
+        quant = lm_cli_resolve(ctx, LM_KIND_QUANT, &o.quant, "auto", &rc);
         if (quant == NULL)
-            return unknown_id(ctx, ID_QUANT, o.quant, "auto");
+            return rc;
     }
-    if (o.runtime != NULL && lm_catalog_runtime(cat, o.runtime) == NULL)
-        return unknown_id(ctx, ID_RUNTIME, o.runtime, NULL);
+    if (o.runtime != NULL && lm_cli_resolve(ctx, LM_KIND_RUNTIME, &o.runtime, NULL, &rc) == NULL)
+        return rc;
+    if (tag_quant != NULL && o.quant != NULL && quant != tag_quant)
+        return lm_cli_usage_error(ctx, "--quant %s disagrees with the tag of MODEL, which names "
+                                  "'%s'", o.quant, tag_quant->id);
+    if (tag_quant != NULL && quant == NULL) {
+        quant = tag_quant;
+        o.quant = tag_quant->id;
+    }
 
     struct lm_estimate_doc doc;
     memset(&doc, 0, sizeof(doc));
@@ -294,6 +283,7 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     doc.model = m;
     struct lm_est_input in;
     lm_est_input_init(&in);
+    double owned_from_scenario = 0;
     in.model = m;
     in.weights_formula = o.weights_formula;
     in.kv_bytes_per_element = o.kv_bytes;
@@ -322,6 +312,15 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         in.input_tokens = sc.workload.input_tokens;
         in.output_tokens = sc.workload.output_tokens;
         in.peak_concurrency = sc.workload.peak_concurrency;
+        in.window_hours = sc.workload.window_hours;
+        in.target_utilization = sc.assumptions.target_utilization;
+        in.scale_to_zero = sc.assumptions.scale_to_zero;
+        for (size_t k = 0; k < sc.constraints.nowned; k++) {
+            const char *oid = sc.constraints.owned[k].hardware;
+            const char *want = o.hardware != NULL ? o.hardware : "local";
+            if (oid != NULL && strcmp(oid, want) == 0)
+                owned_from_scenario = sc.constraints.owned[k].count;
+        }
         in.usd_per_kwh = sc.assumptions.usd_per_kwh;
         in.amortization_months = sc.assumptions.amortization_months;
         in.labeled_examples = sc.constraints.data.labeled_examples;
@@ -371,6 +370,9 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     in.hw = hw;
     in.extra_flags = built ? LM_EST_LOCAL_BUILT : 0;
+    /* §9.2: the machine lmchoose runs on is owned; other hardware is
+     * bought unless --scenario declares it owned. */
+    in.owned_count = o.hardware == NULL || strcmp(o.hardware, "local") == 0 ? 1 : owned_from_scenario;
 
     /* Placement: --placement, else the first of device, on-prem, cloud. */
     in.placement = -1;

@@ -17,6 +17,7 @@
  * far off the predictions are.
  */
 #include "lmchoose/estimate.h"
+#include "lmchoose/quality.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -66,6 +67,14 @@ const char *const lm_ft_method_names[5] = { "full", "lora", "qlora", "api", NULL
  * 1.5 TFLOPS usable for 76.8 GB/s). An assumption, flagged with the phone
  * band. */
 #define FLOPS_PER_BYTE_FALLBACK 20.0
+
+/* API prompt processing (DESIGN §9.3) when the offer publishes no
+ * prefill_tokens_per_s: 10 000 tokens/s, the geometric middle of the 0.04 to
+ * 0.24 ms per input token that published API measurements report
+ * (nirmalya.net, "Prompt size impact on LLM response", 2026-02, collecting
+ * per-token TTFT slopes of hosted APIs). An assumption for every provider:
+ * no per-tier figure was found. Flagged in basis; the TTFT band doubles. */
+#define API_PREFILL_DEFAULT 10000.0
 
 /* ----------------------------------------------------------- small tools */
 
@@ -427,75 +436,7 @@ static void basis_str(struct lm_basis_entry *e, const char *name, const char *v)
     e->ninputs++;
 }
 
-/* -------------------------------------------------------------- quality */
-
-/*
- * Task weights of DESIGN §5a. To add a task kind: add a row (the order does
- * not matter) and list it in the scenario schema.
- */
-struct task_weights {
-    const char *kind;
-    double w[LM_Q_COUNT];
-};
-
-#define W(mmlu, mmlu_pro, gpqa, bbh, ifeval, gsm8k, math, humaneval, mbpp, mgsm, mmmu, bfcl) \
-    { mmlu, mmlu_pro, gpqa, bbh, ifeval, gsm8k, math, humaneval, mbpp, mgsm, mmmu, bfcl }
-static const struct task_weights task_table[] = {
-    /*                      mmlu pro  gpqa bbh  ifev gsm8 math he   mbpp mgsm mmmu bfcl */
-    { "chat",           W(.25, .25, 0,   .20, .30, 0,   0,   0,   0,   0,   0,   0) },
-    { "classification", W(.40, .20, 0,   .20, .20, 0,   0,   0,   0,   0,   0,   0) },
-    { "extraction",     W(.25, 0,   0,   .25, .50, 0,   0,   0,   0,   0,   0,   0) },
-    { "summarization",  W(.40, .20, 0,   0,   .40, 0,   0,   0,   0,   0,   0,   0) },
-    { "code",           W(0,   .20, 0,   0,   0,   0,   0,   .45, .35, 0,   0,   0) },
-    { "reasoning",      W(0,   .15, .25, .10, 0,   .20, .30, 0,   0,   0,   0,   0) },
-    { "translation",    W(.40, 0,   0,   0,   .20, 0,   0,   0,   0,   .40, 0,   0) },
-    { "rag",            W(.30, .20, 0,   .20, .30, 0,   0,   0,   0,   0,   0,   0) },
-    { "agent",          W(0,   .30, 0,   0,   .30, 0,   0,   0,   0,   0,   0,   .40) },
-};
-#undef W
-
-/*
- * The composite of §5a: the weighted mean over the benchmarks present, the
- * weights renormalised; with an image task, mmmu weighs .30 and the rest is
- * scaled by .70; with no weighted benchmark present, the mean of mmlu and
- * mmlu_pro (those present); else DNAN.
- * Worked example (Llama-3.1-8B, chat): mmlu 69.4, mmlu_pro 48.3, ifeval 80.4,
- * no bbh → (.25 × 69.4 + .25 × 48.3 + .30 × 80.4) / .80 = 66.9.
- * With image (no mmmu in the profile): the .70 scale cancels in the
- * renormalisation, so also 66.9; a model with mmmu 50 would get
- * (.70 × .80 × 66.9 + .30 × 50) / (.70 × .80 + .30) = 61.0.
- */
-double lm_quality_composite(const struct lm_model *m, const char *task_kind, int task_has_image)
-{
-    if (m == NULL)
-        return DNAN;
-    const struct task_weights *tw = NULL;
-    for (size_t i = 0; task_kind && i < sizeof(task_table) / sizeof(task_table[0]); i++)
-        if (strcmp(task_table[i].kind, task_kind) == 0)
-            tw = &task_table[i];
-    double num = 0, den = 0;
-    if (tw != NULL) {
-        for (int k = 0; k < LM_Q_COUNT; k++) {
-            double w = tw->w[k];
-            if (task_has_image)
-                w = k == LM_Q_MMMU ? 0.30 : w * 0.70;
-            if (w > 0 && !isnan(m->quality[k])) {
-                num += w * m->quality[k];
-                den += w;
-            }
-        }
-    }
-    if (den > 0)
-        return num / den;
-    double a = m->quality[LM_Q_MMLU], b = m->quality[LM_Q_MMLU_PRO];
-    if (!isnan(a) && !isnan(b))
-        return (a + b) / 2.0;
-    if (!isnan(a))
-        return a;
-    if (!isnan(b))
-        return b;
-    return DNAN;
-}
+/* Quality: lm_quality_composite lives in src/quality.c (DESIGN §9.4). */
 
 /* -------------------------------------------------------------- runtime */
 
@@ -572,7 +513,7 @@ static struct lm_error_bands bands_for(unsigned flags, int api)
         /* Provider-measured speeds vary with load: keep the decode band. */
         b.memory = DNAN;
         b.decode = BAND_DECODE;
-        b.ttft = BAND_TTFT;
+        b.ttft = (flags & LM_EST_API_PREFILL_DEFAULT) ? 2 * BAND_TTFT : BAND_TTFT;
         b.usd_per_month = BAND_API_COST;
         return b;
     }
@@ -615,7 +556,17 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
 {
     const struct lm_api_offer *o = in->offer;
     out->decode_tokens_per_s = o->output_tokens_per_s;
-    out->ttft_ms = o->ttft_ms;
+    /* §9.3: the provider's TTFT grows with the prompt. Worked example: a
+     * 100 000-token prompt at the 10 000 tokens/s default adds 10 s to a
+     * published 420 ms. */
+    double prefill = o->prefill_tokens_per_s;
+    if (isnan(prefill)) {
+        prefill = API_PREFILL_DEFAULT;
+        out->flags |= LM_EST_API_PREFILL_DEFAULT;
+    }
+    double prompt = in->prompt_tokens > 0 ? in->prompt_tokens : in->input_tokens;
+    out->prefill_tokens_per_s = prefill;
+    out->ttft_ms = o->ttft_ms + 1000.0 * prompt / prefill;
     out->e2e_ms = out->ttft_ms + 1000.0 * in->output_tokens / out->decode_tokens_per_s;
     /* API: requests/day × 30.42 × (in × $in + out × $out) / 1e6 (DESIGN §4).
      * Worked example: 1000 req/day of 500 in + 200 out at $0.15/$0.60 per
@@ -638,8 +589,14 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
                   in->model->origin);
     basis_str(e, "provider", o->provider);
     basis_num(e, "output_tokens_per_s", o->output_tokens_per_s);
-    e = basis_add(basis, "ttft_ms", "provider", "api.ttft_ms", in->model->origin);
-    basis_num(e, "ttft_ms", o->ttft_ms);
+    e = basis_add(basis, "ttft_ms", "provider",
+                  "api.ttft_ms + 1000 × prompt_tokens / prefill_tokens_per_s (DESIGN §9.3)",
+                  in->model->origin);
+    basis_num(e, "api_ttft_ms", o->ttft_ms);
+    basis_num(e, "prompt_tokens", prompt);
+    basis_num(e, "prefill_tokens_per_s", prefill);
+    if (out->flags & LM_EST_API_PREFILL_DEFAULT)
+        basis_str(e, "flag", "no published prefill rate: 10000 tokens/s assumed (docs/scoring.md)");
     e = basis_add(basis, "usd_per_month", "api-price",
                   "requests_per_day × 30.42 × (input_tokens × input_usd_per_mtok + "
                   "output_tokens × output_usd_per_mtok) / 1e6",
@@ -650,9 +607,12 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
     basis_num(e, "input_usd_per_mtok", o->input_usd_per_mtok);
     basis_num(e, "output_usd_per_mtok", o->output_usd_per_mtok);
     e = basis_add(basis, "quality", "composite",
-                  "weighted mean of the task's benchmarks present (DESIGN §5a)",
+                  "weighted mean of the task's benchmarks, published or imputed by the "
+                  "catalog's factor fit (DESIGN §9.4)",
                   in->model->origin);
     basis_str(e, "task_kind", in->task_kind);
+    basis_num(e, "band_points",
+              lm_quality_composite_band(in->model, in->task_kind, in->task_has_image));
     if (!isnan(in->labeled_examples)) {
         e = basis_add(basis, "finetune_usd", "api",
                       "finetune_usd_per_mtok × examples × (input + output) × 3 / 1e6",
@@ -665,23 +625,20 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
 /* ------------------------------------------------------------ sizing */
 
 /*
- * B_max (DESIGN §4, "Sizing"): the largest B ≤ peak_concurrency such that
+ * B_max (DESIGN §4, "Sizing"): the largest B ≤ the batch cap such that
  * weights + overhead + KV for B sequences of context_tokens fit in the
  * usable memory, and the per-stream batched decode at B is at least the
  * target. Both tests are monotone in B (memory grows, per-stream speed
  * falls), so a binary search finds it. Returns 0 when B = 1 fails.
  * Worked example: Llama-3.1-8B q4_k_m on an L4 (usable 22.8 GiB), 4.58 GiB
  * weights + 1.25 GiB overhead, 8192-token sequences of 1 GiB each: memory
- * allows B ≤ 16; with peak_concurrency 4 and a 10 tokens/s target, B_max 4.
+ * allows B ≤ 16; with a cap of 4 and a 10 tokens/s target, B_max 4.
  */
 static double size_bmax(const struct speed_ctx *c, const struct lm_est_input *in,
-                        double fixed_bytes, double usable)
+                        double fixed_bytes, double usable, double cap)
 {
-    double peak = floor(nz(in->peak_concurrency, 1));
     double target = nz(in->target_tokens_per_s, 10);
-    if (peak < 1)
-        peak = 1;
-    double lo = 0, hi = peak;
+    double lo = 0, hi = cap < 1 ? 1 : floor(cap);
     while (lo < hi) {
         double mid = floor((lo + hi + 1) / 2);
         double mem = fixed_bytes + kv_bytes(&c->s, c->m, in->context_tokens, mid, c->bpe);
@@ -692,6 +649,43 @@ static double size_bmax(const struct speed_ctx *c, const struct lm_est_input *in
             hi = mid - 1;
     }
     return lo;
+}
+
+/* The reference per-stream speed of the batch cap below: §4's sizing target
+ * without a floor. */
+#define CAP_REFERENCE_TOKENS_PER_S 10.0
+
+/*
+ * The arrival rate λ of §9.1 in requests per second: the day's requests
+ * spread over the window they arrive in.
+ */
+static double arrival_rate(const struct lm_est_input *in)
+{
+    double window = nz(in->window_hours, 24);
+    if (!(window > 0))
+        window = 24;
+    return nz(in->requests_per_day, 0) / (3600.0 * window);
+}
+
+/*
+ * The batch cap: the declared peak concurrency, or more when the volume
+ * implies more requests in flight. By Little's law a stream of λ requests/s,
+ * each decoding output_tokens at the reference 10 tokens/s, keeps
+ * λ × output_tokens / 10 requests in flight; a team that sends 50 M
+ * requests a day has batches to fill whatever peak_concurrency says.
+ * It depends on the scenario only (not on the candidate or the latency
+ * target), so a flip that moves the target never moves it. Worked example:
+ * 50e6 requests/day of 5 output tokens: λ = 578.7/s, cap ceil(289.4) = 290.
+ */
+double lm_estimate_batch_cap(const struct lm_est_input *in)
+{
+    double peak = floor(nz(in->peak_concurrency, 1));
+    if (peak < 1)
+        peak = 1;
+    double implied = ceil(arrival_rate(in) * nz(in->output_tokens, 0) / CAP_REFERENCE_TOKENS_PER_S);
+    if (!(implied <= 1e6))
+        implied = 1e6; /* the schema's ceiling on peak_concurrency */
+    return implied > peak ? implied : peak;
 }
 
 /* --------------------------------------------------------- fine-tuning */
@@ -730,6 +724,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         .kv_cache_gib = DNAN, .overhead_gib = DNAN, .usable_gib = DNAN, .headroom_gib = DNAN,
         .fit = -1, .decode_tokens_per_s = DNAN, .prefill_tokens_per_s = DNAN,
         .ttft_ms = DNAN, .e2e_ms = DNAN, .max_concurrency = DNAN, .instances = DNAN,
+        .capacity_requests_per_day = DNAN, .utilization = DNAN,
         .usd_per_month = DNAN, .break_even_requests_per_day = DNAN, .quality = DNAN,
         .finetune_method = -1, .finetune_hours = DNAN, .finetune_usd = DNAN,
         .error_bands = { DNAN, DNAN, DNAN, DNAN }, .flags = 0
@@ -801,22 +796,22 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
      * (DESIGN §4). Worked example: 4 devices → 0.9² = 0.81. */
     c.tp = pow(0.9, log2(devices));
 
-    /* Sizing before decode: the decode speed is per stream at the sized
-     * batch (on-prem, cloud) or at `batch` (device, estimate --batch). */
-    int sized = in->placement == LM_PLACE_ONPREM || in->placement == LM_PLACE_CLOUD;
-    if (sized) {
-        double fixed = weights + over;
-        out->max_concurrency = size_bmax(&c, in, fixed, usable);
-        out->instances = out->max_concurrency >= 1
-                             ? ceil(nz(in->peak_concurrency, 1) / out->max_concurrency)
-                             : DNAN;
-    } else {
-        out->max_concurrency = 1;
-        out->instances = 1;
-    }
+    /* Sizing before decode (§4, §9.1): the decode speed is per stream at the
+     * sized batch B_max (at least `batch`, estimate --batch). Every placement
+     * batches up to the cap; a device is one machine, which serves its own
+     * stream at its own speed even below the target. */
+    int device = in->placement == LM_PLACE_DEVICE;
+    int sized = !device;
+    double peak = floor(nz(in->peak_concurrency, 1));
+    if (peak < 1)
+        peak = 1;
+    double bmax = size_bmax(&c, in, weights + over, usable, lm_estimate_batch_cap(in));
+    if (device && bmax < 1)
+        bmax = 1;
+    out->max_concurrency = bmax;
     double bdec = batch;
-    if (sized && out->max_concurrency > bdec)
-        bdec = out->max_concurrency;
+    if (bmax > bdec)
+        bdec = bmax;
     out->decode_tokens_per_s = decode_tps(&c, in->decode_context, bdec);
 
     double t = in->prompt_tokens > 0 ? in->prompt_tokens : 1;
@@ -826,45 +821,97 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     out->ttft_ms = 1000.0 * (prefill_s + step_seconds(&c, t, 1) / c.tp);
     out->e2e_ms = out->ttft_ms + 1000.0 * in->output_tokens / out->decode_tokens_per_s;
 
-    /* Cost per month (DESIGN §4). */
+    /* Throughput capacity (§9.1). One instance at batch B is busy
+     * w(B) = input_tokens / prefill + output_tokens / (B × per-stream speed)
+     * seconds per request, so it serves C = 1 / w requests a second.
+     * instances = max(ceil(peak / B_max), ceil(λ / (ρ × C))).
+     * Worked example (docs/scoring.md, "Capacity"): 50 M requests a day of
+     * 300 + 5 tokens on one GPU that prefills 20 000 tokens/s and decodes
+     * 40 tokens/s per stream at B 64: w = 0.015 + 5 / 2560 = 0.01695 s,
+     * C = 59.0/s; λ = 578.7/s at ρ 0.7 needs ceil(14.01) = 15 instances. */
+    double lambda = arrival_rate(in);
+    double rho = nz(in->target_utilization, 0.7);
+    if (!(rho > 0 && rho <= 1))
+        rho = 0.7;
+    double window = nz(in->window_hours, 24);
+    if (!(window > 0 && window <= 24))
+        window = 24;
+    /* With B_max 0 (a sized candidate that misses the target even alone;
+     * latency.decode rejects it) capacity is taken at one stream, so that
+     * its cost and capacity are those of its one-stream sizing and only
+     * max_concurrency and instances say that it fails (flip.c relies on
+     * this: sized_variant). */
+    double bcap = bmax >= 1 ? bmax : 1;
+    double w = nz(in->input_tokens, 0) / out->prefill_tokens_per_s +
+               nz(in->output_tokens, 0) / (bcap * out->decode_tokens_per_s);
+    double cap_rps = w > 0 ? 1.0 / w : DNAN;
+    out->capacity_requests_per_day = rho * cap_rps * 3600.0 * window;
+    double by_volume = isfinite(cap_rps) ? ceil(lambda / (rho * cap_rps) - 1e-9) : 1;
+    if (by_volume < 1)
+        by_volume = 1;
+    double by_peak = ceil(peak / bcap);
+    double needed = by_volume > by_peak ? by_volume : by_peak;
+    if (device)
+        out->instances = 1;
+    else
+        out->instances = bmax >= 1 ? needed : DNAN;
+    /* Instances the cost counts: B_max 0 costs its one-stream sizing so that
+     * it never looks free. */
+    double inst = device ? 1 : needed;
+    out->utilization = isfinite(cap_rps) ? lambda / (inst * cap_rps) : DNAN;
+
+    /* Cost per month (DESIGN §4, §9.1, §9.2). */
     double e2e_s = out->e2e_ms / 1000.0;
     double kwh = nz(in->usd_per_kwh, 0.15);
     double months = nz(in->amortization_months, 36);
     double power_kw = hw->power_w / 1000.0;
-    /* B_max 0: the candidate is rejected by latency.decode; cost it at one
-     * stream per instance so that it never looks free. */
-    double inst = isnan(out->instances) ? floor(nz(in->peak_concurrency, 1)) : out->instances;
-    double bmax = out->max_concurrency >= 1 ? out->max_concurrency : 1;
+    int owned = in->owned_count > 0;
     double util = DNAN;
+    double billed_h = HOURS_PER_MONTH;
     switch ((enum lm_placement)in->placement) {
     case LM_PLACE_CLOUD:
-        /* Worked example: 1 instance × 1 L4 × $0.8048 × 730 = $587.50. */
-        out->usd_per_month = inst * devices * nz(hw->usd_per_hour, DNAN) * HOURS_PER_MONTH;
+        /* Worked example: 1 instance × 1 L4 × $0.8048 × 730 = $587.50; with
+         * scale_to_zero and an 8-hour window, 8 × 30.42 = 243.4 h: $195.85. */
+        if (in->scale_to_zero == 1 && window < 24)
+            billed_h = window * DAYS_PER_MONTH;
+        out->usd_per_month = inst * devices * nz(hw->usd_per_hour, DNAN) * billed_h;
         break;
     case LM_PLACE_ONPREM: {
-        /* Worked example: 1 × 1 RTX 4090: 1599 / 36 + 0.45 × 730 × (0.3 +
-         * 0.7 × util) × 0.15; at util 0.1 that is 44.42 + 18.23 = $62.65. */
-        util = fmin(1.0, in->requests_per_day * e2e_s / (86400.0 * inst * bmax));
+        /* Worked example: 1 × 1 RTX 4090 bought: 1599 / 36 + 0.45 × 730 ×
+         * (0.3 + 0.7 × util) × 0.15; at util 0.1 that is 44.42 + 18.23 =
+         * $62.65. Owned (§9.2): the energy alone, $18.23. util is the
+         * fraction of the day the instances are busy. */
+        util = isfinite(cap_rps)
+                   ? fmin(1.0, nz(in->requests_per_day, 0) / (86400.0 * inst * cap_rps))
+                   : 0;
         double energy = isnan(power_kw)
                             ? 0
                             : power_kw * HOURS_PER_MONTH * (0.3 + 0.7 * util) * kwh;
         if (isnan(power_kw))
             flags |= LM_EST_NO_POWER;
-        out->usd_per_month = inst * devices * (hw->purchase_usd / months + energy);
+        double buy = owned ? 0 : hw->purchase_usd / months;
+        if (isnan(buy))
+            flags |= LM_EST_NO_PRICE;
+        out->usd_per_month = inst * devices * (buy + energy);
         break;
     }
     case LM_PLACE_DEVICE:
     case LM_PLACE_API:
     default: {
         /* Worked example: 200 requests/day of 12 s on a 22 W M4 at
-         * $0.15/kWh: busy 20.28 h → 0.022 × 20.28 × 0.15 = $0.07. */
-        double busy_h = in->requests_per_day * DAYS_PER_MONTH * e2e_s / 3600.0;
-        if (isnan(power_kw)) {
+         * $0.15/kWh: busy 20.28 h → 0.022 × 20.28 × 0.15 = $0.07. Requests
+         * batched B at a time share the busy time. A device the team does
+         * not own is bought (§9.2): + purchase_usd / amortization_months. */
+        double busy_h = in->requests_per_day * DAYS_PER_MONTH * e2e_s / 3600.0 / bdec;
+        double energy = 0;
+        if (isnan(power_kw))
             flags |= LM_EST_NO_POWER;
-            out->usd_per_month = 0;
-        } else {
-            out->usd_per_month = power_kw * busy_h * kwh;
-        }
+        else
+            energy = power_kw * busy_h * kwh;
+        double buy = owned ? 0 : devices * hw->purchase_usd / months;
+        if (isnan(buy))
+            flags |= LM_EST_NO_PRICE;
+        out->usd_per_month = energy + buy;
         break;
     }
     }
@@ -1021,62 +1068,96 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     basis_num(e, "prompt_tokens", t);
     basis_num(e, "prefill_ms", 1000.0 * prefill_s);
 
+    e = basis_add(basis, "max_concurrency", "sizing",
+                  device ? "largest B ≤ batch cap with weights + overhead + KV(B × context) ≤ usable "
+                           "and per-stream decode ≥ target; at least 1 on a device"
+                         : "largest B ≤ batch cap with weights + overhead + KV(B × context) ≤ usable "
+                           "and per-stream decode ≥ target",
+                  src_design);
+    basis_num(e, "peak_concurrency", in->peak_concurrency);
+    basis_num(e, "batch_cap", lm_estimate_batch_cap(in));
+    basis_num(e, "target_tokens_per_s", nz(in->target_tokens_per_s, 10));
+    basis_num(e, "context_tokens", in->context_tokens);
+    e = basis_add(basis, "capacity_requests_per_day", "throughput",
+                  "target_utilization × 3600 × window_hours / (input_tokens / prefill_tokens_per_s + "
+                  "output_tokens / (B_max × decode_tokens_per_s))",
+                  "DESIGN.md §9.1");
+    basis_num(e, "target_utilization", rho);
+    basis_num(e, "window_hours", window);
+    basis_num(e, "requests_per_second", cap_rps);
     if (sized) {
-        e = basis_add(basis, "max_concurrency", "sizing",
-                      "largest B ≤ peak_concurrency with weights + overhead + KV(B × context) ≤ "
-                      "usable and per-stream decode ≥ target",
-                      src_design);
-        basis_num(e, "peak_concurrency", in->peak_concurrency);
-        basis_num(e, "target_tokens_per_s", nz(in->target_tokens_per_s, 10));
-        basis_num(e, "context_tokens", in->context_tokens);
-        e = basis_add(basis, "instances", "sizing", "ceil(peak_concurrency / max_concurrency)",
-                      src_design);
+        e = basis_add(basis, "instances", "sizing",
+                      "max(ceil(peak_concurrency / max_concurrency), ceil(arrival_rate / "
+                      "(target_utilization × capacity_per_s)))",
+                      "DESIGN.md §9.1");
         basis_num(e, "max_concurrency", out->max_concurrency);
-    } else {
-        e = basis_add(basis, "max_concurrency", "device", "one stream per device", src_design);
+        basis_num(e, "arrival_rate_per_s", lambda);
+        basis_num(e, "capacity_per_s", cap_rps);
     }
 
     switch ((enum lm_placement)in->placement) {
     case LM_PLACE_CLOUD:
         e = basis_add(basis, "usd_per_month", "cloud",
-                      "instances × devices × usd_per_hour × 730", hw->origin);
+                      "instances × devices × usd_per_hour × billed hours (730, or window_hours × "
+                      "30.42 with scale_to_zero)", hw->origin);
         basis_num(e, "instances", inst);
         basis_num(e, "devices", devices);
         basis_num(e, "usd_per_hour", hw->usd_per_hour);
+        if (hw->cloud_provider != NULL)
+            basis_str(e, "provider", hw->cloud_provider);
+        basis_num(e, "billed_hours", billed_h);
         break;
     case LM_PLACE_ONPREM:
-        e = basis_add(basis, "usd_per_month", "on-prem",
-                      "instances × devices × (purchase_usd / amortization_months + power_w / 1000 × "
-                      "730 × (0.3 + 0.7 × util) × usd_per_kwh)",
+        e = basis_add(basis, "usd_per_month", owned ? "owned" : "on-prem",
+                      owned ? "instances × devices × power_w / 1000 × 730 × (0.3 + 0.7 × util) × "
+                              "usd_per_kwh (owned: energy only, DESIGN §9.2)"
+                            : "instances × devices × (purchase_usd / amortization_months + power_w / "
+                              "1000 × 730 × (0.3 + 0.7 × util) × usd_per_kwh)",
                       hw->origin);
         basis_num(e, "instances", inst);
         basis_num(e, "devices", devices);
-        basis_num(e, "purchase_usd", hw->purchase_usd);
-        basis_num(e, "amortization_months", months);
+        if (!owned) {
+            basis_num(e, "purchase_usd", hw->purchase_usd);
+            basis_num(e, "amortization_months", months);
+        }
         basis_num(e, "power_w", hw->power_w);
         basis_num(e, "util", util);
         basis_num(e, "usd_per_kwh", kwh);
+        if (flags & LM_EST_NO_PRICE)
+            basis_str(e, "flag", "bought hardware without price.purchase_usd: cost unknown");
         break;
     case LM_PLACE_DEVICE:
     case LM_PLACE_API:
     default:
-        e = basis_add(basis, "usd_per_month", "device",
-                      "power_w / 1000 × requests_per_day × 30.42 × e2e_s / 3600 × usd_per_kwh",
+        e = basis_add(basis, "usd_per_month", owned ? "owned" : "device",
+                      owned ? "power_w / 1000 × requests_per_day × 30.42 × e2e_s / batch / 3600 × "
+                              "usd_per_kwh (owned: energy only, DESIGN §9.2)"
+                            : "purchase_usd / amortization_months + power_w / 1000 × requests_per_day "
+                              "× 30.42 × e2e_s / batch / 3600 × usd_per_kwh (bought, DESIGN §9.2)",
                       hw->origin);
+        if (!owned) {
+            basis_num(e, "purchase_usd", hw->purchase_usd);
+            basis_num(e, "amortization_months", months);
+        }
         basis_num(e, "power_w", hw->power_w);
         basis_num(e, "requests_per_day", in->requests_per_day);
         basis_num(e, "e2e_s", e2e_s);
+        basis_num(e, "batch", bdec);
         basis_num(e, "usd_per_kwh", kwh);
-        if (flags & LM_EST_NO_POWER)
+        if (flags & LM_EST_NO_PRICE)
+            basis_str(e, "flag", "not owned and no price.purchase_usd: cost unknown");
+        else if (flags & LM_EST_NO_POWER)
             basis_str(e, "flag", "no power_w in the hardware profile: energy cost 0");
         break;
     }
 
     e = basis_add(basis, "quality", "composite",
-                  "weighted mean of the task's benchmarks present (DESIGN §5a) − quality_delta",
+                  "weighted mean of the task's benchmarks, published or imputed by the "
+                  "catalog's factor fit (DESIGN §9.4) − quality_delta",
                   m->origin);
     basis_str(e, "task_kind", in->task_kind);
     basis_num(e, "quality_delta", nz(q->quality_delta, 0));
+    basis_num(e, "band_points", lm_quality_composite_band(m, in->task_kind, in->task_has_image));
 
     if (!isnan(in->labeled_examples)) {
         e = basis_add(basis, "finetune_hours", out->finetune_method == LM_FT_FULL ? "6PT" : "4PT",
@@ -1103,6 +1184,10 @@ void lm_est_input_init(struct lm_est_input *in)
     in->input_tokens = 1000;
     in->output_tokens = 300;
     in->peak_concurrency = 1;
+    in->window_hours = 24;
+    in->target_utilization = 0.7;
+    in->scale_to_zero = -1;
+    in->owned_count = 0; /* §9.2: hardware is bought unless declared owned */
     in->target_tokens_per_s = 10;
     in->usd_per_kwh = 0.15;
     in->amortization_months = 36;

@@ -28,6 +28,8 @@ extern const char *const lm_ft_method_names[5];
 #define LM_EST_NO_POWER       0x10u /* device cost 0: no power_w */
 #define LM_EST_NO_CALIBRATION 0x20u /* runtime has no row for this class */
 #define LM_EST_FT_APPROX      0x40u /* LoRA/QLoRA time from 4·P·T */
+#define LM_EST_NO_PRICE       0x80u /* bought hardware without purchase_usd: cost unknown */
+#define LM_EST_API_PREFILL_DEFAULT 0x100u /* API prompt rate from the tier default (§9.3) */
 
 struct lm_est_input {
     const struct lm_model *model;
@@ -45,6 +47,10 @@ struct lm_est_input {
     int weights_formula;    /* 1: ignore model->files */
     /* Workload and assumptions, for sizing and cost (§4). */
     double requests_per_day, input_tokens, output_tokens, peak_concurrency;
+    double window_hours;        /* §9.1: hours a day the requests arrive in (24) */
+    double target_utilization;  /* §9.1: ρ, the busy fraction sizing aims at (0.7) */
+    int scale_to_zero;          /* §9.1: cloud billed only for the window */
+    double owned_count;         /* §9.2: devices of this hardware the team owns; 0 = bought */
     double target_tokens_per_s; /* sizing target; 10 when the scenario has none */
     double usd_per_kwh, amortization_months;
     double labeled_examples;    /* NAN: no fine-tuning estimate */
@@ -69,6 +75,8 @@ struct lm_estimate {
     int fit; /* enum lm_fit, -1 for API candidates */
     double decode_tokens_per_s, prefill_tokens_per_s, ttft_ms, e2e_ms;
     double max_concurrency, instances;
+    double capacity_requests_per_day; /* §9.1: one instance at ρ over the window */
+    double utilization;               /* §9.1: λ / (instances × C(B_max)) */
     double usd_per_month;
     double break_even_requests_per_day; /* filled by the ranking, else NAN */
     double quality;
@@ -118,14 +126,16 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
  * smallest of 2, 4, 8 (≤ hardware max_devices) that fits. Sets in->devices. */
 void lm_estimate_devices(struct lm_est_input *in, struct lm_estimate *est);
 
+/* The batch cap of DESIGN §9.1: peak_concurrency, or the requests in flight
+ * the daily volume implies (Little's law at 10 tokens/s per stream). */
+double lm_estimate_batch_cap(const struct lm_est_input *in);
+
 /* The weights in bytes of model at quant by DESIGN §4's formula (ignoring
  * published file sizes). NAN without params_b. */
 double lm_estimate_weights_formula_bytes(const struct lm_model *m,
                                          const struct lm_quant *q);
 
-/* Quality composite of §5a for a task kind (NAN when unknown). */
-double lm_quality_composite(const struct lm_model *m, const char *task_kind,
-                            int task_has_image);
+/* lm_quality_composite (§5a, §9.4) is declared in lmchoose/quality.h. */
 
 /* The runtime §5 step 1 picks for quant on hw, or NULL when none can run it. */
 const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat,

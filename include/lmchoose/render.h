@@ -9,6 +9,10 @@
 #ifndef LMCHOOSE_RENDER_H
 #define LMCHOOSE_RENDER_H
 
+/* The JSON documents' schema_version (docs/schema-changelog.md): 2 since the
+ * decision model of DESIGN §9 (capacity, owned hardware, relaxations). */
+#define LM_JSON_SCHEMA_VERSION 2
+
 #include <stdio.h>
 
 #include "lmchoose/catalog.h"
@@ -72,6 +76,7 @@ struct lm_recommend_view {
     const struct lm_recommendation *rec;
     size_t top;       /* --top */
     int all;          /* --all */
+    int variants;     /* --variants: every row, not one per model (§9.6) */
     int exit_code;
     const struct lm_hardware *local; /* what `local` resolved to */
     int local_built;

@@ -17,6 +17,7 @@
 
 #include "lmchoose/catalog.h"
 #include "lmchoose/estimate.h"
+#include "lmchoose/quality.h"
 
 #define GIB 1073741824.0
 #define DNAN ((double)NAN)
@@ -326,18 +327,66 @@ static void test_sizing(void **state)
     assert_near(e.max_concurrency, 16, 0);
     assert_near(e.instances, 4, 0);
     assert_true(e.decode_tokens_per_s >= 10);
-    /* Cloud: 4 instances × 1 L4 × $0.8048 × 730 h. */
-    assert_near(e.usd_per_month, 4 * 0.8048 * 730, 1e-9);
+    /* Cloud: 4 instances × 1 L4 × its cheapest offer × 730 h. */
+    assert_near(e.usd_per_month, 4 * in.hw->usd_per_hour * 730, 1e-9);
     in.target_tokens_per_s = 1000;
     lm_estimate_compute(&in, &e, NULL);
     assert_near(e.max_concurrency, 0, 0);
     assert_true(isnan(e.instances));
-    /* Device placement: one stream, one instance, no sizing. */
+    /* Device placement (§9.1): it batches like the others (RTX 4090: usable
+     * 22.8 GiB, the same 16 sequences of 1 GiB fit) but is one machine. */
     in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
     in.peak_concurrency = 64;
     lm_estimate_compute(&in, &e, NULL);
-    assert_near(e.max_concurrency, 1, 0);
+    assert_near(e.max_concurrency, 16, 0);
     assert_near(e.instances, 1, 0);
+    /* A device below the target still serves its own stream. */
+    in.target_tokens_per_s = 1000;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.max_concurrency, 1, 0);
+}
+
+/* Throughput capacity (§9.1), worked by hand from the estimator's own
+ * speeds: one L4 instance at B_max is busy w = input / prefill + output /
+ * (B × per-stream decode) seconds per request; C = 1 / w; 50 M requests a
+ * day (λ = 578.7/s) at ρ 0.7 need ceil(λ / (0.7 C)) instances, far more
+ * than the one that peak_concurrency 1 alone would give. */
+static void test_capacity(void **state)
+{
+    (void)state;
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-l4", LM_PLACE_CLOUD);
+    in.requests_per_day = 50e6;
+    in.input_tokens = 300;
+    in.output_tokens = 5;
+    in.prompt_tokens = 300;
+    in.decode_context = 302.5;
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    /* Batch cap: ceil(578.7 × 5 / 10) = 290 streams in flight; memory
+     * allows 16 sequences of 8192 tokens, so B_max 16. */
+    assert_near(lm_estimate_batch_cap(&in), 290, 0);
+    assert_near(e.max_concurrency, 16, 0);
+    double w = 300 / e.prefill_tokens_per_s + 5 / (16 * e.decode_tokens_per_s);
+    double lambda = 50e6 / 86400.0;
+    assert_near(e.instances, ceil(lambda / (0.7 / w)), 0);
+    assert_true(e.instances >= 10); /* never one GPU for 50 M requests a day */
+    assert_near(e.capacity_requests_per_day, 0.7 / w * 86400, 1e-6);
+    assert_near(e.utilization, lambda / (e.instances / w), 1e-9);
+    assert_near(e.usd_per_month, e.instances * in.hw->usd_per_hour * 730, 1e-6);
+    /* A nightly batch: the same volume in 8 hours needs 3× the instances
+     * (within rounding); with scale_to_zero the cloud bills 8 × 30.42 h. */
+    double day = e.instances;
+    in.window_hours = 8;
+    in.scale_to_zero = 1;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.instances, ceil(3 * lambda / (0.7 / w)), 0);
+    assert_true(e.instances >= 3 * day - 3);
+    assert_near(e.usd_per_month, e.instances * in.hw->usd_per_hour * 8 * 30.42, 1e-6);
+    /* ρ 1: fewer instances. */
+    in.window_hours = 24;
+    in.target_utilization = 1.0;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.instances, ceil(lambda * w - 1e-9), 0);
 }
 
 /* ------------------------------------------------------------- cost */
@@ -356,6 +405,7 @@ static void test_api_cost(void **state)
     o.output_tokens_per_s = 80;
     o.data_use = LM_DATA_NO_TRAINING;
     o.finetune_usd_per_mtok = 3.0;
+    o.prefill_tokens_per_s = DNAN;
     struct lm_est_input in;
     memset(&in, 0, sizeof(in));
     in.model = model("llama-3.1-8b-instruct");
@@ -369,8 +419,11 @@ static void test_api_cost(void **state)
     lm_estimate_compute(&in, &e, NULL);
     assert_near(e.usd_per_month, 5.9319, 1e-9);
     assert_near(e.decode_tokens_per_s, 80, 0);
-    assert_near(e.ttft_ms, 400, 0);
-    assert_near(e.e2e_ms, 400 + 1000.0 * 200 / 80, 1e-9);
+    /* §9.3: TTFT grows with the prompt, 500 tokens at the 10 000 tokens/s
+     * default: 400 + 50 ms, flagged. */
+    assert_near(e.ttft_ms, 450, 1e-9);
+    assert_true(e.flags & LM_EST_API_PREFILL_DEFAULT);
+    assert_near(e.e2e_ms, 450 + 1000.0 * 200 / 80, 1e-9);
     assert_true(isnan(e.memory_gib));
     assert_int_equal(e.fit, -1);
     /* Fine-tuning through the API: 5000 × 700 × 3 = 1.05e7 tokens × $3/M. */
@@ -380,6 +433,16 @@ static void test_api_cost(void **state)
     o.finetune_usd_per_mtok = DNAN;
     lm_estimate_compute(&in, &e, NULL);
     assert_true(isnan(e.finetune_usd));
+    /* A published prefill rate: 100 000 tokens at 20 000/s add 5 s. */
+    o.prefill_tokens_per_s = 20000;
+    in.prompt_tokens = 100000;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.ttft_ms, 5400, 1e-9);
+    assert_false(e.flags & LM_EST_API_PREFILL_DEFAULT);
+    /* No published TTFT: unknown, whatever the prompt. */
+    o.ttft_ms = DNAN;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_true(isnan(e.ttft_ms));
 }
 
 /* On-prem RTX 4090: 1599 / 36 + 0.45 kW × 730 h × (0.3 + 0.7 × util) ×
@@ -391,22 +454,42 @@ static void test_owned_cost(void **state)
     struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_ONPREM);
     struct lm_estimate e;
     lm_estimate_compute(&in, &e, NULL);
-    double util = fmin(1.0, 200 * e.e2e_ms / 1000 / 86400.0);
-    assert_near(e.usd_per_month, 1599.0 / 36 + 0.45 * 730 * (0.3 + 0.7 * util) * 0.15, 1e-9);
+    /* util: the fraction of the day one instance is busy, 200 requests of
+     * w = 1000 / prefill + 300 / decode seconds each. */
+    double w = 1000 / e.prefill_tokens_per_s + 300 / e.decode_tokens_per_s;
+    double util = fmin(1.0, 200 * w / 86400.0);
+    double energy = 0.45 * 730 * (0.3 + 0.7 * util) * 0.15;
+    assert_near(e.usd_per_month, 1599.0 / 36 + energy, 1e-9);
+    /* Owned (§9.2): the energy alone. */
+    in.owned_count = 1;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.usd_per_month, energy, 1e-9);
     in.placement = LM_PLACE_DEVICE;
     lm_estimate_compute(&in, &e, NULL);
-    assert_near(e.usd_per_month, 0.45 * 200 * 30.42 * e.e2e_ms / 1000 / 3600 * 0.15, 1e-9);
+    double busy = 0.45 * 200 * 30.42 * e.e2e_ms / 1000 / 3600 * 0.15;
+    assert_near(e.usd_per_month, busy, 1e-9);
+    /* A device nobody owns is bought (§9.2): + 1599 / 36 a month. */
+    in.owned_count = 0;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.usd_per_month, 1599.0 / 36 + busy, 1e-9);
+    assert_false(e.flags & LM_EST_NO_PRICE);
     in = input("llama-3.2-1b-instruct", "q4_k_m", "raspberry-pi-5-8gb", LM_PLACE_DEVICE);
+    in.owned_count = 1;
     lm_estimate_compute(&in, &e, NULL);
     assert_near(e.usd_per_month, 0, 0);
     assert_true(e.flags & LM_EST_NO_POWER);
+    /* Not owned and no purchase price: unknown, never free. */
+    in.owned_count = 0;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_true(isnan(e.usd_per_month));
+    assert_true(e.flags & LM_EST_NO_PRICE);
 }
 
 /* Fine-tuning, Llama-3.1-8B on an L4 (22.8 GiB usable), 5000 examples of
  * 1000 + 300 tokens: T = 5000 × 1300 × 3 = 1.95e7. Full needs 16 × 8.03e9 B:
  * no; LoRA 2 × 8.03e9 B + activations: 15.2 GiB, fits. Hours = 4 × 8.0303e9
  * × 1.95e7 / (mfu × 121e12) / 3600 (with the llama.cpp datacenter row's
- * 0.22: 6.54 h); cloud cost $0.8048 × hours. */
+ * 0.22: 6.54 h); cloud cost: the L4's cheapest offer × hours. */
 static void test_finetune(void **state)
 {
     (void)state;
@@ -418,7 +501,7 @@ static void test_finetune(void **state)
     assert_int_equal(e.finetune_method, LM_FT_LORA);
     double hours = 4 * 8.0303e9 * 1.95e7 / (c->mfu * 121e12) / 3600;
     assert_near(e.finetune_hours, hours, 1e-9);
-    assert_near(e.finetune_usd, 0.8048 * hours, 1e-9);
+    assert_near(e.finetune_usd, in.hw->usd_per_hour * hours, 1e-9);
     assert_true(e.flags & LM_EST_FT_APPROX);
     /* On an H100 (72 GiB usable by fine-tuning's 0.95 × 80 = 76) full still
      * needs 128.5 GB: LoRA. On 8 × H100 full fits: 6·P·T. */
@@ -438,116 +521,22 @@ static void test_finetune(void **state)
 
 /* ---------------------------------------------------------- quality */
 
-/* Llama-3.1-8B, chat: (.25 × 69.4 + .25 × 48.3 + .30 × 80.4) / .80 =
- * 66.93125 (no bbh); code: .45 × 72.6 + .35 × 72.8 + .20 × 48.3 = 67.81;
- * with q4_k_m (quality_delta 1.1): 65.83125. Image re-weighting on a
- * synthetic model with mmlu 70 and mmmu 50, chat: (.25 × .7 × 70 + .30 ×
- * 50) / (.175 + .30) = 57.368...; the fallback mean of mmlu and mmlu_pro;
- * nothing → NAN. */
+/* estimate.quality = the model's composite (src/quality.c, tested in
+ * tests/unit/test_quality.c) − quant.quality_delta; q4_k_m's delta is 1.1. */
 static void test_quality(void **state)
 {
     (void)state;
     const struct lm_model *m = model("llama-3.1-8b-instruct");
-    assert_near(lm_quality_composite(m, "chat", 0), 66.93125, 1e-9);
-    assert_near(lm_quality_composite(m, "code", 0), 67.81, 1e-9);
-    assert_near(lm_quality_composite(m, "chat", 1), 66.93125, 1e-9);
+    double composite = lm_quality_composite(m, "chat", 0);
+    assert_false(isnan(composite));
     struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-rtx-4090", LM_PLACE_DEVICE);
     struct lm_estimate e;
     lm_estimate_compute(&in, &e, NULL);
-    assert_near(e.quality, 66.93125 - 1.1, 1e-9);
-
-    struct lm_model s;
-    memset(&s, 0, sizeof(s));
-    for (int k = 0; k < LM_Q_COUNT; k++)
-        s.quality[k] = DNAN;
-    s.quality[LM_Q_MMLU] = 70;
-    s.quality[LM_Q_MMMU] = 50;
-    assert_near(lm_quality_composite(&s, "chat", 1), (0.175 * 70 + 0.30 * 50) / 0.475, 1e-9);
-    assert_near(lm_quality_composite(&s, "chat", 0), 70, 1e-9);
-    s.quality[LM_Q_MMLU] = 60;
-    s.quality[LM_Q_MMLU_PRO] = 40;
-    s.quality[LM_Q_MMMU] = DNAN;
-    assert_near(lm_quality_composite(&s, "code", 0), 40, 1e-9); /* mmlu_pro is a code weight */
-    assert_near(lm_quality_composite(&s, "reasoning", 0), 40, 1e-9);
-    assert_near(lm_quality_composite(&s, "extraction", 0), 60, 1e-9);
-    s.quality[LM_Q_MMLU] = DNAN;
-    s.quality[LM_Q_MMLU_PRO] = DNAN;
-    s.quality[LM_Q_GSM8K] = 80;
-    assert_true(isnan(lm_quality_composite(&s, "chat", 0)));
-    assert_near(lm_quality_composite(&s, "reasoning", 0), 80, 1e-9);
-}
-
-/* The task weights of DESIGN §5a, every cell: a model that reports all
- * twelve benchmarks, each with a distinct score, so that swapping any two
- * weights of a task changes its composite. Expected values by hand from the
- * table (mmlu 10, mmlu_pro 20, gpqa 30, bbh 40, ifeval 50, gsm8k 60, math 70,
- * humaneval 80, mbpp 90, mgsm 15, mmmu 35, bfcl 25):
- *   chat           .25x10 + .25x20 + .30x50 + .20x40          = 30.5
- *   classification .40x10 + .20x20 + .20x50 + .20x40          = 26
- *   extraction     .50x50 + .25x10 + .25x40                   = 37.5
- *   summarization  .40x50 + .40x10 + .20x20                   = 28
- *   code           .45x80 + .35x90 + .20x20                   = 71.5
- *   reasoning      .30x70 + .25x30 + .20x60 + .15x20 + .10x40 = 47.5
- *   translation    .40x15 + .40x10 + .20x50                   = 20
- *   rag            .30x10 + .30x50 + .20x20 + .20x40          = 30
- *   agent          .40x25 + .30x50 + .30x20                   = 31
- *   chat with an image: .70 x 30.5 + .30 x 35                 = 31.85 */
-static void test_quality_weights(void **state)
-{
-    (void)state;
-    struct lm_model s;
-    memset(&s, 0, sizeof(s));
-    for (int k = 0; k < LM_Q_COUNT; k++)
-        s.quality[k] = DNAN;
-    s.quality[LM_Q_MMLU] = 10;
-    s.quality[LM_Q_MMLU_PRO] = 20;
-    s.quality[LM_Q_GPQA] = 30;
-    s.quality[LM_Q_BBH] = 40;
-    s.quality[LM_Q_IFEVAL] = 50;
-    s.quality[LM_Q_GSM8K] = 60;
-    s.quality[LM_Q_MATH] = 70;
-    s.quality[LM_Q_HUMANEVAL] = 80;
-    s.quality[LM_Q_MBPP] = 90;
-    s.quality[LM_Q_MGSM] = 15;
-    s.quality[LM_Q_MMMU] = 35;
-    s.quality[LM_Q_BFCL] = 25;
-    static const struct { const char *kind; double want; } cases[] = {
-        { "chat", 30.5 }, { "classification", 26 }, { "extraction", 37.5 },
-        { "summarization", 28 }, { "code", 71.5 }, { "reasoning", 47.5 },
-        { "translation", 20 }, { "rag", 30 }, { "agent", 31 },
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        double got = lm_quality_composite(&s, cases[i].kind, 0);
-        if (fabs(got - cases[i].want) > 1e-9)
-            fail_msg("%s: composite %.6g, DESIGN 5a's weights give %.6g", cases[i].kind, got,
-                     cases[i].want);
-    }
-    assert_near(lm_quality_composite(&s, "chat", 1), 31.85, 1e-9);
-}
-
-/* Fallback mean: no weighted benchmark of the task present. */
-static void test_quality_fallback(void **state)
-{
-    (void)state;
-    struct lm_model s;
-    memset(&s, 0, sizeof(s));
-    for (int k = 0; k < LM_Q_COUNT; k++)
-        s.quality[k] = DNAN;
-    s.quality[LM_Q_MMLU] = 60;
-    s.quality[LM_Q_MMLU_PRO] = 40;
-    s.quality[LM_Q_MMMU] = 55;
-    /* agent weighs bfcl, ifeval, mmlu_pro: mmlu_pro present → 40. */
-    assert_near(lm_quality_composite(&s, "agent", 0), 40, 1e-9);
-    /* translation: mgsm, mmlu, ifeval → mmlu 60. */
-    assert_near(lm_quality_composite(&s, "translation", 0), 60, 1e-9);
-    s.quality[LM_Q_MMLU_PRO] = DNAN;
-    s.quality[LM_Q_MMLU] = DNAN;
-    /* Only gsm8k/mmmu-type scores and a text code task: unknown. */
-    assert_true(isnan(lm_quality_composite(&s, "code", 0)));
-    /* An unknown task kind falls back to the mean too. */
-    s.quality[LM_Q_MMLU] = 60;
-    s.quality[LM_Q_MMLU_PRO] = 40;
-    assert_near(lm_quality_composite(&s, "poetry", 0), 50, 1e-9);
+    assert_near(e.quality, composite - quant("q4_k_m")->quality_delta, 1e-9);
+    assert_near(quant("q4_k_m")->quality_delta, 1.1, 1e-12);
+    in.task_kind = "code";
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.quality, lm_quality_composite(m, "code", 0) - 1.1, 1e-9);
 }
 
 /* ---------------------------------------------------------- runtime */
@@ -654,12 +643,11 @@ int main(void)
         cmocka_unit_test(test_moe),
         cmocka_unit_test(test_tensor_parallel),
         cmocka_unit_test(test_sizing),
+        cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_api_cost),
         cmocka_unit_test(test_owned_cost),
         cmocka_unit_test(test_finetune),
         cmocka_unit_test(test_quality),
-        cmocka_unit_test(test_quality_weights),
-        cmocka_unit_test(test_quality_fallback),
         cmocka_unit_test(test_runtime_for),
         cmocka_unit_test(test_error_bands),
     };

@@ -1,7 +1,7 @@
 /*
  * Metamorphic properties of the recommendation (issue 11 item 2): relations
  * between the answers to two related scenarios that must hold whatever the
- * right answer is, checked over a few thousand random scenarios (seeded,
+ * right answer is, checked over 1 000 random scenarios and 3 000 evaluations (seeded,
  * deterministic) on the shipped catalog through the public API.
  *
  *  budget     raising constraints.budget.usd_per_month never removes a
@@ -41,7 +41,7 @@
 #include "lmchoose/status.h"
 
 #ifndef MM_SCENARIOS
-#define MM_SCENARIOS 2000
+#define MM_SCENARIOS 1000
 #endif
 
 /* Hardware the generator draws from: every class, and the clones loaded
@@ -408,6 +408,7 @@ static void test_properties(void **state)
 {
     struct fixture *fx = *state;
     static char yaml[8192], yaml2[8192];
+    fx->failures = 0;
     rng_state = 0x9E3779B97F4A7C15ull;
     for (int s = 0; s < MM_SCENARIOS; s++) {
         struct gen g;
@@ -615,6 +616,7 @@ static void test_renamed_model(void **state)
 {
     struct fixture *fx = *state;
     static char yaml[8192];
+    fx->failures = 0;
     rng_state = 0xC0FFEE1234567ull;
     for (int s = 0; s < 200; s++) {
         struct gen g;

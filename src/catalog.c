@@ -449,6 +449,8 @@ static const struct lm_field calibration_fields[] = {
     F("efficiency", LM_F_NUM, struct lm_calibration, efficiency, REQ | OPEN_MIN, 0, 1),
     F("per_layer_overhead_us", LM_F_NUM, struct lm_calibration, per_layer_overhead_us, REQ, 0, 1e5),
     F("mfu", LM_F_NUM, struct lm_calibration, mfu, REQ | OPEN_MIN, 0, 1),
+    F("kv_efficiency", LM_F_NUM, struct lm_calibration, kv_efficiency, OPEN_MIN, 0, 1),
+    F("ttft_overhead_ms", LM_F_NUM, struct lm_calibration, ttft_overhead_ms, 0, 0, 1e5),
     F("source", LM_F_STR, struct lm_calibration, source, REQ, 0, 0),
 };
 static const struct lm_schema calibration_schema = { calibration_fields, NFIELDS(calibration_fields) };

@@ -320,6 +320,10 @@ static cJSON *runtime_object(const struct lm_runtime *r)
         e |= add_num(x, "efficiency", c->efficiency, -1);
         e |= add_num(x, "per_layer_overhead_us", c->per_layer_overhead_us, -1);
         e |= add_num(x, "mfu", c->mfu, -1);
+        if (!isnan(c->kv_efficiency))
+            e |= add_num(x, "kv_efficiency", c->kv_efficiency, -1);
+        if (!isnan(c->ttft_overhead_ms))
+            e |= add_num(x, "ttft_overhead_ms", c->ttft_overhead_ms, -1);
         e |= add_str(x, "source", c->source);
     }
     e |= add_strlist(o, "sources", &r->sources);
@@ -461,6 +465,18 @@ int lm_render_json_estimate(const struct lm_estimate_doc *d, FILE *out)
     e |= add_num(root, "prompt_tokens", d->prompt_tokens, 0);
     e |= add_num(root, "batch", d->offer ? (double)NAN : d->batch, 0);
     e |= add_num(root, "devices", d->offer ? (double)NAN : d->devices, 0);
+    if (d->host != NULL && d->est.cpu_moe_layers > 0) {
+        /* Expert offload (estimate --cpu-moe): the host side of memory. */
+        cJSON *off = cJSON_CreateObject();
+        e |= add(root, "offload", off);
+        if (off != NULL) {
+            e |= add_str(off, "host", d->host->id);
+            e |= add_num(off, "cpu_moe_layers", d->est.cpu_moe_layers, 0);
+            e |= add_num(off, "host_memory_gib", d->est.host_memory_gib, 3);
+            e |= add_num(off, "host_usable_gib", d->est.host_usable_gib, 3);
+            e |= add_enum(off, "host_fit", d->est.host_fit, lm_fit_names);
+        }
+    }
     e |= add(root, "estimate", estimate_object(&d->est, &d->basis));
     int rc = e ? LM_ENOMEM : print_doc(root, out);
     cJSON_Delete(root);

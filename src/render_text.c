@@ -120,13 +120,13 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
             print_aliases(&q->aliases, out);
         }
     } else {
-        fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", "ID", "CLASSES", "VENDOR",
-                "EFFICIENCY", "LAYER_US", "MFU", "ORIGIN");
+        fprintf(out, "%-13s %-28s %-8s %10s %6s %9s %5s %7s %s\n", "ID", "CLASSES", "VENDOR",
+                "EFFICIENCY", "KV_EFF", "LAYER_US", "MFU", "TTFT_MS", "ORIGIN");
         for (size_t i = 0; i < cat->nruntimes; i++) {
             const struct lm_runtime *r = cat->runtimes[i];
             if (r->ncalibration == 0)
-                fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", r->id, "-", "-", "-",
-                        "-", "-", r->origin);
+                fprintf(out, "%-13s %-28s %-8s %10s %6s %9s %5s %7s %s\n", r->id, "-", "-", "-",
+                        "-", "-", "-", "-", r->origin);
             for (size_t k = 0; k < r->ncalibration; k++) {
                 const struct lm_calibration *cl = &r->calibration[k];
                 const char *names[LM_HW_CLASS_COUNT];
@@ -136,11 +136,15 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                         names[nn++] = lm_hw_class_names[j];
                 char cls[128];
                 join(cls, sizeof(cls), names, nn);
-                fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", r->id, cls,
+                /* kv_efficiency absent: the KV is read at the weights' efficiency. */
+                char kv[32], tt[32];
+                fmt_num(kv, sizeof(kv), isnan(cl->kv_efficiency) ? cl->efficiency : cl->kv_efficiency, 2);
+                fmt_num(tt, sizeof(tt), isnan(cl->ttft_overhead_ms) ? 0 : cl->ttft_overhead_ms, 0);
+                fprintf(out, "%-13s %-28s %-8s %10s %6s %9s %5s %7s %s\n", r->id, cls,
                         cl->vendor >= 0 ? lm_vendor_names[cl->vendor] : "any",
-                        fmt_num(a, sizeof(a), cl->efficiency, 2),
+                        fmt_num(a, sizeof(a), cl->efficiency, 2), kv,
                         fmt_num(b, sizeof(b), cl->per_layer_overhead_us, 1),
-                        fmt_num(c, sizeof(c), cl->mfu, 2), r->origin);
+                        fmt_num(c, sizeof(c), cl->mfu, 2), tt, r->origin);
             }
         }
     }
@@ -173,6 +177,13 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
         fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->usable_gib, 3));
         fprintf(out, "  headroom    %10s GiB\n", fmt_num(a, sizeof(a), e->headroom_gib, 3));
         fprintf(out, "  fit         %10s\n", e->fit >= 0 ? lm_fit_names[e->fit] : "-");
+        if (d->host != NULL && e->cpu_moe_layers > 0) {
+            fprintf(out, "\nHost memory (expert offload, %s layers' experts on %s)\n",
+                    fmt_num(a, sizeof(a), e->cpu_moe_layers, 0), d->host->name);
+            fprintf(out, "  experts     %10s GiB\n", fmt_num(a, sizeof(a), e->host_memory_gib, 3));
+            fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->host_usable_gib, 3));
+            fprintf(out, "  fit         %10s\n", e->host_fit >= 0 ? lm_fit_names[e->host_fit] : "-");
+        }
     }
     fprintf(out, "\nSpeed\n");
     fprintf(out, "  decode      %10s tokens/s per stream (±%.0f%%)\n",

@@ -179,6 +179,10 @@ struct lm_calibration {
     unsigned class_mask;
     int vendor;
     double efficiency, per_layer_overhead_us, mfu;
+    /* Optional (NAN absent): the fraction of the bandwidth reached while
+     * reading the KV cache (absent: efficiency), and a fixed per-request
+     * overhead added to the time to first token (absent: 0). */
+    double kv_efficiency, ttft_overhead_ms;
     const char *source;
 };
 

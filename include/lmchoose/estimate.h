@@ -30,6 +30,7 @@ extern const char *const lm_ft_method_names[5];
 #define LM_EST_FT_APPROX      0x40u /* LoRA/QLoRA time from 4·P·T */
 #define LM_EST_NO_PRICE       0x80u /* bought hardware without purchase_usd: cost unknown */
 #define LM_EST_API_PREFILL_DEFAULT 0x100u /* API prompt rate from the tier default (§9.3) */
+#define LM_EST_OFFLOAD        0x200u /* llama.cpp expert offload: host constants assumed */
 
 struct lm_est_input {
     const struct lm_model *model;
@@ -62,6 +63,13 @@ struct lm_est_input {
     const struct lm_model *quality_model;
     double quality_composite;
     unsigned extra_flags;  /* LM_EST_LOCAL_BUILT etc., set by the caller */
+    /* llama.cpp expert offload (--n-cpu-moe N): the routed experts of the
+     * first cpu_moe_layers layers live in the system RAM of `host` and are
+     * read there for each token; 0 (the default) offloads nothing. Needs the
+     * model's experts, experts_per_token and expert_params_b; ignored
+     * without them or without a host. */
+    double cpu_moe_layers;
+    const struct lm_hardware *host;
 };
 
 struct lm_error_bands {
@@ -84,6 +92,28 @@ struct lm_estimate {
     double finetune_hours, finetune_usd;
     struct lm_error_bands error_bands;
     unsigned flags;
+    /* Expert offload (lm_est_input.cpu_moe_layers > 0): the routed-expert
+     * weights held in the host's RAM (already subtracted from weights_gib
+     * and memory_gib, which count the accelerator side), the host's usable
+     * RAM and its fit verdict; NAN / -1 without offload. */
+    double host_memory_gib, host_usable_gib;
+    int host_fit;
+    double cpu_moe_layers; /* layers offloaded, clamped to the model's */
+};
+
+/* The terms of one decode step (DESIGN §4), for the calibration fitter
+ * (tests/calibration/accuracy.c): step = max(device_bytes / (efficiency ×
+ * bandwidth) + kv_bytes / (kv_efficiency × bandwidth) + host_bytes /
+ * host_bandwidth_eff + host_fixed_s + layers × per_layer_overhead,
+ * compute_s); tokens/s =
+ * tp / step. Bandwidths are over all devices, in bytes/s. */
+struct lm_decode_terms {
+    double device_bytes, kv_bytes, host_bytes;
+    double bandwidth, host_bandwidth_eff; /* host: × the host row's efficiency */
+    double host_fixed_s;                  /* offloaded layers × host per-layer cost */
+    double layers, compute_s, tp;
+    double efficiency, kv_efficiency, per_layer_overhead_s;
+    double prefill_flops, peak_flops, mfu, ttft_overhead_s;
 };
 
 /* One input of a basis entry: a number or a string. */
@@ -121,6 +151,10 @@ void lm_est_input_init(struct lm_est_input *in);
 void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
                          struct lm_basis *basis);
 
+/* The decode-step terms lm_estimate_compute uses for in (self-hosted
+ * inputs only; every field NAN otherwise). */
+void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_terms *t);
+
 /* Chooses the device count of DESIGN §5 step 1 for a self-hosted input and
  * estimates with it: one device, or on on-prem and cloud placements the
  * smallest of 2, 4, 8 (≤ hardware max_devices) that fits. Sets in->devices. */
@@ -134,6 +168,15 @@ double lm_estimate_batch_cap(const struct lm_est_input *in);
  * published file sizes). NAN without params_b. */
 double lm_estimate_weights_formula_bytes(const struct lm_model *m,
                                          const struct lm_quant *q);
+
+/* The same formula for the files the profile's `files` list cites: a tied
+ * model with gguf_separate_output (older official Qwen GGUFs) stores its
+ * output matrix separately in GGUF-only formats. The estimates use
+ * lm_estimate_weights_formula_bytes (one matrix, as llama.cpp's current
+ * converter and Ollama's library write tied models); this one checks the
+ * formula against the published files (docs/accuracy.md). */
+double lm_estimate_weights_published_bytes(const struct lm_model *m,
+                                           const struct lm_quant *q);
 
 /* lm_quality_composite (§5a, §9.4) is declared in lmchoose/quality.h. */
 

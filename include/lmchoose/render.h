@@ -31,6 +31,7 @@ struct lm_estimate_doc {
     int placement;
     double context_tokens, prompt_tokens, batch, devices;
     const char *quant_reason;           /* why --quant auto chose it, or NULL */
+    const struct lm_hardware *host;     /* expert offload (--cpu-moe): the host, else NULL */
     struct lm_estimate est;
     struct lm_basis basis;
     int exit_code;

@@ -129,7 +129,7 @@ MUTANTS = [
 ]
 
 PHASES = [
-    ("unit", r"^(unit\.(yaml_load|catalog|estimate|expr|recommend)|accuracy|"
+    ("unit", r"^(unit\.(yaml_load|catalog|estimate|expr|recommend|names|quality)|accuracy|"
              r"scenarios\.expectations|decisions)$"),
     ("cli", r"^cli\."),
     ("rest", None),  # everything not above

@@ -963,6 +963,8 @@ int lm_render_json_rules(const struct lm_ruleset *rs, FILE *out)
         e |= add_str(o, "at", r->at);
         e |= add_str(o, "source", r->source);
         e |= add_str(o, "rationale", r->rationale);
+        e |= add_str(o, "assumption", r->assumption);
+        e |= add_str(o, "basis", lm_rule_basis(r));
         e |= add_str(o, "origin", r->origin);
     }
     int rc = e ? LM_ENOMEM : print_doc(root, out);
@@ -1386,15 +1388,18 @@ static cJSON *sarif_rule(const struct lm_check_result *r, size_t ri, int *e)
         sev = rule->severity;
         const char *why = rule->rationale ? rule->rationale : rule->source ? rule->source : id;
         shortd = lm__asprintf("%s", why);
-        full = lm__asprintf("%s%s%s", rule->rationale ? rule->rationale : "",
-                            rule->rationale && rule->source ? ". Source: " : rule->source ? "Source: " : "",
-                            rule->source ? rule->source : "");
-        help = lm__asprintf("%s rule (%s): fires when %s.%s%s%s%s Waive it in the scenario's "
+        /* The rule's basis (issue 11): its source, else its assumption. */
+        const char *basis = rule->source ? rule->source : rule->assumption;
+        const char *label = rule->source ? "Source: " : "Assumption: ";
+        full = lm__asprintf("%s%s%s%s", rule->rationale ? rule->rationale : "",
+                            rule->rationale && basis ? ". " : "", basis ? label : "",
+                            basis ? basis : "");
+        help = lm__asprintf("%s rule (%s): fires when %s.%s%s%s%s%s Waive it in the scenario's "
                             "rules.waive with a reason and an expiry date.",
                             lm_dimension_names[rule->dimension], lm_rule_severity_names[sev],
                             rule->when_src, rule->rationale ? " " : "",
-                            rule->rationale ? rule->rationale : "", rule->source ? " Source: " : "",
-                            rule->source ? rule->source : "");
+                            rule->rationale ? rule->rationale : "", basis ? " " : "",
+                            basis ? label : "", basis ? basis : "");
     }
     *e |= add_str(o, "id", id);
     *e |= add_str(o, "name", id);

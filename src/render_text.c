@@ -432,11 +432,12 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
 
 int lm_render_text_rules(const struct lm_ruleset *rs, FILE *out)
 {
-    fprintf(out, "%-34s %-9s %-8s %6s %s\n", "ID", "DIMENSION", "SEVERITY", "SCORE", "ORIGIN");
+    fprintf(out, "%-34s %-9s %-8s %6s %-10s %s\n", "ID", "DIMENSION", "SEVERITY", "SCORE", "BASIS",
+            "ORIGIN");
     for (size_t i = 0; i < rs->n; i++) {
         const struct lm_rule *r = rs->rules[i];
-        fprintf(out, "%-34s %-9s %-8s %+6g %s\n", r->id, lm_dimension_names[r->dimension],
-                lm_rule_severity_names[r->severity], r->score, r->origin);
+        fprintf(out, "%-34s %-9s %-8s %+6g %-10s %s\n", r->id, lm_dimension_names[r->dimension],
+                lm_rule_severity_names[r->severity], r->score, lm_rule_basis(r), r->origin);
     }
     return LM_OK;
 }

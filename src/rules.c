@@ -43,6 +43,7 @@ static const struct lm_field rule_fields[] = {
     F("at", LM_F_STR, at, 0),
     F("source", LM_F_STR, source, 0),
     F("rationale", LM_F_STR, rationale, 0),
+    F("assumption", LM_F_STR, assumption, 0),
 };
 static const struct lm_schema rule_schema = { rule_fields, sizeof(rule_fields) / sizeof(rule_fields[0]) };
 
@@ -102,8 +103,11 @@ static size_t read_rule(struct lm_sctx *c, const struct lm_ynode *node, struct l
                          "'score' applies to warning and info rules only (an error rejects)");
     if (isnan(r->score))
         r->score = r->severity == LM_SEV_RULE_WARNING ? -5 : 0;
-    if (r->source == NULL && r->rationale == NULL && strncmp(c->file, "<builtin>", 9) == 0)
-        lm__schema_error(c, node, "shipped rule '%s' needs a 'source' or a 'rationale'", r->id);
+    /* Every shipped rule says what it rests on: a published source, or an
+     * assumption with its reasoning (issue 11); a rationale alone is not a
+     * basis. User rule files need neither. */
+    if (r->source == NULL && r->assumption == NULL && strncmp(c->file, "<builtin>", 9) == 0)
+        lm__schema_error(c, node, "shipped rule '%s' needs a 'source' or an 'assumption'", r->id);
     if (r->at != NULL && lm__fact_find(r->at) == (size_t)-1) {
         const char *sugg = NULL;
         const char *paths[256];
@@ -254,6 +258,11 @@ int lm_rules_load_builtin(struct lm_ruleset *rs, const struct lm_limits *limits,
     big.max_input_size = (size_t)-1;
     big.max_nodes = (size_t)-1;
     return lm_rules_load(rs, "<builtin>/rules/default.yaml", f->data, f->size, &big, diags);
+}
+
+const char *lm_rule_basis(const struct lm_rule *r)
+{
+    return r->source != NULL ? "source" : r->assumption != NULL ? "assumption" : "-";
 }
 
 void lm_rules_release(struct lm_ruleset *rs)

@@ -35,6 +35,7 @@ struct lm_rule {
     double score;   /* warning default -5, info default 0; error 0 */
     const char *at; /* a fact path, or NULL */
     const char *source, *rationale;
+    const char *assumption; /* the reasoning when no source exists (issue 11) */
     const char *origin;  /* file the rule came from */
     unsigned line, col;  /* of the rule's mapping */
     struct lm_expr *when;
@@ -71,6 +72,11 @@ int lm_rules_load_builtin(struct lm_ruleset *rs, const struct lm_limits *limits,
 
 /* The index of the rule with that id, or -1. */
 long lm_rules_find(const struct lm_ruleset *rs, const char *id);
+
+/* What rule r rests on, for `list rules`: "source" when it cites one,
+ * "assumption" when it states its reasoning instead, "-" when neither (user
+ * rule files need neither). */
+const char *lm_rule_basis(const struct lm_rule *r);
 
 void lm_rules_release(struct lm_ruleset *rs);
 

@@ -9,7 +9,8 @@
 #   workdir       optional: one line, the directory to run in, relative to
 #                 the case directory (default: the case directory)
 # With LM_BLESS=1 in the environment the expected files are rewritten from
-# the actual output instead; review those diffs like code.
+# the actual output instead; review those diffs like code. Blessing is refused
+# (the case fails) when CI is set: CI must compare, never rewrite (issue 11).
 # With -DLM_VALGRIND=ON the command runs under memcheck and any error or
 # definite leak fails the case (exit code 99 is reserved for it).
 file(STRINGS ${CASE_DIR}/args args ENCODING UTF-8)
@@ -49,6 +50,10 @@ endif()
 string(REPLACE "@LMCHOOSE_VERSION@" "${VERSION}" exp_out "${exp_out}")
 string(REPLACE "@LMCHOOSE_VERSION@" "${VERSION}" exp_err "${exp_err}")
 
+if(DEFINED ENV{LM_BLESS} AND DEFINED ENV{CI})
+  message(FATAL_ERROR "LM_BLESS is refused when CI is set: CI compares the golden "
+                      "files, it never rewrites them (case ${CASE_DIR})")
+endif()
 if("$ENV{LM_BLESS}" STREQUAL "1")
   string(REPLACE "${VERSION}" "@LMCHOOSE_VERSION@" bout "${out}")
   string(REPLACE "${VERSION}" "@LMCHOOSE_VERSION@" berr "${err}")

@@ -798,6 +798,19 @@ static void test_error_bands(void **state)
     assert_true(p.error_bands.decode > e.error_bands.decode);
     assert_true(p.error_bands.ttft > e.error_bands.ttft);
     assert_true(p.decode_tokens_per_s > 0 && p.ttft_ms > 0);
+    /* The bands docs/accuracy.md publishes ("Error bands"): a calibrated
+     * GPU row is memory 10 %, decode 25 %, TTFT 50 %; the phone profile
+     * widens memory to at least 25 %, decode to 2x (at least 60 %) and TTFT
+     * to 2x (at least 100 %). A narrower phone band would overstate what an
+     * uncalibrated estimate knows (issue 11's mutation example). */
+    assert_near(e.error_bands.memory, 0.10, 1e-12);
+    assert_near(e.error_bands.decode, 0.25, 1e-12);
+    assert_near(e.error_bands.ttft, 0.50, 1e-12);
+    double base_decode = (p.flags & LM_EST_NO_CALIBRATION) ? 0.50 : 0.25;
+    double base_ttft = (p.flags & LM_EST_NO_CALIBRATION) ? 1.00 : 0.50;
+    assert_near(p.error_bands.memory, 0.25, 1e-12);
+    assert_near(p.error_bands.decode, fmax(2 * base_decode, 0.60), 1e-12);
+    assert_near(p.error_bands.ttft, fmax(2 * base_ttft, 1.00), 1e-12);
 
     struct lm_model m = *model("llama-3.1-8b-instruct");
     m.arch.present = 0;

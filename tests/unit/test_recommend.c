@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "lmchoose/candidate.h"
 #include "lmchoose/catalog.h"
 #include "lmchoose/recommend.h"
 #include "lmchoose/rules.h"
@@ -476,10 +477,13 @@ static void test_awkward_ids(void **state)
     rmdir(dir);
 }
 
-/* flip.c's sized_variant: with one stream at peak, estimating a sized
- * candidate at an unreachable target gives the estimate at target 0 with
- * max_concurrency 0 and instances null when the latter had B_max 1, and the
- * same estimate when it had B_max 0; every other field is equal. */
+/* flip.c's sized_variant: with a batch cap of 1 (one stream at peak, and a
+ * volume that keeps at most one request in flight, §9.1), estimating a
+ * sized candidate at an unreachable target gives the estimate at target 0
+ * with max_concurrency 0 and instances null when the latter had B_max 1, and
+ * the same estimate when it had B_max 0; every other field is equal. A
+ * candidate whose cap exceeds 1 sends flip.c down its general path
+ * (r->max_batch_cap), so it is not checked here. */
 static void test_one_stream_sizings(void **state)
 {
     struct fixture *fx = *state;
@@ -506,6 +510,8 @@ static void test_one_stream_sizings(void **state)
                     lm_estimate_devices(&in, &a);
                     in.target_tokens_per_s = 0;
                     lm_estimate_compute(&in, &a, NULL);
+                    if (a.batch_cap > 1)
+                        continue;
                     in.target_tokens_per_s = (double)INFINITY;
                     lm_estimate_compute(&in, &b, NULL);
                     if (a.max_concurrency >= 1) {
@@ -520,9 +526,111 @@ static void test_one_stream_sizings(void **state)
     assert_true(checked > 1000);
 }
 
+/* Rule thresholds at their boundary, as docs/rules.md states them: "From
+ * 1 000 examples, LoRA on a small model wins most narrow tasks (LoRA Land)"
+ * (data.finetune-favors-slm, +8). With exactly 1 000 examples it fires for
+ * every small-model candidate of a narrow task; with 999 for none. */
+static void test_rule_thresholds(void **state)
+{
+    struct fixture *fx = *state;
+    long ri = lm_rules_find(&fx->rules, "data.finetune-favors-slm");
+    assert_true(ri >= 0);
+    static const double examples[] = { 999, 1000 };
+    for (int k = 0; k < 2; k++) {
+        struct lm_scenario sc;
+        lm_scenario_default(&sc);
+        sc.constraints.hardware_set = 0;
+        sc.constraints.privacy = -1;
+        sc.task.breadth = 0; /* narrow */
+        sc.task.kind = LM_TASK_CLASSIFICATION;
+        sc.constraints.data.labeled_examples = examples[k];
+        struct lm_rec_options opt;
+        memset(&opt, 0, sizeof(opt));
+        opt.no_flips = 1;
+        struct lm_recommendation r;
+        assert_int_equal(lm_recommend(&fx->cat, &sc, &fx->rules, &opt, &r), LM_OK);
+        size_t slm = 0, fired = 0;
+        for (size_t i = 0; i < r.n; i++) {
+            if (lm_recommendation_class(&r, i) != 0)
+                continue;
+            slm++;
+            fired += lm_recommendation_fired(&r, i, (size_t)ri) != 0;
+        }
+        assert_true(slm > 0);
+        if (k == 0)
+            assert_int_equal(fired, 0);
+        else
+            assert_int_equal(fired, slm);
+        lm_recommendation_release(&r);
+        lm_scenario_release(&sc);
+    }
+}
+
+/* The privacy matrix of DESIGN §3.5, cell by cell: for each required level,
+ * which kinds of candidate satisfy it. Columns: device, on-prem and cloud
+ * self-hosting; API offers that train on data, that do not (no-training),
+ * that retain nothing (zero-retention), each inside (eu) and outside (us
+ * only) the scenario's region. The air-gapped row must not rely on the
+ * privacy.air-gapped rule: meets_privacy itself excludes cloud and API. */
+static void test_privacy_matrix(void **state)
+{
+    (void)state;
+    enum { DEV, ONPREM, CLOUD, API_TRAIN_EU, API_NOTRAIN_EU, API_ZR_EU, API_NOTRAIN_US, NCOL };
+    static const struct { int level; unsigned char meets[NCOL]; } rows[] = {
+        { LM_PRIV_PUBLIC,         { 1, 1, 1, 1, 1, 1, 1 } },
+        { LM_PRIV_NO_TRAINING,    { 1, 1, 1, 0, 1, 1, 1 } },
+        { LM_PRIV_ZERO_RETENTION, { 1, 1, 1, 0, 0, 1, 0 } },
+        { LM_PRIV_REGION,         { 1, 1, 1, 0, 1, 1, 0 } },
+        { LM_PRIV_PRIVATE_CLOUD,  { 1, 1, 1, 0, 0, 0, 0 } },
+        { LM_PRIV_ON_PREM,        { 1, 1, 0, 0, 0, 0, 0 } },
+        { LM_PRIV_ON_DEVICE,      { 1, 0, 0, 0, 0, 0, 0 } },
+        { LM_PRIV_AIR_GAPPED,     { 1, 1, 0, 0, 0, 0, 0 } },
+        { -1,                     { 1, 1, 1, 1, 1, 1, 1 } },
+    };
+    /* The strictest level on the chain each column satisfies (§3.5). */
+    static const int level_of[NCOL] = { LM_PRIV_ON_DEVICE, LM_PRIV_ON_PREM, LM_PRIV_PRIVATE_CLOUD,
+                                        LM_PRIV_PUBLIC, LM_PRIV_NO_TRAINING,
+                                        LM_PRIV_ZERO_RETENTION, LM_PRIV_NO_TRAINING };
+    static const char *eu_items[] = { "us", "eu" };
+    static const char *us_items[] = { "us" };
+    struct lm_api_offer offers[NCOL];
+    memset(offers, 0, sizeof(offers));
+    offers[API_TRAIN_EU].data_use = LM_DATA_TRAINING;
+    offers[API_NOTRAIN_EU].data_use = LM_DATA_NO_TRAINING;
+    offers[API_ZR_EU].data_use = LM_DATA_ZERO_RETENTION;
+    offers[API_NOTRAIN_US].data_use = LM_DATA_NO_TRAINING;
+    for (int k = API_TRAIN_EU; k <= API_ZR_EU; k++)
+        offers[k].regions = (struct lm_strlist){ eu_items, 2 };
+    offers[API_NOTRAIN_US].regions = (struct lm_strlist){ us_items, 1 };
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct lm_scenario sc;
+        lm_scenario_default(&sc);
+        sc.constraints.privacy = rows[r].level;
+        sc.constraints.region = "eu";
+        for (int col = 0; col < NCOL; col++) {
+            struct lm_candidate c;
+            memset(&c, 0, sizeof(c));
+            c.placement = col == DEV ? LM_PLACE_DEVICE : col == ONPREM ? LM_PLACE_ONPREM
+                        : col == CLOUD ? LM_PLACE_CLOUD : LM_PLACE_API;
+            c.offer = col >= API_TRAIN_EU ? &offers[col] : NULL;
+            lm_candidate_privacy(&c, &sc);
+            if (c.meets_privacy != rows[r].meets[col] || c.privacy_level != level_of[col])
+                fail_msg("privacy %s, column %d: meets %d (expected %d), level %d (expected %d)",
+                         rows[r].level < 0 ? "unset" : lm_privacy_names[rows[r].level], col,
+                         c.meets_privacy, rows[r].meets[col], c.privacy_level, level_of[col]);
+            assert_int_equal(c.in_region, col == API_TRAIN_EU || col == API_NOTRAIN_EU ||
+                                                  col == API_ZR_EU || col < API_TRAIN_EU
+                                              ? 1 : 0);
+        }
+        lm_scenario_release(&sc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_privacy_matrix),
+        cmocka_unit_test(test_rule_thresholds),
         cmocka_unit_test(test_example_scenarios),
         cmocka_unit_test(test_open_scenario),
         cmocka_unit_test(test_awkward_ids),

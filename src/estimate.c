@@ -904,22 +904,22 @@ static double arrival_rate(const struct lm_est_input *in)
 /*
  * The batch cap: the declared peak concurrency, or more when the volume
  * implies more requests in flight. By Little's law a stream of λ
- * requests/s, each taking the candidate's one-stream service time
- * (input / prefill + output / one-stream decode), keeps λ × that many
- * requests in flight; a team that sends 50 M requests a day has batches to
- * fill whatever peak_concurrency says, and one that sends a few requests a
- * second has no batch of 5 to fill however fast the GPU (a batch the load
- * cannot fill would only report a slower stream). The cap does not depend
- * on the latency target, so a flip that moves the target never moves it.
- * Worked example: 50e6 requests/day of 300 + 5 tokens, served alone in
- * 0.20 s: λ = 578.7/s, cap ceil(115.7) = 116.
+ * requests/s, each decoding output_tokens at the reference 10 tokens/s (§4's
+ * sizing target without a floor), keeps λ × output_tokens / 10 requests in
+ * flight; a team that sends 50 M requests a day has batches to fill whatever
+ * peak_concurrency says. The cap depends on the scenario only, not on the
+ * candidate or the latency target, so a faster GPU never gets a smaller cap
+ * and a flip that moves the target never moves it. The per-stream speed is
+ * reported at the batch the load actually fills (lm_estimate_compute), not
+ * at the cap. Worked example: 50e6 requests/day of 5 output tokens: λ =
+ * 578.7/s, cap ceil(289.4) = 290.
  */
-double lm_estimate_batch_cap(const struct lm_est_input *in, double service_s)
+double lm_estimate_batch_cap(const struct lm_est_input *in)
 {
     double peak = floor(nz(in->peak_concurrency, 1));
     if (peak < 1)
         peak = 1;
-    double implied = ceil(arrival_rate(in) * (service_s > 0 ? service_s : 0) - 1e-9);
+    double implied = ceil(arrival_rate(in) * nz(in->output_tokens, 0) / 10.0 - 1e-9);
     if (!(implied <= 1e6))
         implied = 1e6; /* the schema's ceiling on peak_concurrency */
     return implied > peak ? implied : peak;
@@ -961,7 +961,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         .kv_cache_gib = DNAN, .overhead_gib = DNAN, .usable_gib = DNAN, .headroom_gib = DNAN,
         .fit = -1, .decode_tokens_per_s = DNAN, .prefill_tokens_per_s = DNAN,
         .ttft_ms = DNAN, .e2e_ms = DNAN, .max_concurrency = DNAN, .instances = DNAN,
-        .batch_cap = DNAN, .capacity_requests_per_day = DNAN, .utilization = DNAN,
+        .batch_cap = DNAN, .bmax_decode_tokens_per_s = DNAN, .capacity_requests_per_day = DNAN, .utilization = DNAN,
         .usd_per_month = DNAN, .break_even_requests_per_day = DNAN, .quality = DNAN,
         .finetune_method = -1, .finetune_hours = DNAN, .finetune_usd = DNAN,
         .error_bands = { DNAN, DNAN, DNAN, DNAN }, .flags = 0
@@ -1047,10 +1047,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     double pf = prefill_flops(&c, t);
     double prefill_s = pf / (c.mfu * c.flops) / c.tp;
     out->prefill_tokens_per_s = t / prefill_s;
-    /* One request served alone: the batch cap's service time. */
-    double alone_s = nz(in->input_tokens, 0) / out->prefill_tokens_per_s +
-                     nz(in->output_tokens, 0) / decode_tps(&c, in->decode_context, 1);
-    out->batch_cap = lm_estimate_batch_cap(in, alone_s);
+    out->batch_cap = lm_estimate_batch_cap(in);
     double bmax = size_bmax(&c, in, weights + over, usable, out->batch_cap);
     if (device && bmax < 1)
         bmax = 1;
@@ -1101,6 +1098,36 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
      * it never looks free. */
     double inst = device ? 1 : needed;
     out->utilization = isfinite(cap_rps) ? lambda / (inst * cap_rps) : DNAN;
+
+    /* The batch the load fills (§9.1): B_max sizes the instances; the
+     * streams then run at the smallest batch that still carries λ on them
+     * at ρ with peak / instances streams each, so the per-stream speed is
+     * reported at that batch (a faster GPU fills no bigger batch than the
+     * load needs, and is never reported slower). Capacity and utilization
+     * stay those of B_max. */
+    out->bmax_decode_tokens_per_s = out->decode_tokens_per_s;
+    if (bmax > 1 && bdec > 1 && isfinite(cap_rps)) {
+        double need_rps = lambda / (rho * inst);
+        double lo = ceil(peak / inst), hi = bdec;
+        if (lo < batch)
+            lo = batch;
+        if (lo < 1)
+            lo = 1;
+        while (lo < hi) {
+            double mid = floor((lo + hi) / 2);
+            double wb = nz(in->input_tokens, 0) / out->prefill_tokens_per_s +
+                        nz(in->output_tokens, 0) / (mid * decode_tps(&c, in->decode_context, mid));
+            if (wb > 0 && 1.0 / wb >= need_rps)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        if (lo < bdec) {
+            bdec = lo;
+            out->decode_tokens_per_s = decode_tps(&c, in->decode_context, bdec);
+            out->e2e_ms = out->ttft_ms + 1000.0 * in->output_tokens / out->decode_tokens_per_s;
+        }
+    }
 
     /* Cost per month (DESIGN §4, §9.1, §9.2). */
     double e2e_s = out->e2e_ms / 1000.0;

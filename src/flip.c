@@ -614,7 +614,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
     if (iv == NULL && (iv = f->sized_iv[i] = lm_arena_alloc(&f->sh->arena, sizeof(*iv))) == NULL)
         return -1;
     iv->lo = target;
-    iv->hi = c->est.max_concurrency >= 1 ? c->est.decode_tokens_per_s : (double)INFINITY;
+    iv->hi = c->est.max_concurrency >= 1 ? c->est.bmax_decode_tokens_per_s : (double)INFINITY;
     keep_into(&iv->k, c);
     return 0;
 }

@@ -84,6 +84,7 @@ struct lm_estimate {
     double decode_tokens_per_s, prefill_tokens_per_s, ttft_ms, e2e_ms;
     double max_concurrency, instances;
     double batch_cap;                 /* §9.1: the largest batch the load can fill */
+    double bmax_decode_tokens_per_s;  /* per-stream decode at B_max (flip.c's intervals) */
     double capacity_requests_per_day; /* §9.1: one instance at ρ over the window */
     double utilization;               /* §9.1: λ / (instances × C(B_max)) */
     double usd_per_month;
@@ -162,9 +163,8 @@ void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_te
 void lm_estimate_devices(struct lm_est_input *in, struct lm_estimate *est);
 
 /* The batch cap of DESIGN §9.1: peak_concurrency, or the requests in flight
- * the daily volume implies (Little's law at service_s, the candidate's time
- * to serve one request alone). */
-double lm_estimate_batch_cap(const struct lm_est_input *in, double service_s);
+ * the daily volume implies (Little's law at 10 tokens/s per stream). */
+double lm_estimate_batch_cap(const struct lm_est_input *in);
 
 /* The weights in bytes of model at quant by DESIGN §4's formula (ignoring
  * published file sizes). NAN without params_b. */

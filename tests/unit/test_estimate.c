@@ -557,19 +557,14 @@ static void test_capacity(void **state)
     in.decode_context = 302.5;
     struct lm_estimate e;
     lm_estimate_compute(&in, &e, NULL);
-    /* Batch cap: 578.7 requests/s, each served alone in 300 / prefill + 5 /
-     * one-stream decode seconds, keep that many × λ in flight (Little's
-     * law); memory allows 16 sequences of 8192 tokens, so B_max 16. */
-    struct lm_est_input one = in;
-    one.peak_concurrency = 1;
-    one.requests_per_day = 0; /* no volume: a batch of 1, the one-stream speed */
-    struct lm_estimate alone;
-    lm_estimate_compute(&one, &alone, NULL);
-    double alone_s = 300 / e.prefill_tokens_per_s + 5 / alone.decode_tokens_per_s;
-    assert_near(e.batch_cap, ceil(50e6 / 86400.0 * alone_s), 0);
-    assert_true(e.batch_cap > 16);
+    /* Batch cap: ceil(578.7 × 5 / 10) = 290 streams in flight; memory
+     * allows 16 sequences of 8192 tokens, so B_max 16. */
+    assert_near(lm_estimate_batch_cap(&in), 290, 0);
+    assert_near(e.batch_cap, 290, 0);
     assert_near(e.max_concurrency, 16, 0);
-    double w = 300 / e.prefill_tokens_per_s + 5 / (16 * e.decode_tokens_per_s);
+    /* Capacity at B_max; the streams themselves run at the batch the load
+     * fills (here all 16: the volume needs every instance full). */
+    double w = 300 / e.prefill_tokens_per_s + 5 / (16 * e.bmax_decode_tokens_per_s);
     double lambda = 50e6 / 86400.0;
     assert_near(e.instances, ceil(lambda / (0.7 / w)), 0);
     assert_true(e.instances >= 10); /* never one GPU for 50 M requests a day */

@@ -52,6 +52,10 @@ static const char *const hw_placement_values[] = { "device", "on-prem", "cloud",
 #define FM(key, st, member, sub) \
     { key, LM_F_MAP, offsetof(st, member), 0, 0, 0, NULL, sub, NULL }
 #define FC(key, fn) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, NULL, fn }
+/* A custom field that reads a mapping, or a list of mappings, by sub (the
+ * schema walk of tests/unit/test_required_null.c follows sub). */
+#define FCS(key, fn, sub) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, sub, fn }
+#define FCR(key, fn) { key, LM_F_CUSTOM, 0, LM_FF_REQUIRED, 0, 0, NULL, NULL, fn }
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 #define OPEN_MIN LM_FF_MIN_OPEN
 #define REQ LM_FF_REQUIRED
@@ -221,7 +225,7 @@ static const struct lm_field model_fields[] = {
     F("params_b", LM_F_NUM, struct lm_model, params_b, OPEN_MIN, 0, 10000),
     F("active_params_b", LM_F_NUM, struct lm_model, active_params_b, OPEN_MIN, 0, 10000),
     FE("class", LM_F_ENUM, struct lm_model, class_override, class_values),
-    FC("architecture", read_arch),
+    FCS("architecture", read_arch, &arch_schema),
     F("context_tokens", LM_F_INT, struct lm_model, context_tokens, REQ, 1, 1e8),
     FE("modalities", LM_F_STRLIST, struct lm_model, modalities, modality_values),
     F("open_weights", LM_F_BOOL, struct lm_model, open_weights, REQ, 0, 0),
@@ -231,7 +235,7 @@ static const struct lm_field model_fields[] = {
     FC("files", read_files),
     F("gguf_separate_output", LM_F_BOOL, struct lm_model, gguf_separate_output, 0, 0, 0),
     FE("finetune", LM_F_STRLIST, struct lm_model, finetune, finetune_values),
-    FC("api", read_api),
+    FCS("api", read_api, &offer_schema),
     F("sources", LM_F_STRLIST, struct lm_model, sources, REQ, 0, 0),
 };
 static const struct lm_schema model_schema = { model_fields, NFIELDS(model_fields) };
@@ -247,9 +251,11 @@ static void model_defaults_and_checks(struct lm_sctx *c, const struct lm_ynode *
     }
     if (m->commercial_use < 0 && m->open_weights == 0)
         m->commercial_use = 1;
-    if (m->open_weights == 1 && isnan(m->params_b) &&
-        lm__ymap_get(root, "params_b") == NULL)
+    const struct lm_ynode *pb = lm__ymap_get(root, "params_b");
+    if (m->open_weights == 1 && isnan(m->params_b) && pb == NULL)
         lm__schema_error(c, root, "missing required key 'params_b' (required when open_weights is true)");
+    else if (m->open_weights == 1 && lm__ynode_is_null(pb))
+        lm__schema_error(c, pb, "'params_b' is required when open_weights is true and cannot be null");
     if (m->open_weights == 0 && m->napi == 0)
         lm__schema_error(c, lm__ymap_get(root, "open_weights"),
                          "a model with open_weights: false needs an 'api' block");
@@ -343,7 +349,7 @@ static int read_classes(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
 }
 
 static const struct lm_field calibration_fields[] = {
-    FC("classes", read_classes),
+    FCR("classes", read_classes),
     FE("vendor", LM_F_ENUM, struct lm_calibration, vendor, lm_vendor_names),
     F("efficiency", LM_F_NUM, struct lm_calibration, efficiency, REQ | OPEN_MIN, 0, 1),
     F("per_layer_overhead_us", LM_F_NUM, struct lm_calibration, per_layer_overhead_us, REQ, 0, 1e5),
@@ -366,9 +372,6 @@ static int read_calibration(struct lm_sctx *c, const struct lm_ynode *v, void *o
     for (size_t i = 0; i < v->n; i++) {
         struct lm_calibration *cal = &rt->calibration[rt->ncalibration++];
         lm__schema_map(c, v->items[i], &calibration_schema, cal);
-        if (cal->class_mask == 0 && v->items[i]->kind == LM_Y_MAP &&
-            lm__ymap_get(v->items[i], "classes") == NULL)
-            lm__schema_error(c, v->items[i], "missing required key 'classes'");
     }
     return 0;
 }
@@ -383,7 +386,7 @@ static const struct lm_field runtime_fields[] = {
     F("non_torch_gib", LM_F_NUM, struct lm_runtime, non_torch_gib, 0, 0, 1e3),
     F("non_torch_multi_gib", LM_F_NUM, struct lm_runtime, non_torch_multi_gib, 0, 0, 1e3),
     F("max_usable_fraction", LM_F_NUM, struct lm_runtime, max_usable_fraction, OPEN_MIN, 0, 1),
-    FC("calibration", read_calibration),
+    FCS("calibration", read_calibration, &calibration_schema),
     F("sources", LM_F_STRLIST, struct lm_runtime, sources, REQ, 0, 0),
 };
 static const struct lm_schema runtime_schema = { runtime_fields, NFIELDS(runtime_fields) };
@@ -976,4 +979,17 @@ void lm_catalog_release(struct lm_catalog *cat)
     free(cat->runtimes);
     struct lm_catalog init = LM_CATALOG_INIT;
     *cat = init;
+}
+
+const struct lm_schema *lm__catalog_schema(const char *kind)
+{
+    if (strcmp(kind, "model") == 0)
+        return &model_schema;
+    if (strcmp(kind, "hardware") == 0)
+        return &hardware_schema;
+    if (strcmp(kind, "quantization") == 0)
+        return &quant_schema;
+    if (strcmp(kind, "runtime") == 0)
+        return &runtime_schema;
+    return NULL;
 }

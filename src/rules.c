@@ -119,13 +119,13 @@ static size_t read_rule(struct lm_sctx *c, const struct lm_ynode *node, struct l
     }
     struct lm_expr_error err;
     const struct lm_ynode *wn = lm__ymap_get(node, "when");
-    if (lm_expr_compile(r->when_src, strlen(r->when_src), &lm_fact_table, &r->when, &err) != 0) {
+    if (lm_expr_compile(r->when_src, wn->len, &lm_fact_table, &r->when, &err) != 0) {
         struct lm_loc loc = offset_loc(c->file, wn, err.offset);
         lm_diag_error(c->diags, LM_ESCHEMA, &loc, "%s", err.message);
         c->errors++;
     }
     const struct lm_ynode *mn = lm__ymap_get(node, "message");
-    if (lm_template_compile(r->message_src, strlen(r->message_src), &lm_fact_table, &r->message,
+    if (lm_template_compile(r->message_src, mn->len, &lm_fact_table, &r->message,
                             &err) != 0) {
         struct lm_loc loc = offset_loc(c->file, mn, err.offset);
         lm_diag_error(c->diags, LM_ESCHEMA, &loc, "%s", err.message);
@@ -266,4 +266,13 @@ void lm_rules_release(struct lm_ruleset *rs)
     lm_arena_release(&rs->arena);
     struct lm_ruleset init = LM_RULESET_INIT;
     *rs = init;
+}
+
+const struct lm_schema *lm__rules_schema(const char *kind)
+{
+    if (strcmp(kind, "rule") == 0)
+        return &rule_schema;
+    if (strcmp(kind, "classify") == 0)
+        return &classify_schema;
+    return NULL;
 }

@@ -41,6 +41,8 @@ static const char *const modality_values[] = { "text", "image", "audio", "video"
  * is entered at offset 0. */
 #define FM(key, sub) { key, LM_F_MAP, 0, 0, 0, 0, NULL, sub, NULL }
 #define FC(key, fn) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, NULL, fn }
+/* A custom field that reads a mapping, or a list of mappings, by sub. */
+#define FCS(key, fn, sub) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, sub, fn }
 #define NF(t) (sizeof(t) / sizeof((t)[0]))
 #define SC struct lm_scenario
 
@@ -189,7 +191,7 @@ static int read_waive(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
 
 static const struct lm_field rules_fields[] = {
     F("disable", LM_F_STRLIST, SC, rules.disable, 0, 0, 0),
-    FC("waive", read_waive),
+    FCS("waive", read_waive, &waiver_schema),
 };
 static const struct lm_schema rules_schema = { rules_fields, NF(rules_fields) };
 
@@ -235,13 +237,13 @@ static int read_deployment(struct lm_sctx *c, const struct lm_ynode *v, void *ob
 
 static const struct lm_field scenario_fields[] = {
     { "lmchoose", LM_F_INT, offsetof(SC, version), LM_FF_REQUIRED, 0, 1e6, NULL, NULL, NULL },
-    FM("task", &task_schema),
+    { "task", LM_F_MAP, 0, LM_FF_REQUIRED, 0, 0, NULL, &task_schema, NULL },
     FM("workload", &workload_schema),
     FM("constraints", &constraints_schema),
     FM("priorities", &priorities_schema),
     FM("assumptions", &assumptions_schema),
     FM("rules", &rules_schema),
-    FC("deployment", read_deployment),
+    FCS("deployment", read_deployment, &deployment_schema),
 };
 static const struct lm_schema scenario_schema = { scenario_fields, NF(scenario_fields) };
 
@@ -323,8 +325,6 @@ int lm_scenario_load(SC *sc, const char *display, const char *data, size_t len,
         return LM_ESCHEMA;
     }
     lm__schema_map(&c, root, &scenario_schema, sc);
-    if (root->kind == LM_Y_MAP && lm__ymap_get(root, "task") == NULL)
-        lm__schema_error(&c, root, "missing required key 'task'");
     if (!isnan(sc->version) && sc->version != 1)
         lm__schema_error(&c, vnode, "unsupported scenario version %g (this lmchoose reads version 1)",
                          sc->version);
@@ -439,4 +439,9 @@ void lm_scenario_release(SC *sc)
     lm_arena_release(&sc->arena);
     free(sc->locs);
     memset(sc, 0, sizeof(*sc));
+}
+
+const struct lm_schema *lm__scenario_schema(void)
+{
+    return &scenario_schema;
 }

@@ -433,15 +433,20 @@ size_t lm__schema_map(struct lm_sctx *c, const struct lm_ynode *map,
         }
         seen[fi] = k;
         record_loc(c, k, v, k->text);
-        if (lm__ynode_is_null(v) && s->fields[fi].type != LM_F_STR) {
-            if (s->fields[fi].flags & LM_FF_REQUIRED)
+        if (lm__ynode_is_null(v)) {
+            /* Required is decided first, for every type: a null (~, null,
+             * or nothing after the colon) never stands in for a required
+             * value, whatever the field's type. */
+            if (s->fields[fi].flags & LM_FF_REQUIRED) {
                 lm__schema_error(c, v, "'%s' is required and cannot be null",
                                  k->text);
-            continue;
-        }
-        if (lm__ynode_is_null(v) && v->len != 0) {
-            /* A string field set to null/~ is absent too. */
-            continue;
+                continue;
+            }
+            /* An optional field set to null is absent, except that an
+             * optional string written as nothing after the colon reads as
+             * the empty string. */
+            if (s->fields[fi].type != LM_F_STR || v->len != 0)
+                continue;
         }
         read_field(c, &s->fields[fi], v, obj);
     }

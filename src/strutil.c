@@ -168,3 +168,87 @@ int lm__utf8_valid(const char *s, size_t len)
     }
     return 1;
 }
+
+/* The code point of the valid UTF-8 sequence at p[0..len), with its length
+ * in *n; -1 when the bytes there are not valid UTF-8. */
+static long utf8_decode(const unsigned char *p, size_t len, size_t *n)
+{
+    unsigned char c = p[0];
+    size_t extra;
+    unsigned long cp;
+    if (c < 0x80) {
+        *n = 1;
+        return c;
+    } else if ((c & 0xE0) == 0xC0) {
+        extra = 1;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        extra = 2;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        extra = 3;
+        cp = c & 0x07;
+    } else {
+        return -1;
+    }
+    for (size_t k = 1; k <= extra; k++) {
+        if (k >= len || (p[k] & 0xC0) != 0x80)
+            return -1;
+        cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
+        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    *n = extra + 1;
+    return (long)cp;
+}
+
+/* Code points a terminal or a log viewer acts on rather than shows: C1
+ * controls (U+009B is CSI on some terminals), the line and paragraph
+ * separators, and the bidirectional overrides and isolates that reorder
+ * what is displayed ("Trojan Source"). */
+static int invisible_format_char(long cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200E || cp == 0x200F || cp == 0x061C || cp == 0xFEFF;
+}
+
+char *lm__escape_visible(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    /* The worst case is 4 bytes of \xHH per input byte, or 6 of \uHHHH per
+     * 2-3 byte sequence: 4 per byte bounds both. */
+    char *out = malloc(4 * len + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = 1;
+        long cp = utf8_decode(p + i, len - i, &n);
+        if (cp < 0) {
+            o += (size_t)sprintf(out + o, "\\x%02X", p[i]);
+            i++;
+            continue;
+        }
+        if (cp == '\n')
+            o += (size_t)sprintf(out + o, "\\n");
+        else if (cp == '\r')
+            o += (size_t)sprintf(out + o, "\\r");
+        else if (cp == '\t')
+            o += (size_t)sprintf(out + o, "\\t");
+        else if (cp == 0x1B)
+            o += (size_t)sprintf(out + o, "\\e");
+        else if (cp < 0x20 || cp == 0x7F)
+            o += (size_t)sprintf(out + o, "\\x%02X", (unsigned)cp);
+        else if (invisible_format_char(cp))
+            o += (size_t)sprintf(out + o, "\\u%04lX", (unsigned long)cp);
+        else {
+            memcpy(out + o, s + i, n);
+            o += n;
+        }
+        i += n;
+    }
+    out[o] = '\0';
+    return out;
+}

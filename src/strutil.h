@@ -35,4 +35,13 @@ size_t lm__utf8_count(const char *s, size_t len);
 /* True when s[0..len) is valid UTF-8. */
 int lm__utf8_valid(const char *s, size_t len);
 
+/* s[0..len) made safe to print on one line of a terminal or a log: control
+ * characters become \n, \r, \t, \e or \xHH, bytes that are not UTF-8
+ * become \xHH, and C1 controls, line separators and bidirectional
+ * overrides become \uHHHH; everything else is kept. A malloc'd string, or
+ * NULL when memory runs out. Every diagnostic passes through it (diag.c),
+ * so a value quoted from an input cannot forge a line or send a terminal
+ * escape sequence. */
+char *lm__escape_visible(const char *s, size_t len);
+
 #endif

@@ -143,10 +143,12 @@ write("q.yaml", 'lmchoose: 1\ntask: {kind: chat}\nrules: {disable: ["\\u2028 \\"
 p = run([lm, "recommend", "q.yaml", "--format", "json"], cwd=tmp)
 try:
     doc = json.loads(p.stdout.decode("utf-8", "strict"))
-    ok = p.returncode == 3 and "\u2028" in doc["errors"][0]["message"]
+    # Diagnostics show control and separator characters as visible escapes
+    # (issue 15); quotes and backslashes are kept, and the JSON is strict.
+    ok = p.returncode == 3 and '\\u2028 " \\ \\t' in doc["errors"][0]["message"]
 except (ValueError, KeyError, IndexError):
     ok = False
-result("quotes, backslashes, tabs and U+2028 survive into strict JSON", ok,
+result("quotes, backslashes, tabs and U+2028 survive into strict JSON (escaped visibly)", ok,
        f"exit {p.returncode}, {p.stdout[:200]!r}")
 
 # Text encodings and line endings.

@@ -149,14 +149,15 @@ static int read_api(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
     if (m->api == NULL)
         return -1;
     m->napi = v->n;
+    struct lm_strset providers = LM_STRSET_INIT;
     for (size_t i = 0; i < v->n; i++) {
         read_offer(c, v->items[i], &m->api[i]);
-        for (size_t k = 0; k < i; k++)
-            if (m->api[i].provider && m->api[k].provider &&
-                strcmp(m->api[i].provider, m->api[k].provider) == 0)
-                lm__schema_error(c, v->items[i], "provider '%s' listed twice",
-                                 m->api[i].provider);
+        if (m->api[i].provider != NULL &&
+            lm__strset_put(&providers, m->api[i].provider, i) < LM_STRSET_NOMEM)
+            lm__schema_error(c, v->items[i], "provider '%s' listed twice",
+                             m->api[i].provider);
     }
+    lm__strset_release(&providers);
     return 0;
 }
 
@@ -171,14 +172,13 @@ static int read_files(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
     m->files = v->n ? lm_arena_alloc(c->arena, v->n * sizeof(*m->files)) : NULL;
     if (v->n && m->files == NULL)
         return -1;
+    struct lm_strset keys = LM_STRSET_INIT;
     for (size_t i = 0; i < v->n; i++) {
         const struct lm_ynode *k = v->items[2 * i], *val = v->items[2 * i + 1];
-        int dup = 0;
-        for (size_t j = 0; j < m->nfiles; j++)
-            if (strcmp(m->files[j].quant, k->text) == 0)
-                dup = 1;
-        if (dup) {
-            lm__schema_error(c, k, "duplicate key '%s'", k->text);
+        size_t first = lm__strset_put(&keys, k->text, i);
+        if (first != LM_STRSET_NONE) {
+            lm__schema_error(c, k, first == LM_STRSET_NOMEM ? "out of memory"
+                                                            : "duplicate key '%s'", k->text);
             continue;
         }
         double bytes;
@@ -190,6 +190,7 @@ static int read_files(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
         f->line = k->line;
         f->col = k->col;
     }
+    lm__strset_release(&keys);
     return 0;
 }
 
@@ -450,40 +451,71 @@ static void stem_of(const char *path, char *out, size_t cap)
 enum kind { KIND_MODEL, KIND_HARDWARE, KIND_QUANTS, KIND_RUNTIMES };
 
 struct layer_ids {
-    /* ids seen in this layer, with their origin, for duplicate detection */
-    const char **ids;
+    /* ids seen in this layer, with their origin, for duplicate detection;
+     * hashed, so a layer of 100 000 files is not quadratic */
+    struct lm_strset ids;       /* id -> index into origins */
     const char **origins;
-    size_t n;
+    size_t n, cap;
+    /* the catalog table's ids -> index, built on the first put, so that
+     * replacing by id across layers is linear too */
+    struct lm_strset table;
+    int table_built;
 };
 
 static int layer_seen(struct layer_ids *l, const char *id, const char *origin,
                       const char **first)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->ids[i], id) == 0) {
-            *first = l->origins[i];
-            return 1;
-        }
+    size_t at = lm__strset_get(&l->ids, id);
+    if (at != LM_STRSET_NONE) {
+        *first = l->origins[at];
+        return 1;
     }
-    const char **ids = realloc(l->ids, (l->n + 1) * sizeof(*ids));
-    if (ids == NULL)
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        const char **origins = realloc(l->origins, cap * sizeof(*origins));
+        if (origins == NULL)
+            return 0;
+        l->origins = origins;
+        l->cap = cap;
+    }
+    if (lm__strset_put(&l->ids, id, l->n) != LM_STRSET_NONE)
         return 0;
-    l->ids = ids;
-    const char **origins = realloc(l->origins, (l->n + 1) * sizeof(*origins));
-    if (origins == NULL)
-        return 0;
-    l->origins = origins;
-    l->ids[l->n] = id;
-    l->origins[l->n] = origin;
-    l->n++;
+    l->origins[l->n++] = origin;
     return 0;
 }
 
 static void layer_ids_release(struct layer_ids *l)
 {
-    free(l->ids);
+    lm__strset_release(&l->ids);
+    lm__strset_release(&l->table);
     free(l->origins);
     memset(l, 0, sizeof(*l));
+}
+
+/* table_put with the layer's index of the table (see layer_ids). */
+static int table_put_indexed(void ***items, size_t *n, void *entry, size_t id_off,
+                             struct layer_ids *l)
+{
+    if (!l->table_built) {
+        for (size_t i = 0; i < *n; i++)
+            if (lm__strset_put(&l->table, entry_id((*items)[i], id_off), i) == LM_STRSET_NOMEM)
+                return LM_ENOMEM;
+        l->table_built = 1;
+    }
+    const char *id = entry_id(entry, id_off);
+    size_t at = lm__strset_get(&l->table, id);
+    if (at != LM_STRSET_NONE) {
+        (*items)[at] = entry;
+        return LM_OK;
+    }
+    void **grown = realloc(*items, (*n + 1) * sizeof(**items));
+    if (grown == NULL)
+        return LM_ENOMEM;
+    *items = grown;
+    if (lm__strset_put(&l->table, id, *n) == LM_STRSET_NOMEM)
+        return LM_ENOMEM;
+    grown[(*n)++] = entry;
+    return LM_OK;
 }
 
 static int load_file_checked(struct lm_catalog *cat, enum kind kind,
@@ -549,12 +581,12 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
         }
         if (c.errors > 0)
             return LM_ESCHEMA;
-        if (kind == KIND_MODEL)
-            rc = table_put((void ***)&cat->models, &cat->nmodels, obj,
-                           offsetof(struct lm_model, id));
-        else
-            rc = table_put((void ***)&cat->hardware, &cat->nhardware, obj,
-                           offsetof(struct lm_hardware, id));
+        void ***items = kind == KIND_MODEL ? (void ***)&cat->models : (void ***)&cat->hardware;
+        size_t *nitems = kind == KIND_MODEL ? &cat->nmodels : &cat->nhardware;
+        size_t off = kind == KIND_MODEL ? offsetof(struct lm_model, id)
+                                        : offsetof(struct lm_hardware, id);
+        rc = seen != NULL ? table_put_indexed(items, nitems, obj, off, seen)
+                          : table_put(items, nitems, obj, off);
         return rc == LM_OK ? LM_OK : lm_diag_error(diags, rc, NULL, "out of memory");
     }
 
@@ -592,11 +624,13 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
     }
     void **entries = list->n ? calloc(list->n, sizeof(*entries)) : NULL;
     size_t nentries = 0;
+    struct lm_strset entry_ids = LM_STRSET_INIT;
     for (size_t i = 0; i < list->n; i++) {
         void *obj = lm_arena_alloc(A, kind == KIND_QUANTS ? sizeof(struct lm_quant)
                                                           : sizeof(struct lm_runtime));
         if (obj == NULL || entries == NULL) {
             free(entries);
+            lm__strset_release(&entry_ids);
             return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
         }
         lm__schema_map(&c, list->items[i], kind == KIND_QUANTS ? &quant_schema : &runtime_schema, obj);
@@ -607,11 +641,7 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
         const char *id = *(const char **)obj;
         if (id == NULL)
             continue;
-        int dup = 0;
-        for (size_t k = 0; k < nentries; k++)
-            if (strcmp(*(const char **)entries[k], id) == 0)
-                dup = 1;
-        if (dup) {
+        if (lm__strset_put(&entry_ids, id, i) != LM_STRSET_NONE) {
             lm__schema_error(&c, lm__ymap_get(list->items[i], "id"),
                              "duplicate %s id '%s'",
                              kind == KIND_QUANTS ? "quantization" : "runtime", id);
@@ -621,20 +651,23 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
     }
     rc = LM_OK;
     if (c.errors == 0) {
+        struct layer_ids index = { 0 };
         for (size_t i = 0; i < nentries && rc == LM_OK; i++) {
             if (kind == KIND_QUANTS)
-                rc = table_put((void ***)&cat->quants, &cat->nquants, entries[i],
-                               offsetof(struct lm_quant, id));
+                rc = table_put_indexed((void ***)&cat->quants, &cat->nquants, entries[i],
+                                       offsetof(struct lm_quant, id), &index);
             else
-                rc = table_put((void ***)&cat->runtimes, &cat->nruntimes, entries[i],
-                               offsetof(struct lm_runtime, id));
+                rc = table_put_indexed((void ***)&cat->runtimes, &cat->nruntimes, entries[i],
+                                       offsetof(struct lm_runtime, id), &index);
         }
+        layer_ids_release(&index);
         if (rc != LM_OK)
             rc = lm_diag_error(diags, rc, NULL, "out of memory");
     } else {
         rc = LM_ESCHEMA;
     }
     free(entries);
+    lm__strset_release(&entry_ids);
     return rc;
 }
 

@@ -194,8 +194,8 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
         const char *id = sc->constraints.hardware.items[i];
         if (strcmp(id, "local") == 0 || lm_catalog_hardware(cat, id) != NULL)
             continue;
-        unsigned pos = sc->constraints.hardware_pos ? sc->constraints.hardware_pos[i] : 0;
-        struct lm_loc loc = { sc->file, pos >> 16, pos & 0xFFFF };
+        const struct lm_loc *pos = sc->constraints.hardware_pos ? &sc->constraints.hardware_pos[i] : NULL;
+        struct lm_loc loc = { sc->file, pos ? pos->line : 0, pos ? pos->col : 0 };
         const char *s = lm__suggest(id, ids, cat->nhardware + 1);
         rc = s ? lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
                                "unknown hardware '%s' (did you mean '%s'?)", id, s)

@@ -189,6 +189,7 @@ int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, 
     if (list->n && loaded == NULL)
         return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
     size_t nloaded = 0;
+    struct lm_strset ids = LM_STRSET_INIT; /* duplicate ids in linear time */
     for (size_t i = 0; i < list->n; i++) {
         struct lm_rule *r = lm_arena_alloc(&rs->arena, sizeof(*r));
         if (r == NULL) {
@@ -200,9 +201,8 @@ int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, 
             free_compiled(r);
             continue;
         }
-        int dup = strcmp(r->id, LM_RULE_BETTER_CANDIDATE) == 0;
-        for (size_t k = 0; k < nloaded && !dup; k++)
-            dup = strcmp(loaded[k]->id, r->id) == 0;
+        int dup = strcmp(r->id, LM_RULE_BETTER_CANDIDATE) == 0 ||
+                  lm__strset_put(&ids, r->id, nloaded) != LM_STRSET_NONE;
         if (dup) {
             lm__schema_error(&c, lm__ymap_get(list->items[i], "id"),
                              strcmp(r->id, LM_RULE_BETTER_CANDIDATE) == 0
@@ -213,6 +213,7 @@ int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, 
         }
         loaded[nloaded++] = r;
     }
+    lm__strset_release(&ids);
     if (rs->n + nloaded > LM_MAX_RULES_TOTAL) {
         lm__schema_error(&c, list, "more than %d rules", LM_MAX_RULES_TOTAL);
     }

@@ -101,11 +101,16 @@ static int read_hardware(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
         lm__schema_error(c, v, "'hardware' must list at least one hardware id (omit it to allow every profile)");
         return -1;
     }
-    sc->constraints.hardware_pos = lm_arena_alloc(c->arena, v->n * sizeof(unsigned));
+    sc->constraints.hardware_pos = lm_arena_alloc(c->arena, v->n * sizeof(struct lm_loc));
     if (sc->constraints.hardware_pos == NULL)
         return -1;
-    for (size_t i = 0; i < v->n && i < sc->constraints.hardware.n; i++)
-        sc->constraints.hardware_pos[i] = v->items[i]->line << 16 | (v->items[i]->col & 0xFFFF);
+    /* Line and column kept whole: packing them into one unsigned wrapped
+     * lines above 65 535 (issue 15). */
+    for (size_t i = 0; i < v->n && i < sc->constraints.hardware.n; i++) {
+        sc->constraints.hardware_pos[i].file = NULL;
+        sc->constraints.hardware_pos[i].line = v->items[i]->line;
+        sc->constraints.hardware_pos[i].col = v->items[i]->col;
+    }
     return 0;
 }
 

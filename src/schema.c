@@ -214,6 +214,7 @@ int lm__strlist(struct lm_sctx *c, const char *key, const struct lm_ynode *v,
     }
     size_t n = 0;
     int bad = 0;
+    struct lm_strset seen = LM_STRSET_INIT; /* linear, not quadratic, in v->n */
     for (size_t i = 0; i < v->n; i++) {
         const struct lm_ynode *it = v->items[i];
         if (it->kind != LM_Y_SCALAR) {
@@ -229,17 +230,20 @@ int lm__strlist(struct lm_sctx *c, const char *key, const struct lm_ynode *v,
                 continue;
             }
         }
-        int dup = 0;
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(items[k], it->text) == 0)
-                dup = 1;
-        if (dup) {
+        size_t first = lm__strset_put(&seen, it->text, i);
+        if (first == LM_STRSET_NOMEM) {
+            lm__schema_error(c, it, "out of memory");
+            bad = 1;
+            break;
+        }
+        if (first != LM_STRSET_NONE) {
             lm__schema_error(c, it, "'%s' lists '%s' twice", key, it->text);
             bad = 1;
             continue;
         }
         items[n++] = it->text;
     }
+    lm__strset_release(&seen);
     out->items = items;
     out->n = n;
     return bad ? -1 : 0;

@@ -252,3 +252,83 @@ char *lm__escape_visible(const char *s, size_t len)
     out[o] = '\0';
     return out;
 }
+
+/* FNV-1a: cheap, and good enough for ids and short strings. */
+static size_t str_hash(const char *s)
+{
+    size_t h = (size_t)1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= (size_t)1099511628211ULL;
+    }
+    return h;
+}
+
+static int strset_grow(struct lm_strset *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    const char **keys = calloc(cap, sizeof(*keys));
+    size_t *vals = calloc(cap, sizeof(*vals));
+    if (keys == NULL || vals == NULL) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        if (s->keys[i] == NULL)
+            continue;
+        size_t j = str_hash(s->keys[i]) & (cap - 1);
+        while (keys[j] != NULL)
+            j = (j + 1) & (cap - 1);
+        keys[j] = s->keys[i];
+        vals[j] = s->vals[i];
+    }
+    free(s->keys);
+    free(s->vals);
+    s->keys = keys;
+    s->vals = vals;
+    s->cap = cap;
+    return 0;
+}
+
+size_t lm__strset_get(const struct lm_strset *s, const char *key)
+{
+    if (s->cap == 0)
+        return LM_STRSET_NONE;
+    for (size_t j = str_hash(key) & (s->cap - 1); s->keys[j] != NULL; j = (j + 1) & (s->cap - 1))
+        if (strcmp(s->keys[j], key) == 0)
+            return s->vals[j];
+    return LM_STRSET_NONE;
+}
+
+size_t lm__strset_put(struct lm_strset *s, const char *key, size_t val)
+{
+    if ((s->n + 1) * 2 > s->cap && strset_grow(s) != 0)
+        return LM_STRSET_NOMEM;
+    size_t j = str_hash(key) & (s->cap - 1);
+    for (; s->keys[j] != NULL; j = (j + 1) & (s->cap - 1))
+        if (strcmp(s->keys[j], key) == 0)
+            return s->vals[j];
+    s->keys[j] = key;
+    s->vals[j] = val;
+    s->n++;
+    return LM_STRSET_NONE;
+}
+
+void lm__strset_set(struct lm_strset *s, const char *key, size_t val)
+{
+    if (s->cap == 0)
+        return;
+    for (size_t j = str_hash(key) & (s->cap - 1); s->keys[j] != NULL; j = (j + 1) & (s->cap - 1))
+        if (strcmp(s->keys[j], key) == 0) {
+            s->vals[j] = val;
+            return;
+        }
+}
+
+void lm__strset_release(struct lm_strset *s)
+{
+    free(s->keys);
+    free(s->vals);
+    memset(s, 0, sizeof(*s));
+}

@@ -11,10 +11,12 @@
 #include "lmchoose/catalog.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "builtin.h"
 #include "fs.h"
@@ -721,37 +723,79 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Lists dir's *.yaml and *.yml (not starting with '.'), sorted bytewise.
- * Returns the count, or 0 when the directory is missing. */
-static size_t list_yaml(const char *dir, char ***out)
+/* Lists dir's *.yaml and *.yml (not starting with '.'), sorted bytewise,
+ * into *out (*n names). A missing directory lists nothing; any other
+ * failure to read it (not a directory, permission, a read error, memory) is
+ * an error, because a directory that is not read must not fall back to the
+ * builtin profiles silently (issue 15). More than max names stops the
+ * listing at once, so a directory of a million files costs no more than
+ * max+1 entries (--max-files). */
+static int list_yaml(const char *dir, size_t max, struct lm_diags *diags, char ***out,
+                     size_t *count)
 {
+    struct lm_loc loc = { dir, 0, 0 };
     *out = NULL;
+    *count = 0;
+    errno = 0;
     DIR *d = opendir(dir);
-    if (d == NULL)
-        return 0;
+    if (d == NULL) {
+        int err = errno;
+        struct stat st;
+        if (err == ENOENT && lstat(dir, &st) != 0)
+            return LM_OK; /* absent: the layer has no such profiles */
+        return lm_diag_error(diags, LM_EIO, &loc, "cannot read directory: %s",
+                             err == ENOENT ? "dangling symbolic link" : strerror(err));
+    }
     char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    size_t n = 0, cap = 0;
+    int rc = LM_OK;
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (e == NULL) {
+            if (errno != 0)
+                rc = lm_diag_error(diags, LM_EIO, &loc, "cannot read directory: %s",
+                                   strerror(errno));
+            break;
+        }
         size_t l = strlen(e->d_name);
         if (e->d_name[0] == '.')
             continue;
         if (!((l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) ||
               (l > 4 && strcmp(e->d_name + l - 4, ".yml") == 0)))
             continue;
-        char **g = realloc(names, (n + 1) * sizeof(*g));
-        if (g == NULL)
+        if (n == max) {
+            rc = lm_diag_error(diags, LM_ELIMIT, &loc,
+                               "more than --max-files (%zu) profile files; none was read", max);
             break;
-        names = g;
-        names[n] = strdup(e->d_name);
-        if (names[n] == NULL)
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **g = realloc(names, cap * sizeof(*g));
+            if (g == NULL) {
+                rc = lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+                break;
+            }
+            names = g;
+        }
+        if ((names[n] = strdup(e->d_name)) == NULL) {
+            rc = lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
             break;
+        }
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (rc != LM_OK) {
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        return rc;
+    }
+    if (n > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(names, n, sizeof(*names), cmp_str);
     *out = names;
-    return n;
+    *count = n;
+    return LM_OK;
 }
 
 static int load_disk_file(struct lm_catalog *cat, enum kind kind, const char *path,
@@ -785,16 +829,28 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
         return lm_diag_error(diags, LM_EIO, &loc, "cannot read profiles directory");
     closedir(d);
     static const char *const subdirs[] = { "models", "hardware" };
+    size_t listed = 0; /* files of this layer so far, against --max-files */
     for (int k = 0; k < 2; k++) {
         struct layer_ids seen = { 0 };
         char **names;
-        snprintf(path, sizeof(path), "%s/%s", dir, subdirs[k]);
-        size_t n = list_yaml(path, &names);
+        size_t n;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, subdirs[k]) >= (int)sizeof(path))
+            return lm_diag_error(diags, LM_EIO, &loc, "path too long");
+        int lr = list_yaml(path, limits->max_files - listed, diags, &names, &n);
+        if (lr != LM_OK)
+            return worse(rc, lr);
+        listed += n;
         for (size_t i = 0; i < n; i++) {
             char file[1024];
-            snprintf(file, sizeof(file), "%s/%s/%s", dir, subdirs[k], names[i]);
-            rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_MODEL : KIND_HARDWARE,
-                                          file, limits, diags, &seen));
+            if (snprintf(file, sizeof(file), "%s/%s/%s", dir, subdirs[k], names[i]) >=
+                (int)sizeof(file)) {
+                struct lm_loc at = { path, 0, 0 };
+                rc = worse(rc, lm_diag_error(diags, LM_EIO, &at, "path too long: '%s'",
+                                             names[i]));
+            } else {
+                rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_MODEL : KIND_HARDWARE,
+                                              file, limits, diags, &seen));
+            }
             found = 1;
             free(names[i]);
         }
@@ -804,10 +860,14 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
     static const char *const tables[] = { "quantizations.yaml", "runtimes.yaml" };
     for (int k = 0; k < 2; k++) {
         snprintf(path, sizeof(path), "%s/%s", dir, tables[k]);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            if (errno == ENOENT)
+                continue;
+            struct lm_loc at = { path, 0, 0 };
+            rc = worse(rc, lm_diag_error(diags, LM_EIO, &at, "cannot read: %s", strerror(errno)));
             continue;
-        fclose(f);
+        }
         found = 1;
         rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_QUANTS : KIND_RUNTIMES,
                                       path, limits, diags, NULL));

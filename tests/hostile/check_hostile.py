@@ -180,5 +180,73 @@ p = run([lm, "estimate", "tiny-1b", "--hardware", "nvidia-rtx-3060-12gb", "--qua
 result("LMCHOOSE_PROFILES adds a model", p.returncode == 0 and b"Tiny 1B" in p.stdout,
        f"exit {p.returncode}, stderr {p.stderr!r}")
 
+# --output keeps its promises (issue 15).
+import stat as _stat
+outdir = tempfile.mkdtemp(prefix="lmchoose-output-")
+o600 = os.path.join(outdir, "private.txt")
+with open(o600, "w") as f:
+    f.write("old\n")
+os.chmod(o600, 0o600)
+p = run([lm, "list", "models", "--output", o600])
+result("--output keeps an existing file's mode (0600 stays 0600)",
+       p.returncode == 0 and _stat.S_IMODE(os.stat(o600).st_mode) == 0o600
+       and open(o600).read() != "old\n", f"exit {p.returncode}, mode {oct(os.stat(o600).st_mode)}")
+target = os.path.join(outdir, "target.txt")
+with open(target, "w") as f:
+    f.write("old\n")
+link = os.path.join(outdir, "link.txt")
+os.symlink("target.txt", link)
+p = run([lm, "list", "models", "--output", link])
+result("--output through a symbolic link: the link stays a link, its target is written",
+       p.returncode == 0 and os.path.islink(link) and open(target).read().startswith("ID"),
+       f"exit {p.returncode}, islink {os.path.islink(link)}, {open(target).read()[:20]!r}")
+dangling = os.path.join(outdir, "dangling.txt")
+os.symlink("created-through.txt", dangling)
+p = run([lm, "list", "models", "--output", dangling])
+result("--output through a dangling symbolic link creates its target",
+       p.returncode == 0 and os.path.islink(dangling)
+       and open(os.path.join(outdir, "created-through.txt")).read().startswith("ID"),
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+redirected = os.path.join(outdir, "redirected.txt")
+p = run(["sh", "-c", f"'{lm}' list models --output /dev/stdout > '{redirected}'"])
+still_link = os.path.islink("/dev/stdout")
+if not still_link:
+    # The bug this guards against replaces /dev/stdout (as root): put it back.
+    try:
+        os.remove("/dev/stdout")
+        os.symlink("/proc/self/fd/1", "/dev/stdout")
+    except OSError:
+        pass
+result("--output /dev/stdout with stdout redirected to a file: written in place, /dev/stdout still a link",
+       p.returncode == 0 and still_link and open(redirected).read().startswith("ID"),
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+p = run([lm, "list", "models", "--output", "/dev/stdout"])
+result("--output /dev/stdout into a pipe", p.returncode == 0 and p.stdout.startswith(b"ID"),
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+longname = os.path.join(outdir, "n" * 250 + ".json")
+p = run([lm, "list", "models", "--format", "json", "--output", longname])
+result("--output with a 255-byte file name (NAME_MAX)", p.returncode == 0 and os.path.exists(longname),
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+leftovers = [n for n in os.listdir(outdir) if n.startswith(".lmc.")]
+result("--output leaves no temporary file behind", leftovers == [], f"{leftovers}")
+kept = os.path.join(outdir, "kept.json")
+with open(kept, "w") as f:
+    f.write("the user's file\n")
+write("broken.yaml", b"lmchoose: 1\ntask: {kind: bogus}\n")
+p = run([lm, "recommend", os.path.join(tmp, "broken.yaml"), "--format", "json", "--output", kept])
+result("a failed JSON run does not replace an existing --output (and says so)",
+       p.returncode == 3 and open(kept).read() == "the user's file\n"
+       and f"lmchoose: {kept}: warning: not replaced, because the run failed".encode() in p.stderr,
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+fresh = os.path.join(outdir, "fresh.json")
+p = run([lm, "recommend", os.path.join(tmp, "broken.yaml"), "--format", "json", "--output", fresh])
+try:
+    doc = json.load(open(fresh))
+    ok = p.returncode == 3 and doc["exit_code"] == 3 and doc["errors"]
+except (OSError, ValueError, KeyError):
+    ok = False
+result("a failed JSON run writes its error document to a new --output", ok,
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -684,14 +684,10 @@ static int load_builtin_layer(struct lm_catalog *cat, const struct lm_limits *li
 {
     struct layer_ids seen_m = { 0 }, seen_h = { 0 };
     int rc = LM_OK;
-    /* The builtin files are not counted against --max-input-size or the
-     * other limits (DESIGN §7a), so use generous ones for them. */
-    struct lm_limits big = *limits;
-    big.max_input_size = (size_t)-1;
-    big.max_depth = big.max_depth < 64 ? 64 : big.max_depth;
-    big.max_nodes = (size_t)-1;
-    big.max_scalar = big.max_scalar < 65536 ? 65536 : big.max_scalar;
-    big.max_key = big.max_key < 1024 ? 1024 : big.max_key;
+    /* The builtin files are not counted against the user's limits (DESIGN
+     * §7a). */
+    (void)limits;
+    struct lm_limits big = lm__builtin_limits();
     for (size_t i = 0; i < lm_builtin_count; i++) {
         const struct lm_builtin_file *f = &lm_builtin_files[i];
         enum kind kind;

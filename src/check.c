@@ -253,22 +253,34 @@ static void locate(const struct lm_scenario *sc, const struct lm_rule *rule, uns
 
 /* --------------------------------------------------------------- waivers */
 
-/* Today (UTC) as YYYY-MM-DD: SOURCE_DATE_EPOCH when set, else the clock. */
-static void today(char buf[32])
+/* Today (UTC) as YYYY-MM-DD: SOURCE_DATE_EPOCH when set (and not empty),
+ * else the clock. A malformed value is an error, never a silent fall-back
+ * to the clock (issue 15): the reproducible-builds specification asks for a
+ * decimal count of seconds, and clang refuses anything else the same way.
+ * Returns 0, or -1 after adding the diagnostic. */
+static int today(struct lm_diags *diags, char buf[32])
 {
     time_t t = time(NULL);
     const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde != NULL && sde[0] >= '0' && sde[0] <= '9') {
+    if (sde != NULL && sde[0] != '\0') {
         char *end;
+        errno = 0;
         long long v = strtoll(sde, &end, 10);
-        if (*end == '\0')
-            t = (time_t)v;
+        if (!(sde[0] >= '0' && sde[0] <= '9') || *end != '\0' || errno == ERANGE ||
+            v > 253402300799LL) {
+            lm_diag_error(diags, LM_EUSAGE, NULL,
+                          "SOURCE_DATE_EPOCH '%s' must be a non-negative decimal integer "
+                          "(seconds since 1970-01-01 UTC) no larger than 253402300799", sde);
+            return -1;
+        }
+        t = (time_t)v;
     }
     struct tm tm;
     if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
         snprintf(buf, 32, "9999-12-31");
     else
         snprintf(buf, 32, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return 0;
 }
 
 /* ------------------------------------------------------- the deployment */
@@ -742,7 +754,10 @@ int lm__check_run(struct lm_ctx *ctx, const struct lm_ruleset *rs, char *const *
     s.rs = rs;
     s.o = o;
     s.res = res;
-    today(s.today);
+    if (today(&ctx->diags, s.today) != 0) {
+        res->exit_code = lm_status_exit_code(LM_EUSAGE);
+        return res->exit_code;
+    }
     struct pathlist files = { NULL, 0, 0, 0 };
     int worst = LM_OK;
     int rc = expand(&s, args, nargs, &files, &worst);

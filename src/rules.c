@@ -251,9 +251,8 @@ int lm_rules_load_builtin(struct lm_ruleset *rs, const struct lm_limits *limits,
     const struct lm_builtin_file *f = lm__builtin_find("rules/default.yaml");
     if (f == NULL)
         return lm_diag_error(diags, LM_EINTERNAL, NULL, "the builtin rule set is missing");
-    struct lm_limits big = *limits;
-    big.max_input_size = (size_t)-1;
-    big.max_nodes = (size_t)-1;
+    (void)limits;
+    struct lm_limits big = lm__builtin_limits();
     return lm_rules_load(rs, "<builtin>/rules/default.yaml", f->data, f->size, &big, diags);
 }
 

@@ -248,5 +248,63 @@ except (OSError, ValueError, KeyError):
 result("a failed JSON run writes its error document to a new --output", ok,
        f"exit {p.returncode}, stderr {p.stderr!r}")
 
+# Time and locations (issue 15).
+import time as _time
+big = ["lmchoose: 1", "task: {kind: chat}", "constraints:", "  hardware:"]
+big += [f"  - hw-{i}" for i in range(99000)]
+write("big-hardware.yaml", ("\n".join(big) + "\n").encode())
+t0 = _time.monotonic()
+p = run([lm, "validate", "big-hardware.yaml"], cwd=tmp)
+took = _time.monotonic() - t0
+last = p.stderr.decode().splitlines()[-1] if p.stderr else ""
+result("a 99 000-entry constraints.hardware list validates in linear time (< 10 s)",
+       p.returncode == 3 and took < 10, f"exit {p.returncode}, {took:.1f} s")
+result("line numbers above 65 535 do not wrap",
+       last == "lmchoose: big-hardware.yaml:99004:5: error: unknown hardware 'hw-98999'", last)
+dup = ["lmchoose: 1", "task: {kind: chat}", "constraints:", "  hardware:"]
+dup += [f"  - hw-{i}" for i in range(99000)] + ["  - hw-5"]
+write("dup-hardware.yaml", ("\n".join(dup) + "\n").encode())
+t0 = _time.monotonic()
+p = run([lm, "validate", "dup-hardware.yaml"], cwd=tmp)
+took = _time.monotonic() - t0
+result("a duplicate at the end of a 99 001-entry list is found, in linear time",
+       p.returncode == 3 and took < 10 and
+       p.stderr == b"lmchoose: dup-hardware.yaml:99005:5: error: 'hardware' lists 'hw-5' twice\n",
+       f"exit {p.returncode}, {took:.1f} s, {p.stderr[-200:]!r}")
+
+manydir = tempfile.mkdtemp(prefix="lmchoose-many-")
+os.makedirs(os.path.join(manydir, "models"))
+for i in range(20001):
+    open(os.path.join(manydir, "models", f"m{i:05d}.yaml"), "w").close()
+t0 = _time.monotonic()
+p = run([lm, "list", "models", "--profiles", manydir, "--max-files", "20000"])
+took = _time.monotonic() - t0
+result("a profile directory over --max-files stops while listing (20 001 files, < 5 s)",
+       p.returncode == 3 and took < 5 and
+       f"lmchoose: {manydir}/models: error: more than --max-files (20000) profile files; none was read\n".encode() == p.stderr,
+       f"exit {p.returncode}, {took:.1f} s, {p.stderr!r}")
+
+hang = tempfile.mkdtemp(prefix="lmchoose-hang-")
+with open(os.path.join(hang, "nvidia-smi"), "w") as f:
+    f.write("#!/bin/sh\nsleep 60\n")
+os.chmod(os.path.join(hang, "nvidia-smi"), 0o755)
+henv = dict(env, PATH=hang + ":" + env.get("PATH", "/usr/bin:/bin"))
+henv.pop("LMCHOOSE_HOST", None)
+t0 = _time.monotonic()
+p = run([lm, "estimate", "gemma-2-2b-it", "-q"], e=henv)
+took = _time.monotonic() - t0
+result("a hanging nvidia-smi is stopped after 5 s, with a warning, and detection falls back",
+       p.returncode == 0 and 4.5 < took < 15 and p.stderr ==
+       b"lmchoose: warning: nvidia-smi did not answer within 5 s and was stopped; host detection went on without it\n",
+       f"exit {p.returncode}, {took:.1f} s, {p.stderr!r}")
+
+for bad in ("12x", "-5", "1e9", " 1", "99999999999999999999"):
+    p = run([lm, "check", os.path.join(src, "tests", "check-example", "deploy", "privacy.yaml")],
+            e=dict(env, SOURCE_DATE_EPOCH=bad))
+    result(f"a malformed SOURCE_DATE_EPOCH ({bad!r}) is a usage error, not the clock",
+           p.returncode == 2 and p.stdout == b"" and
+           f"lmchoose: error: SOURCE_DATE_EPOCH '{bad}' must be a non-negative decimal integer".encode() in p.stderr,
+           f"exit {p.returncode}, {p.stderr!r}")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

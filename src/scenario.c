@@ -185,6 +185,11 @@ static int read_waive(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
             w->line = rn->line;
             w->col = rn->col;
         }
+        /* A waiver is an auditable decision: an empty or blank reason
+         * (reason: "") waives as silently as a null one would. */
+        if (w->reason != NULL && w->reason[strspn(w->reason, " \t\r\n")] == '\0')
+            lm__schema_error(c, lm__ymap_get(it, "reason"),
+                             "'reason' must say why the finding is waived; it is empty");
         /* YAML 1.1 would read 2027-03-31 as a timestamp; here it is text,
          * checked as a calendar date. */
         if (w->expires != NULL && !valid_date(w->expires))

@@ -222,8 +222,9 @@ static int write_in_place(const char *path, const char *data, size_t len, int cr
 }
 
 /* How --output and init write (issue 15):
- *   - a path under /dev/ or /proc/, and any other non-regular file (a FIFO),
- *     is written in place: renaming over it would replace the node;
+ *   - a symbolic link under /dev/ or /proc/ (/dev/stdout) and any
+ *     non-regular file (a device, a FIFO) is written in place: renaming
+ *     over it would replace the node;
  *   - a regular file, or a symbolic link to one, is replaced atomically: a
  *     temporary file in the directory of the link's target, with the mode
  *     of the file it replaces (a 0600 file stays 0600), renamed over the
@@ -237,10 +238,12 @@ static int write_file(const char *path, const char *data, size_t len, int keep_e
                       struct lm_diags *diags)
 {
     struct stat st, lst;
-    /* /dev/stdout, /dev/fd/N and /proc/self/fd/N name an open descriptor
-     * even when it is a regular file (stdout redirected with > or >>):
-     * appended to in place, as a shell's `>> /dev/stdout` would. */
-    if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
+    /* /dev/stdout, /dev/fd/N and /proc/self/fd/N are links to an open
+     * descriptor, even when it is a regular file (stdout redirected with >
+     * or >>): appended to in place, as a shell's `>> /dev/stdout` would.
+     * (A regular file such as /dev/shm/x.json is replaced as usual.) */
+    if ((strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) &&
+        lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
         int fd = open(path, O_WRONLY | O_APPEND);
         int err = fd < 0 ? errno : write_all(fd, data, len);
         if (fd >= 0 && close(fd) != 0 && err == 0)

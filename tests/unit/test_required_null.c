@@ -21,7 +21,8 @@
  * complete or the test says what is missing.
  *
  * usage: test_required_null LMCHOOSE SOURCE_DIR [WRAPPER...]
- * WRAPPER (e.g. valgrind and its options) is put before every lmchoose run.
+ * WRAPPER (valgrind and its options, in the LM_VALGRIND build) is put before
+ * every `validate` run; a memcheck error there exits 99, not 3, and fails.
  */
 #define _DEFAULT_SOURCE 1 /* realpath */
 #include <dirent.h>
@@ -226,13 +227,13 @@ static void spit(const char *path, const char *data)
     }
 }
 
-/* Runs `cd tmpdir && ENV WRAPPER lmchoose ARGS 2>err`; the exit status, or
- * 128+signal. */
-static int run(const char *env, const char *args)
+/* Runs `cd tmpdir && ENV [WRAPPER] lmchoose ARGS 2>err`; the exit status,
+ * or 128+signal. */
+static int run(const char *env, const char *args, int wrapped)
 {
     char cmd[16384];
     snprintf(cmd, sizeof(cmd), "cd '%s' && %s %s '%s' %s >out.txt 2>err.txt", tmpdir, env,
-             wrapper, lm, args);
+             wrapped ? wrapper : "", lm, args);
     int st = system(cmd);
     if (st == -1)
         return -1;
@@ -266,7 +267,7 @@ static void one_case(const struct kind *k, const char *base, const struct lm_yno
     spit(path, o.buf);
 
     snprintf(args, sizeof(args), "validate --kind %s %s", k->name, file);
-    int rc = run("", args);
+    int rc = run("", args, 1);
     char *err = err_text();
     snprintf(want, sizeof(want), "lmchoose: %s:%u:%u: error: '%s' is required and cannot be null\n",
              file, o.tline, o.tcol, key);
@@ -298,7 +299,10 @@ static void one_case(const struct kind *k, const char *base, const struct lm_yno
         snprintf(cmds[ncmds++], sizeof(cmds[0]), "estimate gemma-2-2b-it --profiles layer");
     }
     for (int i = 0; i < ncmds; i++) {
-        rc = run("env -u LMCHOOSE_HOST PATH=\"$PWD/fakebin:$PATH\"", cmds[i]);
+        /* Not under the wrapper: a crash shows in the exit status, the
+         * ASan build checks these runs' memory, and memcheck on every one
+         * would take many minutes. */
+        rc = run("env -u LMCHOOSE_HOST PATH=\"$PWD/fakebin:$PATH\"", cmds[i], 0);
         if (rc != 3) {
             err = err_text();
             fprintf(stderr, "--- lmchoose %s: exit %d (want 3), stderr:\n%s--- file:\n%s", cmds[i],

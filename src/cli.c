@@ -54,8 +54,12 @@ int lm_cli_usage_error(const struct lm_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = lm__vasprintf(fmt, ap);
+    char *raw = lm__vasprintf(fmt, ap);
     va_end(ap);
+    /* Arguments are quoted into usage errors: escaped like every other
+     * diagnostic (diag.c), so one error is one visible line. */
+    char *msg = raw ? lm__escape_visible(raw, strlen(raw)) : NULL;
+    free(raw);
     fprintf(stderr, "lmchoose: error: %s\n", msg ? msg : "usage error");
     free(msg);
     if (ctx != NULL && ctx->cmd != NULL)

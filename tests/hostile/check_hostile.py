@@ -248,6 +248,11 @@ except (OSError, ValueError, KeyError):
 result("a failed JSON run writes its error document to a new --output", ok,
        f"exit {p.returncode}, stderr {p.stderr!r}")
 
+# Usage errors quote argv: escaped like every diagnostic (issue 15).
+expect("a usage error quoting an argument with a newline and ESC stays one visible line",
+       [lm, "list", "mod\nels\x1b[31m"], 2,
+       "lmchoose: error: unknown kind 'mod\\nels\\e[31m'\nTry 'lmchoose list --help'.\n")
+
 # Time and locations (issue 15).
 import time as _time
 big = ["lmchoose: 1", "task: {kind: chat}", "constraints:", "  hardware:"]

@@ -59,6 +59,11 @@ static void load(void)
     lm_diags_release(&ctx.diags);
 }
 
+static void remove_input(void)
+{
+    unlink(path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -66,6 +71,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     setenv("LMCHOOSE_HOST", "nvidia-rtx-4090", 1);
     setenv("SOURCE_DATE_EPOCH", "1798675200", 1);
     snprintf(path, sizeof(path), "/tmp/fuzz_check.%ld.yaml", (long)getpid());
+    atexit(remove_input);
     struct lm_limits limits = LM_LIMITS_DEFAULT;
     memset(&ctx, 0, sizeof(ctx));
     ctx.cmd = "check";

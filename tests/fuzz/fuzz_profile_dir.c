@@ -39,12 +39,21 @@ static char root[64];
 static char made[MAX_ENTRIES * 5][512]; /* created paths, removed in reverse */
 static size_t nmade;
 
+static void cleanup(void);
+
+static void remove_root(void)
+{
+    cleanup();
+    rmdir(root);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     snprintf(root, sizeof(root), "/tmp/fuzz_profile_dir.%ld", (long)getpid());
     mkdir(root, 0755);
+    atexit(remove_root);
     return 0;
 }
 

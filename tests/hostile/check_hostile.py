@@ -310,5 +310,9 @@ for bad in ("12x", "-5", "1e9", " 1", "99999999999999999999"):
            f"lmchoose: error: SOURCE_DATE_EPOCH '{bad}' must be a non-negative decimal integer".encode() in p.stderr,
            f"exit {p.returncode}, {p.stderr!r}")
 
+import shutil
+for d in (outdir, manydir, hang):
+    shutil.rmtree(d, ignore_errors=True)
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

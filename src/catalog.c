@@ -12,10 +12,12 @@
 #include "lmchoose/quality.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "builtin.h"
 #include "fs.h"
@@ -55,6 +57,10 @@ static const char *const hw_placement_values[] = { "device", "on-prem", "cloud",
 #define FM(key, st, member, sub) \
     { key, LM_F_MAP, offsetof(st, member), 0, 0, 0, NULL, sub, NULL }
 #define FC(key, fn) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, NULL, fn }
+/* A custom field that reads a mapping, or a list of mappings, by sub (the
+ * schema walk of tests/unit/test_required_null.c follows sub). */
+#define FCS(key, fn, sub) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, sub, fn }
+#define FCR(key, fn) { key, LM_F_CUSTOM, 0, LM_FF_REQUIRED, 0, 0, NULL, NULL, fn }
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 #define OPEN_MIN LM_FF_MIN_OPEN
 #define REQ LM_FF_REQUIRED
@@ -195,14 +201,15 @@ static int read_api(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
     if (m->api == NULL)
         return -1;
     m->napi = v->n;
+    struct lm_strset providers = LM_STRSET_INIT;
     for (size_t i = 0; i < v->n; i++) {
         read_offer(c, v->items[i], &m->api[i]);
-        for (size_t k = 0; k < i; k++)
-            if (m->api[i].provider && m->api[k].provider &&
-                strcmp(m->api[i].provider, m->api[k].provider) == 0)
-                lm__schema_error(c, v->items[i], "provider '%s' listed twice",
-                                 m->api[i].provider);
+        if (m->api[i].provider != NULL &&
+            lm__strset_put(&providers, m->api[i].provider, i) < LM_STRSET_NOMEM)
+            lm__schema_error(c, v->items[i], "provider '%s' listed twice",
+                             m->api[i].provider);
     }
+    lm__strset_release(&providers);
     return 0;
 }
 
@@ -217,14 +224,13 @@ static int read_files(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
     m->files = v->n ? lm_arena_alloc(c->arena, v->n * sizeof(*m->files)) : NULL;
     if (v->n && m->files == NULL)
         return -1;
+    struct lm_strset keys = LM_STRSET_INIT;
     for (size_t i = 0; i < v->n; i++) {
         const struct lm_ynode *k = v->items[2 * i], *val = v->items[2 * i + 1];
-        int dup = 0;
-        for (size_t j = 0; j < m->nfiles; j++)
-            if (strcmp(m->files[j].quant, k->text) == 0)
-                dup = 1;
-        if (dup) {
-            lm__schema_error(c, k, "duplicate key '%s'", k->text);
+        size_t first = lm__strset_put(&keys, k->text, i);
+        if (first != LM_STRSET_NONE) {
+            lm__schema_error(c, k, first == LM_STRSET_NOMEM ? "out of memory"
+                                                            : "duplicate key '%s'", k->text);
             continue;
         }
         double bytes;
@@ -236,6 +242,7 @@ static int read_files(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
         f->line = k->line;
         f->col = k->col;
     }
+    lm__strset_release(&keys);
     return 0;
 }
 
@@ -271,7 +278,7 @@ static const struct lm_field model_fields[] = {
     F("params_b", LM_F_NUM, struct lm_model, params_b, OPEN_MIN, 0, 10000),
     F("active_params_b", LM_F_NUM, struct lm_model, active_params_b, OPEN_MIN, 0, 10000),
     FE("class", LM_F_ENUM, struct lm_model, class_override, class_values),
-    FC("architecture", read_arch),
+    FCS("architecture", read_arch, &arch_schema),
     F("context_tokens", LM_F_INT, struct lm_model, context_tokens, REQ, 1, 1e8),
     FE("modalities", LM_F_STRLIST, struct lm_model, modalities, modality_values),
     F("open_weights", LM_F_BOOL, struct lm_model, open_weights, REQ, 0, 0),
@@ -281,7 +288,7 @@ static const struct lm_field model_fields[] = {
     FC("files", read_files),
     F("gguf_separate_output", LM_F_BOOL, struct lm_model, gguf_separate_output, 0, 0, 0),
     FE("finetune", LM_F_STRLIST, struct lm_model, finetune, finetune_values),
-    FC("api", read_api),
+    FCS("api", read_api, &offer_schema),
     F("sources", LM_F_STRLIST, struct lm_model, sources, REQ, 0, 0),
 };
 static const struct lm_schema model_schema = { model_fields, NFIELDS(model_fields) };
@@ -297,9 +304,11 @@ static void model_defaults_and_checks(struct lm_sctx *c, const struct lm_ynode *
     }
     if (m->commercial_use < 0 && m->open_weights == 0)
         m->commercial_use = 1;
-    if (m->open_weights == 1 && isnan(m->params_b) &&
-        lm__ymap_get(root, "params_b") == NULL)
+    const struct lm_ynode *pb = lm__ymap_get(root, "params_b");
+    if (m->open_weights == 1 && isnan(m->params_b) && pb == NULL)
         lm__schema_error(c, root, "missing required key 'params_b' (required when open_weights is true)");
+    else if (m->open_weights == 1 && lm__ynode_is_null(pb))
+        lm__schema_error(c, pb, "'params_b' is required when open_weights is true and cannot be null");
     if (m->open_weights == 0 && m->napi == 0)
         lm__schema_error(c, lm__ymap_get(root, "open_weights"),
                          "a model with open_weights: false needs an 'api' block");
@@ -444,7 +453,7 @@ static int read_classes(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
 }
 
 static const struct lm_field calibration_fields[] = {
-    FC("classes", read_classes),
+    FCR("classes", read_classes),
     FE("vendor", LM_F_ENUM, struct lm_calibration, vendor, lm_vendor_names),
     F("efficiency", LM_F_NUM, struct lm_calibration, efficiency, REQ | OPEN_MIN, 0, 1),
     F("per_layer_overhead_us", LM_F_NUM, struct lm_calibration, per_layer_overhead_us, REQ, 0, 1e5),
@@ -469,9 +478,6 @@ static int read_calibration(struct lm_sctx *c, const struct lm_ynode *v, void *o
     for (size_t i = 0; i < v->n; i++) {
         struct lm_calibration *cal = &rt->calibration[rt->ncalibration++];
         lm__schema_map(c, v->items[i], &calibration_schema, cal);
-        if (cal->class_mask == 0 && v->items[i]->kind == LM_Y_MAP &&
-            lm__ymap_get(v->items[i], "classes") == NULL)
-            lm__schema_error(c, v->items[i], "missing required key 'classes'");
     }
     return 0;
 }
@@ -486,7 +492,7 @@ static const struct lm_field runtime_fields[] = {
     F("non_torch_gib", LM_F_NUM, struct lm_runtime, non_torch_gib, 0, 0, 1e3),
     F("non_torch_multi_gib", LM_F_NUM, struct lm_runtime, non_torch_multi_gib, 0, 0, 1e3),
     F("max_usable_fraction", LM_F_NUM, struct lm_runtime, max_usable_fraction, OPEN_MIN, 0, 1),
-    FC("calibration", read_calibration),
+    FCS("calibration", read_calibration, &calibration_schema),
     F("sources", LM_F_STRLIST, struct lm_runtime, sources, REQ, 0, 0),
 };
 static const struct lm_schema runtime_schema = { runtime_fields, NFIELDS(runtime_fields) };
@@ -550,40 +556,71 @@ static void stem_of(const char *path, char *out, size_t cap)
 enum kind { KIND_MODEL, KIND_HARDWARE, KIND_QUANTS, KIND_RUNTIMES };
 
 struct layer_ids {
-    /* ids seen in this layer, with their origin, for duplicate detection */
-    const char **ids;
+    /* ids seen in this layer, with their origin, for duplicate detection;
+     * hashed, so a layer of 100 000 files is not quadratic */
+    struct lm_strset ids;       /* id -> index into origins */
     const char **origins;
-    size_t n;
+    size_t n, cap;
+    /* the catalog table's ids -> index, built on the first put, so that
+     * replacing by id across layers is linear too */
+    struct lm_strset table;
+    int table_built;
 };
 
 static int layer_seen(struct layer_ids *l, const char *id, const char *origin,
                       const char **first)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->ids[i], id) == 0) {
-            *first = l->origins[i];
-            return 1;
-        }
+    size_t at = lm__strset_get(&l->ids, id);
+    if (at != LM_STRSET_NONE) {
+        *first = l->origins[at];
+        return 1;
     }
-    const char **ids = realloc(l->ids, (l->n + 1) * sizeof(*ids));
-    if (ids == NULL)
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        const char **origins = realloc(l->origins, cap * sizeof(*origins));
+        if (origins == NULL)
+            return 0;
+        l->origins = origins;
+        l->cap = cap;
+    }
+    if (lm__strset_put(&l->ids, id, l->n) != LM_STRSET_NONE)
         return 0;
-    l->ids = ids;
-    const char **origins = realloc(l->origins, (l->n + 1) * sizeof(*origins));
-    if (origins == NULL)
-        return 0;
-    l->origins = origins;
-    l->ids[l->n] = id;
-    l->origins[l->n] = origin;
-    l->n++;
+    l->origins[l->n++] = origin;
     return 0;
 }
 
 static void layer_ids_release(struct layer_ids *l)
 {
-    free(l->ids);
+    lm__strset_release(&l->ids);
+    lm__strset_release(&l->table);
     free(l->origins);
     memset(l, 0, sizeof(*l));
+}
+
+/* table_put with the layer's index of the table (see layer_ids). */
+static int table_put_indexed(void ***items, size_t *n, void *entry, size_t id_off,
+                             struct layer_ids *l)
+{
+    if (!l->table_built) {
+        for (size_t i = 0; i < *n; i++)
+            if (lm__strset_put(&l->table, entry_id((*items)[i], id_off), i) == LM_STRSET_NOMEM)
+                return LM_ENOMEM;
+        l->table_built = 1;
+    }
+    const char *id = entry_id(entry, id_off);
+    size_t at = lm__strset_get(&l->table, id);
+    if (at != LM_STRSET_NONE) {
+        (*items)[at] = entry;
+        return LM_OK;
+    }
+    void **grown = realloc(*items, (*n + 1) * sizeof(**items));
+    if (grown == NULL)
+        return LM_ENOMEM;
+    *items = grown;
+    if (lm__strset_put(&l->table, id, *n) == LM_STRSET_NOMEM)
+        return LM_ENOMEM;
+    grown[(*n)++] = entry;
+    return LM_OK;
 }
 
 static int load_file_checked(struct lm_catalog *cat, enum kind kind,
@@ -649,12 +686,12 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
         }
         if (c.errors > 0)
             return LM_ESCHEMA;
-        if (kind == KIND_MODEL)
-            rc = table_put((void ***)&cat->models, &cat->nmodels, obj,
-                           offsetof(struct lm_model, id));
-        else
-            rc = table_put((void ***)&cat->hardware, &cat->nhardware, obj,
-                           offsetof(struct lm_hardware, id));
+        void ***items = kind == KIND_MODEL ? (void ***)&cat->models : (void ***)&cat->hardware;
+        size_t *nitems = kind == KIND_MODEL ? &cat->nmodels : &cat->nhardware;
+        size_t off = kind == KIND_MODEL ? offsetof(struct lm_model, id)
+                                        : offsetof(struct lm_hardware, id);
+        rc = seen != NULL ? table_put_indexed(items, nitems, obj, off, seen)
+                          : table_put(items, nitems, obj, off);
         return rc == LM_OK ? LM_OK : lm_diag_error(diags, rc, NULL, "out of memory");
     }
 
@@ -692,11 +729,13 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
     }
     void **entries = list->n ? calloc(list->n, sizeof(*entries)) : NULL;
     size_t nentries = 0;
+    struct lm_strset entry_ids = LM_STRSET_INIT;
     for (size_t i = 0; i < list->n; i++) {
         void *obj = lm_arena_alloc(A, kind == KIND_QUANTS ? sizeof(struct lm_quant)
                                                           : sizeof(struct lm_runtime));
         if (obj == NULL || entries == NULL) {
             free(entries);
+            lm__strset_release(&entry_ids);
             return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
         }
         lm__schema_map(&c, list->items[i], kind == KIND_QUANTS ? &quant_schema : &runtime_schema, obj);
@@ -707,11 +746,7 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
         const char *id = *(const char **)obj;
         if (id == NULL)
             continue;
-        int dup = 0;
-        for (size_t k = 0; k < nentries; k++)
-            if (strcmp(*(const char **)entries[k], id) == 0)
-                dup = 1;
-        if (dup) {
+        if (lm__strset_put(&entry_ids, id, i) != LM_STRSET_NONE) {
             lm__schema_error(&c, lm__ymap_get(list->items[i], "id"),
                              "duplicate %s id '%s'",
                              kind == KIND_QUANTS ? "quantization" : "runtime", id);
@@ -721,20 +756,23 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
     }
     rc = LM_OK;
     if (c.errors == 0) {
+        struct layer_ids index = { 0 };
         for (size_t i = 0; i < nentries && rc == LM_OK; i++) {
             if (kind == KIND_QUANTS)
-                rc = table_put((void ***)&cat->quants, &cat->nquants, entries[i],
-                               offsetof(struct lm_quant, id));
+                rc = table_put_indexed((void ***)&cat->quants, &cat->nquants, entries[i],
+                                       offsetof(struct lm_quant, id), &index);
             else
-                rc = table_put((void ***)&cat->runtimes, &cat->nruntimes, entries[i],
-                               offsetof(struct lm_runtime, id));
+                rc = table_put_indexed((void ***)&cat->runtimes, &cat->nruntimes, entries[i],
+                                       offsetof(struct lm_runtime, id), &index);
         }
+        layer_ids_release(&index);
         if (rc != LM_OK)
             rc = lm_diag_error(diags, rc, NULL, "out of memory");
     } else {
         rc = LM_ESCHEMA;
     }
     free(entries);
+    lm__strset_release(&entry_ids);
     return rc;
 }
 
@@ -749,14 +787,10 @@ static int load_builtin_layer(struct lm_catalog *cat, const struct lm_limits *li
 {
     struct layer_ids seen_m = { 0 }, seen_h = { 0 };
     int rc = LM_OK;
-    /* The builtin files are not counted against --max-input-size or the
-     * other limits (DESIGN §7a), so use generous ones for them. */
-    struct lm_limits big = *limits;
-    big.max_input_size = (size_t)-1;
-    big.max_depth = big.max_depth < 64 ? 64 : big.max_depth;
-    big.max_nodes = (size_t)-1;
-    big.max_scalar = big.max_scalar < 65536 ? 65536 : big.max_scalar;
-    big.max_key = big.max_key < 1024 ? 1024 : big.max_key;
+    /* The builtin files are not counted against the user's limits (DESIGN
+     * §7a). */
+    (void)limits;
+    struct lm_limits big = lm__builtin_limits();
     for (size_t i = 0; i < lm_builtin_count; i++) {
         const struct lm_builtin_file *f = &lm_builtin_files[i];
         enum kind kind;
@@ -788,37 +822,79 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Lists dir's *.yaml and *.yml (not starting with '.'), sorted bytewise.
- * Returns the count, or 0 when the directory is missing. */
-static size_t list_yaml(const char *dir, char ***out)
+/* Lists dir's *.yaml and *.yml (not starting with '.'), sorted bytewise,
+ * into *out (*n names). A missing directory lists nothing; any other
+ * failure to read it (not a directory, permission, a read error, memory) is
+ * an error, because a directory that is not read must not fall back to the
+ * builtin profiles silently (issue 15). More than max names stops the
+ * listing at once, so a directory of a million files costs no more than
+ * max+1 entries (--max-files). */
+static int list_yaml(const char *dir, size_t max, struct lm_diags *diags, char ***out,
+                     size_t *count)
 {
+    struct lm_loc loc = { dir, 0, 0 };
     *out = NULL;
+    *count = 0;
+    errno = 0;
     DIR *d = opendir(dir);
-    if (d == NULL)
-        return 0;
+    if (d == NULL) {
+        int err = errno;
+        struct stat st;
+        if (err == ENOENT && lstat(dir, &st) != 0)
+            return LM_OK; /* absent: the layer has no such profiles */
+        return lm_diag_error(diags, LM_EIO, &loc, "cannot read directory: %s",
+                             err == ENOENT ? "dangling symbolic link" : strerror(err));
+    }
     char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    size_t n = 0, cap = 0;
+    int rc = LM_OK;
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (e == NULL) {
+            if (errno != 0)
+                rc = lm_diag_error(diags, LM_EIO, &loc, "cannot read directory: %s",
+                                   strerror(errno));
+            break;
+        }
         size_t l = strlen(e->d_name);
         if (e->d_name[0] == '.')
             continue;
         if (!((l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) ||
               (l > 4 && strcmp(e->d_name + l - 4, ".yml") == 0)))
             continue;
-        char **g = realloc(names, (n + 1) * sizeof(*g));
-        if (g == NULL)
+        if (n == max) {
+            rc = lm_diag_error(diags, LM_ELIMIT, &loc,
+                               "more than --max-files (%zu) profile files; none was read", max);
             break;
-        names = g;
-        names[n] = strdup(e->d_name);
-        if (names[n] == NULL)
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **g = realloc(names, cap * sizeof(*g));
+            if (g == NULL) {
+                rc = lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+                break;
+            }
+            names = g;
+        }
+        if ((names[n] = strdup(e->d_name)) == NULL) {
+            rc = lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
             break;
+        }
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (rc != LM_OK) {
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        return rc;
+    }
+    if (n > 1) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(names, n, sizeof(*names), cmp_str);
     *out = names;
-    return n;
+    *count = n;
+    return LM_OK;
 }
 
 static int load_disk_file(struct lm_catalog *cat, enum kind kind, const char *path,
@@ -852,16 +928,28 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
         return lm_diag_error(diags, LM_EIO, &loc, "cannot read profiles directory");
     closedir(d);
     static const char *const subdirs[] = { "models", "hardware" };
+    size_t listed = 0; /* files of this layer so far, against --max-files */
     for (int k = 0; k < 2; k++) {
         struct layer_ids seen = { 0 };
         char **names;
-        snprintf(path, sizeof(path), "%s/%s", dir, subdirs[k]);
-        size_t n = list_yaml(path, &names);
+        size_t n;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, subdirs[k]) >= (int)sizeof(path))
+            return lm_diag_error(diags, LM_EIO, &loc, "path too long");
+        int lr = list_yaml(path, limits->max_files - listed, diags, &names, &n);
+        if (lr != LM_OK)
+            return worse(rc, lr);
+        listed += n;
         for (size_t i = 0; i < n; i++) {
             char file[1024];
-            snprintf(file, sizeof(file), "%s/%s/%s", dir, subdirs[k], names[i]);
-            rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_MODEL : KIND_HARDWARE,
-                                          file, limits, diags, &seen));
+            if (snprintf(file, sizeof(file), "%s/%s/%s", dir, subdirs[k], names[i]) >=
+                (int)sizeof(file)) {
+                struct lm_loc at = { path, 0, 0 };
+                rc = worse(rc, lm_diag_error(diags, LM_EIO, &at, "path too long: '%s'",
+                                             names[i]));
+            } else {
+                rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_MODEL : KIND_HARDWARE,
+                                              file, limits, diags, &seen));
+            }
             found = 1;
             free(names[i]);
         }
@@ -871,10 +959,14 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
     static const char *const tables[] = { "quantizations.yaml", "runtimes.yaml" };
     for (int k = 0; k < 2; k++) {
         snprintf(path, sizeof(path), "%s/%s", dir, tables[k]);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            if (errno == ENOENT)
+                continue;
+            struct lm_loc at = { path, 0, 0 };
+            rc = worse(rc, lm_diag_error(diags, LM_EIO, &at, "cannot read: %s", strerror(errno)));
             continue;
-        fclose(f);
+        }
         found = 1;
         rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_QUANTS : KIND_RUNTIMES,
                                       path, limits, diags, NULL));
@@ -1407,4 +1499,17 @@ void lm_catalog_release(struct lm_catalog *cat)
     free(cat->runtimes);
     struct lm_catalog init = LM_CATALOG_INIT;
     *cat = init;
+}
+
+const struct lm_schema *lm__catalog_schema(const char *kind)
+{
+    if (strcmp(kind, "model") == 0)
+        return &model_schema;
+    if (strcmp(kind, "hardware") == 0)
+        return &hardware_schema;
+    if (strcmp(kind, "quantization") == 0)
+        return &quant_schema;
+    if (strcmp(kind, "runtime") == 0)
+        return &runtime_schema;
+    return NULL;
 }

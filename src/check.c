@@ -51,6 +51,7 @@
 struct pathlist {
     char **v;
     size_t n, cap;
+    int full; /* a walk stopped at --max-files */
 };
 
 static int pl_add(struct pathlist *l, const char *s)
@@ -97,22 +98,42 @@ static int is_checked_name(const char *name)
 }
 
 /* Appends every *.yaml / *.yml under dir (recursively; names starting with
- * '.' skipped, symlinked directories not followed). */
-static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, int depth)
+ * '.' skipped, symlinked directories not followed). Nothing under dir is
+ * passed over in silence (issue 15): a directory deeper than --max-depth, an
+ * entry that cannot be examined or read, and listing past --max-files are
+ * errors, in *status; a symbolic link to a directory is a warning. The walk
+ * goes on after an error, so every problem is reported; it stops at
+ * --max-files. Returns LM_OK, or LM_ENOMEM. */
+static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, size_t depth,
+                int *status)
 {
+    struct lm_loc loc = { dir, 0, 0 };
+    if (depth > ctx->limits.max_depth) {
+        *status = lm_diag_error(&ctx->diags, LM_ELIMIT, &loc,
+                                "directory nesting exceeds --max-depth (%zu); not read",
+                                ctx->limits.max_depth);
+        return LM_OK;
+    }
     DIR *d = opendir(dir);
     if (d == NULL) {
-        struct lm_loc loc = { dir, 0, 0 };
-        return lm_diag_error(&ctx->diags, LM_EIO, &loc, "cannot read directory: %s",
-                             strerror(errno));
+        *status = lm_diag_error(&ctx->diags, LM_EIO, &loc, "cannot read directory: %s",
+                                strerror(errno));
+        return LM_OK;
     }
     int rc = LM_OK;
     size_t dl = strlen(dir);
     int slash = dl > 0 && dir[dl - 1] == '/';
     /* `check .` lists "k8s/x.yaml", not "./k8s/x.yaml". */
     int here = strcmp(dir, ".") == 0 || strcmp(dir, "./") == 0;
-    struct dirent *e;
-    while (rc == LM_OK && (e = readdir(d)) != NULL) {
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (e == NULL) {
+            if (errno != 0)
+                *status = lm_diag_error(&ctx->diags, LM_EIO, &loc, "cannot read directory: %s",
+                                        strerror(errno));
+            break;
+        }
         if (e->d_name[0] == '.')
             continue;
         char *path = here ? lm__asprintf("%s", e->d_name)
@@ -122,22 +143,32 @@ static int walk(struct lm_ctx *ctx, const char *dir, struct pathlist *out, int d
             break;
         }
         struct stat st;
-        if (lstat(path, &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                if (depth < 64)
-                    rc = walk(ctx, path, out, depth + 1);
-            } else if (is_checked_name(e->d_name)) {
-                /* A symlink to a file is read; one to a directory is not
-                 * followed. */
-                struct stat t;
-                if (!S_ISLNK(st.st_mode) || stat(path, &t) != 0 || !S_ISDIR(t.st_mode))
-                    rc = pl_add(out, path);
-            }
+        struct lm_loc at = { path, 0, 0 };
+        if (lstat(path, &st) != 0) {
+            *status = lm_diag_error(&ctx->diags, LM_EIO, &at, "cannot read: %s", strerror(errno));
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk(ctx, path, out, depth + 1, status);
+        } else {
+            /* A symlink to a file is read; one to a directory is not
+             * followed (no loops), and says so. */
+            struct stat t;
+            int link_dir = S_ISLNK(st.st_mode) && stat(path, &t) == 0 && S_ISDIR(t.st_mode);
+            if (link_dir)
+                lm_diag_warning(&ctx->diags, &at, "symbolic link to a directory not followed");
+            else if (is_checked_name(e->d_name) && out->n >= ctx->limits.max_files) {
+                *status = lm_diag_error(&ctx->diags, LM_ELIMIT, &loc,
+                                        "more than --max-files (%zu) files; none was checked",
+                                        ctx->limits.max_files);
+                out->full = 1;
+            } else if (is_checked_name(e->d_name))
+                rc = pl_add(out, path);
         }
         free(path);
+        if (rc != LM_OK || out->full)
+            break;
     }
     closedir(d);
-    return rc == LM_ENOMEM ? rc : LM_OK;
+    return rc;
 }
 
 /* ------------------------------------------------------------ the result */
@@ -282,22 +313,34 @@ static void locate(const struct state *s, const struct lm_scenario *sc,
 
 /* --------------------------------------------------------------- waivers */
 
-/* Today (UTC) as YYYY-MM-DD: SOURCE_DATE_EPOCH when set, else the clock. */
-static void today(char buf[32])
+/* Today (UTC) as YYYY-MM-DD: SOURCE_DATE_EPOCH when set (and not empty),
+ * else the clock. A malformed value is an error, never a silent fall-back
+ * to the clock (issue 15): the reproducible-builds specification asks for a
+ * decimal count of seconds, and clang refuses anything else the same way.
+ * Returns 0, or -1 after adding the diagnostic. */
+static int today(struct lm_diags *diags, char buf[32])
 {
     time_t t = time(NULL);
     const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde != NULL && sde[0] >= '0' && sde[0] <= '9') {
+    if (sde != NULL && sde[0] != '\0') {
         char *end;
+        errno = 0;
         long long v = strtoll(sde, &end, 10);
-        if (*end == '\0')
-            t = (time_t)v;
+        if (!(sde[0] >= '0' && sde[0] <= '9') || *end != '\0' || errno == ERANGE ||
+            v > 253402300799LL) {
+            lm_diag_error(diags, LM_EUSAGE, NULL,
+                          "SOURCE_DATE_EPOCH '%s' must be a non-negative decimal integer "
+                          "(seconds since 1970-01-01 UTC) no larger than 253402300799", sde);
+            return -1;
+        }
+        t = (time_t)v;
     }
     struct tm tm;
     if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
         snprintf(buf, 32, "9999-12-31");
     else
         snprintf(buf, 32, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return 0;
 }
 
 static int valid_date(const char *s)
@@ -1026,17 +1069,18 @@ static int expand(struct state *s, char *const *args, size_t nargs, struct pathl
         struct stat st;
         int exists = strcmp(arg, "-") != 0 && stat(arg, &st) == 0;
         int rc = LM_OK;
-        struct pathlist found = { NULL, 0, 0 };
+        struct pathlist found = { NULL, 0, 0, 0 };
+        int walked = LM_OK;
         if (exists && S_ISDIR(st.st_mode)) {
-            rc = walk(s->ctx, arg, &found, 0);
+            rc = walk(s->ctx, arg, &found, 0, &walked);
         } else if (!exists && strcmp(arg, "-") != 0 && has_glob_chars(arg)) {
             glob_t g;
             memset(&g, 0, sizeof(g));
             int gr = glob(arg, GLOB_NOSORT, NULL, &g);
-            for (size_t i = 0; gr == 0 && i < g.gl_pathc && rc == LM_OK; i++) {
+            for (size_t i = 0; gr == 0 && i < g.gl_pathc && rc == LM_OK && !found.full; i++) {
                 struct stat t;
                 if (stat(g.gl_pathv[i], &t) == 0 && S_ISDIR(t.st_mode))
-                    rc = walk(s->ctx, g.gl_pathv[i], &found, 0);
+                    rc = walk(s->ctx, g.gl_pathv[i], &found, 0, &walked);
                 else
                     rc = pl_add(&found, g.gl_pathv[i]);
             }
@@ -1061,9 +1105,13 @@ static int expand(struct state *s, char *const *args, size_t nargs, struct pathl
             rc = pl_add(files, found.v[i]);
         }
         (void)nexcluded;
+        if (found.full)
+            s->walk_limited = 1;
         pl_free(&found);
-        if (rc == LM_OK && files->n == before)
+        if (rc == LM_OK && files->n == before && walked == LM_OK)
             rc = nothing_to_check(s, arg);
+        if (rc == LM_OK)
+            rc = walked;
         if (rc == LM_ENOMEM)
             return rc;
         if (lm_status_exit_code(rc) > lm_status_exit_code(*worst))
@@ -1085,7 +1133,10 @@ int lm__check_run(struct lm_ctx *ctx, const struct lm_ruleset *rs, char *const *
     s.res = res;
     s.diags = &ctx->diags;
     s.cfg = o->config;
-    today(s.today);
+    if (today(&ctx->diags, s.today) != 0) {
+        res->exit_code = lm_status_exit_code(LM_EUSAGE);
+        return res->exit_code;
+    }
     /* Without a .lmchoose.yaml service, a deployment file is judged as a
      * chat service with the scenario defaults of DESIGN §3.2. */
     static const char builtin[] = "lmchoose: 1\ntask:\n  kind: chat\n";
@@ -1094,12 +1145,13 @@ int lm__check_run(struct lm_ctx *ctx, const struct lm_ruleset *rs, char *const *
         lm_scenario_release(&s.builtin);
         return LM_EXIT_INTERNAL;
     }
-    struct pathlist files = { NULL, 0, 0 };
+    struct pathlist files = { NULL, 0, 0, 0 };
     int worst = LM_OK;
     int rc = expand(&s, args, nargs, &files, &worst);
-    if (rc == LM_OK && files.n > ctx->limits.max_files) {
-        lm_diag_error(&ctx->diags, LM_ELIMIT, NULL, "%zu files exceed --max-files (%zu)",
-                      files.n, ctx->limits.max_files);
+    if (rc == LM_OK && (files.n > ctx->limits.max_files || s.walk_limited)) {
+        if (!s.walk_limited) /* a walk that stopped has said so */
+            lm_diag_error(&ctx->diags, LM_ELIMIT, NULL, "%zu files exceed --max-files (%zu)",
+                          files.n, ctx->limits.max_files);
         worst = LM_ELIMIT;
         pl_free(&files); /* judge none of them */
     }

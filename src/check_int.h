@@ -45,6 +45,7 @@ struct state {
     const char *deploy_name;           /* for findings in deployment files */
     const struct lm_waiver *extra_waive; /* `# lmchoose:waive` comments */
     size_t nextra_waive;
+    int walk_limited; /* a directory walk stopped at --max-files */
 };
 
 

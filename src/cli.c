@@ -56,8 +56,12 @@ int lm_cli_usage_error(const struct lm_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = lm__vasprintf(fmt, ap);
+    char *raw = lm__vasprintf(fmt, ap);
     va_end(ap);
+    /* Arguments are quoted into usage errors: escaped like every other
+     * diagnostic (diag.c), so one error is one visible line. */
+    char *msg = raw ? lm__escape_visible(raw, strlen(raw)) : NULL;
+    free(raw);
     fprintf(stderr, "lmchoose: error: %s\n", msg ? msg : "usage error");
     free(msg);
     if (ctx != NULL && ctx->cmd != NULL)
@@ -313,8 +317,8 @@ int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
     if (ids == NULL)
         return LM_ENOMEM;
     for (size_t i = 0; i < sc->constraints.hardware.n; i++) {
-        unsigned pos = sc->constraints.hardware_pos ? sc->constraints.hardware_pos[i] : 0;
-        struct lm_loc loc = { sc->file, pos >> 16, pos & 0xFFFF };
+        const struct lm_loc *pos = sc->constraints.hardware_pos ? &sc->constraints.hardware_pos[i] : NULL;
+        struct lm_loc loc = { sc->file, pos ? pos->line : 0, pos ? pos->col : 0 };
         int r = resolve_scenario_name(ctx, cat, LM_KIND_HARDWARE,
                                       &sc->constraints.hardware.items[i], "local", &loc);
         if (r != LM_OK)

@@ -153,6 +153,21 @@ static int choose_quant(struct lm_ctx *ctx, struct lm_est_input *in, const struc
     return -1;
 }
 
+/* A prompt is read into the context window, so it cannot be longer than
+ * the window (DESIGN §6.6 sizes the KV cache by the context and the prompt
+ * defaults to it): --prompt beyond the context, given or defaulted, is a
+ * usage error (exit 2) rather than an estimate that says "fits" for a
+ * request the window cannot hold (issue 15). True after reporting it. */
+static int prompt_exceeds_context(struct lm_ctx *ctx, const struct est_opts *o, double context)
+{
+    if (isnan(o->prompt) || o->prompt <= context)
+        return 0;
+    lm_cli_usage_error(ctx, "--prompt %.0f exceeds the context window of %.0f tokens%s; "
+                       "raise --context", o->prompt, context,
+                       isnan(o->context) ? " (the default for this model)" : "");
+    return 1;
+}
+
 int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
 {
     static const struct option opts[] = {
@@ -383,6 +398,8 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         in.prompt_tokens = isnan(o.prompt) ? in.input_tokens : o.prompt;
         in.context_tokens = isnan(o.context) ? fmin(m->context_tokens, 8192) : o.context;
         in.decode_context = in.context_tokens;
+        if (prompt_exceeds_context(ctx, &o, in.context_tokens))
+            return LM_EXIT_USAGE;
         lm_estimate_compute(&in, &doc.est, &doc.basis);
         doc.offer = in.offer;
         doc.placement = LM_PLACE_API;
@@ -440,6 +457,8 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     in.context_tokens = isnan(o.context) ? fmin(m->context_tokens, 8192) : o.context;
     in.decode_context = in.context_tokens;
     in.prompt_tokens = isnan(o.prompt) ? in.context_tokens : o.prompt;
+    if (prompt_exceeds_context(ctx, &o, in.context_tokens))
+        return LM_EXIT_USAGE;
 
     if (quant == NULL) {
         if (choose_quant(ctx, &in, &o, &doc.quant_reason) != 0)

@@ -29,7 +29,14 @@ static int diag_add(struct lm_diags *d, enum lm_severity sev, int code,
         d->items = items;
         d->alloc = n;
     }
-    char *msg = lm__vasprintf(fmt, ap);
+    /* Values quoted from inputs (keys, scalars, ids, file names) are part
+     * of the formatted text; escaping the whole message once, here, covers
+     * every quote site: a diagnostic is always one line of visible text. */
+    char *raw = lm__vasprintf(fmt, ap);
+    if (raw == NULL)
+        return code;
+    char *msg = lm__escape_visible(raw, strlen(raw));
+    free(raw);
     if (msg == NULL)
         return code;
     struct lm_diag *g = &d->items[d->count];
@@ -81,13 +88,18 @@ void lm_diags_print(const struct lm_diags *d, FILE *out)
     for (size_t i = 0; i < d->count; i++) {
         const struct lm_diag *g = &d->items[i];
         const char *sev = g->sev == LM_SEV_ERROR ? "error" : "warning";
+        /* The file name is kept as given (JSON and SARIF carry it exactly)
+         * and escaped only here, where it meets the terminal. */
+        char *file = g->file ? lm__escape_visible(g->file, strlen(g->file)) : NULL;
+        const char *shown = file ? file : g->file;
         if (g->file == NULL)
             fprintf(out, "lmchoose: %s: %s\n", sev, g->msg);
         else if (g->line == 0)
-            fprintf(out, "lmchoose: %s: %s: %s\n", g->file, sev, g->msg);
+            fprintf(out, "lmchoose: %s: %s: %s\n", shown, sev, g->msg);
         else
-            fprintf(out, "lmchoose: %s:%u:%u: %s: %s\n", g->file, g->line,
+            fprintf(out, "lmchoose: %s:%u:%u: %s: %s\n", shown, g->line,
                     g->col, sev, g->msg);
+        free(file);
     }
 }
 

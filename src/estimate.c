@@ -1374,6 +1374,8 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     basis_num(e, "target_utilization", rho);
     basis_num(e, "window_hours", window);
     basis_num(e, "requests_per_second", cap_rps);
+    basis_num(e, "max_concurrency", out->max_concurrency);
+    basis_num(e, "decode_tokens_per_s_at_max_concurrency", out->bmax_decode_tokens_per_s);
     if (sized) {
         e = basis_add(basis, "instances", "sizing",
                       "max(ceil(peak_concurrency / max_concurrency), ceil(arrival_rate / "

@@ -16,16 +16,18 @@
 int lm__read_input(const char *path, const char *display, size_t max_size,
                    struct lm_diags *diags, char **buf, size_t *len);
 
-/* Writes data to path atomically: a temporary file beside it, fsync, then
- * rename. "-" writes to stdout. Returns LM_OK or LM_EOUTPUT (diagnostic
- * added; EPIPE adds none). */
+/* Writes data to path atomically: a temporary file ".lmc.XXXXXX" beside
+ * the file, fsync, then rename. "-" writes to stdout. The replaced file's
+ * mode is kept, a symbolic link is written through (it stays a link), and a
+ * device or FIFO (/dev/stdout) is written in place. Returns LM_OK or
+ * LM_EOUTPUT (diagnostic added; EPIPE adds none). */
 int lm__write_atomic(const char *path, const char *data, size_t len,
                      struct lm_diags *diags);
 
-/* Like lm__write_atomic, but never replaces an existing file: the
+/* Like lm__write_atomic, but never replaces an existing regular file: the
  * temporary file is hard-linked to path, which fails if path exists.
  * Returns LM_OK, LM_EUSAGE when path exists (no diagnostic added), or
- * LM_EOUTPUT with a diagnostic. */
+ * LM_EOUTPUT with a diagnostic. A device or FIFO is written in place. */
 int lm__write_new(const char *path, const char *data, size_t len, struct lm_diags *diags);
 
 /* "4 MiB", "512 KiB", "100 bytes". */

@@ -7,10 +7,16 @@
 #include "lmchoose/host.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -52,40 +58,131 @@ static const struct lm_hardware *match_name(const struct lm_catalog *cat, const 
     return NULL;
 }
 
-/* The first GPU nvidia-smi reports, matched to a profile; NULL otherwise. */
-static const struct lm_hardware *probe_nvidia(const struct lm_catalog *cat)
+/* How long a probe may take before it is stopped (issue 15: a hanging
+ * nvidia-smi blocked lmchoose forever). nvidia-smi answers in well under a
+ * second on a working driver; 5 s leaves room for a cold start. */
+#define PROBE_TIMEOUT_MS 5000
+
+static long long now_ms(void)
 {
-    FILE *p = popen("nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null",
-                    "r");
-    if (p == NULL)
-        return NULL;
-    char line[256];
-    const struct lm_hardware *h = NULL;
-    if (fgets(line, sizeof(line), p) != NULL) {
-        char *comma = strchr(line, ',');
-        if (comma != NULL) {
-            *comma = '\0';
-            h = match_name(cat, line);
-        }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs argv (found on PATH, stderr to /dev/null) and reads at most cap-1
+ * bytes of its standard output into out (NUL-terminated). A probe that has
+ * not finished within PROBE_TIMEOUT_MS is killed, with its process group
+ * (a wrapper script's children too), and a warning says detection went on
+ * without it. Returns 0 when the probe ran and exited 0, else -1. */
+static int run_probe(char *const argv[], char *out, size_t cap, struct lm_diags *diags)
+{
+    out[0] = '\0';
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
     }
-    pclose(p);
-    return h;
+    if (pid == 0) {
+        setpgid(0, 0);
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDERR_FILENO);
+        }
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    setpgid(pid, pid); /* also here, so the kill below cannot race the child's */
+    close(fds[1]);
+    size_t len = 0;
+    int timed_out = 0;
+    long long deadline = now_ms() + PROBE_TIMEOUT_MS;
+    for (;;) {
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd pfd = { fds[0], POLLIN, 0 };
+        int r = poll(&pfd, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            timed_out = r == 0;
+            break;
+        }
+        char buf[512];
+        ssize_t n = read(fds[0], buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        size_t keep = (size_t)n;
+        if (keep > cap - 1 - len)
+            keep = cap - 1 - len;
+        memcpy(out + len, buf, keep);
+        len += keep;
+    }
+    out[len] = '\0';
+    close(fds[0]);
+    if (timed_out)
+        kill(-pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (timed_out) {
+        lm_diag_warning(diags, NULL,
+                        "%s did not answer within %d s and was stopped; host detection "
+                        "went on without it", argv[0], PROBE_TIMEOUT_MS / 1000);
+        return -1;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* The first GPU nvidia-smi reports, matched to a profile; NULL otherwise. */
+static const struct lm_hardware *probe_nvidia(const struct lm_catalog *cat,
+                                              struct lm_diags *diags)
+{
+    static char a0[] = "nvidia-smi", a1[] = "--query-gpu=name,memory.total",
+                a2[] = "--format=csv,noheader";
+    char *argv[] = { a0, a1, a2, NULL };
+    char line[256];
+    if (run_probe(argv, line, sizeof(line), diags) != 0)
+        return NULL;
+    line[strcspn(line, "\n")] = '\0';
+    char *comma = strchr(line, ',');
+    if (comma == NULL)
+        return NULL;
+    *comma = '\0';
+    return match_name(cat, line);
 }
 
 /* On macOS: the chip ("Apple M2 Pro") and memory from sysctl, matched to an
  * Apple profile with that chip in its name or detect list and the same
  * memory. Returns NULL elsewhere (sysctl fails or prints nothing). */
-static const struct lm_hardware *probe_apple(const struct lm_catalog *cat, double *mem_gib)
+static const struct lm_hardware *probe_apple(const struct lm_catalog *cat, double *mem_gib,
+                                             struct lm_diags *diags)
 {
-    FILE *p = popen("sysctl -n machdep.cpu.brand_string hw.memsize 2>/dev/null", "r");
-    if (p == NULL)
+    static char a0[] = "sysctl", a1[] = "-n", a2[] = "machdep.cpu.brand_string",
+                a3[] = "hw.memsize";
+    char *argv[] = { a0, a1, a2, a3, NULL };
+    char text[256], brand[128] = "", mem[64] = "";
+    if (run_probe(argv, text, sizeof(text), diags) != 0)
         return NULL;
-    char brand[128] = "", mem[64] = "";
-    if (fgets(brand, sizeof(brand), p) == NULL || fgets(mem, sizeof(mem), p) == NULL) {
-        pclose(p);
+    char *nl = strchr(text, '\n');
+    if (nl == NULL)
         return NULL;
-    }
-    pclose(p);
+    *nl = '\0';
+    snprintf(brand, sizeof(brand), "%.*s", (int)sizeof(brand) - 1, text);
+    snprintf(mem, sizeof(mem), "%.*s", (int)sizeof(mem) - 1, nl + 1);
     brand[strcspn(brand, "\r\n")] = '\0';
     double gib = strtod(mem, NULL) / (1024.0 * 1024.0 * 1024.0);
     if (strncmp(brand, "Apple ", 6) != 0 || !(gib > 0))
@@ -217,13 +314,13 @@ int lm_host_resolve(struct lm_catalog *cat, const struct lm_limits *limits,
         *hw = as_device(cat, h);
         return *hw ? LM_OK : LM_ENOMEM;
     }
-    const struct lm_hardware *h = probe_nvidia(cat);
+    const struct lm_hardware *h = probe_nvidia(cat, diags);
     if (h != NULL) {
         *hw = as_device(cat, h);
         return *hw ? LM_OK : LM_ENOMEM;
     }
     double mac_gib = (double)NAN;
-    h = probe_apple(cat, &mac_gib);
+    h = probe_apple(cat, &mac_gib, diags);
     if (h != NULL) {
         *hw = as_device(cat, h);
         return *hw ? LM_OK : LM_ENOMEM;

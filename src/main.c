@@ -102,7 +102,7 @@ static int add_env_profiles(struct lm_ctx *ctx, char **env_copy)
     return 0;
 }
 
-static int flush_output(struct lm_ctx *ctx)
+static int flush_output(struct lm_ctx *ctx, int run_rc)
 {
     if (ctx->out != NULL) {
         if (fclose(ctx->out) != 0) {
@@ -115,6 +115,18 @@ static int flush_output(struct lm_ctx *ctx)
      * --output, so a run that fails does not lose the user's file. */
     if (ctx->outlen == 0)
         return LM_EXIT_OK;
+    /* A run that failed (exit 3 or 4) may still have produced a document
+     * (JSON's errors); it goes to a new --output file, but never replaces
+     * an existing one (docs/reliability.md). */
+    if (ctx->output != NULL && strcmp(ctx->output, "-") != 0 && run_rc >= LM_EXIT_INPUT) {
+        int r = lm__write_new(ctx->output, ctx->outbuf, ctx->outlen, &ctx->diags);
+        if (r == LM_EUSAGE) {
+            struct lm_loc loc = { ctx->output, 0, 0 };
+            lm_diag_warning(&ctx->diags, &loc, "not replaced, because the run failed");
+            return LM_EXIT_OK;
+        }
+        return r == LM_OK ? LM_EXIT_OK : LM_EXIT_INTERNAL;
+    }
     int rc = lm__write_atomic(ctx->output ? ctx->output : "-", ctx->outbuf,
                               ctx->outlen, &ctx->diags);
     return rc == LM_OK ? LM_EXIT_OK : LM_EXIT_INTERNAL;
@@ -182,7 +194,7 @@ int main(int argc, char **argv)
         ctx.out = NULL;
         goto out;
     }
-    int wrc = flush_output(&ctx);
+    int wrc = flush_output(&ctx, rc);
     if (wrc != LM_EXIT_OK)
         rc = LM_EXIT_INTERNAL;
 out:

@@ -18,3 +18,10 @@ const struct lm_builtin_file *lm__builtin_find(const char *name)
     }
     return NULL;
 }
+
+struct lm_limits lm__builtin_limits(void)
+{
+    struct lm_limits l = { (size_t)-1, (size_t)-1, (size_t)-1, (size_t)-1, (size_t)-1,
+                           (size_t)-1 };
+    return l;
+}

@@ -120,9 +120,22 @@ static void summary_line(const struct lm_check_result *r, FILE *out)
             r->summary.errors, r->summary.warnings, r->summary.infos, r->summary.waived);
 }
 
-/* A markdown table cell: '|' escaped, line breaks as spaces. */
-static void md_cell(const char *s, FILE *out)
+/* s with control characters, invalid UTF-8 and bidirectional overrides
+ * shown as visible escapes (strutil.h), so that a value from an input (a
+ * waiver's reason, a file name, a profile's name in a message) cannot forge
+ * a line of the report or drive the terminal (issue 15). */
+static void put_visible(const char *s, FILE *out)
 {
+    char *e = lm__escape_visible(s, strlen(s));
+    fputs(e != NULL ? e : "?", out);
+    free(e);
+}
+
+/* A markdown table cell: '|' escaped, line breaks as spaces. */
+static void md_cell(const char *raw, FILE *out)
+{
+    char *e = lm__escape_visible(raw, strlen(raw));
+    const char *s = e != NULL ? e : "?";
     for (; *s; s++) {
         if (*s == '|')
             fputs("\\|", out);
@@ -131,6 +144,7 @@ static void md_cell(const char *s, FILE *out)
         else
             fputc(*s, out);
     }
+    free(e);
 }
 
 int lm_render_text_check(const struct lm_check_result *r, int markdown, FILE *out)
@@ -183,15 +197,21 @@ int lm_render_text_check(const struct lm_check_result *r, int markdown, FILE *ou
     for (size_t i = 0; i < r->n; i++) {
         const struct lm_check_file *f = &r->files[i];
         if (f->skipped != NULL) {
-            fprintf(out, "%s: skipped (%s)\n", f->file, f->skipped);
+            put_visible(f->file, out);
+            fprintf(out, ": skipped (%s)\n", f->skipped);
             continue;
         }
         for (size_t k = 0; k < f->nfindings; k++) {
             const struct lm_check_finding *x = &f->findings[k];
-            fprintf(out, "%s:%u:%u: %s: %s [%s]", finding_file(f, x), x->line, x->col,
-                    lm_rule_severity_names[x->severity], x->message, x->rule_id);
-            if (x->waived)
-                fprintf(out, " (waived: %s, until %s)", x->waiver_reason, x->waiver_expires);
+            put_visible(finding_file(f, x), out);
+            fprintf(out, ":%u:%u: %s: ", x->line, x->col, lm_rule_severity_names[x->severity]);
+            put_visible(x->message, out);
+            fprintf(out, " [%s]", x->rule_id);
+            if (x->waived) {
+                fputs(" (waived: ", out);
+                put_visible(x->waiver_reason, out);
+                fprintf(out, ", until %s)", x->waiver_expires);
+            }
             fputc('\n', out);
         }
     }

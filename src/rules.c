@@ -123,13 +123,13 @@ static size_t read_rule(struct lm_sctx *c, const struct lm_ynode *node, struct l
     }
     struct lm_expr_error err;
     const struct lm_ynode *wn = lm__ymap_get(node, "when");
-    if (lm_expr_compile(r->when_src, strlen(r->when_src), &lm_fact_table, &r->when, &err) != 0) {
+    if (lm_expr_compile(r->when_src, wn->len, &lm_fact_table, &r->when, &err) != 0) {
         struct lm_loc loc = offset_loc(c->file, wn, err.offset);
         lm_diag_error(c->diags, LM_ESCHEMA, &loc, "%s", err.message);
         c->errors++;
     }
     const struct lm_ynode *mn = lm__ymap_get(node, "message");
-    if (lm_template_compile(r->message_src, strlen(r->message_src), &lm_fact_table, &r->message,
+    if (lm_template_compile(r->message_src, mn->len, &lm_fact_table, &r->message,
                             &err) != 0) {
         struct lm_loc loc = offset_loc(c->file, mn, err.offset);
         lm_diag_error(c->diags, LM_ESCHEMA, &loc, "%s", err.message);
@@ -193,6 +193,7 @@ int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, 
     if (list->n && loaded == NULL)
         return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
     size_t nloaded = 0;
+    struct lm_strset ids = LM_STRSET_INIT; /* duplicate ids in linear time */
     for (size_t i = 0; i < list->n; i++) {
         struct lm_rule *r = lm_arena_alloc(&rs->arena, sizeof(*r));
         if (r == NULL) {
@@ -204,9 +205,8 @@ int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, 
             free_compiled(r);
             continue;
         }
-        int dup = strcmp(r->id, LM_RULE_BETTER_CANDIDATE) == 0;
-        for (size_t k = 0; k < nloaded && !dup; k++)
-            dup = strcmp(loaded[k]->id, r->id) == 0;
+        int dup = strcmp(r->id, LM_RULE_BETTER_CANDIDATE) == 0 ||
+                  lm__strset_put(&ids, r->id, nloaded) != LM_STRSET_NONE;
         if (dup) {
             lm__schema_error(&c, lm__ymap_get(list->items[i], "id"),
                              strcmp(r->id, LM_RULE_BETTER_CANDIDATE) == 0
@@ -217,6 +217,7 @@ int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, 
         }
         loaded[nloaded++] = r;
     }
+    lm__strset_release(&ids);
     if (rs->n + nloaded > LM_MAX_RULES_TOTAL) {
         lm__schema_error(&c, list, "more than %d rules", LM_MAX_RULES_TOTAL);
     }
@@ -254,9 +255,8 @@ int lm_rules_load_builtin(struct lm_ruleset *rs, const struct lm_limits *limits,
     const struct lm_builtin_file *f = lm__builtin_find("rules/default.yaml");
     if (f == NULL)
         return lm_diag_error(diags, LM_EINTERNAL, NULL, "the builtin rule set is missing");
-    struct lm_limits big = *limits;
-    big.max_input_size = (size_t)-1;
-    big.max_nodes = (size_t)-1;
+    (void)limits;
+    struct lm_limits big = lm__builtin_limits();
     return lm_rules_load(rs, "<builtin>/rules/default.yaml", f->data, f->size, &big, diags);
 }
 
@@ -275,4 +275,13 @@ void lm_rules_release(struct lm_ruleset *rs)
     lm_arena_release(&rs->arena);
     struct lm_ruleset init = LM_RULESET_INIT;
     *rs = init;
+}
+
+const struct lm_schema *lm__rules_schema(const char *kind)
+{
+    if (strcmp(kind, "rule") == 0)
+        return &rule_schema;
+    if (strcmp(kind, "classify") == 0)
+        return &classify_schema;
+    return NULL;
 }

@@ -41,6 +41,8 @@ static const char *const modality_values[] = { "text", "image", "audio", "video"
  * is entered at offset 0. */
 #define FM(key, sub) { key, LM_F_MAP, 0, 0, 0, 0, NULL, sub, NULL }
 #define FC(key, fn) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, NULL, fn }
+/* A custom field that reads a mapping, or a list of mappings, by sub. */
+#define FCS(key, fn, sub) { key, LM_F_CUSTOM, 0, 0, 0, 0, NULL, sub, fn }
 #define NF(t) (sizeof(t) / sizeof((t)[0]))
 #define SC struct lm_scenario
 
@@ -100,11 +102,16 @@ static int read_hardware(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
         lm__schema_error(c, v, "'hardware' must list at least one hardware id (omit it to allow every profile)");
         return -1;
     }
-    sc->constraints.hardware_pos = lm_arena_alloc(c->arena, v->n * sizeof(unsigned));
+    sc->constraints.hardware_pos = lm_arena_alloc(c->arena, v->n * sizeof(struct lm_loc));
     if (sc->constraints.hardware_pos == NULL)
         return -1;
-    for (size_t i = 0; i < v->n && i < sc->constraints.hardware.n; i++)
-        sc->constraints.hardware_pos[i] = v->items[i]->line << 16 | (v->items[i]->col & 0xFFFF);
+    /* Line and column kept whole: packing them into one unsigned wrapped
+     * lines above 65 535 (issue 15). */
+    for (size_t i = 0; i < v->n && i < sc->constraints.hardware.n; i++) {
+        sc->constraints.hardware_pos[i].file = NULL;
+        sc->constraints.hardware_pos[i].line = v->items[i]->line;
+        sc->constraints.hardware_pos[i].col = v->items[i]->col;
+    }
     return 0;
 }
 
@@ -232,6 +239,11 @@ static int read_waive(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
             w->line = rn->line;
             w->col = rn->col;
         }
+        /* A waiver is an auditable decision: an empty or blank reason
+         * (reason: "") waives as silently as a null one would. */
+        if (w->reason != NULL && w->reason[strspn(w->reason, " \t\r\n")] == '\0')
+            lm__schema_error(c, lm__ymap_get(it, "reason"),
+                             "'reason' must say why the finding is waived; it is empty");
         /* YAML 1.1 would read 2027-03-31 as a timestamp; here it is text,
          * checked as a calendar date. */
         if (w->expires != NULL && !valid_date(w->expires))
@@ -243,7 +255,7 @@ static int read_waive(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
 
 static const struct lm_field rules_fields[] = {
     F("disable", LM_F_STRLIST, SC, rules.disable, 0, 0, 0),
-    FC("waive", read_waive),
+    FCS("waive", read_waive, &waiver_schema),
 };
 static const struct lm_schema rules_schema = { rules_fields, NF(rules_fields) };
 
@@ -277,7 +289,13 @@ static int read_deployment(struct lm_sctx *c, const struct lm_ynode *v, void *ob
     /* `from: FILE` (and `name: SERVICE`) point at the real deployment file
      * (DESIGN §6.3); the keys given beside it are a copy check compares. */
     if (sc->deployment.model == NULL && sc->deployment.from == NULL) {
-        lm__schema_error(c, v, "missing required key 'model'");
+        /* Required unless `from:` names the file that holds it: a null never
+         * stands in for it (issue 15). */
+        const struct lm_ynode *mn = lm__ymap_get(v, "model");
+        if (mn != NULL && lm__ynode_is_null(mn))
+            lm__schema_error(c, mn, "'model' is required and cannot be null");
+        else
+            lm__schema_error(c, v, "missing required key 'model'");
         return 0;
     }
     if (sc->deployment.from_name != NULL && sc->deployment.from == NULL)
@@ -301,13 +319,13 @@ static int read_deployment(struct lm_sctx *c, const struct lm_ynode *v, void *ob
 
 static const struct lm_field scenario_fields[] = {
     { "lmchoose", LM_F_INT, offsetof(SC, version), LM_FF_REQUIRED, 0, 1e6, NULL, NULL, NULL },
-    FM("task", &task_schema),
+    { "task", LM_F_MAP, 0, LM_FF_REQUIRED, 0, 0, NULL, &task_schema, NULL },
     FM("workload", &workload_schema),
     FM("constraints", &constraints_schema),
     FM("priorities", &priorities_schema),
     FM("assumptions", &assumptions_schema),
     FM("rules", &rules_schema),
-    FC("deployment", read_deployment),
+    FCS("deployment", read_deployment, &deployment_schema),
 };
 static const struct lm_schema scenario_schema = { scenario_fields, NF(scenario_fields) };
 
@@ -416,8 +434,6 @@ static int scenario_from_root(SC *sc, const char *file, const struct lm_ynode *r
         return LM_ESCHEMA;
     }
     lm__schema_map(&c, root, &scenario_schema, sc);
-    if (root->kind == LM_Y_MAP && lm__ymap_get(root, "task") == NULL)
-        lm__schema_error(&c, root, "missing required key 'task'");
     if (!isnan(sc->version) && sc->version != 1)
         lm__schema_error(&c, vnode, "unsupported scenario version %g (this lmchoose reads version 1)",
                          sc->version);
@@ -543,4 +559,9 @@ void lm_scenario_release(SC *sc)
     lm_arena_release(&sc->arena);
     free(sc->locs);
     memset(sc, 0, sizeof(*sc));
+}
+
+const struct lm_schema *lm__scenario_schema(void)
+{
+    return &scenario_schema;
 }

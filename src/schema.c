@@ -214,6 +214,7 @@ int lm__strlist(struct lm_sctx *c, const char *key, const struct lm_ynode *v,
     }
     size_t n = 0;
     int bad = 0;
+    struct lm_strset seen = LM_STRSET_INIT; /* linear, not quadratic, in v->n */
     for (size_t i = 0; i < v->n; i++) {
         const struct lm_ynode *it = v->items[i];
         if (it->kind != LM_Y_SCALAR) {
@@ -229,17 +230,20 @@ int lm__strlist(struct lm_sctx *c, const char *key, const struct lm_ynode *v,
                 continue;
             }
         }
-        int dup = 0;
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(items[k], it->text) == 0)
-                dup = 1;
-        if (dup) {
+        size_t first = lm__strset_put(&seen, it->text, i);
+        if (first == LM_STRSET_NOMEM) {
+            lm__schema_error(c, it, "out of memory");
+            bad = 1;
+            break;
+        }
+        if (first != LM_STRSET_NONE) {
             lm__schema_error(c, it, "'%s' lists '%s' twice", key, it->text);
             bad = 1;
             continue;
         }
         items[n++] = it->text;
     }
+    lm__strset_release(&seen);
     out->items = items;
     out->n = n;
     return bad ? -1 : 0;
@@ -433,15 +437,20 @@ size_t lm__schema_map(struct lm_sctx *c, const struct lm_ynode *map,
         }
         seen[fi] = k;
         record_loc(c, k, v, k->text);
-        if (lm__ynode_is_null(v) && s->fields[fi].type != LM_F_STR) {
-            if (s->fields[fi].flags & LM_FF_REQUIRED)
+        if (lm__ynode_is_null(v)) {
+            /* Required is decided first, for every type: a null (~, null,
+             * or nothing after the colon) never stands in for a required
+             * value, whatever the field's type. */
+            if (s->fields[fi].flags & LM_FF_REQUIRED) {
                 lm__schema_error(c, v, "'%s' is required and cannot be null",
                                  k->text);
-            continue;
-        }
-        if (lm__ynode_is_null(v) && v->len != 0) {
-            /* A string field set to null/~ is absent too. */
-            continue;
+                continue;
+            }
+            /* An optional field set to null is absent, except that an
+             * optional string written as nothing after the colon reads as
+             * the empty string. */
+            if (s->fields[fi].type != LM_F_STR || v->len != 0)
+                continue;
         }
         read_field(c, &s->fields[fi], v, obj);
     }

@@ -47,7 +47,9 @@ struct lm_field {
     unsigned flags;
     double min, max;                  /* LM_F_NUM, LM_F_INT */
     const char *const *values;        /* LM_F_ENUM, LM_F_STRLIST: NULL-terminated */
-    const struct lm_schema *sub;      /* LM_F_MAP */
+    const struct lm_schema *sub;      /* LM_F_MAP; LM_F_CUSTOM: the schema of
+                                         the mapping (or of each mapping in
+                                         the list) the handler reads, if any */
     int (*custom)(struct lm_sctx *c, const struct lm_ynode *val, void *obj);
 };
 
@@ -99,6 +101,15 @@ const char *lm__node_kind_name(const struct lm_ynode *n);
 /* The recorded location of a dotted path, or NULL. */
 const struct lm_keyloc *lm__keyloc_find(const struct lm_keyloc *locs, size_t n,
                                         const char *path);
+
+/* The field tables of each file type, for tests that walk every field
+ * (tests/unit/test_required_null.c). kind: "model", "hardware",
+ * "quantization" (one entry of the list), "runtime" (one entry), "rule" (one
+ * entry), "classify" (the rule file's classify block) or "scenario".
+ * NULL for anything else. */
+const struct lm_schema *lm__catalog_schema(const char *kind);
+const struct lm_schema *lm__rules_schema(const char *kind);
+const struct lm_schema *lm__scenario_schema(void);
 
 /* True when s matches DESIGN §3.1's number grammar (a leading '+' allowed). */
 int lm__is_number_syntax(const char *s, int integer);

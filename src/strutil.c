@@ -274,3 +274,167 @@ int lm__utf8_valid(const char *s, size_t len)
     }
     return 1;
 }
+
+/* The code point of the valid UTF-8 sequence at p[0..len), with its length
+ * in *n; -1 when the bytes there are not valid UTF-8. */
+static long utf8_decode(const unsigned char *p, size_t len, size_t *n)
+{
+    unsigned char c = p[0];
+    size_t extra;
+    unsigned long cp;
+    if (c < 0x80) {
+        *n = 1;
+        return c;
+    } else if ((c & 0xE0) == 0xC0) {
+        extra = 1;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        extra = 2;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        extra = 3;
+        cp = c & 0x07;
+    } else {
+        return -1;
+    }
+    for (size_t k = 1; k <= extra; k++) {
+        if (k >= len || (p[k] & 0xC0) != 0x80)
+            return -1;
+        cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
+        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    *n = extra + 1;
+    return (long)cp;
+}
+
+/* Code points a terminal or a log viewer acts on rather than shows: C1
+ * controls (U+009B is CSI on some terminals), the line and paragraph
+ * separators, and the bidirectional overrides and isolates that reorder
+ * what is displayed ("Trojan Source"). */
+static int invisible_format_char(long cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200E || cp == 0x200F || cp == 0x061C || cp == 0xFEFF;
+}
+
+char *lm__escape_visible(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    /* The worst case is 4 bytes of \xHH per input byte, or 6 of \uHHHH per
+     * 2-3 byte sequence: 4 per byte bounds both. */
+    char *out = malloc(4 * len + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = 1;
+        long cp = utf8_decode(p + i, len - i, &n);
+        if (cp < 0) {
+            o += (size_t)sprintf(out + o, "\\x%02X", p[i]);
+            i++;
+            continue;
+        }
+        if (cp == '\n')
+            o += (size_t)sprintf(out + o, "\\n");
+        else if (cp == '\r')
+            o += (size_t)sprintf(out + o, "\\r");
+        else if (cp == '\t')
+            o += (size_t)sprintf(out + o, "\\t");
+        else if (cp == 0x1B)
+            o += (size_t)sprintf(out + o, "\\e");
+        else if (cp < 0x20 || cp == 0x7F)
+            o += (size_t)sprintf(out + o, "\\x%02X", (unsigned)cp);
+        else if (invisible_format_char(cp))
+            o += (size_t)sprintf(out + o, "\\u%04lX", (unsigned long)cp);
+        else {
+            memcpy(out + o, s + i, n);
+            o += n;
+        }
+        i += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* FNV-1a: cheap, and good enough for ids and short strings. */
+static size_t str_hash(const char *s)
+{
+    size_t h = (size_t)1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= (size_t)1099511628211ULL;
+    }
+    return h;
+}
+
+static int strset_grow(struct lm_strset *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    const char **keys = calloc(cap, sizeof(*keys));
+    size_t *vals = calloc(cap, sizeof(*vals));
+    if (keys == NULL || vals == NULL) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        if (s->keys[i] == NULL)
+            continue;
+        size_t j = str_hash(s->keys[i]) & (cap - 1);
+        while (keys[j] != NULL)
+            j = (j + 1) & (cap - 1);
+        keys[j] = s->keys[i];
+        vals[j] = s->vals[i];
+    }
+    free(s->keys);
+    free(s->vals);
+    s->keys = keys;
+    s->vals = vals;
+    s->cap = cap;
+    return 0;
+}
+
+size_t lm__strset_get(const struct lm_strset *s, const char *key)
+{
+    if (s->cap == 0)
+        return LM_STRSET_NONE;
+    for (size_t j = str_hash(key) & (s->cap - 1); s->keys[j] != NULL; j = (j + 1) & (s->cap - 1))
+        if (strcmp(s->keys[j], key) == 0)
+            return s->vals[j];
+    return LM_STRSET_NONE;
+}
+
+size_t lm__strset_put(struct lm_strset *s, const char *key, size_t val)
+{
+    if ((s->n + 1) * 2 > s->cap && strset_grow(s) != 0)
+        return LM_STRSET_NOMEM;
+    size_t j = str_hash(key) & (s->cap - 1);
+    for (; s->keys[j] != NULL; j = (j + 1) & (s->cap - 1))
+        if (strcmp(s->keys[j], key) == 0)
+            return s->vals[j];
+    s->keys[j] = key;
+    s->vals[j] = val;
+    s->n++;
+    return LM_STRSET_NONE;
+}
+
+void lm__strset_set(struct lm_strset *s, const char *key, size_t val)
+{
+    if (s->cap == 0)
+        return;
+    for (size_t j = str_hash(key) & (s->cap - 1); s->keys[j] != NULL; j = (j + 1) & (s->cap - 1))
+        if (strcmp(s->keys[j], key) == 0) {
+            s->vals[j] = val;
+            return;
+        }
+}
+
+void lm__strset_release(struct lm_strset *s)
+{
+    free(s->keys);
+    free(s->vals);
+    memset(s, 0, sizeof(*s));
+}

@@ -195,6 +195,15 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
         return lm_diag_error(b->diags, LM_ELIMIT, &loc,
                              "scalar exceeds --max-scalar (%s)", sz);
     }
+    /* libyaml rejects a raw NUL byte, but the escapes \0, \x00 and \u0000
+     * in a double-quoted scalar put one in the value; every consumer reads
+     * scalars as C strings, so the text after it would be cut silently. */
+    if (memchr(ev->data.scalar.value, '\0', len) != NULL) {
+        struct lm_loc loc = mark_loc(b, ev->start_mark);
+        return lm_diag_error(b->diags, LM_ESCHEMA, &loc,
+                             "a NUL character (U+0000) is not allowed in a %s",
+                             is_key ? "key" : "value");
+    }
     struct lm_ynode *n = lm_arena_alloc(b->arena, sizeof(*n));
     char *text = n ? lm_arena_strndup(b->arena, (const char *)ev->data.scalar.value, len) : NULL;
     if (text == NULL)

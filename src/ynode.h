@@ -24,8 +24,9 @@ enum lm_ystyle { LM_YS_PLAIN, LM_YS_SINGLE, LM_YS_DOUBLE, LM_YS_BLOCK };
 struct lm_ynode {
     enum lm_ykind kind;
     unsigned line, col; /* start mark, 1-based */
-    const char *text;   /* scalar text, NUL-terminated (libyaml rejects NUL
-                           in the input, so the text has none inside) */
+    const char *text;   /* scalar text, NUL-terminated; never has a NUL
+                           inside (libyaml rejects a raw NUL, the loader an
+                           escaped one) */
     size_t len;         /* scalar length in bytes */
     int quoted;         /* scalar written with quotes or as a block */
     int style;          /* enum lm_ystyle */

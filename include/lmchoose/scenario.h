@@ -76,7 +76,8 @@ struct lm_scenario {
     } workload;
     struct {
         struct lm_strlist hardware; /* !hardware_set: every profile */
-        unsigned *hardware_pos;     /* line << 16 | col of each entry */
+        struct lm_loc *hardware_pos; /* where each entry was written (file
+                                        NULL; full-width line and column) */
         int hardware_set;
         double memory_gib;
         struct { double ttft_ms, output_tokens_per_s; } latency;

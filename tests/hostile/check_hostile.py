@@ -143,10 +143,12 @@ write("q.yaml", 'lmchoose: 1\ntask: {kind: chat}\nrules: {disable: ["\\u2028 \\"
 p = run([lm, "recommend", "q.yaml", "--format", "json"], cwd=tmp)
 try:
     doc = json.loads(p.stdout.decode("utf-8", "strict"))
-    ok = p.returncode == 3 and "\u2028" in doc["errors"][0]["message"]
+    # Diagnostics show control and separator characters as visible escapes
+    # (issue 15); quotes and backslashes are kept, and the JSON is strict.
+    ok = p.returncode == 3 and '\\u2028 " \\ \\t' in doc["errors"][0]["message"]
 except (ValueError, KeyError, IndexError):
     ok = False
-result("quotes, backslashes, tabs and U+2028 survive into strict JSON", ok,
+result("quotes, backslashes, tabs and U+2028 survive into strict JSON (escaped visibly)", ok,
        f"exit {p.returncode}, {p.stdout[:200]!r}")
 
 # Text encodings and line endings.
@@ -177,6 +179,140 @@ p = run([lm, "estimate", "tiny-1b", "--hardware", "nvidia-rtx-3060-12gb", "--qua
         e=dict(env, LMCHOOSE_PROFILES=layer))
 result("LMCHOOSE_PROFILES adds a model", p.returncode == 0 and b"Tiny 1B" in p.stdout,
        f"exit {p.returncode}, stderr {p.stderr!r}")
+
+# --output keeps its promises (issue 15).
+import stat as _stat
+outdir = tempfile.mkdtemp(prefix="lmchoose-output-")
+o600 = os.path.join(outdir, "private.txt")
+with open(o600, "w") as f:
+    f.write("old\n")
+os.chmod(o600, 0o600)
+p = run([lm, "list", "models", "--output", o600])
+result("--output keeps an existing file's mode (0600 stays 0600)",
+       p.returncode == 0 and _stat.S_IMODE(os.stat(o600).st_mode) == 0o600
+       and open(o600).read() != "old\n", f"exit {p.returncode}, mode {oct(os.stat(o600).st_mode)}")
+target = os.path.join(outdir, "target.txt")
+with open(target, "w") as f:
+    f.write("old\n")
+link = os.path.join(outdir, "link.txt")
+os.symlink("target.txt", link)
+p = run([lm, "list", "models", "--output", link])
+result("--output through a symbolic link: the link stays a link, its target is written",
+       p.returncode == 0 and os.path.islink(link) and open(target).read().startswith("ID"),
+       f"exit {p.returncode}, islink {os.path.islink(link)}, {open(target).read()[:20]!r}")
+dangling = os.path.join(outdir, "dangling.txt")
+os.symlink("created-through.txt", dangling)
+p = run([lm, "list", "models", "--output", dangling])
+result("--output through a dangling symbolic link creates its target",
+       p.returncode == 0 and os.path.islink(dangling)
+       and open(os.path.join(outdir, "created-through.txt")).read().startswith("ID"),
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+redirected = os.path.join(outdir, "redirected.txt")
+p = run(["sh", "-c", f"'{lm}' list models --output /dev/stdout > '{redirected}'"])
+still_link = os.path.islink("/dev/stdout")
+if not still_link:
+    # The bug this guards against replaces /dev/stdout (as root): put it back.
+    try:
+        os.remove("/dev/stdout")
+        os.symlink("/proc/self/fd/1", "/dev/stdout")
+    except OSError:
+        pass
+result("--output /dev/stdout with stdout redirected to a file: written in place, /dev/stdout still a link",
+       p.returncode == 0 and still_link and open(redirected).read().startswith("ID"),
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+p = run([lm, "list", "models", "--output", "/dev/stdout"])
+result("--output /dev/stdout into a pipe", p.returncode == 0 and p.stdout.startswith(b"ID"),
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+longname = os.path.join(outdir, "n" * 250 + ".json")
+p = run([lm, "list", "models", "--format", "json", "--output", longname])
+result("--output with a 255-byte file name (NAME_MAX)", p.returncode == 0 and os.path.exists(longname),
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+leftovers = [n for n in os.listdir(outdir) if n.startswith(".lmc.")]
+result("--output leaves no temporary file behind", leftovers == [], f"{leftovers}")
+kept = os.path.join(outdir, "kept.json")
+with open(kept, "w") as f:
+    f.write("the user's file\n")
+write("broken.yaml", b"lmchoose: 1\ntask: {kind: bogus}\n")
+p = run([lm, "recommend", os.path.join(tmp, "broken.yaml"), "--format", "json", "--output", kept])
+result("a failed JSON run does not replace an existing --output (and says so)",
+       p.returncode == 3 and open(kept).read() == "the user's file\n"
+       and f"lmchoose: {kept}: warning: not replaced, because the run failed".encode() in p.stderr,
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+fresh = os.path.join(outdir, "fresh.json")
+p = run([lm, "recommend", os.path.join(tmp, "broken.yaml"), "--format", "json", "--output", fresh])
+try:
+    doc = json.load(open(fresh))
+    ok = p.returncode == 3 and doc["exit_code"] == 3 and doc["errors"]
+except (OSError, ValueError, KeyError):
+    ok = False
+result("a failed JSON run writes its error document to a new --output", ok,
+       f"exit {p.returncode}, stderr {p.stderr!r}")
+
+# Usage errors quote argv: escaped like every diagnostic (issue 15).
+expect("a usage error quoting an argument with a newline and ESC stays one visible line",
+       [lm, "list", "mod\nels\x1b[31m"], 2,
+       "lmchoose: error: unknown kind 'mod\\nels\\e[31m'\nTry 'lmchoose list --help'.\n")
+
+# Time and locations (issue 15).
+import time as _time
+big = ["lmchoose: 1", "task: {kind: chat}", "constraints:", "  hardware:"]
+big += [f"  - hw-{i}" for i in range(99000)]
+write("big-hardware.yaml", ("\n".join(big) + "\n").encode())
+# (Not timed: 99 000 "did you mean" searches take 1.5 s, and 25 s under ASan.)
+p = run([lm, "validate", "big-hardware.yaml"], cwd=tmp)
+last = p.stderr.decode().splitlines()[-1] if p.stderr else ""
+result("line numbers above 65 535 do not wrap",
+       p.returncode == 3 and
+       last == "lmchoose: big-hardware.yaml:99004:5: error: unknown hardware 'hw-98999'", last)
+dup = ["lmchoose: 1", "task: {kind: chat}", "constraints:", "  hardware:"]
+dup += [f"  - hw-{i}" for i in range(99000)] + ["  - hw-5"]
+write("dup-hardware.yaml", ("\n".join(dup) + "\n").encode())
+t0 = _time.monotonic()
+p = run([lm, "validate", "dup-hardware.yaml"], cwd=tmp)
+took = _time.monotonic() - t0
+# Linear: under 1 s (1.6 s under ASan); the quadratic check took 62 s.
+result("a duplicate at the end of a 99 001-entry list is found in linear time (< 10 s)",
+       p.returncode == 3 and took < 10 and
+       p.stderr == b"lmchoose: dup-hardware.yaml:99005:5: error: 'hardware' lists 'hw-5' twice\n",
+       f"exit {p.returncode}, {took:.1f} s, {p.stderr[-200:]!r}")
+
+manydir = tempfile.mkdtemp(prefix="lmchoose-many-")
+os.makedirs(os.path.join(manydir, "models"))
+for i in range(20001):
+    open(os.path.join(manydir, "models", f"m{i:05d}.yaml"), "w").close()
+t0 = _time.monotonic()
+p = run([lm, "list", "models", "--profiles", manydir, "--max-files", "20000"])
+took = _time.monotonic() - t0
+result("a profile directory over --max-files stops while listing (20 001 files, < 5 s)",
+       p.returncode == 3 and took < 5 and
+       f"lmchoose: {manydir}/models: error: more than --max-files (20000) profile files; none was read\n".encode() == p.stderr,
+       f"exit {p.returncode}, {took:.1f} s, {p.stderr!r}")
+
+hang = tempfile.mkdtemp(prefix="lmchoose-hang-")
+with open(os.path.join(hang, "nvidia-smi"), "w") as f:
+    f.write("#!/bin/sh\nsleep 60\n")
+os.chmod(os.path.join(hang, "nvidia-smi"), 0o755)
+henv = dict(env, PATH=hang + ":" + env.get("PATH", "/usr/bin:/bin"))
+henv.pop("LMCHOOSE_HOST", None)
+t0 = _time.monotonic()
+p = run([lm, "estimate", "gemma-2-2b-it", "-q"], e=henv)
+took = _time.monotonic() - t0
+result("a hanging nvidia-smi is stopped after 5 s, with a warning, and detection falls back",
+       p.returncode == 0 and 4.5 < took < 15 and p.stderr ==
+       b"lmchoose: warning: nvidia-smi did not answer within 5 s and was stopped; host detection went on without it\n",
+       f"exit {p.returncode}, {took:.1f} s, {p.stderr!r}")
+
+for bad in ("12x", "-5", "1e9", " 1", "99999999999999999999"):
+    p = run([lm, "check", os.path.join(src, "tests", "check-example", "deploy", "privacy.yaml")],
+            e=dict(env, SOURCE_DATE_EPOCH=bad))
+    result(f"a malformed SOURCE_DATE_EPOCH ({bad!r}) is a usage error, not the clock",
+           p.returncode == 2 and p.stdout == b"" and
+           f"lmchoose: error: SOURCE_DATE_EPOCH '{bad}' must be a non-negative decimal integer".encode() in p.stderr,
+           f"exit {p.returncode}, {p.stderr!r}")
+
+import shutil
+for d in (outdir, manydir, hang):
+    shutil.rmtree(d, ignore_errors=True)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -31,8 +31,12 @@ for name, extra, rpd, inp, out, window, s2z in cases:
             "q4_k_m", "--placement", "cloud", "--scenario", os.path.join(sdir, name),
             "--format", "json"] + extra
     e = json.loads(subprocess.run(args, capture_output=True, check=True).stdout)["estimate"]
-    # The hand formula of docs/scoring.md, from the printed (rounded) speeds.
-    w = inp / e["prefill_tokens_per_s"] + out / (e["max_concurrency"] * e["decode_tokens_per_s"])
+    # The hand formula of docs/scoring.md, from the printed speeds: capacity
+    # is at B_max, whose per-stream decode the basis gives (the estimate's
+    # decode_tokens_per_s is at the batch the load fills).
+    cap_in = e["basis"]["capacity_requests_per_day"]["inputs"]
+    w = inp / e["prefill_tokens_per_s"] + out / (e["max_concurrency"] *
+                                                 cap_in["decode_tokens_per_s_at_max_concurrency"])
     c = 1 / w
     lam = rpd / (3600 * window)
     inst = max(1, math.ceil(lam / (0.7 * c)))

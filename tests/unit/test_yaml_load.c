@@ -8,11 +8,14 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "lmchoose/catalog.h"
 #include "lmchoose/status.h"
+#include "strutil.h"
 #include "ynode.h"
 
 static const char model_head[] = "id: tiny\nname: Tiny\nparams_b: 1.5\ncontext_tokens: 4096\n"
@@ -173,6 +176,54 @@ static void test_strings_keep_their_text(void **state)
     lm_diags_release(&d);
 }
 
+/* Every diagnostic is one line of visible text (issue 15): the message is
+ * escaped once, in diag.c, whatever the format quoted into it. */
+static void test_diagnostics_are_escaped(void **state)
+{
+    (void)state;
+    struct lm_diags d = LM_DIAGS_INIT;
+    struct lm_loc loc = { "f.yaml", 1, 2 };
+    lm_diag_error(&d, LM_ESCHEMA, &loc, "got '%s'",
+                  "a\nb\rc\td\x1b[2K\x07\x7f \xff\xc3(\xe2\x80\xa8\xe2\x80\xae\xc2\x9b é ✓");
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].msg,
+                        "got 'a\\nb\\rc\\td\\e[2K\\x07\\x7F \\xFF\\xC3(\\u2028\\u202E\\u009B é ✓'");
+    lm_diags_release(&d);
+}
+
+static void test_escape_visible_keeps_text(void **state)
+{
+    (void)state;
+    const char *plain = "model 'x' (did you mean \"y\"?) \\ 3.10 — ok";
+    char *e = lm__escape_visible(plain, strlen(plain));
+    assert_string_equal(e, plain);
+    free(e);
+    /* A truncated sequence at the end is escaped byte by byte. */
+    e = lm__escape_visible("ab\xe2\x80", 4);
+    assert_string_equal(e, "ab\\xE2\\x80");
+    free(e);
+}
+
+/* Duplicate detection in linear time: values, first-wins, growth. */
+static void test_strset(void **state)
+{
+    (void)state;
+    struct lm_strset set = LM_STRSET_INIT;
+    static char keys[5000][16];
+    for (size_t i = 0; i < 5000; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "id-%zu", i);
+        assert_int_equal(lm__strset_put(&set, keys[i], i), LM_STRSET_NONE);
+    }
+    assert_int_equal(set.n, 5000);
+    assert_int_equal(lm__strset_put(&set, "id-4321", 7), 4321);
+    assert_int_equal(lm__strset_get(&set, "id-17"), 17);
+    assert_int_equal(lm__strset_get(&set, "id-5000"), LM_STRSET_NONE);
+    lm__strset_set(&set, "id-17", 99);
+    assert_int_equal(lm__strset_get(&set, "id-17"), 99);
+    lm__strset_release(&set);
+    assert_int_equal(lm__strset_get(&set, "id-1"), LM_STRSET_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +233,9 @@ int main(void)
         cmocka_unit_test(test_typing),
         cmocka_unit_test(test_all_schema_errors_reported),
         cmocka_unit_test(test_strings_keep_their_text),
+        cmocka_unit_test(test_diagnostics_are_escaped),
+        cmocka_unit_test(test_escape_visible_keeps_text),
+        cmocka_unit_test(test_strset),
     };
     return cmocka_run_group_tests_name("yaml_load", tests, NULL, NULL);
 }

@@ -32,6 +32,7 @@ const struct lm_cmd lm_commands[] = {
     { "init", cmd_init, "write a commented starter scenario", lm_init_usage },
     { "list", cmd_list, "list models, hardware, quantizations, runtimes or rules", lm_list_usage },
     { "recommend", cmd_recommend, "rank SLM and LLM options against a scenario (the default)", lm_recommend_usage },
+    { "show", cmd_show, "print one model or hardware profile as merged YAML, with origins", lm_show_usage },
     { "validate", cmd_validate, "check profile files and report every error", lm_validate_usage },
 };
 const size_t lm_ncommands = sizeof(lm_commands) / sizeof(lm_commands[0]);

@@ -121,6 +121,7 @@ int cmd_help(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_init(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_list(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx);
+int cmd_show(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct lm_ctx *ctx);
 
 extern const char *const lm_check_usage[];
@@ -130,6 +131,7 @@ extern const char *const lm_help_usage[];
 extern const char *const lm_init_usage[];
 extern const char *const lm_list_usage[];
 extern const char *const lm_recommend_usage[];
+extern const char *const lm_show_usage[];
 extern const char *const lm_validate_usage[];
 
 #endif

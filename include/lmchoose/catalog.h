@@ -22,6 +22,8 @@
 #include "lmchoose/diag.h"
 #include "lmchoose/limits.h"
 
+struct lm_ynode; /* the YAML tree of a profile (private, src/ynode.h) */
+
 struct lm_strlist {
     const char **items;
     size_t n;
@@ -106,6 +108,12 @@ struct lm_model {
     size_t napi;
     struct lm_strlist sources;
     const char *origin; /* "<builtin>/models/ID.yaml" or a path */
+    /* The YAML tree the entry was read from (a merged tree for a partial
+     * override), and the origin of the entry it was merged over (NULL when
+     * the file was complete). `show` prints the tree; a later partial layer
+     * merges over it. */
+    struct lm_ynode *tree;
+    const char *merged_over;
 };
 
 struct lm_hardware {
@@ -122,6 +130,8 @@ struct lm_hardware {
     double purchase_usd, usd_per_hour;
     struct lm_strlist sources;
     const char *origin;
+    struct lm_ynode *tree; /* as in lm_model */
+    const char *merged_over;
 };
 
 struct lm_quant {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "builtin.h"
 #include "fs.h"
@@ -962,15 +963,107 @@ static size_t list_yaml(const char *dir, char ***out)
     return n;
 }
 
+/* ------------------------------------------------------ imported layers */
+
+/* Files written by `lmchoose import` start with
+ *     # imported from NAME on YYYY-MM-DD by lmchoose import KIND
+ * (src/import.h). A layer whose oldest such file is more than
+ * LM_IMPORT_STALE_DAYS old warns when it loads: imported prices and offers
+ * go stale (docs/import.md). */
+#define LM_IMPORT_STALE_DAYS 90
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long)doe - 719468;
+}
+
+/* The import date in buf's first line, as days since the epoch, or -1. */
+static long imported_day(const char *buf, size_t len, char date[11])
+{
+    static const char head[] = "# imported from ";
+    if (len < sizeof(head) || strncmp(buf, head, sizeof(head) - 1) != 0)
+        return -1;
+    const char *eol = memchr(buf, '\n', len);
+    size_t n = eol ? (size_t)(eol - buf) : len;
+    for (size_t i = sizeof(head) - 1; i + 14 <= n; i++) {
+        const char *p = buf + i;
+        if (strncmp(p, " on ", 4) != 0)
+            continue;
+        p += 4;
+        int ok = p[4] == '-' && p[7] == '-' && (p + 10 == buf + n || p[10] == ' ');
+        for (int k = 0; ok && k < 10; k++)
+            ok = k == 4 || k == 7 || (p[k] >= '0' && p[k] <= '9');
+        if (!ok)
+            continue;
+        unsigned y = (unsigned)atoi(p), m = (unsigned)atoi(p + 5), d = (unsigned)atoi(p + 8);
+        if (m < 1 || m > 12 || d < 1 || d > 31)
+            continue;
+        memcpy(date, p, 10);
+        date[10] = '\0';
+        return days_from_civil((long)y, m, d);
+    }
+    return -1;
+}
+
+/* Today as days since the epoch: SOURCE_DATE_EPOCH when set, so that runs
+ * are reproducible, else the clock. */
+static long today_day(void)
+{
+    long long t = (long long)time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde != NULL && sde[0] >= '0' && sde[0] <= '9') {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (*end == '\0')
+            t = v;
+    }
+    return (long)(t / 86400);
+}
+
+/* The oldest import date seen in one layer. */
+struct import_age {
+    long day; /* -1: no imported file */
+    char date[11];
+};
+
+static void note_import(struct import_age *age, const char *buf, size_t len)
+{
+    char date[11];
+    long day = age ? imported_day(buf, len, date) : -1;
+    if (day >= 0 && (age->day < 0 || day < age->day)) {
+        age->day = day;
+        memcpy(age->date, date, sizeof(date));
+    }
+}
+
+static void warn_stale(const struct import_age *age, const char *dir, struct lm_diags *diags)
+{
+    long days = age->day >= 0 ? today_day() - age->day : 0;
+    if (days <= LM_IMPORT_STALE_DAYS)
+        return;
+    struct lm_loc loc = { dir, 0, 0 };
+    lm_diag_warning(diags, &loc,
+                    "imported on %s, %ld days ago (over %d): prices and offers may be "
+                    "stale; import a fresh copy (docs/import.md)",
+                    age->date, days, LM_IMPORT_STALE_DAYS);
+}
+
 static int load_disk_file(struct lm_catalog *cat, enum kind kind, const char *path,
                           const struct lm_limits *limits, struct lm_diags *diags,
-                          struct layer_ids *seen)
+                          struct layer_ids *seen, struct import_age *age)
 {
     char *buf;
     size_t len;
     int rc = lm__read_input(path, path, limits->max_input_size, diags, &buf, &len);
     if (rc != LM_OK)
         return rc;
+    note_import(age, buf, len);
     struct source src;
     snprintf(src.display, sizeof(src.display), "%s", path);
     snprintf(src.path, sizeof(src.path), "%s", path);
@@ -988,6 +1081,7 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
     int rc = LM_OK, found = 0;
     char path[1024];
     struct lm_loc loc = { dir, 0, 0 };
+    struct import_age age = { -1, "" };
     DIR *d = opendir(dir);
     if (d == NULL)
         return lm_diag_error(diags, LM_EIO, &loc, "cannot read profiles directory");
@@ -1002,7 +1096,7 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
             char file[1024];
             snprintf(file, sizeof(file), "%s/%s/%s", dir, subdirs[k], names[i]);
             rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_MODEL : KIND_HARDWARE,
-                                          file, limits, diags, &seen));
+                                          file, limits, diags, &seen, &age));
             found = 1;
             free(names[i]);
         }
@@ -1018,10 +1112,11 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
         fclose(f);
         found = 1;
         rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_QUANTS : KIND_RUNTIMES,
-                                      path, limits, diags, NULL));
+                                      path, limits, diags, NULL, &age));
     }
     if (!found)
         return lm_diag_error(diags, LM_EIO, &loc, "no profiles found");
+    warn_stale(&age, dir, diags);
     return rc;
 }
 

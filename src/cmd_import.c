@@ -1,0 +1,192 @@
+/*
+ * `lmchoose import KIND FILE [--out DIR] [--date YYYY-MM-DD]`: turn a foreign
+ * file into a profile layer directory (docs/import.md). The importers
+ * (import_*.c) build every file in memory; this command writes them, each
+ * atomically, and prints a summary.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "fs.h"
+#include "import.h"
+#include "strutil.h"
+#include "lmchoose/status.h"
+
+const char *const lm_import_usage[] = {
+    "usage: lmchoose import litellm FILE [--out DIR] [--date YYYY-MM-DD] [options]",
+    "",
+    "Turn a foreign file into a profile layer directory for --profiles.",
+    "",
+    "  litellm FILE   LiteLLM's model_prices_and_context_window.json: each chat",
+    "                 offer with a per-token price whose model name equals a",
+    "                 catalog id or alias (ignoring case, after the provider path,",
+    "                 region prefix and vendor namespace) is written to",
+    "                 DIR/models/ID.yaml as a partial override holding the API",
+    "                 offers; every other offer is listed in DIR/unmatched.txt.",
+    "",
+    "Options:",
+    "  --out DIR               the layer directory to write (default: lmchoose-layer)",
+    "  --date YYYY-MM-DD       the date the file was downloaded (default: today);",
+    "                          a layer imported over 90 days ago warns when loaded",
+    "  --profiles DIR          match against this layer too (repeatable)",
+    "  --max-input-size BYTES  input limit (default 4 MiB)",
+    "  -q, --quiet             print no summary",
+    "  --help                  print this help",
+    NULL
+};
+
+enum { OPT_OUT = OPT_CMD_BASE, OPT_DATE };
+
+/* YYYY-MM-DD naming a real calendar day. */
+static int valid_date(const char *s)
+{
+    int y, m, d;
+    char extra;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+/* Today (UTC): SOURCE_DATE_EPOCH when set (reproducible runs), else the
+ * clock. */
+static void today(char buf[32])
+{
+    time_t t = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde != NULL && sde[0] >= '0' && sde[0] <= '9') {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (*end == '\0')
+            t = (time_t)v;
+    }
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
+        snprintf(buf, 32, "9999-12-31");
+    else
+        snprintf(buf, 32, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static int make_dir(struct lm_ctx *ctx, const char *path)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return LM_OK;
+        errno = ENOTDIR;
+    }
+    struct lm_loc loc = { path, 0, 0 };
+    return lm_diag_error(&ctx->diags, LM_EOUTPUT, &loc, "cannot create directory: %s",
+                         strerror(errno));
+}
+
+/* Writes every file of res under dir. */
+static int write_result(struct lm_ctx *ctx, const char *dir, const struct lm_import_result *res)
+{
+    int rc = make_dir(ctx, dir);
+    for (size_t i = 0; i < res->nfiles && rc == LM_OK; i++) {
+        char *path = lm__asprintf("%s/%s", dir, res->files[i].name);
+        if (path == NULL)
+            return lm_diag_error(&ctx->diags, LM_ENOMEM, NULL, "out of memory");
+        char *slash = strrchr(path, '/');
+        if (slash != NULL && slash - path > (ptrdiff_t)strlen(dir)) {
+            *slash = '\0';
+            rc = make_dir(ctx, path);
+            *slash = '/';
+        }
+        if (rc == LM_OK)
+            rc = lm__write_atomic(path, res->files[i].text, res->files[i].len, &ctx->diags);
+        free(path);
+    }
+    return rc;
+}
+
+static int import_litellm(struct lm_ctx *ctx, const char *file, const char *dir,
+                          const char *date)
+{
+    int rc = lm_cli_load_catalog(ctx);
+    if (rc != LM_EXIT_OK)
+        return rc;
+    const char *display = strcmp(file, "-") == 0 ? "<stdin>" : file;
+    char *buf;
+    size_t len;
+    int r = lm__read_input(file, display, ctx->limits.max_input_size, &ctx->diags, &buf, &len);
+    if (r != LM_OK)
+        return lm_status_exit_code(r);
+    const char *base = strrchr(display, '/');
+    base = base ? base + 1 : display;
+    struct lm_import_result res;
+    r = lm_import_litellm(&ctx->cat, display, base, buf, len, date, &ctx->diags, &res);
+    free(buf);
+    if (r == LM_OK)
+        r = write_result(ctx, dir, &res);
+    if (r == LM_OK && !ctx->quiet)
+        fprintf(ctx->out,
+                "Imported %s (dated %s) into %s:\n%s"
+                "Unmatched offers are listed in %s/unmatched.txt: give a model an alias\n"
+                "(docs/profiles.md) or write its profile, then import again.\n"
+                "Use the layer with --profiles %s (check it: lmchoose validate --profiles %s).\n",
+                display, date, dir, res.summary ? res.summary : "", dir, dir, dir);
+    lm_import_result_release(&res);
+    return lm_status_exit_code(r);
+}
+
+int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
+{
+    static const struct option opts[] = {
+        { "out", required_argument, NULL, OPT_OUT },
+        { "date", required_argument, NULL, OPT_DATE },
+        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
+    };
+    const char *dir = "lmchoose-layer", *date = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            lm_cli_print_usage(lm_cli_find_command("import"), ctx->out);
+            return LM_EXIT_OK;
+        }
+        if (c == '?')
+            return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
+        if (c == ':')
+            return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+        if (c == OPT_OUT) {
+            dir = optarg;
+        } else if (c == OPT_DATE) {
+            if (!valid_date(optarg))
+                return lm_cli_usage_error(ctx, "--date needs a day as YYYY-MM-DD, got '%s'", optarg);
+            date = optarg;
+        } else if (lm_cli_common_option(ctx, c, optarg) < 0) {
+            return LM_EXIT_USAGE;
+        }
+    }
+    if (ctx->format != LM_FMT_TEXT)
+        return lm_cli_usage_error(ctx, "import takes no --format");
+    static const char *const kinds[] = { "litellm" };
+    if (optind >= argc)
+        return lm_cli_usage_error(ctx, "import needs a kind (litellm) and a FILE");
+    const char *kind = argv[optind];
+    if (strcmp(kind, "litellm") != 0)
+        return lm_cli_unknown_id(ctx, "import kind", kind, kinds, 1);
+    if (argc - optind != 2)
+        return lm_cli_usage_error(ctx, argc - optind < 2 ? "import %s needs a FILE"
+                                                         : "import %s takes one FILE", kind);
+    if (dir[0] == '\0')
+        return lm_cli_usage_error(ctx, "--out needs a directory");
+    char now[32];
+    today(now);
+    return import_litellm(ctx, argv[optind + 1], dir, date ? date : now);
+}

@@ -1,0 +1,45 @@
+/*
+ * The importers behind `lmchoose import` (docs/import.md): each turns a
+ * foreign file into profile YAML, in memory, and the command writes it.
+ *
+ * Imported layer files start with a header line
+ *     # imported from NAME on YYYY-MM-DD by lmchoose import KIND
+ * which the catalog loader reads for the staleness warning (catalog.c:
+ * a layer holding a file imported more than 90 days ago warns when it
+ * loads).
+ */
+#ifndef LMCHOOSE_IMPORT_H
+#define LMCHOOSE_IMPORT_H
+
+#include <stddef.h>
+
+#include "lmchoose/catalog.h"
+#include "lmchoose/diag.h"
+
+/* One file to write, relative to the output directory. */
+struct lm_import_file {
+    char *name; /* "models/ID.yaml", "unmatched.txt" */
+    char *text;
+    size_t len;
+};
+
+struct lm_import_result {
+    struct lm_import_file *files;
+    size_t nfiles;
+    char *summary; /* what the command prints on stdout */
+};
+
+/* LiteLLM's model_prices_and_context_window.json: every chat offer with a
+ * per-token price is matched to a catalog model by id or alias (after the
+ * key's provider path, region prefix and vendor namespace are removed,
+ * compared case-insensitively); matched offers become partial-override
+ * files models/ID.yaml holding the model's `api` offers; unmatched ones are
+ * listed in unmatched.txt, never guessed. name is the input's file name
+ * (for the header), date YYYY-MM-DD. Returns an lm_status. */
+int lm_import_litellm(const struct lm_catalog *cat, const char *display, const char *name,
+                      const char *buf, size_t len, const char *date, struct lm_diags *diags,
+                      struct lm_import_result *res);
+
+void lm_import_result_release(struct lm_import_result *res);
+
+#endif

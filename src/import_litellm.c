@@ -348,11 +348,16 @@ int lm_import_litellm(const struct lm_catalog *cat, const char *display, const c
                 const struct lm_litellm_entry *e;
                 const char *status, *region = NULL;
                 if (pass == 0 && offers[i].model == NULL) {
-                    e = offers[i].e, status = "unmatched", region = offers[i].region;
+                    e = offers[i].e;
+                    status = "unmatched";
+                    region = offers[i].region;
                 } else if (pass == 1) {
-                    e = noprice[i], status = e->invalid ? "invalid" : "no-price";
+                    e = noprice[i];
+                    status = e->invalid ? "invalid" : "no-price";
                 } else if (pass == 2 && offers[i].duplicate) {
-                    e = offers[i].e, status = "duplicate", region = offers[i].region;
+                    e = offers[i].e;
+                    status = "duplicate";
+                    region = offers[i].region;
                 } else {
                     continue;
                 }

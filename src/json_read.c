@@ -97,7 +97,7 @@ static int num_field(const cJSON *obj, const char *name, int zero_absent, double
                      struct lm_diags *diags, const char *file,
                      const struct lm_litellm_entry *e, double *out)
 {
-    *out = NAN;
+    *out = (double)NAN;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
     if (v == NULL || cJSON_IsNull(v) || (zero_absent && cJSON_IsNumber(v) && v->valuedouble == 0))
         return 0;
@@ -161,8 +161,8 @@ int lm__litellm_read(const char *file, const char *buf, size_t len, struct lm_ar
         }
         if (i < nkeys)
             lm__offset_to_linecol(buf, len, offs[i], &e->line, &e->col);
-        e->input_cost_per_token = e->output_cost_per_token = NAN;
-        e->max_input_tokens = e->max_tokens = NAN;
+        e->input_cost_per_token = e->output_cost_per_token = (double)NAN;
+        e->max_input_tokens = e->max_tokens = (double)NAN;
         e->supports_vision = e->supports_audio_input = e->supports_video_input = -1;
         if (!cJSON_IsObject(it))
             continue; /* not an entry: no mode, never imported */

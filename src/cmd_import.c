@@ -19,6 +19,7 @@
 
 const char *const lm_import_usage[] = {
     "usage: lmchoose import litellm FILE [--out DIR] [--date YYYY-MM-DD] [options]",
+    "       lmchoose import gguf FILE [--id ID] [--out DIR] [--date YYYY-MM-DD] [options]",
     "",
     "Turn a foreign file into a profile layer directory for --profiles.",
     "",
@@ -28,9 +29,14 @@ const char *const lm_import_usage[] = {
     "                 region prefix and vendor namespace) is written to",
     "                 DIR/models/ID.yaml as a partial override holding the API",
     "                 offers; every other offer is listed in DIR/unmatched.txt.",
+    "  gguf FILE      a llama.cpp GGUF file: its header (never the weights) gives",
+    "                 DIR/models/ID.yaml with the architecture and files: {QUANT:",
+    "                 bytes}, the tensor bytes summed by ggml type, which estimate",
+    "                 then uses exactly. A catalog ID gets a partial override.",
     "",
     "Options:",
     "  --out DIR               the layer directory to write (default: lmchoose-layer)",
+    "  --id ID                 gguf: the model id (default: general.name as an id)",
     "  --date YYYY-MM-DD       the date the file was downloaded (default: today);",
     "                          a layer imported over 90 days ago warns when loaded",
     "  --profiles DIR          match against this layer too (repeatable)",
@@ -40,7 +46,7 @@ const char *const lm_import_usage[] = {
     NULL
 };
 
-enum { OPT_OUT = OPT_CMD_BASE, OPT_DATE };
+enum { OPT_OUT = OPT_CMD_BASE, OPT_DATE, OPT_ID };
 
 /* YYYY-MM-DD naming a real calendar day. */
 static int valid_date(const char *s)
@@ -143,14 +149,43 @@ static int import_litellm(struct lm_ctx *ctx, const char *file, const char *dir,
     return lm_status_exit_code(r);
 }
 
+static int import_gguf(struct lm_ctx *ctx, const char *file, const char *dir, const char *id,
+                       const char *date)
+{
+    int rc = lm_cli_load_catalog(ctx);
+    if (rc != LM_EXIT_OK)
+        return rc;
+    if (strcmp(file, "-") == 0)
+        return lm_cli_usage_error(ctx, "import gguf reads a file, not standard input");
+    struct stat st;
+    if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+        struct lm_loc loc = { file, 0, 0 };
+        lm_diag_error(&ctx->diags, LM_EIO, &loc, "cannot read: %s",
+                      stat(file, &st) != 0 ? strerror(errno) : "not a regular file");
+        return LM_EXIT_INPUT;
+    }
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    struct lm_import_result res;
+    int r = lm_import_gguf(&ctx->cat, file, file, base, id, date, &ctx->limits, &ctx->diags, &res);
+    if (r == LM_OK)
+        r = write_result(ctx, dir, &res);
+    if (r == LM_OK && !ctx->quiet)
+        fprintf(ctx->out, "Imported %s into %s/%s:\n%s", file, dir, res.files[0].name,
+                res.summary ? res.summary : "");
+    lm_import_result_release(&res);
+    return lm_status_exit_code(r);
+}
+
 int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
 {
     static const struct option opts[] = {
         { "out", required_argument, NULL, OPT_OUT },
         { "date", required_argument, NULL, OPT_DATE },
+        { "id", required_argument, NULL, OPT_ID },
         LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
     };
-    const char *dir = "lmchoose-layer", *date = NULL;
+    const char *dir = "lmchoose-layer", *date = NULL, *id = NULL;
     int c;
     optind = 1;
     opterr = 0;
@@ -165,6 +200,16 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
             return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
         if (c == OPT_OUT) {
             dir = optarg;
+        } else if (c == OPT_ID) {
+            id = optarg;
+            size_t n = strlen(id);
+            int ok = n > 0 && n <= 100 && ((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= '0' && id[0] <= '9'));
+            for (size_t i = 0; ok && i < n; i++)
+                ok = (id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
+                     id[i] == '.' || id[i] == '_' || id[i] == '-';
+            if (!ok)
+                return lm_cli_usage_error(ctx, "--id needs an id ([a-z0-9][a-z0-9._-]*, at most "
+                                          "100 bytes), got '%s'", id);
         } else if (c == OPT_DATE) {
             if (!valid_date(optarg))
                 return lm_cli_usage_error(ctx, "--date needs a day as YYYY-MM-DD, got '%s'", optarg);
@@ -175,12 +220,14 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
     }
     if (ctx->format != LM_FMT_TEXT)
         return lm_cli_usage_error(ctx, "import takes no --format");
-    static const char *const kinds[] = { "litellm" };
+    static const char *const kinds[] = { "litellm", "gguf" };
     if (optind >= argc)
-        return lm_cli_usage_error(ctx, "import needs a kind (litellm) and a FILE");
+        return lm_cli_usage_error(ctx, "import needs a kind (litellm or gguf) and a FILE");
     const char *kind = argv[optind];
-    if (strcmp(kind, "litellm") != 0)
-        return lm_cli_unknown_id(ctx, "import kind", kind, kinds, 1);
+    if (strcmp(kind, "litellm") != 0 && strcmp(kind, "gguf") != 0)
+        return lm_cli_unknown_id(ctx, "import kind", kind, kinds, 2);
+    if (id != NULL && strcmp(kind, "gguf") != 0)
+        return lm_cli_usage_error(ctx, "--id is for import gguf");
     if (argc - optind != 2)
         return lm_cli_usage_error(ctx, argc - optind < 2 ? "import %s needs a FILE"
                                                          : "import %s takes one FILE", kind);
@@ -188,5 +235,7 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
         return lm_cli_usage_error(ctx, "--out needs a directory");
     char now[32];
     today(now);
+    if (strcmp(kind, "gguf") == 0)
+        return import_gguf(ctx, argv[optind + 1], dir, id, date ? date : now);
     return import_litellm(ctx, argv[optind + 1], dir, date ? date : now);
 }

@@ -15,6 +15,7 @@
 
 #include "lmchoose/catalog.h"
 #include "lmchoose/diag.h"
+#include "lmchoose/limits.h"
 
 /* One file to write, relative to the output directory. */
 struct lm_import_file {
@@ -39,6 +40,17 @@ struct lm_import_result {
 int lm_import_litellm(const struct lm_catalog *cat, const char *display, const char *name,
                       const char *buf, size_t len, const char *date, struct lm_diags *diags,
                       struct lm_import_result *res);
+
+/* A GGUF file (path on disk; display and name for messages and the header):
+ * a model profile models/ID.yaml with the architecture from the header and
+ * `files: {QUANT: weights bytes}`, the tensor bytes summed by ggml type. ID
+ * is id_opt, else general.name made an id. When the catalog has ID, the file
+ * is a partial override holding only `files` and `sources`. The summary
+ * shows the tensors by type and the formula. Returns an lm_status. */
+int lm_import_gguf(const struct lm_catalog *cat, const char *path, const char *display,
+                   const char *name, const char *id_opt, const char *date,
+                   const struct lm_limits *limits, struct lm_diags *diags,
+                   struct lm_import_result *res);
 
 void lm_import_result_release(struct lm_import_result *res);
 

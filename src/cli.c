@@ -29,7 +29,7 @@ const struct lm_cmd lm_commands[] = {
     { "estimate", cmd_estimate, "size one model on one machine", lm_estimate_usage },
     { "explain", cmd_explain, "show how each candidate of one model was judged", lm_explain_usage },
     { "help", cmd_help, "show help for a command", lm_help_usage },
-    { "import", cmd_import, "turn LiteLLM prices or a GGUF header into a profile layer", lm_import_usage },
+    { "import", cmd_import, "turn LiteLLM prices, a GGUF header or a config.json into a profile layer", lm_import_usage },
     { "init", cmd_init, "write a commented starter scenario", lm_init_usage },
     { "list", cmd_list, "list models, hardware, quantizations, runtimes or rules", lm_list_usage },
     { "recommend", cmd_recommend, "rank SLM and LLM options against a scenario (the default)", lm_recommend_usage },

@@ -20,6 +20,7 @@
 const char *const lm_import_usage[] = {
     "usage: lmchoose import litellm FILE [--out DIR] [--date YYYY-MM-DD] [options]",
     "       lmchoose import gguf FILE [--id ID] [--out DIR] [--date YYYY-MM-DD] [options]",
+    "       lmchoose import hf-config config.json|DIR [--id ID] [--out DIR] [options]",
     "",
     "Turn a foreign file into a profile layer directory for --profiles.",
     "",
@@ -33,10 +34,14 @@ const char *const lm_import_usage[] = {
     "                 DIR/models/ID.yaml with the architecture and files: {QUANT:",
     "                 bytes}, the tensor bytes summed by ggml type, which estimate",
     "                 then uses exactly. A catalog ID gets a partial override.",
+    "  hf-config F    a Hugging Face config.json (or a DIR holding it, with",
+    "                 model.safetensors or its index for an exact count):",
+    "                 architecture, context and parameters (formula printed).",
     "",
     "Options:",
     "  --out DIR               the layer directory to write (default: lmchoose-layer)",
-    "  --id ID                 gguf: the model id (default: general.name as an id)",
+    "  --id ID                 gguf, hf-config: the model id (default: general.name,",
+    "                          or _name_or_path, as an id)",
     "  --date YYYY-MM-DD       the date the file was downloaded (default: today);",
     "                          a layer imported over 90 days ago warns when loaded",
     "  --profiles DIR          match against this layer too (repeatable)",
@@ -177,6 +182,23 @@ static int import_gguf(struct lm_ctx *ctx, const char *file, const char *dir, co
     return lm_status_exit_code(r);
 }
 
+static int import_hf(struct lm_ctx *ctx, const char *path, const char *dir, const char *id,
+                     const char *date)
+{
+    int rc = lm_cli_load_catalog(ctx);
+    if (rc != LM_EXIT_OK)
+        return rc;
+    struct lm_import_result res;
+    int r = lm_import_hf_config(&ctx->cat, path, id, date, &ctx->limits, &ctx->diags, &res);
+    if (r == LM_OK)
+        r = write_result(ctx, dir, &res);
+    if (r == LM_OK && !ctx->quiet)
+        fprintf(ctx->out, "Imported %s into %s/%s:\n%s", path, dir, res.files[0].name,
+                res.summary ? res.summary : "");
+    lm_import_result_release(&res);
+    return lm_status_exit_code(r);
+}
+
 int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
 {
     static const struct option opts[] = {
@@ -220,14 +242,14 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
     }
     if (ctx->format != LM_FMT_TEXT)
         return lm_cli_usage_error(ctx, "import takes no --format");
-    static const char *const kinds[] = { "litellm", "gguf" };
+    static const char *const kinds[] = { "litellm", "gguf", "hf-config" };
     if (optind >= argc)
-        return lm_cli_usage_error(ctx, "import needs a kind (litellm or gguf) and a FILE");
+        return lm_cli_usage_error(ctx, "import needs a kind (litellm, gguf or hf-config) and a FILE");
     const char *kind = argv[optind];
-    if (strcmp(kind, "litellm") != 0 && strcmp(kind, "gguf") != 0)
-        return lm_cli_unknown_id(ctx, "import kind", kind, kinds, 2);
-    if (id != NULL && strcmp(kind, "gguf") != 0)
-        return lm_cli_usage_error(ctx, "--id is for import gguf");
+    if (strcmp(kind, "litellm") != 0 && strcmp(kind, "gguf") != 0 && strcmp(kind, "hf-config") != 0)
+        return lm_cli_unknown_id(ctx, "import kind", kind, kinds, 3);
+    if (id != NULL && strcmp(kind, "litellm") == 0)
+        return lm_cli_usage_error(ctx, "--id is for import gguf and hf-config");
     if (argc - optind != 2)
         return lm_cli_usage_error(ctx, argc - optind < 2 ? "import %s needs a FILE"
                                                          : "import %s takes one FILE", kind);
@@ -237,5 +259,7 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
     today(now);
     if (strcmp(kind, "gguf") == 0)
         return import_gguf(ctx, argv[optind + 1], dir, id, date ? date : now);
+    if (strcmp(kind, "hf-config") == 0)
+        return import_hf(ctx, argv[optind + 1], dir, id, date ? date : now);
     return import_litellm(ctx, argv[optind + 1], dir, date ? date : now);
 }

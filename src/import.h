@@ -52,6 +52,15 @@ int lm_import_gguf(const struct lm_catalog *cat, const char *path, const char *d
                    const struct lm_limits *limits, struct lm_diags *diags,
                    struct lm_import_result *res);
 
+/* A Hugging Face config.json, or a directory holding it (and optionally
+ * model.safetensors or model.safetensors.index.json for an exact parameter
+ * count): a model profile models/ID.yaml with the architecture, params_b
+ * (and active_params_b for MoE) and context. The summary shows the
+ * parameter formula term by term. Returns an lm_status. */
+int lm_import_hf_config(const struct lm_catalog *cat, const char *path, const char *id_opt,
+                        const char *date, const struct lm_limits *limits,
+                        struct lm_diags *diags, struct lm_import_result *res);
+
 void lm_import_result_release(struct lm_import_result *res);
 
 #endif

@@ -195,3 +195,158 @@ int lm__litellm_read(const char *file, const char *buf, size_t len, struct lm_ar
     cJSON_Delete(root);
     return rc;
 }
+
+/* ------------------------------------------------------------ hf-config */
+
+static int cfg_error(struct lm_diags *diags, const char *file, const char *key, const char *what)
+{
+    struct lm_loc loc = { file, 0, 0 };
+    return lm_diag_error(diags, LM_ESCHEMA, &loc, "'%s' must be %s", key, what);
+}
+
+/* A whole number in [0, 1e9], NAN when absent or null. */
+static int cfg_int(const cJSON *o, const char *key, struct lm_diags *diags, const char *file,
+                   double *out)
+{
+    *out = (double)NAN;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
+        v->valuedouble > 1e9 || v->valuedouble != floor(v->valuedouble)) {
+        cfg_error(diags, file, key, "a whole number from 0 to 1e9");
+        return -1;
+    }
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int cfg_bool(const cJSON *o, const char *key, struct lm_diags *diags, const char *file,
+                    int *out)
+{
+    *out = -1;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsBool(v)) {
+        cfg_error(diags, file, key, "true or false");
+        return -1;
+    }
+    *out = cJSON_IsTrue(v) ? 1 : 0;
+    return 0;
+}
+
+static int cfg_str(const cJSON *o, const char *key, struct lm_arena *A, struct lm_diags *diags,
+                   const char *file, const char **out)
+{
+    *out = NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v) || strlen(v->valuestring) > 4096) {
+        cfg_error(diags, file, key, "a string of at most 4096 bytes");
+        return -1;
+    }
+    *out = lm_arena_strdup(A, v->valuestring);
+    return *out == NULL ? -1 : 0;
+}
+
+int lm__hf_config_read(const char *file, const char *buf, size_t len, struct lm_arena *arena,
+                       struct lm_diags *diags, struct lm_hf_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    cJSON *root = parse(file, buf, len, diags);
+    if (root == NULL)
+        return LM_ESYNTAX;
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        struct lm_loc loc = { file, 1, 1 };
+        return lm_diag_error(diags, LM_ESCHEMA, &loc, "expected a JSON object (config.json)");
+    }
+    int bad = 0;
+    bad |= cfg_str(root, "model_type", arena, diags, file, &c->model_type);
+    bad |= cfg_str(root, "torch_dtype", arena, diags, file, &c->torch_dtype);
+    bad |= cfg_str(root, "_name_or_path", arena, diags, file, &c->name_or_path);
+    bad |= cfg_int(root, "num_hidden_layers", diags, file, &c->layers);
+    bad |= cfg_int(root, "hidden_size", diags, file, &c->hidden);
+    bad |= cfg_int(root, "num_attention_heads", diags, file, &c->heads);
+    bad |= cfg_int(root, "num_key_value_heads", diags, file, &c->kv_heads);
+    bad |= cfg_int(root, "head_dim", diags, file, &c->head_dim);
+    bad |= cfg_int(root, "vocab_size", diags, file, &c->vocab);
+    bad |= cfg_int(root, "intermediate_size", diags, file, &c->intermediate);
+    bad |= cfg_int(root, "max_position_embeddings", diags, file, &c->context);
+    bad |= cfg_int(root, "sliding_window", diags, file, &c->sliding_window);
+    double local, experts;
+    bad |= cfg_int(root, "num_local_experts", diags, file, &local);
+    bad |= cfg_int(root, "num_experts", diags, file, &experts);
+    c->experts = !isnan(local) ? local : experts;
+    bad |= cfg_int(root, "num_experts_per_tok", diags, file, &c->experts_per_token);
+    bad |= cfg_bool(root, "tie_word_embeddings", diags, file, &c->tied);
+    bad |= cfg_bool(root, "attention_bias", diags, file, &c->attention_bias);
+    bad |= cfg_bool(root, "mlp_bias", diags, file, &c->mlp_bias);
+    bad |= cfg_bool(root, "use_sliding_window", diags, file, &c->use_sliding_window);
+    cJSON_Delete(root);
+    return bad ? LM_ESCHEMA : LM_OK;
+}
+
+int lm__st_index_read(const char *file, const char *buf, size_t len, struct lm_diags *diags,
+                      double *total_size)
+{
+    *total_size = (double)NAN;
+    cJSON *root = parse(file, buf, len, diags);
+    if (root == NULL)
+        return LM_ESYNTAX;
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "metadata");
+    const cJSON *ts = meta ? cJSON_GetObjectItemCaseSensitive(meta, "total_size") : NULL;
+    int rc = LM_OK;
+    if (!cJSON_IsNumber(ts) || !isfinite(ts->valuedouble) || ts->valuedouble <= 0 ||
+        ts->valuedouble > 1e16 || ts->valuedouble != floor(ts->valuedouble))
+        rc = cfg_error(diags, file, "metadata.total_size", "a whole number of bytes from 1 to 1e16");
+    else
+        *total_size = ts->valuedouble;
+    cJSON_Delete(root);
+    return rc;
+}
+
+int lm__st_header_read(const char *file, const char *buf, size_t len, struct lm_diags *diags,
+                       double *params, char dtype[16])
+{
+    *params = 0;
+    dtype[0] = '\0';
+    cJSON *root = parse(file, buf, len, diags);
+    if (root == NULL)
+        return LM_ESYNTAX;
+    int rc = LM_OK;
+    if (!cJSON_IsObject(root))
+        rc = cfg_error(diags, file, "the safetensors header", "a JSON object");
+    for (const cJSON *t = root->child; rc == LM_OK && t != NULL; t = t->next) {
+        if (t->string != NULL && strcmp(t->string, "__metadata__") == 0)
+            continue;
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(t, "shape");
+        const cJSON *dt = cJSON_GetObjectItemCaseSensitive(t, "dtype");
+        if (!cJSON_IsArray(shape) || !cJSON_IsString(dt)) {
+            rc = cfg_error(diags, file, t->string ? t->string : "a tensor",
+                           "an object with a 'shape' list and a 'dtype' string");
+            break;
+        }
+        double n = 1;
+        for (const cJSON *d = shape->child; d != NULL; d = d->next) {
+            if (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble > 1e12 ||
+                d->valuedouble != floor(d->valuedouble)) {
+                rc = cfg_error(diags, file, t->string ? t->string : "a tensor",
+                               "a shape of whole numbers up to 1e12");
+                break;
+            }
+            n *= d->valuedouble;
+        }
+        *params += n;
+        if (*params > 1e15)
+            rc = cfg_error(diags, file, "the safetensors header", "at most 1e15 parameters");
+        if (dtype[0] == '\0')
+            snprintf(dtype, 16, "%s", dt->valuestring);
+        else if (strcmp(dtype, dt->valuestring) != 0)
+            snprintf(dtype, 16, "mixed");
+    }
+    cJSON_Delete(root);
+    return rc;
+}

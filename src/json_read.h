@@ -41,4 +41,28 @@ struct lm_litellm_entry {
 int lm__litellm_read(const char *file, const char *buf, size_t len, struct lm_arena *arena,
                      struct lm_diags *diags, struct lm_litellm_entry **entries, size_t *n);
 
+/* The fields of a Hugging Face config.json the importer uses. Absent numbers
+ * are NAN, absent booleans -1, absent strings NULL. */
+struct lm_hf_config {
+    const char *model_type, *torch_dtype, *name_or_path;
+    double layers, hidden, heads, kv_heads, head_dim, vocab, intermediate, context;
+    double sliding_window, experts, experts_per_token;
+    int tied, attention_bias, mlp_bias, use_sliding_window;
+};
+
+/* Parses config.json. A field of the wrong type is an error at the file
+ * (LM_ESCHEMA); numbers must be finite whole numbers in [0, 1e9]. */
+int lm__hf_config_read(const char *file, const char *buf, size_t len, struct lm_arena *arena,
+                       struct lm_diags *diags, struct lm_hf_config *out);
+
+/* model.safetensors.index.json: metadata.total_size (bytes). */
+int lm__st_index_read(const char *file, const char *buf, size_t len, struct lm_diags *diags,
+                      double *total_size);
+
+/* The JSON header of a .safetensors file (the bytes after its 8-byte length):
+ * the parameter count (the product of each tensor's shape, summed) and, when
+ * every tensor has the same dtype, that dtype (else "mixed"). */
+int lm__st_header_read(const char *file, const char *buf, size_t len, struct lm_diags *diags,
+                       double *params, char dtype[16]);
+
 #endif

@@ -1,7 +1,9 @@
 /*
- * libFuzzer harness for `lmchoose import litellm`: every input is read as a
- * LiteLLM price map (cJSON parse, type and range checks, key splitting,
- * matching against the builtin catalog, YAML and TSV generation). Build with
+ * libFuzzer harness for the JSON importers: every input is read as a LiteLLM
+ * price map (cJSON parse, type and range checks, key splitting, matching
+ * against the builtin catalog, YAML and TSV generation), and as a Hugging
+ * Face config.json, a safetensors index and a safetensors header
+ * (json_read.c). Build with
  * -DLM_FUZZ=ON -DCMAKE_C_COMPILER=clang; run as
  *   ./build-fuzz/tests/fuzz_import_litellm tests/fuzz/corpus/litellm -max_total_time=20
  */
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "import.h"
+#include "json_read.h"
 #include "lmchoose/catalog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,6 +38,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (memchr(res.files[i].text, '\0', res.files[i].len) != NULL)
             __builtin_trap();
     lm_import_result_release(&res);
+    struct lm_arena arena = LM_ARENA_INIT;
+    struct lm_hf_config cfg;
+    double total, params;
+    char dtype[16];
+    lm__hf_config_read("fuzz.json", (const char *)data, size, &arena, &diags, &cfg);
+    lm__st_index_read("fuzz.json", (const char *)data, size, &diags, &total);
+    lm__st_header_read("fuzz.json", (const char *)data, size, &diags, &params, dtype);
+    lm_arena_release(&arena);
     lm_diags_release(&diags);
     return 0;
 }

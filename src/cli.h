@@ -110,6 +110,15 @@ enum {
     { "quiet", no_argument, NULL, OPT_QUIET },                         \
     { "help", no_argument, NULL, OPT_HELP }
 
+/* Exit-code lines of the top --help, shared with the man page. */
+extern const char *const lm_exit_code_help[];
+
+/* lmchoose(1) from the command table and usage lines (cli_docs.c). */
+int lm_cli_print_man(FILE *f);
+/* A completion script for shell ("bash", "zsh", "fish"); 1 when the shell
+ * is unknown, -1 on a write error. */
+int lm_cli_print_completion(FILE *f, const char *shell);
+
 extern const struct lm_cmd lm_commands[];
 extern const size_t lm_ncommands;
 const struct lm_cmd *lm_cli_find_command(const char *name);

@@ -21,8 +21,8 @@
 #include "fs.h"
 #include "strutil.h"
 
-const char *const lm_format_names[7] = { "text", "json", "markdown", "sarif",
-                                         "junit", "github", NULL };
+const char *const lm_format_names[8] = { "text", "json", "markdown", "sarif",
+                                         "junit", "github", "html", NULL };
 
 const struct lm_cmd lm_commands[] = {
     { "check", cmd_check, "judge each file's deployment against its scenario (CI gate)", lm_check_usage },

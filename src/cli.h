@@ -13,8 +13,8 @@
 #include "lmchoose/limits.h"
 
 enum lm_format { LM_FMT_TEXT, LM_FMT_JSON, LM_FMT_MARKDOWN, LM_FMT_SARIF,
-                 LM_FMT_JUNIT, LM_FMT_GITHUB };
-extern const char *const lm_format_names[7];
+                 LM_FMT_JUNIT, LM_FMT_GITHUB, LM_FMT_HTML };
+extern const char *const lm_format_names[8];
 
 /* Everything a command needs; owned by main(). */
 struct lm_ctx {

@@ -82,6 +82,14 @@ static int begin(struct printer *p)
     return p->buf == NULL ? -1 : 0;
 }
 
+/* Writes s inside a YAML comment: printable bytes only (a file name with a
+ * line break must not end the comment). */
+static void put_comment(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+}
+
 /* Ends the current line with "# FILE:LINE" for node n. */
 static int end(struct printer *p, const struct lm_ynode *n)
 {
@@ -90,8 +98,9 @@ static int end(struct printer *p, const struct lm_ynode *n)
         return -1;
     }
     size_t pad = p->len < COMMENT_COL ? COMMENT_COL - p->len : 2;
-    fprintf(p->out, "%s%*s# %s:%u\n", p->line, (int)pad, "",
-            n->file ? n->file : p->origin, n->line);
+    fprintf(p->out, "%s%*s# ", p->line, (int)pad, "");
+    put_comment(p->out, n->file ? n->file : p->origin);
+    fprintf(p->out, ":%u\n", n->line);
     free(p->line);
     return 0;
 }
@@ -218,8 +227,13 @@ int cmd_show(int argc, char **argv, struct lm_ctx *ctx)
     }
     if (ctx->quiet)
         return LM_EXIT_OK;
-    fprintf(ctx->out, "# %s %s from %s%s%s\n", kind, id, origin,
-            over ? ", merged over " : "", over ? over : "");
+    fprintf(ctx->out, "# %s %s from ", kind, id);
+    put_comment(ctx->out, origin);
+    if (over != NULL) {
+        fputs(", merged over ", ctx->out);
+        put_comment(ctx->out, over);
+    }
+    fputc('\n', ctx->out);
     struct printer p = { ctx->out, origin, NULL, 0, NULL };
     if (tree == NULL || tree->kind != LM_Y_MAP || print_node(&p, tree, 0) != 0)
         return LM_EXIT_INTERNAL;

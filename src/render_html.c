@@ -114,7 +114,7 @@ static int chart(FILE *f, const struct lm_recommendation *r)
         return LM_ENOMEM;
     }
     size_t nknown = 0;
-    double lo = INFINITY, hi = 0;
+    double lo = (double)INFINITY, hi = 0;
     for (size_t k = 0; k < n; k++) {
         struct lm_candidate c;
         struct point *p = &pts[k];
@@ -146,7 +146,7 @@ static int chart(FILE *f, const struct lm_recommendation *r)
      * every cheaper (or equally cheap and listed earlier) point's. */
     if (nknown > 1)
         qsort(known, nknown, sizeof(*known), by_cost);
-    double best = -INFINITY;
+    double best = -(double)INFINITY;
     for (size_t k = 0; k < nknown; k++)
         if (known[k]->quality > best) {
             known[k]->front = 1;

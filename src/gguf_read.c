@@ -152,14 +152,16 @@ static int string(struct cursor *c, struct lm_arena *A, int keep, uint64_t cap,
     if (u64(c, &n, what) != 0)
         return -1;
     if (n > c->size - c->pos)
-        return fail(c, LM_ESYNTAX, "truncated: %s of %llu bytes runs past the end", what, (unsigned long long)(n));
+        return fail(c, LM_ESYNTAX, "truncated: %s of %llu bytes runs past the end", what,
+                    (unsigned long long)(n));
     if (n > cap && keep)
         return fail(c, LM_ELIMIT, "%s longer than %llu bytes", what, (unsigned long long)(cap));
     if (!keep)
         return skip(c, n, what);
     char *s = lm_arena_alloc(A, (size_t)n + 1);
     if (s == NULL)
-        return fail(c, LM_ENOMEM, "out of memory reading %s (%llu bytes)", what, (unsigned long long)(n));
+        return fail(c, LM_ENOMEM, "out of memory reading %s (%llu bytes)", what,
+                    (unsigned long long)(n));
     if (read_bytes(c, s, n, what) != 0)
         return -1;
     s[n] = '\0';
@@ -217,7 +219,8 @@ static int skip_value(struct cursor *c, uint32_t t, int depth, uint64_t *count)
         uint32_t et;
         uint64_t n;
         if (depth >= LM_GGUF_MAX_ARRAY_DEPTH)
-            return fail(c, LM_ELIMIT, "%s nested deeper than %llu", "arrays", (unsigned long long)(LM_GGUF_MAX_ARRAY_DEPTH));
+            return fail(c, LM_ELIMIT, "%s nested deeper than %llu", "arrays",
+                        (unsigned long long)(LM_GGUF_MAX_ARRAY_DEPTH));
         if (u32(c, &et, "an array type") != 0 || u64(c, &n, "an array count") != 0)
             return -1;
         if (count != NULL)
@@ -225,7 +228,8 @@ static int skip_value(struct cursor *c, uint32_t t, int depth, uint64_t *count)
         if (et != 8 && et != 9) {
             unsigned sz = scalar_size(et);
             if (sz == 0)
-                return fail(c, LM_ESYNTAX, "%s %llu is not a GGUF value type", "array element type", (unsigned long long)(et));
+                return fail(c, LM_ESYNTAX, "%s %llu is not a GGUF value type", "array element type",
+                            (unsigned long long)(et));
             if (n > (c->size - c->pos) / sz)
                 return fail(c, LM_ESYNTAX, "truncated: %s of %llu elements runs past the end",
                             "an array", (unsigned long long)(n));
@@ -243,7 +247,8 @@ static int skip_value(struct cursor *c, uint32_t t, int depth, uint64_t *count)
     }
     unsigned sz = scalar_size(t);
     if (sz == 0)
-        return fail(c, LM_ESYNTAX, "%s %llu is not a GGUF value type", "value type", (unsigned long long)(t));
+        return fail(c, LM_ESYNTAX, "%s %llu is not a GGUF value type", "value type",
+                    (unsigned long long)(t));
     return skip(c, sz, "a metadata value");
 }
 
@@ -331,7 +336,8 @@ static int read_tensor(struct cursor *c, struct lm_arena *A, struct lm_gguf_tens
         u32(c, &tn->ndims, "a tensor's n_dims") != 0)
         return -1;
     if (tn->ndims == 0 || tn->ndims > LM_GGUF_MAX_DIMS)
-        return fail(c, LM_ESYNTAX, "tensor '%s' has %llu dimensions (1 to 4 allowed)", tn->name, (unsigned long long)(tn->ndims));
+        return fail(c, LM_ESYNTAX, "tensor '%s' has %llu dimensions (1 to 4 allowed)", tn->name,
+                    (unsigned long long)(tn->ndims));
     tn->elements = 1;
     for (uint32_t d = 0; d < tn->ndims; d++) {
         if (u64(c, &tn->dims[d], "a tensor dimension") != 0)
@@ -345,7 +351,8 @@ static int read_tensor(struct cursor *c, struct lm_arena *A, struct lm_gguf_tens
         return -1;
     const struct lm_ggml_type *ty = tn->type < lm_ggml_ntypes ? &lm_ggml_types[tn->type] : NULL;
     if (ty == NULL || ty->name == NULL)
-        return fail(c, LM_ESYNTAX, "tensor '%s': ggml type %llu is unknown or removed", tn->name, (unsigned long long)(tn->type));
+        return fail(c, LM_ESYNTAX, "tensor '%s': ggml type %llu is unknown or removed", tn->name,
+                    (unsigned long long)(tn->type));
     if (tn->dims[0] % ty->block != 0)
         return fail(c, LM_ESYNTAX, "tensor '%s': the first dimension is not a multiple of the "
                     "type's block size (%llu)", tn->name, (unsigned long long)(ty->block));
@@ -353,7 +360,8 @@ static int read_tensor(struct cursor *c, struct lm_arena *A, struct lm_gguf_tens
     uint64_t row_bytes;
     if (__builtin_mul_overflow(tn->dims[0] / ty->block, (uint64_t)ty->block_bytes, &row_bytes) ||
         __builtin_mul_overflow(row_bytes, rows, &tn->bytes))
-        return fail(c, LM_ESYNTAX, "tensor '%s': the byte size overflows%.0llu", tn->name, (unsigned long long)(0));
+        return fail(c, LM_ESYNTAX, "tensor '%s': the byte size overflows%.0llu", tn->name,
+                    (unsigned long long)(0));
     return 0;
 }
 
@@ -390,17 +398,20 @@ int lm__gguf_read(FILE *f, const char *display, struct lm_arena *arena, struct l
     if (u32(&c, &g->version, "the version") != 0)
         return c.rc;
     if (g->version != 2 && g->version != 3) {
-        fail(&c, LM_ESYNTAX, "%s %llu is not supported (2 and 3 are)", "GGUF version", (unsigned long long)(g->version));
+        fail(&c, LM_ESYNTAX, "%s %llu is not supported (2 and 3 are)", "GGUF version",
+             (unsigned long long)(g->version));
         return c.rc;
     }
     if (u64(&c, &g->ntensors, "the tensor count") != 0 || u64(&c, &nkv, "the metadata count") != 0)
         return c.rc;
     if (nkv > LM_GGUF_MAX_KV) {
-        fail(&c, LM_ELIMIT, "%s %llu exceeds the limit of 65536", "metadata count", (unsigned long long)(nkv));
+        fail(&c, LM_ELIMIT, "%s %llu exceeds the limit of 65536", "metadata count",
+             (unsigned long long)(nkv));
         return c.rc;
     }
     if (g->ntensors > LM_GGUF_MAX_TENSORS) {
-        fail(&c, LM_ELIMIT, "%s %llu exceeds the limit of 1048576", "tensor count", (unsigned long long)(g->ntensors));
+        fail(&c, LM_ELIMIT, "%s %llu exceeds the limit of 1048576", "tensor count",
+             (unsigned long long)(g->ntensors));
         return c.rc;
     }
     for (uint64_t i = 0; i < nkv; i++)
@@ -415,7 +426,8 @@ int lm__gguf_read(FILE *f, const char *display, struct lm_arena *arena, struct l
     g->tensors = g->ntensors ? lm_arena_alloc(arena, (size_t)g->ntensors * sizeof(*g->tensors))
                              : NULL;
     if (g->ntensors && g->tensors == NULL) {
-        fail(&c, LM_ENOMEM, "%s for %llu tensors", "out of memory", (unsigned long long)(g->ntensors));
+        fail(&c, LM_ENOMEM, "%s for %llu tensors", "out of memory",
+             (unsigned long long)(g->ntensors));
         return c.rc;
     }
     for (uint64_t i = 0; i < g->ntensors; i++) {
@@ -424,7 +436,8 @@ int lm__gguf_read(FILE *f, const char *display, struct lm_arena *arena, struct l
             return c.rc;
         if (__builtin_add_overflow(g->weight_bytes, tn->bytes, &g->weight_bytes) ||
             __builtin_add_overflow(g->elements, tn->elements, &g->elements)) {
-            fail(&c, LM_ESYNTAX, "%s: the total size overflows%.0llu", "tensors", (unsigned long long)(0));
+            fail(&c, LM_ESYNTAX, "%s: the total size overflows%.0llu", "tensors",
+                 (unsigned long long)(0));
             return c.rc;
         }
         if (tn->type < 64) {

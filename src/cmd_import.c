@@ -18,7 +18,7 @@
 #include "lmchoose/status.h"
 
 const char *const lm_import_usage[] = {
-    "usage: lmchoose import litellm FILE [--out DIR] [--date YYYY-MM-DD] [options]",
+    "usage: lmchoose import litellm FILE [--all-offers] [--out DIR] [--date YYYY-MM-DD]",
     "       lmchoose import gguf FILE [--id ID] [--out DIR] [--date YYYY-MM-DD] [options]",
     "       lmchoose import hf-config config.json|DIR [--id ID] [--out DIR] [options]",
     "",
@@ -40,6 +40,8 @@ const char *const lm_import_usage[] = {
     "",
     "Options:",
     "  --out DIR               the layer directory to write (default: lmchoose-layer)",
+    "  --all-offers            litellm: also write each unmatched offer with a context",
+    "                          length as an API-only profile of its own (no quality)",
     "  --id ID                 gguf, hf-config: the model id (default: general.name,",
     "                          or _name_or_path, as an id)",
     "  --date YYYY-MM-DD       the date the file was downloaded (default: today);",
@@ -51,7 +53,7 @@ const char *const lm_import_usage[] = {
     NULL
 };
 
-enum { OPT_OUT = OPT_CMD_BASE, OPT_DATE, OPT_ID };
+enum { OPT_OUT = OPT_CMD_BASE, OPT_DATE, OPT_ID, OPT_ALL_OFFERS };
 
 /* YYYY-MM-DD naming a real calendar day. */
 static int valid_date(const char *s)
@@ -125,7 +127,7 @@ static int write_result(struct lm_ctx *ctx, const char *dir, const struct lm_imp
 }
 
 static int import_litellm(struct lm_ctx *ctx, const char *file, const char *dir,
-                          const char *date)
+                          const char *date, int all_offers)
 {
     int rc = lm_cli_load_catalog(ctx);
     if (rc != LM_EXIT_OK)
@@ -139,7 +141,8 @@ static int import_litellm(struct lm_ctx *ctx, const char *file, const char *dir,
     const char *base = strrchr(display, '/');
     base = base ? base + 1 : display;
     struct lm_import_result res;
-    r = lm_import_litellm(&ctx->cat, display, base, buf, len, date, &ctx->diags, &res);
+    r = lm_import_litellm(&ctx->cat, display, base, buf, len, date, all_offers, &ctx->diags,
+                          &res);
     free(buf);
     if (r == LM_OK)
         r = write_result(ctx, dir, &res);
@@ -205,9 +208,11 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
         { "out", required_argument, NULL, OPT_OUT },
         { "date", required_argument, NULL, OPT_DATE },
         { "id", required_argument, NULL, OPT_ID },
+        { "all-offers", no_argument, NULL, OPT_ALL_OFFERS },
         LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
     };
     const char *dir = "lmchoose-layer", *date = NULL, *id = NULL;
+    int all_offers = 0;
     int c;
     optind = 1;
     opterr = 0;
@@ -220,7 +225,9 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
             return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
         if (c == ':')
             return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-        if (c == OPT_OUT) {
+        if (c == OPT_ALL_OFFERS) {
+            all_offers = 1;
+        } else if (c == OPT_OUT) {
             dir = optarg;
         } else if (c == OPT_ID) {
             id = optarg;
@@ -250,6 +257,8 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
         return lm_cli_unknown_id(ctx, "import kind", kind, kinds, 3);
     if (id != NULL && strcmp(kind, "litellm") == 0)
         return lm_cli_usage_error(ctx, "--id is for import gguf and hf-config");
+    if (all_offers && strcmp(kind, "litellm") != 0)
+        return lm_cli_usage_error(ctx, "--all-offers is for import litellm");
     if (argc - optind != 2)
         return lm_cli_usage_error(ctx, argc - optind < 2 ? "import %s needs a FILE"
                                                          : "import %s takes one FILE", kind);
@@ -261,5 +270,5 @@ int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
         return import_gguf(ctx, argv[optind + 1], dir, id, date ? date : now);
     if (strcmp(kind, "hf-config") == 0)
         return import_hf(ctx, argv[optind + 1], dir, id, date ? date : now);
-    return import_litellm(ctx, argv[optind + 1], dir, date ? date : now);
+    return import_litellm(ctx, argv[optind + 1], dir, date ? date : now, all_offers);
 }

@@ -35,11 +35,13 @@ struct lm_import_result {
  * key's provider path, region prefix and vendor namespace are removed,
  * compared case-insensitively); matched offers become partial-override
  * files models/ID.yaml holding the model's `api` offers; unmatched ones are
- * listed in unmatched.txt, never guessed. name is the input's file name
+ * listed in unmatched.txt, never guessed; with all_offers, each unmatched
+ * offer with a context length also becomes an API-only profile of its own
+ * (id from the key, no quality). name is the input's file name
  * (for the header), date YYYY-MM-DD. Returns an lm_status. */
 int lm_import_litellm(const struct lm_catalog *cat, const char *display, const char *name,
-                      const char *buf, size_t len, const char *date, struct lm_diags *diags,
-                      struct lm_import_result *res);
+                      const char *buf, size_t len, const char *date, int all_offers,
+                      struct lm_diags *diags, struct lm_import_result *res);
 
 /* A GGUF file (path on disk; display and name for messages and the header):
  * a model profile models/ID.yaml with the architecture from the header and

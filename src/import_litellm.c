@@ -247,9 +247,88 @@ static int write_model_file(struct lm_import_result *res, const struct lm_model 
     return add_file(res, fname, text, len);
 }
 
+/* --all-offers: an unmatched offer with a price and a context length as an
+ * API-only profile of its own, id from the key. Returns 1 when written, 0
+ * when skipped (no context, an id taken), or a negative status. */
+static int write_offer_file(struct lm_import_result *res, const struct lm_catalog *cat,
+                            const struct offer *o, const char *name, const char *date)
+{
+    double ctx = context_of(o->e);
+    if (isnan(ctx))
+        return 0;
+    char id[101];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)o->e->key; *p && n < 100; p++) {
+        char c = (char)*p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'))
+            c = '-';
+        if ((n == 0 && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) ||
+            (c == '-' && n > 0 && id[n - 1] == '-'))
+            continue;
+        id[n++] = c;
+    }
+    while (n > 0 && (id[n - 1] == '-' || id[n - 1] == '.'))
+        n--;
+    id[n] = '\0';
+    if (n == 0 || lm_catalog_model(cat, id) != NULL)
+        return 0;
+    for (size_t i = 0; i < res->nfiles; i++)
+        if (strncmp(res->files[i].name, "models/", 7) == 0 &&
+            strncmp(res->files[i].name + 7, id, n) == 0 &&
+            strcmp(res->files[i].name + 7 + n, ".yaml") == 0)
+            return 0; /* two keys that make one id: the first is kept */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL)
+        return LM_ENOMEM;
+    fprintf(f, "# imported from ");
+    put_comment_text(f, name);
+    fprintf(f, " on %s by lmchoose import litellm --all-offers\n"
+               "# No catalog model has this id or alias: an API-only profile of the offer,\n"
+               "# with no quality scores (docs/import.md).\nid: %s\nname: \"", date, id);
+    for (const unsigned char *p = (const unsigned char *)o->e->key; *p; p++)
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+            fputc(*p, f);
+    fprintf(f, "\"  # [1] the key\ncontext_tokens: %.0f  # [1] %s\n", ctx,
+            !isnan(o->e->max_input_tokens) ? "max_input_tokens" : "max_tokens");
+    fprintf(f, "modalities: [text%s%s%s]  # [1] supports_vision, supports_audio_input, "
+               "supports_video_input\n", o->e->supports_vision == 1 ? ", image" : "",
+            o->e->supports_audio_input == 1 ? ", audio" : "",
+            o->e->supports_video_input == 1 ? ", video" : "");
+    fprintf(f, "open_weights: false  # a hosted offer: this profile has no weights to run\n"
+               "api:\n  provider: %s  # [1] litellm_provider\n  input_usd_per_mtok: ", o->provider);
+    put_mtok(f, o->e->input_cost_per_token);
+    fprintf(f, "  # [1] input_cost_per_token x 1e6\n  output_usd_per_mtok: ");
+    put_mtok(f, o->e->output_cost_per_token);
+    fprintf(f, "  # [1] output_cost_per_token x 1e6\n");
+    if (o->region != NULL)
+        fprintf(f, "  regions: [%s]  # [1] named by the key\n", o->region);
+    fprintf(f, "sources:\n  - \"[1] LiteLLM model_prices_and_context_window.json "
+               "(https://github.com/BerriAI/litellm), file ");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+            fputc(*p, f);
+    fprintf(f, ", imported %s\"\n", date);
+    if (fclose(f) != 0) {
+        free(text);
+        return LM_ENOMEM;
+    }
+    char *fname = malloc(n + 16);
+    if (fname == NULL) {
+        free(text);
+        return LM_ENOMEM;
+    }
+    snprintf(fname, n + 16, "models/%s.yaml", id);
+    int rc = add_file(res, fname, text, len);
+    return rc == LM_OK ? 1 : rc;
+}
+
 int lm_import_litellm(const struct lm_catalog *cat, const char *display, const char *name,
-                      const char *buf, size_t len, const char *date, struct lm_diags *diags,
-                      struct lm_import_result *res)
+                      const char *buf, size_t len, const char *date, int all_offers,
+                      struct lm_diags *diags, struct lm_import_result *res)
 {
     memset(res, 0, sizeof(*res));
     struct lm_arena arena = LM_ARENA_INIT;
@@ -324,6 +403,19 @@ int lm_import_litellm(const struct lm_catalog *cat, const char *display, const c
         fputc('\n', s);
         i = j;
     }
+    size_t nown = 0;
+    for (size_t i = 0; all_offers && i < noffers && rc == LM_OK; i++) {
+        if (offers[i].model != NULL)
+            continue;
+        int w = write_offer_file(res, cat, &offers[i], name, date);
+        if (w < 0)
+            rc = w;
+        else
+            nown += (size_t)w;
+    }
+    if (all_offers && s != NULL)
+        fprintf(s, "  %zu unmatched offers written as API-only profiles of their own "
+                   "(--all-offers; no quality scores)\n", nown);
 
     /* unmatched.txt: everything not written, with why. */
     char *un = NULL;
@@ -335,7 +427,9 @@ int lm_import_litellm(const struct lm_catalog *cat, const char *display, const c
         fprintf(u, "# imported from ");
         put_comment_text(u, name);
         fprintf(u, " on %s by lmchoose import litellm\n"
-                   "# Chat offers not written to models/, one per line, tab-separated.\n"
+                   "# Chat offers not merged into a catalog model, one per line, tab-separated\n"
+                   "# (with --all-offers, unmatched ones with a context length are also\n"
+                   "# written to models/ as API-only profiles of their own).\n"
                    "# status: unmatched (no catalog id or alias equals the key's model name),\n"
                    "# no-price (no per-token price), invalid (a value of the wrong type or\n"
                    "# out of range; see the warning), duplicate (an earlier key gave the same\n"

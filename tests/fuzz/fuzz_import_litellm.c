@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct lm_diags diags = LM_DIAGS_INIT;
     struct lm_import_result res;
-    lm_import_litellm(&cat, "fuzz.json", "fuzz.json", (const char *)data, size, "2026-01-01",
+    lm_import_litellm(&cat, "fuzz.json", "fuzz.json", (const char *)data, size, "2026-01-01", 1,
                       &diags, &res);
     /* Every generated file must be text without NUL bytes. */
     for (size_t i = 0; i < res.nfiles; i++)

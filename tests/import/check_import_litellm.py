@@ -93,6 +93,21 @@ with tempfile.TemporaryDirectory() as tmp:
     check(written + len(rows) == len(chat) == 2285,
           f"every chat offer is written or listed ({written} + {len(rows)} vs {len(chat)})")
 
+    # --all-offers: every unmatched offer with a price and a context length
+    # also becomes an API-only profile; the layer still validates.
+    rc, out, err = run("import", "litellm", "litellm_model_prices.json", "--all-offers", "--out",
+                       "all", "--date", "2026-07-24", cwd=tmp)
+    check(rc == 0 and "  2019 unmatched offers written as API-only profiles of their own" in out,
+          f"--all-offers: {rc} {out[-400:]} {err}")
+    allfiles = os.listdir(os.path.join(tmp, "all", "models"))
+    check(len(allfiles) == 27 + 2019, f"{len(allfiles)} files with --all-offers")
+    with open(os.path.join(tmp, "all", "models", "groq-llama-3.1-8b-instant.yaml")) as f:
+        golden("litellm.all-offers.groq-llama-3.1-8b-instant.yaml", f.read())
+    with_ctx = sum(1 for r in rows if r[0] == "unmatched" and r[5] != "-")
+    check(with_ctx >= 2019, f"unmatched offers with a context: {with_ctx}")
+    rc, out, err = run("validate", "--profiles", "all", cwd=tmp)
+    check(rc == 0 and out.count(": ok (model") == 2046, f"the --all-offers layer validates: {rc}")
+
     # 2. The layer validates, merged, and warns that it is stale (160 days
     # before SOURCE_DATE_EPOCH's 2026-12-31).
     rc, out, err = run("validate", "--profiles", "layer", cwd=tmp)
@@ -203,7 +218,8 @@ with tempfile.TemporaryDirectory() as tmp:
                       (["import", "litellm"], "import litellm needs a FILE"),
                       (["import", "litellm", "a", "b"], "import litellm takes one FILE"),
                       (["import", "litellm", "x.json", "--date", "2026-02-29"], "--date needs a day"),
-                      (["import", "litellm", "x.json", "--format", "json"], "import takes no --format")):
+                      (["import", "litellm", "x.json", "--format", "json"], "import takes no --format"),
+                      (["import", "gguf", "x.gguf", "--all-offers"], "--all-offers is for import litellm")):
         rc, out, err = run(*args, cwd=tmp)
         check(rc == 2 and out == "" and msg in err, f"{args}: {rc} {err!r}")
     rc, out, err = run("import", "litellm", "missing.json", cwd=tmp)

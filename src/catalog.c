@@ -9,6 +9,7 @@
  * is the order `list --format json` prints), and to render_json.c.
  */
 #include "lmchoose/catalog.h"
+#include "lmchoose/quality.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -40,6 +41,8 @@ const char *const lm_vendor_names[LM_VENDOR_COUNT + 1] = {
     "apple", "nvidia", "amd", "intel", "qualcomm", "broadcom", "other", NULL
 };
 const char *const lm_placement_names[5] = { "device", "on-prem", "cloud", "api", NULL };
+const char *const lm_cloud_tier_names[3] = { "hyperscaler", "specialist", NULL };
+const char *const lm_id_kind_names[5] = { "model", "hardware", "quantization", "runtime", NULL };
 
 static const char *const modality_values[] = { "text", "image", "audio", "video", NULL };
 static const char *const finetune_values[] = { "full", "lora", "qlora", NULL };
@@ -56,6 +59,53 @@ static const char *const hw_placement_values[] = { "device", "on-prem", "cloud",
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 #define OPEN_MIN LM_FF_MIN_OPEN
 #define REQ LM_FF_REQUIRED
+
+/* ----------------------------------------------------------------- aliases */
+
+/* Reads an `aliases` list and where each entry is written (for the
+ * ambiguity check of check_aliases, which runs over the whole catalog). An
+ * alias must keep something once normalised. */
+static int read_aliases(struct lm_sctx *c, const struct lm_ynode *v, struct lm_strlist *l,
+                        struct lm_srcpos **at, int strip_vendor)
+{
+    lm__strlist(c, "aliases", v, NULL, l);
+    if (l->n == 0)
+        return 0;
+    *at = lm_arena_alloc(c->arena, l->n * sizeof(**at));
+    if (*at == NULL)
+        return -1;
+    for (size_t k = 0; k < l->n; k++) {
+        const struct lm_ynode *node = v;
+        for (size_t i = 0; i < v->n; i++)
+            if (v->items[i]->kind == LM_Y_SCALAR && v->items[i]->text == l->items[k])
+                node = v->items[i];
+        (*at)[k].line = node->line;
+        (*at)[k].col = node->col;
+        char tiny[2];
+        if (lm__name_normalise(l->items[k], strip_vendor, tiny, sizeof(tiny)) == 0)
+            lm__schema_error(c, node, "alias '%s' is empty once case and the separators "
+                             "_ - . and space are ignored", l->items[k]);
+    }
+    return 0;
+}
+
+static int read_model_aliases(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_model *m = obj;
+    return read_aliases(c, v, &m->aliases, &m->aliases_at, 0);
+}
+
+static int read_hardware_aliases(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_hardware *h = obj;
+    return read_aliases(c, v, &h->aliases, &h->aliases_at, 1);
+}
+
+static int read_quant_aliases(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_quant *q = obj;
+    return read_aliases(c, v, &q->aliases, &q->aliases_at, 0);
+}
 
 /* ------------------------------------------------------------------ models */
 
@@ -218,7 +268,7 @@ static const struct lm_field model_fields[] = {
     F("id", LM_F_ID, struct lm_model, id, REQ, 0, 0),
     F("name", LM_F_STR, struct lm_model, name, REQ, 0, 0),
     F("family", LM_F_STR, struct lm_model, family, 0, 0, 0),
-    F("aliases", LM_F_STRLIST, struct lm_model, aliases, 0, 0, 0),
+    FC("aliases", read_model_aliases),
     F("params_b", LM_F_NUM, struct lm_model, params_b, OPEN_MIN, 0, 10000),
     F("active_params_b", LM_F_NUM, struct lm_model, active_params_b, OPEN_MIN, 0, 10000),
     FE("class", LM_F_ENUM, struct lm_model, class_override, class_values),
@@ -267,16 +317,50 @@ static void model_defaults_and_checks(struct lm_sctx *c, const struct lm_ynode *
 
 /* ---------------------------------------------------------------- hardware */
 
+static const struct lm_field cloud_offer_fields[] = {
+    F("provider", LM_F_ID, struct lm_cloud_offer, provider, REQ, 0, 0),
+    { "tier", LM_F_ENUM, offsetof(struct lm_cloud_offer, tier), REQ, 0, 0, lm_cloud_tier_names, NULL, NULL },
+    F("usd_per_hour", LM_F_NUM, struct lm_cloud_offer, usd_per_hour, REQ, 0, 1e7),
+};
+static const struct lm_schema cloud_offer_schema = { cloud_offer_fields, NFIELDS(cloud_offer_fields) };
+
+/* price.cloud_offers: rented-GPU offers per device-hour, each with its
+ * provider and tier (DESIGN §9.7). A provider appears once per tier. */
+static int read_cloud_offers(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    struct lm_hardware *h = obj;
+    if (v->kind != LM_Y_SEQ || v->n == 0) {
+        lm__schema_error(c, v, "'cloud_offers' must be a non-empty list of mappings");
+        return -1;
+    }
+    h->cloud_offers = lm_arena_alloc(c->arena, v->n * sizeof(*h->cloud_offers));
+    if (h->cloud_offers == NULL)
+        return -1;
+    h->ncloud_offers = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+        struct lm_cloud_offer *o = &h->cloud_offers[i];
+        lm__schema_map(c, v->items[i], &cloud_offer_schema, o);
+        for (size_t k = 0; k < i; k++)
+            if (o->provider && h->cloud_offers[k].provider &&
+                strcmp(o->provider, h->cloud_offers[k].provider) == 0 &&
+                o->tier == h->cloud_offers[k].tier)
+                lm__schema_error(c, v->items[i], "provider '%s' listed twice in the %s tier",
+                                 o->provider, o->tier >= 0 ? lm_cloud_tier_names[o->tier] : "same");
+    }
+    return 0;
+}
+
 static const struct lm_field price_fields[] = {
     F("purchase_usd", LM_F_NUM, struct lm_hardware, purchase_usd, 0, 0, 1e7),
-    F("usd_per_hour", LM_F_NUM, struct lm_hardware, usd_per_hour, 0, 0, 1e7),
+    F("usd_per_hour", LM_F_NUM, struct lm_hardware, listed_usd_per_hour, 0, 0, 1e7),
+    FC("cloud_offers", read_cloud_offers),
 };
 static const struct lm_schema price_schema = { price_fields, NFIELDS(price_fields) };
 
 static const struct lm_field hardware_fields[] = {
     F("id", LM_F_ID, struct lm_hardware, id, REQ, 0, 0),
     F("name", LM_F_STR, struct lm_hardware, name, REQ, 0, 0),
-    F("aliases", LM_F_STRLIST, struct lm_hardware, aliases, 0, 0, 0),
+    FC("aliases", read_hardware_aliases),
     FE("vendor", LM_F_ENUM, struct lm_hardware, vendor, lm_vendor_names),
     { "class", LM_F_ENUM, offsetof(struct lm_hardware, hw_class), REQ, 0, 0, lm_hw_class_names, NULL, NULL },
     F("detect", LM_F_STRLIST, struct lm_hardware, detect, 0, 0, 0),
@@ -305,9 +389,25 @@ static void hardware_defaults_and_checks(struct lm_sctx *c, const struct lm_ynod
         for (int p = 0; p < 3; p++)
             if (strcmp(h->placement_names.items[i], lm_placement_names[p]) == 0)
                 h->placements |= 1u << p;
+    /* The cloud rate: price.usd_per_hour (the hyperscaler offer) first,
+     * then each of price.cloud_offers; the cheapest wins, ties the first. */
+    h->usd_per_hour = h->listed_usd_per_hour;
+    h->cloud_provider = NULL;
+    h->cloud_tier = isnan(h->usd_per_hour) ? -1 : LM_TIER_HYPERSCALER;
+    for (size_t i = 0; i < h->ncloud_offers; i++) {
+        const struct lm_cloud_offer *o = &h->cloud_offers[i];
+        if (isnan(o->usd_per_hour) || o->provider == NULL || o->tier < 0)
+            continue; /* already reported */
+        if (isnan(h->usd_per_hour) || o->usd_per_hour < h->usd_per_hour) {
+            h->usd_per_hour = o->usd_per_hour;
+            h->cloud_provider = o->provider;
+            h->cloud_tier = o->tier;
+        }
+    }
     const struct lm_ynode *pl = lm__ymap_get(root, "placements");
-    if ((h->placements & (1u << LM_PLACE_CLOUD)) && isnan(h->usd_per_hour))
-        lm__schema_error(c, pl, "placement 'cloud' needs price.usd_per_hour");
+    if ((h->placements & (1u << LM_PLACE_CLOUD)) && isnan(h->usd_per_hour) &&
+        h->ncloud_offers == 0)
+        lm__schema_error(c, pl, "placement 'cloud' needs price.usd_per_hour or price.cloud_offers");
     if ((h->placements & (1u << LM_PLACE_ONPREM)) && isnan(h->purchase_usd))
         lm__schema_error(c, pl, "placement 'on-prem' needs price.purchase_usd");
     if (pl != NULL && pl->kind == LM_Y_SEQ && pl->n == 0)
@@ -318,6 +418,7 @@ static void hardware_defaults_and_checks(struct lm_sctx *c, const struct lm_ynod
 
 static const struct lm_field quant_fields[] = {
     F("id", LM_F_ID, struct lm_quant, id, REQ, 0, 0),
+    FC("aliases", read_quant_aliases),
     F("bits_per_weight", LM_F_NUM, struct lm_quant, bits_per_weight, REQ | OPEN_MIN, 0, 64),
     F("embedding_bits_per_weight", LM_F_NUM, struct lm_quant, embedding_bits_per_weight, OPEN_MIN, 0, 64),
     F("output_bits_per_weight", LM_F_NUM, struct lm_quant, output_bits_per_weight, OPEN_MIN, 0, 64),
@@ -349,6 +450,8 @@ static const struct lm_field calibration_fields[] = {
     F("efficiency", LM_F_NUM, struct lm_calibration, efficiency, REQ | OPEN_MIN, 0, 1),
     F("per_layer_overhead_us", LM_F_NUM, struct lm_calibration, per_layer_overhead_us, REQ, 0, 1e5),
     F("mfu", LM_F_NUM, struct lm_calibration, mfu, REQ | OPEN_MIN, 0, 1),
+    F("kv_efficiency", LM_F_NUM, struct lm_calibration, kv_efficiency, OPEN_MIN, 0, 1),
+    F("ttft_overhead_ms", LM_F_NUM, struct lm_calibration, ttft_overhead_ms, 0, 0, 1e5),
     F("source", LM_F_STR, struct lm_calibration, source, REQ, 0, 0),
 };
 static const struct lm_schema calibration_schema = { calibration_fields, NFIELDS(calibration_fields) };
@@ -1170,19 +1273,153 @@ static int cross_check(struct lm_catalog *cat, struct lm_diags *diags)
     return rc;
 }
 
-static int finish(struct lm_catalog *cat, struct lm_diags *diags, int rc)
+/* The names of one catalog entry, whatever its kind. */
+struct entry_names {
+    const char *id;
+    const struct lm_strlist *aliases; /* NULL: none (runtimes) */
+    const struct lm_srcpos *aliases_at;
+    const char *origin;
+    const void *entry;
+};
+
+static size_t kind_count(const struct lm_catalog *cat, enum lm_id_kind kind)
+{
+    return kind == LM_KIND_MODEL ? cat->nmodels : kind == LM_KIND_HARDWARE ? cat->nhardware
+         : kind == LM_KIND_QUANT ? cat->nquants : cat->nruntimes;
+}
+
+static struct entry_names kind_entry(const struct lm_catalog *cat, enum lm_id_kind kind, size_t i)
+{
+    struct entry_names e = { NULL, NULL, NULL, NULL, NULL };
+    if (kind == LM_KIND_MODEL) {
+        const struct lm_model *m = cat->models[i];
+        e = (struct entry_names){ m->id, &m->aliases, m->aliases_at, m->origin, m };
+    } else if (kind == LM_KIND_HARDWARE) {
+        const struct lm_hardware *h = cat->hardware[i];
+        e = (struct entry_names){ h->id, &h->aliases, h->aliases_at, h->origin, h };
+    } else if (kind == LM_KIND_QUANT) {
+        const struct lm_quant *q = cat->quants[i];
+        e = (struct entry_names){ q->id, &q->aliases, q->aliases_at, q->origin, q };
+    } else {
+        const struct lm_runtime *r = cat->runtimes[i];
+        e = (struct entry_names){ r->id, NULL, NULL, r->origin, r };
+    }
+    return e;
+}
+
+/* Normalised names longer than this are not matched (no id or alias is
+ * near it); the buffer only bounds the work. */
+#define NAME_CAP 192
+
+/* One normalised name of an entry: its id (alias < 0) or one alias. */
+struct name_form {
+    char form[NAME_CAP];
+    size_t entry;
+    long alias;
+    int builtin; /* a shipped profile: the first claimant, so that the
+                    error lands in the user's file */
+};
+
+static int cmp_form(const void *pa, const void *pb)
+{
+    const struct name_form *a = pa, *b = pb;
+    int c = strcmp(a->form, b->form);
+    if (c != 0)
+        return c;
+    if ((a->alias < 0) != (b->alias < 0))
+        return a->alias < 0 ? -1 : 1; /* ids first */
+    if (a->builtin != b->builtin)
+        return a->builtin ? -1 : 1; /* then the shipped profiles */
+    if (a->entry != b->entry)
+        return a->entry < b->entry ? -1 : 1;
+    return a->alias < b->alias ? -1 : a->alias > b->alias;
+}
+
+/* An alias must name one entry (DESIGN §9.7): two entries of one kind whose
+ * aliases, or an alias and another entry's id, share a normalised form are
+ * an error at the alias. Two ids that normalise alike are allowed (each
+ * still resolves exactly); the normalised form then lists both. */
+static int check_aliases(struct lm_catalog *cat, struct lm_diags *diags)
+{
+    int rc = LM_OK;
+    static const enum lm_id_kind kinds[] = { LM_KIND_MODEL, LM_KIND_HARDWARE, LM_KIND_QUANT };
+    static const char *const keywords[] = { NULL, "local", "auto" };
+    for (size_t k = 0; k < 3; k++) {
+        enum lm_id_kind kind = kinds[k];
+        int strip = kind == LM_KIND_HARDWARE;
+        size_t n = kind_count(cat, kind), nforms = 0, cap = 0;
+        for (size_t i = 0; i < n; i++)
+            cap += 1 + kind_entry(cat, kind, i).aliases->n;
+        if (cap == 0)
+            continue;
+        struct name_form *forms = malloc(cap * sizeof(*forms));
+        if (forms == NULL)
+            return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            struct entry_names e = kind_entry(cat, kind, i);
+            for (long a = -1; a < (long)e.aliases->n; a++) {
+                const char *name = a < 0 ? e.id : e.aliases->items[a];
+                struct name_form *f = &forms[nforms];
+                if (lm__name_normalise(name, strip, f->form, sizeof(f->form)) >= sizeof(f->form))
+                    continue;
+                f->entry = i;
+                f->alias = a;
+                f->builtin = strncmp(e.origin, "<builtin>/", 10) == 0;
+                nforms++;
+                if (a >= 0 && keywords[k] != NULL && strcmp(f->form, keywords[k]) == 0) {
+                    struct lm_loc loc = { e.origin, e.aliases_at[a].line, e.aliases_at[a].col };
+                    rc = lm_diag_error(diags, LM_ESCHEMA, &loc,
+                                       "alias '%s' of %s '%s' is the reserved word '%s'",
+                                       name, lm_id_kind_names[kind], e.id, keywords[k]);
+                }
+            }
+        }
+        qsort(forms, nforms, sizeof(*forms), cmp_form);
+        for (size_t i = 0; i < nforms;) {
+            size_t j = i + 1;
+            while (j < nforms && strcmp(forms[j].form, forms[i].form) == 0)
+                j++;
+            /* forms[i] is the first claimant (an id when there is one). */
+            for (size_t m = i + 1; m < j; m++) {
+                if (forms[m].alias < 0 || forms[m].entry == forms[i].entry)
+                    continue;
+                struct entry_names e = kind_entry(cat, kind, forms[m].entry);
+                struct entry_names first = kind_entry(cat, kind, forms[i].entry);
+                const struct lm_srcpos *at = &e.aliases_at[forms[m].alias];
+                struct lm_loc loc = { e.origin, at->line, at->col };
+                rc = lm_diag_error(diags, LM_ESCHEMA, &loc,
+                                   "alias '%s' of %s '%s' also names '%s' (both read '%s' once "
+                                   "normalised); an alias must name one entry",
+                                   e.aliases->items[forms[m].alias], lm_id_kind_names[kind],
+                                   e.id, first.id, forms[i].form);
+            }
+            i = j;
+        }
+        free(forms);
+    }
+    return rc;
+}
+
+/* refit: the models changed, so the quality fit (over all models) is redone. */
+static int finish(struct lm_catalog *cat, struct lm_diags *diags, int rc, int refit)
 {
     if (cat->nmodels > 1)
         qsort(cat->models, cat->nmodels, sizeof(*cat->models), cmp_model);
     if (cat->nhardware > 1)
         qsort(cat->hardware, cat->nhardware, sizeof(*cat->hardware), cmp_hw);
-    return worse(rc, cross_check(cat, diags));
+    rc = worse(rc, cross_check(cat, diags));
+    rc = worse(rc, check_aliases(cat, diags));
+    /* The quality fit is over the whole loaded catalog (DESIGN §9.4). Out
+     * of memory leaves the models on their published scores only. */
+    if (refit)
+        (void)lm_quality_fit_catalog(cat, NULL);
+    return rc;
 }
 
 int lm_catalog_load_builtin(struct lm_catalog *cat, const struct lm_limits *limits,
                             struct lm_diags *diags)
 {
-    return finish(cat, diags, load_builtin_layer(cat, limits, diags));
+    return finish(cat, diags, load_builtin_layer(cat, limits, diags), 1);
 }
 
 int lm_catalog_load(struct lm_catalog *cat, const char *const *dirs, size_t ndirs,
@@ -1191,7 +1428,7 @@ int lm_catalog_load(struct lm_catalog *cat, const char *const *dirs, size_t ndir
     int rc = load_builtin_layer(cat, limits, diags);
     for (size_t i = 0; i < ndirs; i++)
         rc = worse(rc, load_dir_layer(cat, dirs[i], limits, diags));
-    return finish(cat, diags, rc);
+    return finish(cat, diags, rc, 1);
 }
 
 int lm_catalog_load_file(struct lm_catalog *cat, const char *kind,
@@ -1215,7 +1452,7 @@ int lm_catalog_load_file(struct lm_catalog *cat, const char *kind,
     src.len = len;
     size_t before = diags->nerrors;
     int rc = load_file_checked(cat, k, &src, limits, diags, NULL, check_name);
-    int xrc = finish(cat, diags, LM_OK);
+    int xrc = finish(cat, diags, LM_OK, k == KIND_MODEL);
     if (rc == LM_OK && diags->nerrors > before)
         rc = xrc != LM_OK ? xrc : LM_ESCHEMA;
     return rc;
@@ -1269,6 +1506,200 @@ const struct lm_runtime *lm_catalog_runtime(const struct lm_catalog *cat, const 
         if (strcmp(cat->runtimes[i]->id, id) == 0)
             return cat->runtimes[i];
     return NULL;
+}
+
+/* Adds id to the candidates of r unless it is there; counts the overflow. */
+static void add_candidate(struct lm_name_result *r, const char *id)
+{
+    for (size_t i = 0; i < r->ncandidates; i++)
+        if (strcmp(r->candidates[i], id) == 0)
+            return;
+    if (r->ncandidates < LM_NAME_MAX_CANDIDATES)
+        r->candidates[r->ncandidates++] = id;
+    else
+        r->nmore++;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether the normalised name q starts (length >= 2) or contains (length
+ * >= 3) the normalised query. */
+static int partial_match(const char *form, const char *q, size_t ql)
+{
+    if (ql >= 2 && strncmp(form, q, ql) == 0)
+        return 1;
+    return ql >= 3 && strstr(form, q) != NULL;
+}
+
+int lm_catalog_resolve(const struct lm_catalog *cat, enum lm_id_kind kind,
+                       const char *name, const char *keyword, struct lm_name_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->status = LM_NAME_UNKNOWN;
+    int strip = kind == LM_KIND_HARDWARE;
+    size_t n = kind_count(cat, kind);
+    for (size_t i = 0; i < n; i++) {
+        struct entry_names e = kind_entry(cat, kind, i);
+        if (strcmp(e.id, name) == 0) {
+            out->status = LM_NAME_FOUND;
+            out->id = e.id;
+            out->entry = e.entry;
+            return out->status;
+        }
+    }
+    char q[NAME_CAP], f[NAME_CAP];
+    size_t ql = lm__name_normalise(name, strip, q, sizeof(q));
+    if (ql == 0 || ql >= sizeof(q))
+        return out->status;
+
+    /* 1. The same normalised form: an id or an alias. */
+    size_t nexact = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct entry_names e = kind_entry(cat, kind, i);
+        int hit = 0;
+        for (long a = -1; !hit && a < (long)(e.aliases ? e.aliases->n : 0); a++) {
+            const char *nm = a < 0 ? e.id : e.aliases->items[a];
+            hit = lm__name_normalise(nm, strip, f, sizeof(f)) < sizeof(f) && strcmp(f, q) == 0;
+        }
+        if (hit) {
+            if (nexact++ == 0) {
+                out->id = e.id;
+                out->entry = e.entry;
+            }
+            add_candidate(out, e.id);
+        }
+    }
+    if (nexact == 1) {
+        out->ncandidates = 0;
+        out->status = LM_NAME_FOUND;
+        return out->status;
+    }
+    if (nexact > 1) {
+        out->id = NULL;
+        out->entry = NULL;
+        out->status = LM_NAME_AMBIGUOUS;
+        qsort(out->candidates, out->ncandidates, sizeof(*out->candidates), cmp_cstr);
+        return out->status;
+    }
+
+    /* 2. Entries the name starts or is part of: one is a suggestion,
+     * several make the name ambiguous ("H100": SXM or PCIe). */
+    for (size_t i = 0; i < n; i++) {
+        struct entry_names e = kind_entry(cat, kind, i);
+        int hit = 0;
+        for (long a = -1; !hit && a < (long)(e.aliases ? e.aliases->n : 0); a++) {
+            const char *nm = a < 0 ? e.id : e.aliases->items[a];
+            hit = lm__name_normalise(nm, strip, f, sizeof(f)) < sizeof(f) && partial_match(f, q, ql);
+        }
+        if (hit)
+            add_candidate(out, e.id);
+    }
+    if (keyword != NULL && partial_match(keyword, q, ql))
+        add_candidate(out, keyword);
+    if (out->ncandidates + out->nmore > 1) {
+        out->status = LM_NAME_AMBIGUOUS;
+        qsort(out->candidates, out->ncandidates, sizeof(*out->candidates), cmp_cstr);
+        return out->status;
+    }
+    if (out->ncandidates == 1)
+        return out->status;
+
+    /* 3. The nearest entries by edit distance on the normalised forms. */
+    size_t limit = ql / 3 > 2 ? ql / 3 : 2, best = (size_t)-1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i <= n; i++) {
+            const char *id;
+            size_t d = (size_t)-1;
+            if (i == n) {
+                if (keyword == NULL)
+                    continue;
+                id = keyword;
+                d = lm__name_distance(q, keyword);
+            } else {
+                struct entry_names e = kind_entry(cat, kind, i);
+                id = e.id;
+                for (long a = -1; a < (long)(e.aliases ? e.aliases->n : 0); a++) {
+                    const char *nm = a < 0 ? e.id : e.aliases->items[a];
+                    if (lm__name_normalise(nm, strip, f, sizeof(f)) >= sizeof(f))
+                        continue;
+                    size_t da = lm__name_distance(q, f);
+                    if (da < d)
+                        d = da;
+                }
+            }
+            if (pass == 0 && d < best)
+                best = d;
+            else if (pass == 1 && d == best && d <= limit)
+                add_candidate(out, id);
+        }
+    }
+    qsort(out->candidates, out->ncandidates, sizeof(*out->candidates), cmp_cstr);
+    return out->status;
+}
+
+int lm_catalog_resolve_tag(const struct lm_catalog *cat, const char *name,
+                           const struct lm_model **model, const struct lm_quant **quant)
+{
+    char buf[NAME_CAP], rest[NAME_CAP];
+    struct lm_name_result r;
+    *model = NULL;
+    *quant = NULL;
+    size_t n = strlen(name);
+    const char *colon = strchr(name, ':');
+    const char *dash = strrchr(name, '-');
+    if (n >= sizeof(buf) || colon == NULL || dash == NULL || dash < colon || dash[1] == '\0')
+        return 0;
+    if (lm_catalog_resolve(cat, LM_KIND_QUANT, dash + 1, NULL, &r) != LM_NAME_FOUND)
+        return 0;
+    const struct lm_quant *q = r.entry;
+    /* NAME:REST as written, then without the flavour segments. */
+    memcpy(buf, name, (size_t)(dash - name));
+    buf[dash - name] = '\0';
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            size_t head = (size_t)(colon - name) + 1, used = head;
+            memcpy(rest, buf, head);
+            char *save = NULL;
+            for (char *seg = strtok_r(buf + head, "-", &save); seg != NULL;
+                 seg = strtok_r(NULL, "-", &save)) {
+                if (strcmp(seg, "instruct") == 0 || strcmp(seg, "chat") == 0 ||
+                    strcmp(seg, "it") == 0)
+                    continue;
+                used += (size_t)snprintf(rest + used, sizeof(rest) - used, "%s%s",
+                                         used > head ? "-" : "", seg);
+            }
+            rest[used < sizeof(rest) ? used : sizeof(rest) - 1] = '\0';
+            memcpy(buf, rest, sizeof(buf));
+        }
+        if (lm_catalog_resolve(cat, LM_KIND_MODEL, buf, NULL, &r) == LM_NAME_FOUND) {
+            *model = r.entry;
+            *quant = q;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+char *lm_name_message(const char *what, const char *name, const struct lm_name_result *r)
+{
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < r->ncandidates && used < sizeof(list); i++) {
+        const char *sep = i == 0 ? "" : (i + 1 == r->ncandidates && r->nmore == 0) ? " or " : ", ";
+        int w = snprintf(list + used, sizeof(list) - used, "%s'%s'", sep, r->candidates[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (r->nmore > 0 && used < sizeof(list))
+        snprintf(list + used, sizeof(list) - used, " or %zu more", r->nmore);
+    const char *adj = r->status == LM_NAME_AMBIGUOUS ? "ambiguous" : "unknown";
+    if (r->ncandidates == 0)
+        return lm__asprintf("%s %s '%s'", adj, what, name);
+    return lm__asprintf("%s %s '%s' (did you mean %s?)", adj, what, name, list);
 }
 
 const char *lm_model_class(const struct lm_catalog *cat, const struct lm_model *m)

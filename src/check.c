@@ -298,26 +298,36 @@ static int value_error(struct state *s, const struct lm_scenario *sc, const char
     return rc;
 }
 
+/* The entry a deployment field names (an id or an alias, DESIGN §9.7); the
+ * field is rewritten to the catalog id, which the JSON echoes. NULL for the
+ * keyword, or after an error at the value (*rc set). */
+static const void *deployment_name(struct state *s, struct lm_scenario *sc, const char *field,
+                                   enum lm_id_kind kind, const char **slot, const char *keyword,
+                                   int *rc)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "deployment.%s", field);
+    const struct lm_keyloc_pub *k = lm_scenario_key(sc, path);
+    struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
+    return lm_cli_resolve_at(s->ctx, &s->ctx->cat, kind, slot, keyword, &loc, rc);
+}
+
 /* Resolves the deployment's ids into spec. Errors at the values. */
-static int resolve_deployment(struct state *s, const struct lm_scenario *sc,
+static int resolve_deployment(struct state *s, struct lm_scenario *sc,
                               struct lm_deploy_spec *spec)
 {
     const struct lm_catalog *cat = &s->ctx->cat;
-    const struct lm_deployment *d = &sc->deployment;
+    struct lm_deployment *d = &sc->deployment;
     memset(spec, 0, sizeof(*spec));
     size_t nmax = cat->nmodels + cat->nhardware + cat->nquants + cat->nruntimes + 8;
     const char **ids = malloc(nmax * sizeof(*ids));
     if (ids == NULL)
         return LM_ENOMEM;
     int rc = LM_OK;
-    spec->model = lm_catalog_model(cat, d->model);
-    if (spec->model == NULL) {
-        for (size_t i = 0; i < cat->nmodels; i++)
-            ids[i] = cat->models[i]->id;
-        rc = bad_id(s, sc, "model", "model", d->model, ids, cat->nmodels);
-        if (d->hardware == NULL)
-            goto out;
-    }
+    rc = lm_cli_deployment_tag(s->ctx, cat, sc, 1);
+    spec->model = deployment_name(s, sc, "model", LM_KIND_MODEL, &d->model, NULL, &rc);
+    if (spec->model == NULL && d->hardware == NULL)
+        goto out;
     const struct lm_model *m = spec->model;
     if (d->hardware == NULL) {
         if (m->napi == 0) {
@@ -358,24 +368,12 @@ static int resolve_deployment(struct state *s, const struct lm_scenario *sc,
         }
         spec->hw = s->local;
         spec->local_built = s->local_built;
-    } else if ((spec->hw = lm_catalog_hardware(cat, d->hardware)) == NULL) {
-        for (size_t i = 0; i < cat->nhardware; i++)
-            ids[i] = cat->hardware[i]->id;
-        ids[cat->nhardware] = "local";
-        rc = bad_id(s, sc, "hardware", "hardware", d->hardware, ids, cat->nhardware + 1);
+    } else {
+        spec->hw = deployment_name(s, sc, "hardware", LM_KIND_HARDWARE, &d->hardware, "local", &rc);
     }
-    if (d->quantization != NULL && strcmp(d->quantization, "auto") != 0 &&
-        (spec->quant = lm_catalog_quant(cat, d->quantization)) == NULL) {
-        for (size_t i = 0; i < cat->nquants; i++)
-            ids[i] = cat->quants[i]->id;
-        ids[cat->nquants] = "auto";
-        rc = bad_id(s, sc, "quantization", "quantization", d->quantization, ids, cat->nquants + 1);
-    }
-    if (d->runtime != NULL && (spec->runtime = lm_catalog_runtime(cat, d->runtime)) == NULL) {
-        for (size_t i = 0; i < cat->nruntimes; i++)
-            ids[i] = cat->runtimes[i]->id;
-        rc = bad_id(s, sc, "runtime", "runtime", d->runtime, ids, cat->nruntimes);
-    }
+    spec->quant = deployment_name(s, sc, "quantization", LM_KIND_QUANT, &d->quantization,
+                                  "auto", &rc);
+    spec->runtime = deployment_name(s, sc, "runtime", LM_KIND_RUNTIME, &d->runtime, NULL, &rc);
     if (spec->hw == NULL)
         goto out;
     unsigned offered = is_local ? 1u << LM_PLACE_DEVICE : spec->hw->placements;
@@ -479,7 +477,7 @@ static int rule_disabled(const struct lm_scenario *sc, const char *id)
 }
 
 /* Judges a loaded scenario whose ids are valid. */
-static int judge_file(struct state *s, struct lm_check_file *f, const struct lm_scenario *sc)
+static int judge_file(struct state *s, struct lm_check_file *f, struct lm_scenario *sc)
 {
     struct lm_deploy_spec spec;
     int rc = resolve_deployment(s, sc, &spec);
@@ -489,8 +487,11 @@ static int judge_file(struct state *s, struct lm_check_file *f, const struct lm_
     memset(&opt, 0, sizeof(opt));
     opt.weights_formula = s->o->weights_formula;
     opt.no_flips = 1;
-    for (size_t i = 0; sc->constraints.hardware_set && i < sc->constraints.hardware.n; i++) {
-        if (strcmp(sc->constraints.hardware.items[i], "local") == 0) {
+    size_t nlist = sc->constraints.hardware_set ? sc->constraints.hardware.n : 0;
+    for (size_t i = 0; i < nlist + sc->constraints.nowned; i++) {
+        const char *hid = i < nlist ? sc->constraints.hardware.items[i]
+                                    : sc->constraints.owned[i - nlist].hardware;
+        if (hid != NULL && strcmp(hid, "local") == 0) {
             if ((rc = resolve_local(s)) != LM_OK)
                 return rc;
             opt.local = s->local;

@@ -179,29 +179,159 @@ int lm_cli_unknown_id(const struct lm_ctx *ctx, const char *what, const char *id
     return lm_cli_usage_error(ctx, "unknown %s '%s'", what, id);
 }
 
-/* Scenario ids that must name something: constraints.hardware (catalog ids or
- * local) and rules.disable / rules.waive (rule ids). Errors at the value,
- * with "did you mean". */
-int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
-                               const struct lm_scenario *sc, const struct lm_ruleset *rs)
+const void *lm_cli_resolve(const struct lm_ctx *ctx, enum lm_id_kind kind, const char **name,
+                           const char *keyword, int *rc)
+{
+    struct lm_name_result r;
+    if (lm_catalog_resolve(&ctx->cat, kind, *name, keyword, &r) == LM_NAME_FOUND) {
+        *name = r.id;
+        return r.entry;
+    }
+    char *msg = lm_name_message(lm_id_kind_names[kind], *name, &r);
+    *rc = lm_cli_usage_error(ctx, "%s", msg ? msg : "unknown name");
+    free(msg);
+    return NULL;
+}
+
+const void *lm_cli_resolve_at(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                              enum lm_id_kind kind, const char **slot, const char *keyword,
+                              const struct lm_loc *loc, int *rc)
+{
+    if (*slot == NULL || (keyword != NULL && strcmp(*slot, keyword) == 0))
+        return NULL;
+    struct lm_name_result r;
+    if (lm_catalog_resolve(cat, kind, *slot, keyword, &r) == LM_NAME_FOUND) {
+        *slot = r.id;
+        return r.entry;
+    }
+    char *msg = lm_name_message(lm_id_kind_names[kind], *slot, &r);
+    *rc = lm_diag_error(&ctx->diags, LM_ESCHEMA, loc, "%s", msg ? msg : "unknown name");
+    free(msg);
+    return NULL;
+}
+
+const struct lm_model *lm_cli_resolve_model(const struct lm_ctx *ctx, const char **name,
+                                           const struct lm_quant **tag_quant, int *rc)
+{
+    struct lm_name_result r;
+    const struct lm_model *m;
+    *tag_quant = NULL;
+    if (lm_catalog_resolve(&ctx->cat, LM_KIND_MODEL, *name, NULL, &r) == LM_NAME_FOUND) {
+        *name = r.id;
+        return r.entry;
+    }
+    if (lm_catalog_resolve_tag(&ctx->cat, *name, &m, tag_quant)) {
+        *name = m->id;
+        return m;
+    }
+    return lm_cli_resolve(ctx, LM_KIND_MODEL, name, NULL, rc); /* prints the error */
+}
+
+int lm_cli_deployment_tag(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                          struct lm_scenario *sc, int report)
+{
+    struct lm_deployment *d = &sc->deployment;
+    const struct lm_model *m;
+    const struct lm_quant *q;
+    struct lm_name_result r;
+    if (!d->present || d->model == NULL ||
+        lm_catalog_resolve(cat, LM_KIND_MODEL, d->model, NULL, &r) == LM_NAME_FOUND ||
+        !lm_catalog_resolve_tag(cat, d->model, &m, &q))
+        return LM_OK;
+    if (d->quantization != NULL &&
+        !(lm_catalog_resolve(cat, LM_KIND_QUANT, d->quantization, NULL, &r) == LM_NAME_FOUND &&
+          r.entry == q)) {
+        const char *typed = d->model;
+        d->model = m->id; /* the model itself is right */
+        if (!report)
+            return LM_OK;
+        const struct lm_keyloc_pub *k = lm_scenario_key(sc, "deployment.quantization");
+        struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
+        return lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                             "quantization '%s' disagrees with model '%s', whose tag names '%s'",
+                             d->quantization, typed, q->id);
+    }
+    d->model = m->id;
+    d->quantization = q->id;
+    return LM_OK;
+}
+
+static int resolve_scenario_name(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                                 enum lm_id_kind kind, const char **slot, const char *keyword,
+                                 const struct lm_loc *loc)
 {
     int rc = LM_OK;
-    const char **ids = malloc((cat->nhardware + rs->n + 2) * sizeof(*ids));
+    lm_cli_resolve_at(ctx, cat, kind, slot, keyword, loc, &rc);
+    return rc;
+}
+
+int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                                  struct lm_scenario *sc, int report)
+{
+    static const struct {
+        const char *path;
+        enum lm_id_kind kind;
+        const char *keyword;
+    } fields[] = {
+        { "deployment.model", LM_KIND_MODEL, NULL },
+        { "deployment.hardware", LM_KIND_HARDWARE, "local" },
+        { "deployment.quantization", LM_KIND_QUANT, "auto" },
+        { "deployment.runtime", LM_KIND_RUNTIME, NULL },
+    };
+    struct lm_deployment *d = &sc->deployment;
+    const char **slots[] = { &d->model, &d->hardware, &d->quantization, &d->runtime };
+    int rc = LM_OK;
+    if (!d->present)
+        return LM_OK;
+    rc = lm_cli_deployment_tag(ctx, cat, sc, report);
+    for (size_t i = 0; i < 4; i++) {
+        struct lm_name_result res;
+        if (!report) {
+            /* Best effort: rewrite what resolves, leave the rest as written. */
+            if (*slots[i] != NULL &&
+                lm_catalog_resolve(cat, fields[i].kind, *slots[i], NULL, &res) == LM_NAME_FOUND)
+                *slots[i] = res.id;
+            continue;
+        }
+        const struct lm_keyloc_pub *k = lm_scenario_key(sc, fields[i].path);
+        struct lm_loc loc = { sc->file, k ? k->vline : 0, k ? k->vcol : 0 };
+        int r = resolve_scenario_name(ctx, cat, fields[i].kind, slots[i], fields[i].keyword, &loc);
+        if (r != LM_OK)
+            rc = r;
+    }
+    return rc;
+}
+
+/* Scenario ids that must name something: constraints.hardware (catalog ids,
+ * aliases or local; rewritten to the ids) and rules.disable / rules.waive
+ * (rule ids). Errors at the value, with "did you mean". */
+int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                               struct lm_scenario *sc, const struct lm_ruleset *rs)
+{
+    int rc = LM_OK;
+    const char **ids = malloc((rs->n + 2) * sizeof(*ids));
     if (ids == NULL)
         return LM_ENOMEM;
-    for (size_t i = 0; i < cat->nhardware; i++)
-        ids[i] = cat->hardware[i]->id;
-    ids[cat->nhardware] = "local";
     for (size_t i = 0; i < sc->constraints.hardware.n; i++) {
-        const char *id = sc->constraints.hardware.items[i];
-        if (strcmp(id, "local") == 0 || lm_catalog_hardware(cat, id) != NULL)
-            continue;
         unsigned pos = sc->constraints.hardware_pos ? sc->constraints.hardware_pos[i] : 0;
         struct lm_loc loc = { sc->file, pos >> 16, pos & 0xFFFF };
-        const char *s = lm__suggest(id, ids, cat->nhardware + 1);
+        int r = resolve_scenario_name(ctx, cat, LM_KIND_HARDWARE,
+                                      &sc->constraints.hardware.items[i], "local", &loc);
+        if (r != LM_OK)
+            rc = r;
+    }
+    for (size_t i = 0; i < sc->constraints.nowned; i++) {
+        const struct lm_owned *o = &sc->constraints.owned[i];
+        if (o->hardware == NULL || strcmp(o->hardware, "local") == 0 ||
+            lm_catalog_hardware(cat, o->hardware) != NULL)
+            continue;
+        struct lm_loc loc = { sc->file, o->line, o->col };
+        const char *s = lm__suggest(o->hardware, ids, cat->nhardware + 1);
         rc = s ? lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
-                               "unknown hardware '%s' (did you mean '%s'?)", id, s)
-               : lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc, "unknown hardware '%s'", id);
+                               "unknown hardware '%s' in constraints.owned (did you mean '%s'?)",
+                               o->hardware, s)
+               : lm_diag_error(&ctx->diags, LM_ESCHEMA, &loc,
+                               "unknown hardware '%s' in constraints.owned", o->hardware);
     }
     for (size_t i = 0; i < rs->n; i++)
         ids[i] = rs->rules[i]->id;

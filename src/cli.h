@@ -75,7 +75,48 @@ struct lm_ruleset;
  * to ctx->diags at the value, with "did you mean". Returns LM_OK or
  * LM_ESCHEMA. */
 int lm_cli_check_scenario_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
-                              const struct lm_scenario *sc, const struct lm_ruleset *rs);
+                              struct lm_scenario *sc, const struct lm_ruleset *rs);
+
+/* Resolves deployment.model, .hardware (or local), .quantization (or auto)
+ * and .runtime to catalog ids (DESIGN §9.7), rewriting the scenario's
+ * values. With report, a name that resolves to nothing is an error at its
+ * value, with "did you mean" (validate); without, it is left as written
+ * (recommend and explain, which echo the deployment but do not judge it).
+ * Returns LM_OK or LM_ESCHEMA. */
+int lm_cli_resolve_deployment_ids(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                                  struct lm_scenario *sc, int report);
+
+/* Resolves the name at *slot (a value written at loc in an input file) to
+ * its catalog entry, rewriting *slot to the catalog id so that everything
+ * downstream, the JSON echo included, sees the id. NULL when *slot is NULL
+ * or the keyword; NULL with an error at loc ("did you mean") and *rc set to
+ * LM_ESCHEMA when it names nothing or several entries. */
+const void *lm_cli_resolve_at(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                              enum lm_id_kind kind, const char **slot, const char *keyword,
+                              const struct lm_loc *loc, int *rc);
+
+/* MODEL as typed on the command line: an id, an alias, or an Ollama tag
+ * that also names the quantization (lm_catalog_resolve_tag), which is then
+ * returned in *tag_quant (else NULL). On failure prints the usage error,
+ * sets *rc to LM_EXIT_USAGE and returns NULL. */
+const struct lm_model *lm_cli_resolve_model(const struct lm_ctx *ctx, const char **name,
+                                           const struct lm_quant **tag_quant, int *rc);
+
+/* When deployment.model is an Ollama tag naming the quantization too
+ * ("llama3.1:8b-instruct-q4_K_M"), rewrites deployment.model and
+ * deployment.quantization to their ids. A deployment.quantization that
+ * names another format is an error at its value when report is set (else
+ * the scenario is left as written). Returns LM_OK or LM_ESCHEMA. */
+int lm_cli_deployment_tag(struct lm_ctx *ctx, const struct lm_catalog *cat,
+                          struct lm_scenario *sc, int report);
+
+/* Resolves a name typed on the command line (an id or an alias, DESIGN
+ * §9.7) in ctx->cat: returns the entry and sets *name to its catalog id, or
+ * prints the usage error ("unknown …" or "ambiguous …" with "did you
+ * mean"), sets *rc to LM_EXIT_USAGE and returns NULL. keyword ("local",
+ * "auto") is the caller's to handle; it is only suggested here. */
+const void *lm_cli_resolve(const struct lm_ctx *ctx, enum lm_id_kind kind, const char **name,
+                           const char *keyword, int *rc);
 
 /* Loads the default rule set (unless no_default), then each file in order
  * (- is standard input); later rules replace earlier ones by id. Returns an

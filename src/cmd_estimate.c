@@ -27,6 +27,10 @@ const char *const lm_estimate_usage[] = {
     "and monthly cost, each with its basis and error band. For an API-only model",
     "it prints the API estimate. Exit 0 when it fits, 1 when it does not.",
     "",
+    "MODEL and the ids of --hardware, --quant and --runtime may be any of their",
+    "aliases: meta-llama/Llama-3.1-8B-Instruct, llama3.1:8b-instruct-q4_K_M, Q4_K_M,",
+    "'NVIDIA GeForce RTX 4090' (lmchoose list models|hardware shows them).",
+    "",
     "Options:",
     "  --hardware ID|local     the machine (default: local, this machine)",
     "  --quant ID|auto         weight format; auto picks the best quality that fits (default)",
@@ -38,6 +42,9 @@ const char *const lm_estimate_usage[] = {
     "  --placement P           device, on-prem or cloud (default: the first the hardware lists)",
     "  --kv-cache T            KV cache type: f16 (default), q8_0, q4_0, fp8",
     "  --weights formula|auto  weights from the formula, or from published file sizes (default auto)",
+    "  --cpu-moe N|all         llama.cpp expert offload (--n-cpu-moe): the routed experts of the",
+    "                          first N layers (all: every layer) stay in the system RAM of --host",
+    "  --host ID               the machine whose RAM holds the offloaded experts (a hardware id)",
     "  --format text|json      output format (default text)",
     "  --output FILE           write the result to FILE atomically",
     "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
@@ -55,38 +62,17 @@ const char *const lm_estimate_usage[] = {
 
 enum {
     OPT_HARDWARE = OPT_CMD_BASE, OPT_QUANT, OPT_CONTEXT, OPT_PROMPT, OPT_BATCH,
-    OPT_DEVICES, OPT_RUNTIME, OPT_PLACEMENT, OPT_KV, OPT_WEIGHTS, OPT_SCENARIO
+    OPT_DEVICES, OPT_RUNTIME, OPT_PLACEMENT, OPT_KV, OPT_WEIGHTS, OPT_SCENARIO, OPT_CPU_MOE,
+    OPT_HOST
 };
 
 struct est_opts {
     const char *model, *hardware, *quant, *runtime, *placement, *scenario;
     double context, prompt, batch, devices, kv_bytes;
     int weights_formula;
+    double cpu_moe;   /* 0 none; INFINITY for "all" */
+    const char *host; /* --host id */
 };
-
-enum id_kind { ID_MODEL, ID_HARDWARE, ID_QUANT, ID_RUNTIME };
-
-/* Reports an unknown id on the command line with "did you mean" over the
- * catalog's ids of that kind (plus the keyword extra, e.g. "local"). */
-static int unknown_id(struct lm_ctx *ctx, enum id_kind kind, const char *id,
-                      const char *extra)
-{
-    static const char *const what[] = { "model", "hardware", "quantization", "runtime" };
-    const struct lm_catalog *cat = &ctx->cat;
-    size_t n = kind == ID_MODEL ? cat->nmodels : kind == ID_HARDWARE ? cat->nhardware
-             : kind == ID_QUANT ? cat->nquants : cat->nruntimes;
-    const char **ids = malloc((n + 1) * sizeof(*ids));
-    size_t k = 0;
-    for (size_t i = 0; ids != NULL && i < n; i++)
-        ids[k++] = kind == ID_MODEL ? cat->models[i]->id
-                 : kind == ID_HARDWARE ? cat->hardware[i]->id
-                 : kind == ID_QUANT ? cat->quants[i]->id : cat->runtimes[i]->id;
-    if (ids != NULL && extra != NULL)
-        ids[k++] = extra;
-    int r = lm_cli_unknown_id(ctx, what[kind], id, ids, ids ? k : 0);
-    free(ids);
-    return r;
-}
 
 /* Estimates with --devices, or with the device count of §5 step 1. */
 static void estimate_with_devices(struct lm_est_input *in, const struct est_opts *o,
@@ -139,6 +125,10 @@ static int choose_quant(struct lm_ctx *ctx, struct lm_est_input *in, const struc
         t.runtime = rt;
         estimate_with_devices(&t, o, &e);
         int slot = e.fit == LM_FIT_FITS ? 0 : e.fit == LM_FIT_TIGHT ? 1 : 2;
+        /* With expert offload the host's RAM must hold its part too. */
+        int host_slot = e.host_fit < 0 ? 0 : e.host_fit == LM_FIT_FITS ? 0 : e.host_fit == LM_FIT_TIGHT ? 1 : 2;
+        if (host_slot > slot)
+            slot = host_slot;
         if (slot == 2) {
             if (e.memory_gib < smallest_mem ||
                 (e.memory_gib == smallest_mem && best[2] && quant_order(q, best[2]) < 0)) {
@@ -177,9 +167,12 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         { "kv-cache", required_argument, NULL, OPT_KV },
         { "weights", required_argument, NULL, OPT_WEIGHTS },
         { "scenario", required_argument, NULL, OPT_SCENARIO },
+        { "cpu-moe", required_argument, NULL, OPT_CPU_MOE },
+        { "host", required_argument, NULL, OPT_HOST },
         LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
     };
-    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, (double)NAN, (double)NAN, 1, (double)NAN, 2, 0 };
+    struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, (double)NAN, (double)NAN, 1, (double)NAN, 2, 0,
+                          0, NULL };
     int c, nhw = 0;
     optind = 1;
     opterr = 0;
@@ -239,6 +232,15 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         case OPT_SCENARIO:
             o.scenario = optarg;
             break;
+        case OPT_CPU_MOE:
+            if (strcmp(optarg, "all") == 0)
+                o.cpu_moe = (double)INFINITY;
+            else if (lm_cli_parse_count(ctx, "--cpu-moe", optarg, 1, 1e4, &o.cpu_moe) != 0)
+                return LM_EXIT_USAGE;
+            break;
+        case OPT_HOST:
+            o.host = optarg;
+            break;
         case OPT_WEIGHTS:
             if (strcmp(optarg, "formula") == 0)
                 o.weights_formula = 1;
@@ -269,24 +271,51 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     struct lm_catalog *cat = &ctx->cat;
 
-    /* Ids on the command line are checked before anything else is read. */
-    const struct lm_model *m = lm_catalog_model(cat, o.model);
+    /* Ids on the command line are checked before anything else is read;
+     * each may be an alias (DESIGN §9.7) and is replaced by its id. */
+    const struct lm_quant *tag_quant;
+    const struct lm_model *m = lm_cli_resolve_model(ctx, &o.model, &tag_quant, &rc);
     if (m == NULL)
-        return unknown_id(ctx, ID_MODEL, o.model, NULL);
+        return rc;
     const struct lm_hardware *hw = NULL;
     if (o.hardware != NULL && strcmp(o.hardware, "local") != 0) {
-        hw = lm_catalog_hardware(cat, o.hardware);
+        hw = lm_cli_resolve(ctx, LM_KIND_HARDWARE, &o.hardware, "local", &rc);
         if (hw == NULL)
-            return unknown_id(ctx, ID_HARDWARE, o.hardware, "local");
+            return rc;
     }
     const struct lm_quant *quant = NULL;
     if (o.quant != NULL && strcmp(o.quant, "auto") != 0) {
-        quant = lm_catalog_quant(cat, o.quant);
+        quant = lm_cli_resolve(ctx, LM_KIND_QUANT, &o.quant, "auto", &rc);
         if (quant == NULL)
-            return unknown_id(ctx, ID_QUANT, o.quant, "auto");
+            return rc;
     }
-    if (o.runtime != NULL && lm_catalog_runtime(cat, o.runtime) == NULL)
-        return unknown_id(ctx, ID_RUNTIME, o.runtime, NULL);
+    if (o.runtime != NULL && lm_cli_resolve(ctx, LM_KIND_RUNTIME, &o.runtime, NULL, &rc) == NULL)
+        return rc;
+    if (tag_quant != NULL && o.quant != NULL && quant != tag_quant)
+        return lm_cli_usage_error(ctx, "--quant %s disagrees with the tag of MODEL, which names "
+                                  "'%s'", o.quant, tag_quant->id);
+    if (tag_quant != NULL && quant == NULL) {
+        quant = tag_quant;
+        o.quant = tag_quant->id;
+    }
+    const struct lm_hardware *host = NULL;
+    if (o.host != NULL) {
+        host = lm_cli_resolve(ctx, LM_KIND_HARDWARE, &o.host, NULL, &rc);
+        if (host == NULL)
+            return rc;
+    }
+    if (o.cpu_moe > 0 && host == NULL)
+        return lm_cli_usage_error(ctx, "--cpu-moe needs --host: the hardware whose RAM holds the experts");
+    if (o.cpu_moe == 0 && host != NULL)
+        return lm_cli_usage_error(ctx, "--host applies only with --cpu-moe");
+    if (o.cpu_moe > 0 && o.runtime == NULL)
+        o.runtime = "llama.cpp"; /* expert offload is llama.cpp's: --quant auto picks a GGUF */
+    if (o.cpu_moe > 0) {
+        const struct lm_arch *a = &m->arch;
+        if (isnan(a->experts) || isnan(a->experts_per_token) || isnan(a->expert_params_b))
+            return lm_cli_usage_error(ctx, "--cpu-moe: model '%s' lists no experts, experts_per_token "
+                                      "and expert_params_b (a MoE profile's architecture)", m->id);
+    }
 
     struct lm_estimate_doc doc;
     memset(&doc, 0, sizeof(doc));
@@ -294,6 +323,7 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     doc.model = m;
     struct lm_est_input in;
     lm_est_input_init(&in);
+    double owned_from_scenario = 0;
     in.model = m;
     in.weights_formula = o.weights_formula;
     in.kv_bytes_per_element = o.kv_bytes;
@@ -322,6 +352,15 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         in.input_tokens = sc.workload.input_tokens;
         in.output_tokens = sc.workload.output_tokens;
         in.peak_concurrency = sc.workload.peak_concurrency;
+        in.window_hours = sc.workload.window_hours;
+        in.target_utilization = sc.assumptions.target_utilization;
+        in.scale_to_zero = sc.assumptions.scale_to_zero;
+        for (size_t k = 0; k < sc.constraints.nowned; k++) {
+            const char *oid = sc.constraints.owned[k].hardware;
+            const char *want = o.hardware != NULL ? o.hardware : "local";
+            if (oid != NULL && strcmp(oid, want) == 0)
+                owned_from_scenario = sc.constraints.owned[k].count;
+        }
         in.usd_per_kwh = sc.assumptions.usd_per_kwh;
         in.amortization_months = sc.assumptions.amortization_months;
         in.labeled_examples = sc.constraints.data.labeled_examples;
@@ -371,6 +410,13 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     }
     in.hw = hw;
     in.extra_flags = built ? LM_EST_LOCAL_BUILT : 0;
+    if (o.cpu_moe > 0) {
+        in.host = host;
+        in.cpu_moe_layers = isinf(o.cpu_moe) ? 1e4 : o.cpu_moe;
+    }
+    /* §9.2: the machine lmchoose runs on is owned; other hardware is
+     * bought unless --scenario declares it owned. */
+    in.owned_count = o.hardware == NULL || strcmp(o.hardware, "local") == 0 ? 1 : owned_from_scenario;
 
     /* Placement: --placement, else the first of device, on-prem, cloud. */
     in.placement = -1;
@@ -417,8 +463,13 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
         struct lm_estimate tmp;
         estimate_with_devices(&in, &o, &tmp);
     }
+    if (o.cpu_moe > 0 && (in.runtime == NULL || strcmp(in.runtime->id, "llama.cpp") != 0))
+        return lm_cli_usage_error(ctx, "--cpu-moe is llama.cpp's expert offload; the estimate runs "
+                                  "under %s (choose a GGUF --quant or --runtime llama.cpp)",
+                                  in.runtime ? in.runtime->id : "no runtime");
     lm_estimate_compute(&in, &doc.est, &doc.basis);
     doc.hw = hw;
+    doc.host = in.host;
     doc.quant = in.quant;
     doc.runtime = in.runtime;
     doc.placement = in.placement;
@@ -426,7 +477,8 @@ int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
     doc.prompt_tokens = in.prompt_tokens;
     doc.batch = in.batch;
     doc.devices = in.devices;
-    doc.exit_code = doc.est.fit == LM_FIT_NO ? LM_EXIT_FINDINGS : LM_EXIT_OK;
+    doc.exit_code = doc.est.fit == LM_FIT_NO || doc.est.host_fit == LM_FIT_NO ? LM_EXIT_FINDINGS
+                                                                             : LM_EXIT_OK;
     int r = ctx->format == LM_FMT_JSON ? lm_render_json_estimate(&doc, ctx->out)
           : ctx->quiet ? LM_OK : lm_render_text_estimate(&doc, ctx->out);
     if (r != LM_OK)

@@ -20,6 +20,7 @@ const char *const lm_explain_usage[] = {
     "each sub-score with its weight, the total's arithmetic, every rule that fired",
     "and why it ranks where it does. Without SCENARIO: the default scenario with",
     "no hardware or privacy constraint, so every candidate of MODEL appears.",
+    "MODEL, --hardware and --quant take ids or aliases (llama3.1:8b, 'RTX 4090').",
     "",
     "Options:",
     "  --format text|json|markdown  output format (default text)",

@@ -25,6 +25,7 @@ const char *const lm_recommend_usage[] = {
     "                          self-contained page with a quality/cost chart",
     "  --top N                 recommendations and rejections to print (default 5)",
     "  --all                   print every candidate, feasible and rejected",
+    "  --variants              text: every format and hardware row, not one row per model",
     "  --hardware ID|local     replace constraints.hardware (repeatable)",
     "  --quant ID|auto         only this weight format; auto: the best that fits per option",
     "  --runtime NAME          force the runtime; formats it cannot load are dropped",
@@ -89,8 +90,8 @@ int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx)
     if (rc != LM_EXIT_OK)
         goto out;
     rc = run.rec.nfeasible > 0 ? LM_EXIT_OK : LM_EXIT_FINDINGS;
-    struct lm_recommend_view view = { &run.rec, (size_t)a.top, a.all, rc, run.ropt.local,
-                                      run.ropt.local_built };
+    struct lm_recommend_view view = { &run.rec, (size_t)a.top, a.all, a.variants, rc,
+                                      run.ropt.local, run.ropt.local_built };
     int r = LM_OK;
     if (ctx->format == LM_FMT_JSON)
         r = lm_render_json_recommend(&view, ctx->out);

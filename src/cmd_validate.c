@@ -196,8 +196,13 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
                 r = lm_catalog_load_builtin(&cat, &ctx->limits, &ctx->diags);
             if (r == LM_OK)
                 r = lm_rules_load_builtin(&rs, &ctx->limits, &ctx->diags);
-            if (r == LM_OK)
-                r = lm_cli_check_scenario_ids(ctx, &cat, &sc, &rs);
+            if (r == LM_OK) {
+                /* Both run, so that every unknown id is reported. */
+                int ri = lm_cli_check_scenario_ids(ctx, &cat, &sc, &rs);
+                r = lm_cli_resolve_deployment_ids(ctx, &cat, &sc, 1);
+                if (ri != LM_OK)
+                    r = ri;
+            }
             lm_scenario_release(&sc);
             lm_rules_release(&rs);
             lm_catalog_release(&cat);

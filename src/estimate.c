@@ -17,6 +17,7 @@
  * far off the predictions are.
  */
 #include "lmchoose/estimate.h"
+#include "lmchoose/quality.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -66,6 +67,14 @@ const char *const lm_ft_method_names[5] = { "full", "lora", "qlora", "api", NULL
  * 1.5 TFLOPS usable for 76.8 GB/s). An assumption, flagged with the phone
  * band. */
 #define FLOPS_PER_BYTE_FALLBACK 20.0
+
+/* API prompt processing (DESIGN §9.3) when the offer publishes no
+ * prefill_tokens_per_s: 10 000 tokens/s, the geometric middle of the 0.04 to
+ * 0.24 ms per input token that published API measurements report
+ * (nirmalya.net, "Prompt size impact on LLM response", 2026-02, collecting
+ * per-token TTFT slopes of hosted APIs). An assumption for every provider:
+ * no per-tier figure was found. Flagged in basis; the TTFT band doubles. */
+#define API_PREFILL_DEFAULT 10000.0
 
 /* ----------------------------------------------------------- small tools */
 
@@ -135,8 +144,9 @@ static struct shape model_shape(const struct lm_model *m)
 /*
  * Weights by DESIGN §4's formula. E = vocab × hidden (0 without an
  * architecture); block = P − E × (tied ? 1 : 2);
- * bytes = (block × bpw + E × embedding_bpw + (tied ? 0 : E × output_bpw)) / 8.
- * embedding_bpw and output_bpw default to bpw.
+ * bytes = (block × bpw + (tied ? E × output_bpw : E × embedding_bpw +
+ * E × output_bpw)) / 8: a tied model's one matrix is quantized in the
+ * output's role (below). embedding_bpw and output_bpw default to bpw.
  * Source: llama.cpp tools/quantize/README.md and src/llama-quant.cpp, as
  * recorded in profiles/quantizations.yaml.
  * Worked example (Llama-3.1-8B, q4_k_m: bpw 4.8, embedding 5.9, output
@@ -181,7 +191,30 @@ static double fallback_share(const struct lm_model *m, const struct lm_quant *q,
     return fb >= per_layer ? 1 : fb / per_layer;
 }
 
-double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct lm_quant *q)
+/*
+ * A GGUF-only format: every runtime the quantization lists is llama.cpp
+ * (q8_0 … q2_k, iq4_xs). f16/bf16 are not: under vLLM, MLX and
+ * transformers they are the safetensors checkpoint, whose tied embedding
+ * is one matrix; fp8/awq/gptq are vLLM formats.
+ */
+static int quant_gguf_only(const struct lm_quant *q)
+{
+    if (q->runtimes.n == 0)
+        return 0;
+    for (size_t i = 0; i < q->runtimes.n; i++)
+        if (strcmp(q->runtimes.items[i], "llama.cpp") != 0)
+            return 0;
+    return 1;
+}
+
+/*
+ * separate_output: count a tied model's output matrix a second time, as the
+ * older official Qwen GGUFs store it (profile field gguf_separate_output).
+ * Applies to GGUF-only formats alone: vLLM's bf16 checkpoint of the same
+ * model holds the matrix once.
+ */
+static double weights_formula(const struct lm_model *m, const struct lm_quant *q,
+                              int separate_output)
 {
     if (m == NULL || q == NULL || isnan(m->params_b))
         return DNAN;
@@ -206,11 +239,30 @@ double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct 
         ebpw = q->fallback_bits_per_weight;
         obpw = obpw == 6.5625 ? 8.5 : q->fallback_bits_per_weight;
     }
-    /* A tied model whose published GGUFs still carry an output matrix (the
-     * profile's gguf_separate_output) stores E weights twice. */
-    int output = !tied || m->gguf_separate_output == 1;
+    int output = !tied || (separate_output && m->gguf_separate_output == 1 && quant_gguf_only(q));
+    /* A tied model's single matrix is quantized in the output's role
+     * (llama.cpp src/llama-quant.cpp: the output type applies to
+     * token_embd when the model has no output tensor). */
+    if (!output)
+        ebpw = obpw;
     double bits = block * block_bpw + e * ebpw + (output ? e * obpw : 0.0);
     return bits / 8.0;
+}
+
+/* The files llama.cpp's current converter and Ollama's library produce: a
+ * tied model stores one embedding matrix (llama.cpp reuses token_embd as
+ * the output when the GGUF has no output tensor). */
+double lm_estimate_weights_formula_bytes(const struct lm_model *m, const struct lm_quant *q)
+{
+    return weights_formula(m, q, 0);
+}
+
+/* The files the profile's `files` cite: as above, except that a tied model
+ * whose published GGUFs still carry an output matrix (gguf_separate_output,
+ * the older official Qwen2.5 GGUFs) stores E weights twice in GGUF formats. */
+double lm_estimate_weights_published_bytes(const struct lm_model *m, const struct lm_quant *q)
+{
+    return weights_formula(m, q, 1);
 }
 
 static double file_bytes(const struct lm_model *m, const struct lm_quant *q)
@@ -330,14 +382,21 @@ static double usable_bytes(const struct lm_hardware *hw, const struct lm_runtime
 
 /* Everything the speed formulas need for one self-hosted candidate. */
 struct speed_ctx {
-    double weights_active; /* bytes read per step for the weights */
+    double weights_active; /* bytes read per step from the accelerators */
+    double host_active;    /* bytes read per step from the host's RAM (offload) */
+    double host_bw;        /* host bytes/s × the host's efficiency; 0 without */
+    double host_fixed_s;   /* offloaded layers × the host row's per-layer cost */
+    /* MoE batches (§9.1 capacity): the routed-expert bytes on the devices and
+     * in host RAM, and experts_per_token / experts; 0 for dense models. */
+    double moe_dev_experts, moe_host_experts, moe_share;
     double kv_token;       /* bytes of KV per token position, one sequence */
     struct shape s;
     const struct lm_model *m;
     double bpe;
     double bw;             /* bytes/s over all devices */
     double flops;          /* FLOP/s peak over all devices */
-    double eff, layer_s, mfu;
+    double eff, kv_eff, layer_s, mfu;
+    double ttft_overhead_s;
     double tp;             /* 0.9^log2(devices) */
 };
 
@@ -350,21 +409,53 @@ static double kv_read(const struct speed_ctx *c, double ctx, double b)
 /*
  * One decode step for B streams (DESIGN §4), in seconds, before the tensor
  * parallel factor:
- *   memory term  = (active weights + B × KV(ctx)) / (efficiency × bandwidth)
+ *   memory term  = active weights / (efficiency × bandwidth)
+ *                  + B × KV(ctx) / (kv_efficiency × bandwidth)
+ *                  + offloaded active experts / (host efficiency × host bandwidth)
+ *                  + offloaded layers × the host row's per-layer overhead
  *                  + layers × per_layer_overhead;
  *   compute term = 2 × active_P × B / (mfu × flops_peak);
  *   step = max(memory term, compute term).
+ * kv_efficiency is its own calibration constant (runtimes.yaml; absent, the
+ * weights' efficiency): paged-attention KV reads are scattered blocks, not
+ * the long contiguous streams of a weight matrix, and the batched vLLM rows
+ * of tests/calibration/measurements.tsv run below the weights' efficiency
+ * at batch 8-32 and 1-8 k tokens (docs/accuracy.md, "Batched decode").
  * Source: the bandwidth roofline (kipply, "Transformer Inference
  * Arithmetic", 2022; PEERS.md §3 F5) plus a per-layer launch/sync cost that
  * the calibration rows show for small models.
  * Worked example (Llama-3.1-8B q4_k_m on an RTX 4090, one stream, 1150
- * tokens of KV, llama.cpp consumer-gpu row 0.82 / 44 µs): (4 920 739 232 +
- * 1150 × 131 072) B / (0.82 × 1008e9 B/s) + 32 × 44 µs = 6.136 + 1.408 ms
- * = 7.544 ms → 132.6 tokens/s (test_decode_single_stream).
+ * tokens of KV, llama.cpp consumer-gpu row 0.82 / 44 µs, no kv_efficiency):
+ * (4 920 739 232 + 1150 × 131 072) B / (0.82 × 1008e9 B/s) + 32 × 44 µs =
+ * 6.136 + 1.408 ms = 7.544 ms → 132.6 tokens/s (test_decode_single_stream).
  */
+/*
+ * The share of a MoE layer's routed experts one decode step reads for a
+ * batch of b tokens: each token picks k of E experts, so with independent
+ * uniform routing an expert is missed by all b tokens with probability
+ * (1 − k/E)^b and the step reads 1 − (1 − k/E)^b of them (k/E at b = 1).
+ * Worked example (gpt-oss-20b, 4 of 32): b = 1 reads 12.5 %, b = 8 66 %,
+ * b = 40 99.5 %: at batch 40 a MoE reads nearly all its weights, which is
+ * why its batched throughput is far below its one-stream speed. Real
+ * routers are not uniform (popular experts), so this bounds the read from
+ * above for a given batch; DeepSpeed-MoE (Rajbhandari et al. 2022, §5)
+ * and MoE-Lightning (Cao et al. 2024) size batched MoE inference this way.
+ */
+static double moe_read_share(double share, double b)
+{
+    if (!(share > 0) || !(b > 1))
+        return share;
+    return 1.0 - pow(1.0 - share, b);
+}
+
 static double step_seconds(const struct speed_ctx *c, double ctx, double b)
 {
-    double mem = (c->weights_active + kv_read(c, ctx, b)) / (c->eff * c->bw) +
+    double extra = c->moe_share > 0 ? moe_read_share(c->moe_share, b) - c->moe_share : 0;
+    double mem = (c->weights_active + extra * c->moe_dev_experts) / (c->eff * c->bw) +
+                 kv_read(c, ctx, b) / (c->kv_eff * c->bw) +
+                 (c->host_bw > 0 ? (c->host_active + extra * c->moe_host_experts) / c->host_bw +
+                                       c->host_fixed_s
+                                 : 0) +
                  c->s.layers * c->layer_s;
     double comp = 2.0 * active_params(c->m) * b / (c->mfu * c->flops);
     return fmax(mem, comp);
@@ -388,6 +479,155 @@ static double prefill_flops(const struct speed_ctx *c, double t)
 {
     return 2.0 * active_params(c->m) * t +
            2.0 * c->s.layers * t * t * c->s.heads * c->s.head_dim;
+}
+
+/*
+ * llama.cpp's expert offload (--n-cpu-moe N, or -ot "exps=CPU" for every
+ * layer): the routed-expert tensors (ffn_*_exps) of the first N layers stay
+ * in system RAM and the CPU computes them; attention, shared experts, norms
+ * and embeddings stay on the GPU (llama.cpp common/arg.cpp: --n-cpu-moe
+ * keeps "the Mixture of Experts weights of the first N layers in the CPU").
+ *   host_bytes  = expert_params × bytes_per_param × min(N, layers) / layers
+ *   host_active = host_bytes × experts_per_token / experts  (read per token)
+ * bytes_per_param is the file's average (weights / params): llama.cpp's
+ * k-quant mixes put the experts at about the file's average bits.
+ * Worked example (a 30 B model of 48 layers, 128 experts of which 8 are
+ * used, 29 B parameters in routed experts, weights 18 GB): N = 24 gives
+ * host_bytes = 29e9 × 0.6 B × 24 / 48 = 8.7 GB and 8.7 GB × 8 / 128 =
+ * 0.544 GB read from system RAM per token (test_moe_offload).
+ */
+struct offload {
+    double layers, host_bytes, host_active;
+};
+
+static struct offload offload_split(const struct lm_est_input *in, const struct shape *s,
+                                    double weights)
+{
+    struct offload o = { 0, 0, 0 };
+    const struct lm_arch *a = &in->model->arch;
+    if (in->host == NULL || !(in->cpu_moe_layers >= 1) || isnan(a->experts) ||
+        isnan(a->experts_per_token) || isnan(a->expert_params_b) || !(a->experts > 0) ||
+        !(s->layers > 0) || !(params(in->model) > 0))
+        return o;
+    o.layers = fmin(floor(in->cpu_moe_layers), s->layers);
+    double bytes_per_param = weights / params(in->model);
+    o.host_bytes = a->expert_params_b * 1e9 * bytes_per_param * o.layers / s->layers;
+    o.host_active = o.host_bytes * a->experts_per_token / a->experts;
+    return o;
+}
+
+/*
+ * Bytes of weights read per decode step. A dense model reads all of them.
+ * A MoE model reads everything but its routed experts, plus experts_per_token
+ * / experts of the routed experts; with expert_params_b in the profile that
+ * split is exact (the experts at the file's average bytes per parameter),
+ * otherwise weights × active_params / params (DESIGN §4: "speed uses active
+ * parameters"). The split matters because vendors count the embedding table
+ * out of "active" parameters while every other dense tensor is read.
+ * Worked example (gpt-oss-20b, 11.27 GiB MXFP4 file, 20.91 B parameters of
+ * which 19.11 B in 32 routed experts, 4 used): experts 19.11 / 20.91 ×
+ * 11.27 = 10.30 GiB; read per token 11.27 − 10.30 + 10.30 × 4 / 32 = 2.26 GiB
+ * (the active-parameter rule gives 11.27 × 3.61 / 20.91 = 1.95 GiB, 16 %
+ * less; docs/accuracy.md, "MoE").
+ */
+static double moe_active_bytes(const struct lm_model *m, double weights)
+{
+    const struct lm_arch *a = &m->arch;
+    if (!isnan(a->experts) && !isnan(a->experts_per_token) && !isnan(a->expert_params_b) &&
+        a->experts > 0 && params(m) > 0) {
+        double experts = fmin(weights, a->expert_params_b * 1e9 * (weights / params(m)));
+        return weights - experts + experts * a->experts_per_token / a->experts;
+    }
+    return weights * (active_params(m) / params(m));
+}
+
+/* Fills the speed context of a self-hosted input; *calp gets the runtime's
+ * calibration row for the hardware (NULL: the defaults apply). */
+static void speed_setup(const struct lm_est_input *in, const struct shape *s, double weights,
+                        const struct offload *off, struct speed_ctx *c,
+                        const struct lm_calibration **calp)
+{
+    const struct lm_model *m = in->model;
+    const struct lm_hardware *hw = in->hw;
+    const struct lm_runtime *rt = in->runtime;
+    double devices = in->devices >= 1 ? in->devices : 1;
+    const struct lm_calibration *cal = rt ? lm_runtime_calibration(rt, hw) : NULL;
+    *calp = cal;
+    c->m = m;
+    c->s = *s;
+    c->bpe = in->kv_bytes_per_element > 0 ? in->kv_bytes_per_element : 2.0;
+    c->weights_active = moe_active_bytes(m, weights) - off->host_active;
+    c->host_active = off->host_active;
+    c->moe_dev_experts = c->moe_host_experts = c->moe_share = 0;
+    const struct lm_arch *ma = &m->arch;
+    if (!isnan(ma->experts) && !isnan(ma->experts_per_token) && !isnan(ma->expert_params_b) &&
+        ma->experts > 0 && params(m) > 0) {
+        double experts = fmin(weights, ma->expert_params_b * 1e9 * (weights / params(m)));
+        c->moe_share = fmin(1.0, ma->experts_per_token / ma->experts);
+        c->moe_host_experts = off->host_bytes;
+        c->moe_dev_experts = experts - off->host_bytes;
+    }
+    c->host_bw = 0;
+    c->host_fixed_s = 0;
+    if (off->layers > 0) {
+        /* The CPU computes the offloaded layers' experts: it reads them at
+         * the host's bandwidth times the efficiency of the runtime's row for
+         * the host's class (llama.cpp CPU backend), and pays that row's
+         * per-layer cost (thread synchronisation) for each offloaded layer. */
+        const struct lm_calibration *hc = rt ? lm_runtime_calibration(rt, in->host) : NULL;
+        c->host_bw = in->host->bandwidth_gbps * 1e9 * (hc ? hc->efficiency : DEFAULT_EFFICIENCY);
+        c->host_fixed_s = off->layers * (hc ? hc->per_layer_overhead_us : DEFAULT_LAYER_US) * 1e-6;
+    }
+    c->kv_token = kv_bytes(s, m, 1, 1, c->bpe);
+    c->bw = hw->bandwidth_gbps * 1e9 * devices;
+    int fp8 = in->quant != NULL && strcmp(in->quant->id, "fp8") == 0 && !isnan(hw->fp8_tflops);
+    double peak_tflops = fp8 ? hw->fp8_tflops : hw->fp16_tflops;
+    if (isnan(peak_tflops))
+        peak_tflops = hw->bandwidth_gbps * FLOPS_PER_BYTE_FALLBACK / 1000.0;
+    c->flops = peak_tflops * 1e12 * devices;
+    c->eff = cal ? cal->efficiency : DEFAULT_EFFICIENCY;
+    c->kv_eff = cal && !isnan(cal->kv_efficiency) ? cal->kv_efficiency : c->eff;
+    c->layer_s = (cal ? cal->per_layer_overhead_us : DEFAULT_LAYER_US) * 1e-6;
+    c->mfu = cal ? cal->mfu : DEFAULT_MFU;
+    c->ttft_overhead_s = cal && !isnan(cal->ttft_overhead_ms) ? cal->ttft_overhead_ms / 1000.0 : 0;
+    /* Tensor parallel: N × bandwidth and N × FLOPs above, speeds × 0.9^log2 N
+     * (DESIGN §4). Worked example: 4 devices → 0.9² = 0.81. */
+    c->tp = pow(0.9, log2(devices));
+}
+
+void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_terms *t)
+{
+    struct lm_decode_terms z = { DNAN, DNAN, DNAN, DNAN, DNAN, DNAN, DNAN, DNAN, DNAN, DNAN,
+                                 DNAN, DNAN, DNAN, DNAN, DNAN, DNAN };
+    *t = z;
+    if (in == NULL || in->model == NULL || in->offer != NULL || in->hw == NULL ||
+        in->quant == NULL || isnan(in->model->params_b))
+        return;
+    struct shape s = model_shape(in->model);
+    double wfile = in->weights_formula ? DNAN : file_bytes(in->model, in->quant);
+    double weights = isnan(wfile) ? lm_estimate_weights_formula_bytes(in->model, in->quant) : wfile;
+    struct offload off = offload_split(in, &s, weights);
+    struct speed_ctx c;
+    const struct lm_calibration *cal;
+    speed_setup(in, &s, weights, &off, &c, &cal);
+    double b = in->batch >= 1 ? in->batch : 1;
+    t->device_bytes = c.weights_active;
+    t->kv_bytes = kv_read(&c, in->decode_context, b);
+    t->host_bytes = c.host_active;
+    t->bandwidth = c.bw;
+    t->host_bandwidth_eff = c.host_bw;
+    t->host_fixed_s = c.host_fixed_s;
+    t->layers = s.layers;
+    t->compute_s = 2.0 * active_params(in->model) * b / (c.mfu * c.flops);
+    t->tp = c.tp;
+    t->efficiency = c.eff;
+    t->kv_efficiency = c.kv_eff;
+    t->per_layer_overhead_s = c.layer_s;
+    double pt = in->prompt_tokens > 0 ? in->prompt_tokens : 1;
+    t->prefill_flops = prefill_flops(&c, pt);
+    t->peak_flops = c.flops;
+    t->mfu = c.mfu;
+    t->ttft_overhead_s = c.ttft_overhead_s;
 }
 
 /* ---------------------------------------------------------------- basis */
@@ -427,75 +667,7 @@ static void basis_str(struct lm_basis_entry *e, const char *name, const char *v)
     e->ninputs++;
 }
 
-/* -------------------------------------------------------------- quality */
-
-/*
- * Task weights of DESIGN §5a. To add a task kind: add a row (the order does
- * not matter) and list it in the scenario schema.
- */
-struct task_weights {
-    const char *kind;
-    double w[LM_Q_COUNT];
-};
-
-#define W(mmlu, mmlu_pro, gpqa, bbh, ifeval, gsm8k, math, humaneval, mbpp, mgsm, mmmu, bfcl) \
-    { mmlu, mmlu_pro, gpqa, bbh, ifeval, gsm8k, math, humaneval, mbpp, mgsm, mmmu, bfcl }
-static const struct task_weights task_table[] = {
-    /*                      mmlu pro  gpqa bbh  ifev gsm8 math he   mbpp mgsm mmmu bfcl */
-    { "chat",           W(.25, .25, 0,   .20, .30, 0,   0,   0,   0,   0,   0,   0) },
-    { "classification", W(.40, .20, 0,   .20, .20, 0,   0,   0,   0,   0,   0,   0) },
-    { "extraction",     W(.25, 0,   0,   .25, .50, 0,   0,   0,   0,   0,   0,   0) },
-    { "summarization",  W(.40, .20, 0,   0,   .40, 0,   0,   0,   0,   0,   0,   0) },
-    { "code",           W(0,   .20, 0,   0,   0,   0,   0,   .45, .35, 0,   0,   0) },
-    { "reasoning",      W(0,   .15, .25, .10, 0,   .20, .30, 0,   0,   0,   0,   0) },
-    { "translation",    W(.40, 0,   0,   0,   .20, 0,   0,   0,   0,   .40, 0,   0) },
-    { "rag",            W(.30, .20, 0,   .20, .30, 0,   0,   0,   0,   0,   0,   0) },
-    { "agent",          W(0,   .30, 0,   0,   .30, 0,   0,   0,   0,   0,   0,   .40) },
-};
-#undef W
-
-/*
- * The composite of §5a: the weighted mean over the benchmarks present, the
- * weights renormalised; with an image task, mmmu weighs .30 and the rest is
- * scaled by .70; with no weighted benchmark present, the mean of mmlu and
- * mmlu_pro (those present); else DNAN.
- * Worked example (Llama-3.1-8B, chat): mmlu 69.4, mmlu_pro 48.3, ifeval 80.4,
- * no bbh → (.25 × 69.4 + .25 × 48.3 + .30 × 80.4) / .80 = 66.9.
- * With image (no mmmu in the profile): the .70 scale cancels in the
- * renormalisation, so also 66.9; a model with mmmu 50 would get
- * (.70 × .80 × 66.9 + .30 × 50) / (.70 × .80 + .30) = 61.0.
- */
-double lm_quality_composite(const struct lm_model *m, const char *task_kind, int task_has_image)
-{
-    if (m == NULL)
-        return DNAN;
-    const struct task_weights *tw = NULL;
-    for (size_t i = 0; task_kind && i < sizeof(task_table) / sizeof(task_table[0]); i++)
-        if (strcmp(task_table[i].kind, task_kind) == 0)
-            tw = &task_table[i];
-    double num = 0, den = 0;
-    if (tw != NULL) {
-        for (int k = 0; k < LM_Q_COUNT; k++) {
-            double w = tw->w[k];
-            if (task_has_image)
-                w = k == LM_Q_MMMU ? 0.30 : w * 0.70;
-            if (w > 0 && !isnan(m->quality[k])) {
-                num += w * m->quality[k];
-                den += w;
-            }
-        }
-    }
-    if (den > 0)
-        return num / den;
-    double a = m->quality[LM_Q_MMLU], b = m->quality[LM_Q_MMLU_PRO];
-    if (!isnan(a) && !isnan(b))
-        return (a + b) / 2.0;
-    if (!isnan(a))
-        return a;
-    if (!isnan(b))
-        return b;
-    return DNAN;
-}
+/* Quality: lm_quality_composite lives in src/quality.c (DESIGN §9.4). */
 
 /* -------------------------------------------------------------- runtime */
 
@@ -550,9 +722,10 @@ const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat, const stru
 
 /*
  * Relative half-widths (docs/accuracy.md, "Error bands"), from the
- * calibration run: 90 % of the 106 decode rows are within ±24 % (median
- * 8 %), so decode ±25 %; 90 % of the prefill rows within ±41 %, so TTFT
- * ±50 %; memory is exact for weights from files and within 5-12 % by
+ * calibration run: 90 % of the 125 decode rows are within ±24 % in-sample
+ * (median 8 %; held out on an unseen device the median is 11 %), so decode
+ * ±25 %; 90 % of the prefill rows within ±34 %, so TTFT ±50 %; memory is
+ * exact for weights from files and within 5-12 % by
  * formula, with the runtime overhead the larger unknown, so ±10 %. Monthly
  * cost follows decode for self-hosted candidates (sizing sets the instance
  * count) and is ±10 % for API prices (list prices change).
@@ -572,7 +745,7 @@ static struct lm_error_bands bands_for(unsigned flags, int api)
         /* Provider-measured speeds vary with load: keep the decode band. */
         b.memory = DNAN;
         b.decode = BAND_DECODE;
-        b.ttft = BAND_TTFT;
+        b.ttft = (flags & LM_EST_API_PREFILL_DEFAULT) ? 2 * BAND_TTFT : BAND_TTFT;
         b.usd_per_month = BAND_API_COST;
         return b;
     }
@@ -582,6 +755,11 @@ static struct lm_error_bands bands_for(unsigned flags, int api)
     if (flags & LM_EST_KV_FALLBACK) {
         b.memory = BAND_MEMORY_FALLBACK;
         b.decode = fmax(b.decode, 0.5);
+    }
+    if (flags & LM_EST_OFFLOAD) {
+        /* Two published offload rows (docs/accuracy.md, "MoE": -3 % and
+         * +34 %), and the host row's constants are assumed. */
+        b.decode = fmax(b.decode, BAND_UNCALIBRATED_DECODE);
     }
     if (flags & LM_EST_NO_CALIBRATION) {
         b.decode = fmax(b.decode, BAND_UNCALIBRATED_DECODE);
@@ -615,7 +793,17 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
 {
     const struct lm_api_offer *o = in->offer;
     out->decode_tokens_per_s = o->output_tokens_per_s;
-    out->ttft_ms = o->ttft_ms;
+    /* §9.3: the provider's TTFT grows with the prompt. Worked example: a
+     * 100 000-token prompt at the 10 000 tokens/s default adds 10 s to a
+     * published 420 ms. */
+    double prefill = o->prefill_tokens_per_s;
+    if (isnan(prefill)) {
+        prefill = API_PREFILL_DEFAULT;
+        out->flags |= LM_EST_API_PREFILL_DEFAULT;
+    }
+    double prompt = in->prompt_tokens > 0 ? in->prompt_tokens : in->input_tokens;
+    out->prefill_tokens_per_s = prefill;
+    out->ttft_ms = o->ttft_ms + 1000.0 * prompt / prefill;
     out->e2e_ms = out->ttft_ms + 1000.0 * in->output_tokens / out->decode_tokens_per_s;
     /* API: requests/day × 30.42 × (in × $in + out × $out) / 1e6 (DESIGN §4).
      * Worked example: 1000 req/day of 500 in + 200 out at $0.15/$0.60 per
@@ -638,8 +826,14 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
                   in->model->origin);
     basis_str(e, "provider", o->provider);
     basis_num(e, "output_tokens_per_s", o->output_tokens_per_s);
-    e = basis_add(basis, "ttft_ms", "provider", "api.ttft_ms", in->model->origin);
-    basis_num(e, "ttft_ms", o->ttft_ms);
+    e = basis_add(basis, "ttft_ms", "provider",
+                  "api.ttft_ms + 1000 × prompt_tokens / prefill_tokens_per_s (DESIGN §9.3)",
+                  in->model->origin);
+    basis_num(e, "api_ttft_ms", o->ttft_ms);
+    basis_num(e, "prompt_tokens", prompt);
+    basis_num(e, "prefill_tokens_per_s", prefill);
+    if (out->flags & LM_EST_API_PREFILL_DEFAULT)
+        basis_str(e, "flag", "no published prefill rate: 10000 tokens/s assumed (docs/scoring.md)");
     e = basis_add(basis, "usd_per_month", "api-price",
                   "requests_per_day × 30.42 × (input_tokens × input_usd_per_mtok + "
                   "output_tokens × output_usd_per_mtok) / 1e6",
@@ -650,9 +844,12 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
     basis_num(e, "input_usd_per_mtok", o->input_usd_per_mtok);
     basis_num(e, "output_usd_per_mtok", o->output_usd_per_mtok);
     e = basis_add(basis, "quality", "composite",
-                  "weighted mean of the task's benchmarks present (DESIGN §5a)",
+                  "weighted mean of the task's benchmarks, published or imputed by the "
+                  "catalog's factor fit (DESIGN §9.4)",
                   in->model->origin);
     basis_str(e, "task_kind", in->task_kind);
+    basis_num(e, "band_points",
+              lm_quality_composite_band(in->model, in->task_kind, in->task_has_image));
     if (!isnan(in->labeled_examples)) {
         e = basis_add(basis, "finetune_usd", "api",
                       "finetune_usd_per_mtok × examples × (input + output) × 3 / 1e6",
@@ -665,23 +862,20 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
 /* ------------------------------------------------------------ sizing */
 
 /*
- * B_max (DESIGN §4, "Sizing"): the largest B ≤ peak_concurrency such that
+ * B_max (DESIGN §4, "Sizing"): the largest B ≤ the batch cap such that
  * weights + overhead + KV for B sequences of context_tokens fit in the
  * usable memory, and the per-stream batched decode at B is at least the
  * target. Both tests are monotone in B (memory grows, per-stream speed
  * falls), so a binary search finds it. Returns 0 when B = 1 fails.
  * Worked example: Llama-3.1-8B q4_k_m on an L4 (usable 22.8 GiB), 4.58 GiB
  * weights + 1.25 GiB overhead, 8192-token sequences of 1 GiB each: memory
- * allows B ≤ 16; with peak_concurrency 4 and a 10 tokens/s target, B_max 4.
+ * allows B ≤ 16; with a cap of 4 and a 10 tokens/s target, B_max 4.
  */
 static double size_bmax(const struct speed_ctx *c, const struct lm_est_input *in,
-                        double fixed_bytes, double usable)
+                        double fixed_bytes, double usable, double cap)
 {
-    double peak = floor(nz(in->peak_concurrency, 1));
     double target = nz(in->target_tokens_per_s, 10);
-    if (peak < 1)
-        peak = 1;
-    double lo = 0, hi = peak;
+    double lo = 0, hi = cap < 1 ? 1 : floor(cap);
     while (lo < hi) {
         double mid = floor((lo + hi + 1) / 2);
         double mem = fixed_bytes + kv_bytes(&c->s, c->m, in->context_tokens, mid, c->bpe);
@@ -692,6 +886,43 @@ static double size_bmax(const struct speed_ctx *c, const struct lm_est_input *in
             hi = mid - 1;
     }
     return lo;
+}
+
+/* The reference per-stream speed of the batch cap below: §4's sizing target
+ * without a floor. */
+#define CAP_REFERENCE_TOKENS_PER_S 10.0
+
+/*
+ * The arrival rate λ of §9.1 in requests per second: the day's requests
+ * spread over the window they arrive in.
+ */
+static double arrival_rate(const struct lm_est_input *in)
+{
+    double window = nz(in->window_hours, 24);
+    if (!(window > 0))
+        window = 24;
+    return nz(in->requests_per_day, 0) / (3600.0 * window);
+}
+
+/*
+ * The batch cap: the declared peak concurrency, or more when the volume
+ * implies more requests in flight. By Little's law a stream of λ requests/s,
+ * each decoding output_tokens at the reference 10 tokens/s, keeps
+ * λ × output_tokens / 10 requests in flight; a team that sends 50 M
+ * requests a day has batches to fill whatever peak_concurrency says.
+ * It depends on the scenario only (not on the candidate or the latency
+ * target), so a flip that moves the target never moves it. Worked example:
+ * 50e6 requests/day of 5 output tokens: λ = 578.7/s, cap ceil(289.4) = 290.
+ */
+double lm_estimate_batch_cap(const struct lm_est_input *in)
+{
+    double peak = floor(nz(in->peak_concurrency, 1));
+    if (peak < 1)
+        peak = 1;
+    double implied = ceil(arrival_rate(in) * nz(in->output_tokens, 0) / CAP_REFERENCE_TOKENS_PER_S);
+    if (!(implied <= 1e6))
+        implied = 1e6; /* the schema's ceiling on peak_concurrency */
+    return implied > peak ? implied : peak;
 }
 
 /* --------------------------------------------------------- fine-tuning */
@@ -730,11 +961,16 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         .kv_cache_gib = DNAN, .overhead_gib = DNAN, .usable_gib = DNAN, .headroom_gib = DNAN,
         .fit = -1, .decode_tokens_per_s = DNAN, .prefill_tokens_per_s = DNAN,
         .ttft_ms = DNAN, .e2e_ms = DNAN, .max_concurrency = DNAN, .instances = DNAN,
+        .capacity_requests_per_day = DNAN, .utilization = DNAN,
         .usd_per_month = DNAN, .break_even_requests_per_day = DNAN, .quality = DNAN,
         .finetune_method = -1, .finetune_hours = DNAN, .finetune_usd = DNAN,
         .error_bands = { DNAN, DNAN, DNAN, DNAN }, .flags = 0
     };
     *out = z;
+    out->host_memory_gib = DNAN;
+    out->host_usable_gib = DNAN;
+    out->host_fit = -1;
+    out->cpu_moe_layers = 0;
     if (basis != NULL)
         basis->n = 0;
     if (in == NULL || in->model == NULL)
@@ -765,11 +1001,12 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     double weights = isnan(wfile) ? lm_estimate_weights_formula_bytes(m, q) : wfile;
     if (!isnan(wfile))
         flags |= LM_EST_WEIGHTS_FILE;
+    struct offload off = offload_split(in, &s, weights);
     double kv = kv_bytes(&s, m, in->context_tokens, batch, bpe);
-    double over = overhead_bytes(rt, m, &s, weights, devices);
+    double over = overhead_bytes(rt, m, &s, weights - off.host_bytes, devices);
     double usable = usable_bytes(hw, rt, devices);
-    double mem = weights + kv + over;
-    out->weights_gib = weights / GIB;
+    double mem = weights - off.host_bytes + kv + over;
+    out->weights_gib = (weights - off.host_bytes) / GIB;
     out->kv_cache_gib = kv / GIB;
     out->overhead_gib = over / GIB;
     out->memory_gib = mem / GIB;
@@ -777,94 +1014,142 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     out->usable_gib = usable / GIB;
     out->headroom_gib = out->usable_gib - out->memory_gib;
     out->fit = lm_fit_verdict(out->usable_gib, out->memory_gib);
+    if (off.layers > 0) {
+        flags |= LM_EST_OFFLOAD;
+        /* The host side: the offloaded experts in system RAM, against the
+         * host profile's usable memory (its OS and other programs are what
+         * usable_fraction leaves out). */
+        out->cpu_moe_layers = off.layers;
+        out->host_memory_gib = off.host_bytes / GIB;
+        out->host_usable_gib = in->host->memory_gib * in->host->usable_fraction;
+        out->host_fit = lm_fit_verdict(out->host_usable_gib, out->host_memory_gib);
+    }
 
     /* Speed. */
-    const struct lm_calibration *cal = rt ? lm_runtime_calibration(rt, hw) : NULL;
+    const struct lm_calibration *cal = NULL;
+    struct speed_ctx c;
+    speed_setup(in, &s, weights, &off, &c, &cal);
     if (cal == NULL || (cal->source != NULL && strncmp(cal->source, "assumption", 10) == 0))
         flags |= LM_EST_NO_CALIBRATION;
-    struct speed_ctx c;
-    c.m = m;
-    c.s = s;
-    c.bpe = bpe;
-    c.weights_active = weights * (active_params(m) / params(m));
-    c.kv_token = kv_bytes(&s, m, 1, 1, bpe);
-    c.bw = hw->bandwidth_gbps * 1e9 * devices;
     int fp8 = strcmp(q->id, "fp8") == 0 && !isnan(hw->fp8_tflops);
-    double peak_tflops = fp8 ? hw->fp8_tflops : hw->fp16_tflops;
-    if (isnan(peak_tflops))
-        peak_tflops = hw->bandwidth_gbps * FLOPS_PER_BYTE_FALLBACK / 1000.0;
-    c.flops = peak_tflops * 1e12 * devices;
-    c.eff = cal ? cal->efficiency : DEFAULT_EFFICIENCY;
-    c.layer_s = (cal ? cal->per_layer_overhead_us : DEFAULT_LAYER_US) * 1e-6;
-    c.mfu = cal ? cal->mfu : DEFAULT_MFU;
-    /* Tensor parallel: N × bandwidth and N × FLOPs above, speeds × 0.9^log2 N
-     * (DESIGN §4). Worked example: 4 devices → 0.9² = 0.81. */
-    c.tp = pow(0.9, log2(devices));
+    double peak_tflops = c.flops / 1e12 / devices;
 
-    /* Sizing before decode: the decode speed is per stream at the sized
-     * batch (on-prem, cloud) or at `batch` (device, estimate --batch). */
-    int sized = in->placement == LM_PLACE_ONPREM || in->placement == LM_PLACE_CLOUD;
-    if (sized) {
-        double fixed = weights + over;
-        out->max_concurrency = size_bmax(&c, in, fixed, usable);
-        out->instances = out->max_concurrency >= 1
-                             ? ceil(nz(in->peak_concurrency, 1) / out->max_concurrency)
-                             : DNAN;
-    } else {
-        out->max_concurrency = 1;
-        out->instances = 1;
-    }
+    /* Sizing before decode (§4, §9.1): the decode speed is per stream at the
+     * sized batch B_max (at least `batch`, estimate --batch). Every placement
+     * batches up to the cap; a device is one machine, which serves its own
+     * stream at its own speed even below the target. */
+    int device = in->placement == LM_PLACE_DEVICE;
+    int sized = !device;
+    double peak = floor(nz(in->peak_concurrency, 1));
+    if (peak < 1)
+        peak = 1;
+    double bmax = size_bmax(&c, in, weights + over, usable, lm_estimate_batch_cap(in));
+    if (device && bmax < 1)
+        bmax = 1;
+    out->max_concurrency = bmax;
     double bdec = batch;
-    if (sized && out->max_concurrency > bdec)
-        bdec = out->max_concurrency;
+    if (bmax > bdec)
+        bdec = bmax;
     out->decode_tokens_per_s = decode_tps(&c, in->decode_context, bdec);
 
     double t = in->prompt_tokens > 0 ? in->prompt_tokens : 1;
     double pf = prefill_flops(&c, t);
     double prefill_s = pf / (c.mfu * c.flops) / c.tp;
     out->prefill_tokens_per_s = t / prefill_s;
-    out->ttft_ms = 1000.0 * (prefill_s + step_seconds(&c, t, 1) / c.tp);
+    out->ttft_ms = 1000.0 * (prefill_s + step_seconds(&c, t, 1) / c.tp + c.ttft_overhead_s);
     out->e2e_ms = out->ttft_ms + 1000.0 * in->output_tokens / out->decode_tokens_per_s;
 
-    /* Cost per month (DESIGN §4). */
+    /* Throughput capacity (§9.1). One instance at batch B is busy
+     * w(B) = input_tokens / prefill + output_tokens / (B × per-stream speed)
+     * seconds per request, so it serves C = 1 / w requests a second.
+     * instances = max(ceil(peak / B_max), ceil(λ / (ρ × C))).
+     * Worked example (docs/scoring.md, "Capacity"): 50 M requests a day of
+     * 300 + 5 tokens on one GPU that prefills 20 000 tokens/s and decodes
+     * 40 tokens/s per stream at B 64: w = 0.015 + 5 / 2560 = 0.01695 s,
+     * C = 59.0/s; λ = 578.7/s at ρ 0.7 needs ceil(14.01) = 15 instances. */
+    double lambda = arrival_rate(in);
+    double rho = nz(in->target_utilization, 0.7);
+    if (!(rho > 0 && rho <= 1))
+        rho = 0.7;
+    double window = nz(in->window_hours, 24);
+    if (!(window > 0 && window <= 24))
+        window = 24;
+    /* With B_max 0 (a sized candidate that misses the target even alone;
+     * latency.decode rejects it) capacity is taken at one stream, so that
+     * its cost and capacity are those of its one-stream sizing and only
+     * max_concurrency and instances say that it fails (flip.c relies on
+     * this: sized_variant). */
+    double bcap = bmax >= 1 ? bmax : 1;
+    double w = nz(in->input_tokens, 0) / out->prefill_tokens_per_s +
+               nz(in->output_tokens, 0) / (bcap * out->decode_tokens_per_s);
+    double cap_rps = w > 0 ? 1.0 / w : DNAN;
+    out->capacity_requests_per_day = rho * cap_rps * 3600.0 * window;
+    double by_volume = isfinite(cap_rps) ? ceil(lambda / (rho * cap_rps) - 1e-9) : 1;
+    if (by_volume < 1)
+        by_volume = 1;
+    double by_peak = ceil(peak / bcap);
+    double needed = by_volume > by_peak ? by_volume : by_peak;
+    if (device)
+        out->instances = 1;
+    else
+        out->instances = bmax >= 1 ? needed : DNAN;
+    /* Instances the cost counts: B_max 0 costs its one-stream sizing so that
+     * it never looks free. */
+    double inst = device ? 1 : needed;
+    out->utilization = isfinite(cap_rps) ? lambda / (inst * cap_rps) : DNAN;
+
+    /* Cost per month (DESIGN §4, §9.1, §9.2). */
     double e2e_s = out->e2e_ms / 1000.0;
     double kwh = nz(in->usd_per_kwh, 0.15);
     double months = nz(in->amortization_months, 36);
     double power_kw = hw->power_w / 1000.0;
-    /* B_max 0: the candidate is rejected by latency.decode; cost it at one
-     * stream per instance so that it never looks free. */
-    double inst = isnan(out->instances) ? floor(nz(in->peak_concurrency, 1)) : out->instances;
-    double bmax = out->max_concurrency >= 1 ? out->max_concurrency : 1;
+    int owned = in->owned_count > 0;
     double util = DNAN;
+    double billed_h = HOURS_PER_MONTH;
     switch ((enum lm_placement)in->placement) {
     case LM_PLACE_CLOUD:
-        /* Worked example: 1 instance × 1 L4 × $0.8048 × 730 = $587.50. */
-        out->usd_per_month = inst * devices * nz(hw->usd_per_hour, DNAN) * HOURS_PER_MONTH;
+        /* Worked example: 1 instance × 1 L4 × $0.8048 × 730 = $587.50; with
+         * scale_to_zero and an 8-hour window, 8 × 30.42 = 243.4 h: $195.85. */
+        if (in->scale_to_zero == 1 && window < 24)
+            billed_h = window * DAYS_PER_MONTH;
+        out->usd_per_month = inst * devices * nz(hw->usd_per_hour, DNAN) * billed_h;
         break;
     case LM_PLACE_ONPREM: {
-        /* Worked example: 1 × 1 RTX 4090: 1599 / 36 + 0.45 × 730 × (0.3 +
-         * 0.7 × util) × 0.15; at util 0.1 that is 44.42 + 18.23 = $62.65. */
-        util = fmin(1.0, in->requests_per_day * e2e_s / (86400.0 * inst * bmax));
+        /* Worked example: 1 × 1 RTX 4090 bought: 1599 / 36 + 0.45 × 730 ×
+         * (0.3 + 0.7 × util) × 0.15; at util 0.1 that is 44.42 + 18.23 =
+         * $62.65. Owned (§9.2): the energy alone, $18.23. util is the
+         * fraction of the day the instances are busy. */
+        util = isfinite(cap_rps)
+                   ? fmin(1.0, nz(in->requests_per_day, 0) / (86400.0 * inst * cap_rps))
+                   : 0;
         double energy = isnan(power_kw)
                             ? 0
                             : power_kw * HOURS_PER_MONTH * (0.3 + 0.7 * util) * kwh;
         if (isnan(power_kw))
             flags |= LM_EST_NO_POWER;
-        out->usd_per_month = inst * devices * (hw->purchase_usd / months + energy);
+        double buy = owned ? 0 : hw->purchase_usd / months;
+        if (isnan(buy))
+            flags |= LM_EST_NO_PRICE;
+        out->usd_per_month = inst * devices * (buy + energy);
         break;
     }
     case LM_PLACE_DEVICE:
     case LM_PLACE_API:
     default: {
         /* Worked example: 200 requests/day of 12 s on a 22 W M4 at
-         * $0.15/kWh: busy 20.28 h → 0.022 × 20.28 × 0.15 = $0.07. */
-        double busy_h = in->requests_per_day * DAYS_PER_MONTH * e2e_s / 3600.0;
-        if (isnan(power_kw)) {
+         * $0.15/kWh: busy 20.28 h → 0.022 × 20.28 × 0.15 = $0.07. Requests
+         * batched B at a time share the busy time. A device the team does
+         * not own is bought (§9.2): + purchase_usd / amortization_months. */
+        double busy_h = in->requests_per_day * DAYS_PER_MONTH * e2e_s / 3600.0 / bdec;
+        double energy = 0;
+        if (isnan(power_kw))
             flags |= LM_EST_NO_POWER;
-            out->usd_per_month = 0;
-        } else {
-            out->usd_per_month = power_kw * busy_h * kwh;
-        }
+        else
+            energy = power_kw * busy_h * kwh;
+        double buy = owned ? 0 : devices * hw->purchase_usd / months;
+        if (isnan(buy))
+            flags |= LM_EST_NO_PRICE;
+        out->usd_per_month = energy + buy;
         break;
     }
     }
@@ -925,9 +1210,9 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         basis_num(e, "bytes", wfile);
     } else {
         e = basis_add(basis, "weights_gib", "formula",
-                      "(block × bits_per_weight + E × embedding_bits_per_weight + "
-                      "(tied ? 0 : E × output_bits_per_weight)) / 8 / 2^30, E = vocab × hidden, "
-                      "block = P − E × (tied ? 1 : 2)",
+                      "(block × bits_per_weight + (tied ? E × output_bits_per_weight : E × "
+                      "(embedding_bits_per_weight + output_bits_per_weight))) / 8 / 2^30, E = vocab × "
+                      "hidden, block = P − E × (tied ? 1 : 2)",
                       q->origin);
         basis_num(e, "params", params(m));
         basis_num(e, "E", s.exact ? s.vocab * s.hidden : 0);
@@ -987,15 +1272,16 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     const char *cal_src = cal ? cal->source : "no calibration row: defaults (docs/accuracy.md)";
     int calibrated = !(flags & LM_EST_NO_CALIBRATION);
     e = basis_add(basis, "decode_tokens_per_s", calibrated ? "roofline" : "roofline-uncalibrated",
-                  "0.9^log2(devices) / max((active_weights + B × KV(context)) / (efficiency × "
-                  "bandwidth × devices) + layers × per_layer_overhead, 2 × active_P × B / (mfu × "
-                  "flops_peak × devices))",
+                  "0.9^log2(devices) / max(active_weights / (efficiency × bandwidth × devices) + "
+                  "B × KV(context) / (kv_efficiency × bandwidth × devices) + layers × "
+                  "per_layer_overhead, 2 × active_P × B / (mfu × flops_peak × devices))",
                   cal_src);
     basis_num(e, "active_weights_gib", c.weights_active / GIB);
     basis_num(e, "kv_context_tokens", in->decode_context);
     basis_num(e, "batch", bdec);
     basis_num(e, "bandwidth_gbps", hw->bandwidth_gbps);
     basis_num(e, "efficiency", c.eff);
+    basis_num(e, "kv_efficiency", c.kv_eff);
     basis_num(e, "per_layer_overhead_us", c.layer_s * 1e6);
     basis_num(e, "layers", s.layers);
     basis_num(e, "devices", devices);
@@ -1017,66 +1303,119 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
                                : isnan(hw->fp16_tflops) ? "assumed 20 FLOP per byte of bandwidth"
                                                         : "fp16_tflops");
 
-    e = basis_add(basis, "ttft_ms", "compute-bound", "prefill time + one decode step", cal_src);
+    e = basis_add(basis, "ttft_ms", "compute-bound",
+                  "prefill time + one decode step + ttft_overhead_ms", cal_src);
     basis_num(e, "prompt_tokens", t);
     basis_num(e, "prefill_ms", 1000.0 * prefill_s);
+    basis_num(e, "ttft_overhead_ms", 1000.0 * c.ttft_overhead_s);
 
+    if (off.layers > 0) {
+        e = basis_add(basis, "host_memory_gib", "expert-offload",
+                      "expert_params × bytes_per_param × cpu_moe_layers / layers; read per token: "
+                      "× experts_per_token / experts, at host bandwidth × the host row's efficiency",
+                      "llama.cpp --n-cpu-moe (common/arg.cpp); docs/accuracy.md, \"MoE\"");
+        basis_str(e, "host", in->host->id);
+        basis_num(e, "cpu_moe_layers", off.layers);
+        basis_num(e, "layers", s.layers);
+        basis_num(e, "expert_params_b", m->arch.expert_params_b);
+        basis_num(e, "experts", m->arch.experts);
+        basis_num(e, "experts_per_token", m->arch.experts_per_token);
+        basis_num(e, "host_active_gib", off.host_active / GIB);
+        basis_num(e, "host_bandwidth_gbps", in->host->bandwidth_gbps);
+        basis_num(e, "host_effective_gbps", c.host_bw / 1e9);
+        basis_num(e, "host_usable_gib", out->host_usable_gib);
+    }
+
+    e = basis_add(basis, "max_concurrency", "sizing",
+                  device ? "largest B ≤ batch cap with weights + overhead + KV(B × context) ≤ usable "
+                           "and per-stream decode ≥ target; at least 1 on a device"
+                         : "largest B ≤ batch cap with weights + overhead + KV(B × context) ≤ usable "
+                           "and per-stream decode ≥ target",
+                  src_design);
+    basis_num(e, "peak_concurrency", in->peak_concurrency);
+    basis_num(e, "batch_cap", lm_estimate_batch_cap(in));
+    basis_num(e, "target_tokens_per_s", nz(in->target_tokens_per_s, 10));
+    basis_num(e, "context_tokens", in->context_tokens);
+    e = basis_add(basis, "capacity_requests_per_day", "throughput",
+                  "target_utilization × 3600 × window_hours / (input_tokens / prefill_tokens_per_s + "
+                  "output_tokens / (B_max × decode_tokens_per_s))",
+                  "DESIGN.md §9.1");
+    basis_num(e, "target_utilization", rho);
+    basis_num(e, "window_hours", window);
+    basis_num(e, "requests_per_second", cap_rps);
     if (sized) {
-        e = basis_add(basis, "max_concurrency", "sizing",
-                      "largest B ≤ peak_concurrency with weights + overhead + KV(B × context) ≤ "
-                      "usable and per-stream decode ≥ target",
-                      src_design);
-        basis_num(e, "peak_concurrency", in->peak_concurrency);
-        basis_num(e, "target_tokens_per_s", nz(in->target_tokens_per_s, 10));
-        basis_num(e, "context_tokens", in->context_tokens);
-        e = basis_add(basis, "instances", "sizing", "ceil(peak_concurrency / max_concurrency)",
-                      src_design);
+        e = basis_add(basis, "instances", "sizing",
+                      "max(ceil(peak_concurrency / max_concurrency), ceil(arrival_rate / "
+                      "(target_utilization × capacity_per_s)))",
+                      "DESIGN.md §9.1");
         basis_num(e, "max_concurrency", out->max_concurrency);
-    } else {
-        e = basis_add(basis, "max_concurrency", "device", "one stream per device", src_design);
+        basis_num(e, "arrival_rate_per_s", lambda);
+        basis_num(e, "capacity_per_s", cap_rps);
     }
 
     switch ((enum lm_placement)in->placement) {
     case LM_PLACE_CLOUD:
         e = basis_add(basis, "usd_per_month", "cloud",
-                      "instances × devices × usd_per_hour × 730", hw->origin);
+                      "instances × devices × usd_per_hour × billed hours (730, or window_hours × "
+                      "30.42 with scale_to_zero)", hw->origin);
         basis_num(e, "instances", inst);
         basis_num(e, "devices", devices);
         basis_num(e, "usd_per_hour", hw->usd_per_hour);
+        if (hw->cloud_provider != NULL)
+            basis_str(e, "provider", hw->cloud_provider);
+        basis_num(e, "billed_hours", billed_h);
         break;
     case LM_PLACE_ONPREM:
-        e = basis_add(basis, "usd_per_month", "on-prem",
-                      "instances × devices × (purchase_usd / amortization_months + power_w / 1000 × "
-                      "730 × (0.3 + 0.7 × util) × usd_per_kwh)",
+        e = basis_add(basis, "usd_per_month", owned ? "owned" : "on-prem",
+                      owned ? "instances × devices × power_w / 1000 × 730 × (0.3 + 0.7 × util) × "
+                              "usd_per_kwh (owned: energy only, DESIGN §9.2)"
+                            : "instances × devices × (purchase_usd / amortization_months + power_w / "
+                              "1000 × 730 × (0.3 + 0.7 × util) × usd_per_kwh)",
                       hw->origin);
         basis_num(e, "instances", inst);
         basis_num(e, "devices", devices);
-        basis_num(e, "purchase_usd", hw->purchase_usd);
-        basis_num(e, "amortization_months", months);
+        if (!owned) {
+            basis_num(e, "purchase_usd", hw->purchase_usd);
+            basis_num(e, "amortization_months", months);
+        }
         basis_num(e, "power_w", hw->power_w);
         basis_num(e, "util", util);
         basis_num(e, "usd_per_kwh", kwh);
+        if (flags & LM_EST_NO_PRICE)
+            basis_str(e, "flag", "bought hardware without price.purchase_usd: cost unknown");
         break;
     case LM_PLACE_DEVICE:
     case LM_PLACE_API:
     default:
-        e = basis_add(basis, "usd_per_month", "device",
-                      "power_w / 1000 × requests_per_day × 30.42 × e2e_s / 3600 × usd_per_kwh",
+        e = basis_add(basis, "usd_per_month", owned ? "owned" : "device",
+                      owned ? "power_w / 1000 × requests_per_day × 30.42 × e2e_s / batch / 3600 × "
+                              "usd_per_kwh (owned: energy only, DESIGN §9.2)"
+                            : "purchase_usd / amortization_months + power_w / 1000 × requests_per_day "
+                              "× 30.42 × e2e_s / batch / 3600 × usd_per_kwh (bought, DESIGN §9.2)",
                       hw->origin);
+        if (!owned) {
+            basis_num(e, "purchase_usd", hw->purchase_usd);
+            basis_num(e, "amortization_months", months);
+        }
         basis_num(e, "power_w", hw->power_w);
         basis_num(e, "requests_per_day", in->requests_per_day);
         basis_num(e, "e2e_s", e2e_s);
+        basis_num(e, "batch", bdec);
         basis_num(e, "usd_per_kwh", kwh);
-        if (flags & LM_EST_NO_POWER)
+        if (flags & LM_EST_NO_PRICE)
+            basis_str(e, "flag", "not owned and no price.purchase_usd: cost unknown");
+        else if (flags & LM_EST_NO_POWER)
             basis_str(e, "flag", "no power_w in the hardware profile: energy cost 0");
         break;
     }
 
     e = basis_add(basis, "quality", "composite",
-                  "weighted mean of the task's benchmarks present (DESIGN §5a) − quality_delta",
+                  "weighted mean of the task's benchmarks, published or imputed by the "
+                  "catalog's factor fit (DESIGN §9.4) − quality_delta",
                   m->origin);
     basis_str(e, "task_kind", in->task_kind);
     basis_num(e, "quality_delta", nz(q->quality_delta, 0));
+    basis_num(e, "band_points", lm_quality_composite_band(m, in->task_kind, in->task_has_image));
 
     if (!isnan(in->labeled_examples)) {
         e = basis_add(basis, "finetune_hours", out->finetune_method == LM_FT_FULL ? "6PT" : "4PT",
@@ -1103,6 +1442,10 @@ void lm_est_input_init(struct lm_est_input *in)
     in->input_tokens = 1000;
     in->output_tokens = 300;
     in->peak_concurrency = 1;
+    in->window_hours = 24;
+    in->target_utilization = 0.7;
+    in->scale_to_zero = -1;
+    in->owned_count = 0; /* §9.2: hardware is bought unless declared owned */
     in->target_tokens_per_s = 10;
     in->usd_per_kwh = 0.15;
     in->amortization_months = 36;

@@ -51,6 +51,15 @@ static const struct lm_fact_def defs[] = {
     { "model.quality.mgsm", LM_T_NUM, NULL },
     { "model.quality.mmmu", LM_T_NUM, NULL },
     { "model.quality.bfcl", LM_T_NUM, NULL },
+    { "model.quality.mmlu_redux", LM_T_NUM, NULL },
+    { "model.quality.gpqa_diamond", LM_T_NUM, NULL },
+    { "model.quality.math_500", LM_T_NUM, NULL },
+    { "model.quality.aime24", LM_T_NUM, NULL },
+    { "model.quality.aime25", LM_T_NUM, NULL },
+    { "model.quality.livecodebench", LM_T_NUM, NULL },
+    { "model.quality.swe_bench_verified", LM_T_NUM, NULL },
+    { "model.quality.aider_polyglot", LM_T_NUM, NULL },
+    { "model.quality.arena_elo", LM_T_NUM, NULL },
     { "model.api.provider", LM_T_STR, NULL },
     { "model.api.input_usd_per_mtok", LM_T_NUM, NULL },
     { "model.api.output_usd_per_mtok", LM_T_NUM, NULL },
@@ -131,6 +140,14 @@ static const struct lm_fact_def defs[] = {
     { "score.privacy", LM_T_NUM, NULL },
     { "score.fit", LM_T_NUM, NULL },
     { "score.simplicity", LM_T_NUM, NULL },
+    /* DESIGN §9.1 and §9.2 */
+    { "candidate.owned", LM_T_BOOL, NULL },
+    { "candidate.owned_count", LM_T_NUM, NULL },
+    { "estimate.capacity_requests_per_day", LM_T_NUM, NULL },
+    { "estimate.utilization", LM_T_NUM, NULL },
+    { "workload.window_hours", LM_T_NUM, NULL },
+    { "scenario.self_hosted", LM_T_BOOL, NULL },
+    { "scenario.owned", LM_T_LIST, NULL },
 };
 
 const struct lm_fact_table lm_fact_table = { defs, sizeof(defs) / sizeof(defs[0]) };
@@ -277,245 +294,293 @@ void lm__fact_get(void *ctx, size_t id, struct lm_value *out)
     case 32: /* model.quality.bfcl */
         NUM(m->quality[11]);
         break;
-    case 33: /* model.api.provider */
+    case 33: /* model.quality.mmlu_redux */
+        NUM(m->quality[12]);
+        break;
+    case 34: /* model.quality.gpqa_diamond */
+        NUM(m->quality[13]);
+        break;
+    case 35: /* model.quality.math_500 */
+        NUM(m->quality[14]);
+        break;
+    case 36: /* model.quality.aime24 */
+        NUM(m->quality[15]);
+        break;
+    case 37: /* model.quality.aime25 */
+        NUM(m->quality[16]);
+        break;
+    case 38: /* model.quality.livecodebench */
+        NUM(m->quality[17]);
+        break;
+    case 39: /* model.quality.swe_bench_verified */
+        NUM(m->quality[18]);
+        break;
+    case 40: /* model.quality.aider_polyglot */
+        NUM(m->quality[19]);
+        break;
+    case 41: /* model.quality.arena_elo */
+        NUM(m->quality[20]);
+        break;
+    case 42: /* model.api.provider */
         if (o) STR(o->provider);
         break;
-    case 34: /* model.api.input_usd_per_mtok */
+    case 43: /* model.api.input_usd_per_mtok */
         if (o) NUM(o->input_usd_per_mtok);
         break;
-    case 35: /* model.api.output_usd_per_mtok */
+    case 44: /* model.api.output_usd_per_mtok */
         if (o) NUM(o->output_usd_per_mtok);
         break;
-    case 36: /* model.api.ttft_ms */
+    case 45: /* model.api.ttft_ms */
         if (o) NUM(o->ttft_ms);
         break;
-    case 37: /* model.api.output_tokens_per_s */
+    case 46: /* model.api.output_tokens_per_s */
         if (o) NUM(o->output_tokens_per_s);
         break;
-    case 38: /* model.api.finetune_usd_per_mtok */
+    case 47: /* model.api.finetune_usd_per_mtok */
         if (o) NUM(o->finetune_usd_per_mtok);
         break;
-    case 39: /* model.api.data_use */
+    case 48: /* model.api.data_use */
         if (o && o->data_use >= 0) STR(lm_data_use_names[o->data_use]);
         break;
-    case 40: /* model.api.regions */
+    case 49: /* model.api.regions */
         if (o) LIST(o->regions);
         break;
-    case 41: /* hardware.id */
+    case 50: /* hardware.id */
         if (h) STR(h->id);
         break;
-    case 42: /* hardware.name */
+    case 51: /* hardware.name */
         if (h) STR(h->name);
         break;
-    case 43: /* hardware.class */
+    case 52: /* hardware.class */
         if (h) STR(lm_hw_class_names[h->hw_class]);
         break;
-    case 44: /* hardware.vendor */
+    case 53: /* hardware.vendor */
         if (h) STR(lm_vendor_names[h->vendor]);
         break;
-    case 45: /* hardware.memory_gib */
+    case 54: /* hardware.memory_gib */
         if (h) NUM(h->memory_gib);
         break;
-    case 46: /* hardware.usable_fraction */
+    case 55: /* hardware.usable_fraction */
         if (h) NUM(h->usable_fraction);
         break;
-    case 47: /* hardware.bandwidth_gbps */
+    case 56: /* hardware.bandwidth_gbps */
         if (h) NUM(h->bandwidth_gbps);
         break;
-    case 48: /* hardware.fp16_tflops */
+    case 57: /* hardware.fp16_tflops */
         if (h) NUM(h->fp16_tflops);
         break;
-    case 49: /* hardware.fp8_tflops */
+    case 58: /* hardware.fp8_tflops */
         if (h) NUM(h->fp8_tflops);
         break;
-    case 50: /* hardware.power_w */
+    case 59: /* hardware.power_w */
         if (h) NUM(h->power_w);
         break;
-    case 51: /* hardware.max_devices */
+    case 60: /* hardware.max_devices */
         if (h) NUM(h->max_devices);
         break;
-    case 52: /* hardware.placements */
+    case 61: /* hardware.placements */
         if (h) LIST(h->placement_names);
         break;
-    case 53: /* hardware.price.purchase_usd */
+    case 62: /* hardware.price.purchase_usd */
         if (h) NUM(h->purchase_usd);
         break;
-    case 54: /* hardware.price.usd_per_hour */
+    case 63: /* hardware.price.usd_per_hour */
         if (h) NUM(h->usd_per_hour);
         break;
-    case 55: /* quant.id */
+    case 64: /* quant.id */
         if (q) STR(q->id);
         break;
-    case 56: /* quant.bits_per_weight */
+    case 65: /* quant.bits_per_weight */
         if (q) NUM(q->bits_per_weight);
         break;
-    case 57: /* quant.quality_delta */
+    case 66: /* quant.quality_delta */
         if (q) NUM(q->quality_delta);
         break;
-    case 58: /* candidate.id */
+    case 67: /* candidate.id */
         lm_candidate_id(c, x->id_buf, sizeof(x->id_buf)); STR(x->id_buf);
         break;
-    case 59: /* candidate.kind */
+    case 68: /* candidate.kind */
         STR(o ? "api" : "self-hosted");
         break;
-    case 60: /* candidate.placement */
+    case 69: /* candidate.placement */
         STR(lm_placement_names[c->placement]);
         break;
-    case 61: /* candidate.placement_name */
+    case 70: /* candidate.placement_name */
         lm_candidate_placement_name(c, x->place_buf, sizeof(x->place_buf)); STR(x->place_buf);
         break;
-    case 62: /* candidate.devices */
+    case 71: /* candidate.devices */
         if (!o) NUM(c->devices);
         break;
-    case 63: /* candidate.runtime */
+    case 72: /* candidate.runtime */
         if (c->runtime) STR(c->runtime->id);
         break;
-    case 64: /* candidate.provider */
+    case 73: /* candidate.provider */
         if (o) STR(o->provider);
         break;
-    case 65: /* candidate.privacy_level */
+    case 74: /* candidate.privacy_level */
         STR(lm_privacy_names[c->privacy_level]);
         break;
-    case 66: /* candidate.meets_privacy */
+    case 75: /* candidate.meets_privacy */
         BOOL(c->meets_privacy);
         break;
-    case 67: /* candidate.in_region */
+    case 76: /* candidate.in_region */
         if (c->in_region >= 0) BOOL(c->in_region);
         break;
-    case 68: /* estimate.memory_gib */
+    case 77: /* estimate.memory_gib */
         NUM(e->memory_gib);
         break;
-    case 69: /* estimate.memory_per_device_gib */
+    case 78: /* estimate.memory_per_device_gib */
         NUM(e->memory_per_device_gib);
         break;
-    case 70: /* estimate.weights_gib */
+    case 79: /* estimate.weights_gib */
         NUM(e->weights_gib);
         break;
-    case 71: /* estimate.kv_cache_gib */
+    case 80: /* estimate.kv_cache_gib */
         NUM(e->kv_cache_gib);
         break;
-    case 72: /* estimate.overhead_gib */
+    case 81: /* estimate.overhead_gib */
         NUM(e->overhead_gib);
         break;
-    case 73: /* estimate.usable_gib */
+    case 82: /* estimate.usable_gib */
         NUM(e->usable_gib);
         break;
-    case 74: /* estimate.headroom_gib */
+    case 83: /* estimate.headroom_gib */
         NUM(e->headroom_gib);
         break;
-    case 75: /* estimate.fit */
+    case 84: /* estimate.fit */
         if (e->fit >= 0) STR(lm_fit_names[e->fit]);
         break;
-    case 76: /* estimate.decode_tokens_per_s */
+    case 85: /* estimate.decode_tokens_per_s */
         NUM(e->decode_tokens_per_s);
         break;
-    case 77: /* estimate.prefill_tokens_per_s */
+    case 86: /* estimate.prefill_tokens_per_s */
         NUM(e->prefill_tokens_per_s);
         break;
-    case 78: /* estimate.ttft_ms */
+    case 87: /* estimate.ttft_ms */
         NUM(e->ttft_ms);
         break;
-    case 79: /* estimate.max_concurrency */
+    case 88: /* estimate.max_concurrency */
         NUM(e->max_concurrency);
         break;
-    case 80: /* estimate.instances */
+    case 89: /* estimate.instances */
         NUM(e->instances);
         break;
-    case 81: /* estimate.usd_per_month */
+    case 90: /* estimate.usd_per_month */
         NUM(e->usd_per_month);
         break;
-    case 82: /* estimate.break_even_requests_per_day */
+    case 91: /* estimate.break_even_requests_per_day */
         NUM(e->break_even_requests_per_day);
         break;
-    case 83: /* estimate.quality */
+    case 92: /* estimate.quality */
         NUM(e->quality);
         break;
-    case 84: /* estimate.finetune_method */
+    case 93: /* estimate.finetune_method */
         if (e->finetune_method >= 0) STR(lm_ft_method_names[e->finetune_method]);
         break;
-    case 85: /* estimate.finetune_hours */
+    case 94: /* estimate.finetune_hours */
         NUM(e->finetune_hours);
         break;
-    case 86: /* estimate.finetune_usd */
+    case 95: /* estimate.finetune_usd */
         NUM(e->finetune_usd);
         break;
-    case 87: /* task.kind */
+    case 96: /* task.kind */
         STR(lm_task_kind_names[s->task.kind]);
         break;
-    case 88: /* task.breadth */
+    case 97: /* task.breadth */
         STR(lm_breadth_names[s->task.breadth]);
         break;
-    case 89: /* task.modalities */
+    case 98: /* task.modalities */
         LIST(s->task.modalities);
         break;
-    case 90: /* task.context_tokens */
+    case 99: /* task.context_tokens */
         NUM(s->task.context_tokens);
         break;
-    case 91: /* workload.requests_per_day */
+    case 100: /* workload.requests_per_day */
         NUM(s->workload.requests_per_day);
         break;
-    case 92: /* workload.input_tokens */
+    case 101: /* workload.input_tokens */
         NUM(s->workload.input_tokens);
         break;
-    case 93: /* workload.output_tokens */
+    case 102: /* workload.output_tokens */
         NUM(s->workload.output_tokens);
         break;
-    case 94: /* workload.peak_concurrency */
+    case 103: /* workload.peak_concurrency */
         NUM(s->workload.peak_concurrency);
         break;
-    case 95: /* scenario.hardware */
+    case 104: /* scenario.hardware */
         if (s->constraints.hardware_set) LIST(s->constraints.hardware);
         break;
-    case 96: /* scenario.memory_gib */
+    case 105: /* scenario.memory_gib */
         NUM(s->constraints.memory_gib);
         break;
-    case 97: /* scenario.latency.ttft_ms */
+    case 106: /* scenario.latency.ttft_ms */
         NUM(s->constraints.latency.ttft_ms);
         break;
-    case 98: /* scenario.latency.output_tokens_per_s */
+    case 107: /* scenario.latency.output_tokens_per_s */
         NUM(s->constraints.latency.output_tokens_per_s);
         break;
-    case 99: /* scenario.budget.usd_per_month */
+    case 108: /* scenario.budget.usd_per_month */
         NUM(s->constraints.budget.usd_per_month);
         break;
-    case 100: /* scenario.budget.finetune_usd */
+    case 109: /* scenario.budget.finetune_usd */
         NUM(s->constraints.budget.finetune_usd);
         break;
-    case 101: /* scenario.privacy */
+    case 110: /* scenario.privacy */
         if (s->constraints.privacy >= 0) STR(lm_privacy_names[s->constraints.privacy]);
         break;
-    case 102: /* scenario.region */
+    case 111: /* scenario.region */
         STR(s->constraints.region);
         break;
-    case 103: /* scenario.data.labeled_examples */
+    case 112: /* scenario.data.labeled_examples */
         NUM(s->constraints.data.labeled_examples);
         break;
-    case 104: /* scenario.quality.min_score */
+    case 113: /* scenario.quality.min_score */
         NUM(s->constraints.quality.min_score);
         break;
-    case 105: /* scenario.license.commercial */
+    case 114: /* scenario.license.commercial */
         BOOL(s->constraints.license.commercial);
         break;
-    case 106: /* scenario.offline */
+    case 115: /* scenario.offline */
         BOOL(s->constraints.offline);
         break;
-    case 107: /* score.quality */
+    case 116: /* score.quality */
         NUM(c->scores[0]);
         break;
-    case 108: /* score.cost */
+    case 117: /* score.cost */
         NUM(c->scores[1]);
         break;
-    case 109: /* score.latency */
+    case 118: /* score.latency */
         NUM(c->scores[2]);
         break;
-    case 110: /* score.privacy */
+    case 119: /* score.privacy */
         NUM(c->scores[3]);
         break;
-    case 111: /* score.fit */
+    case 120: /* score.fit */
         NUM(c->scores[4]);
         break;
-    case 112: /* score.simplicity */
+    case 121: /* score.simplicity */
         NUM(c->scores[5]);
+        break;
+    case 122: /* candidate.owned */
+        if (!o) BOOL(c->owned > 0);
+        break;
+    case 123: /* candidate.owned_count */
+        if (!o) NUM(c->owned);
+        break;
+    case 124: /* estimate.capacity_requests_per_day */
+        NUM(e->capacity_requests_per_day);
+        break;
+    case 125: /* estimate.utilization */
+        NUM(e->utilization);
+        break;
+    case 126: /* workload.window_hours */
+        NUM(s->workload.window_hours);
+        break;
+    case 127: /* scenario.self_hosted */
+        BOOL(s->constraints.self_hosted);
+        break;
+    case 128: /* scenario.owned */
+        if (s->constraints.nowned > 0) LIST(s->constraints.owned_ids);
         break;
     default:
         break;

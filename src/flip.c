@@ -250,9 +250,26 @@ static int ub_cmp(const void *pa, const void *pb)
     return a > b ? -1 : a < b ? 1 : 0;
 }
 
+/* Sizing moves a candidate's estimate with the latency target: on-prem and
+ * cloud always; a device too when the scenario's batch cap lets it batch
+ * (estimate.c, §9.1). */
+static int batch_cap_of(const struct lm_scenario *sc)
+{
+    struct lm_est_input in;
+    lm_est_input_init(&in);
+    in.requests_per_day = sc->workload.requests_per_day;
+    in.output_tokens = sc->workload.output_tokens;
+    in.peak_concurrency = sc->workload.peak_concurrency;
+    in.window_hours = sc->workload.window_hours;
+    return lm_estimate_batch_cap(&in) > 1;
+}
+
+static int sized_cap; /* set per flip search: the scenario's batch cap exceeds 1 */
+
 static int is_sized(const struct lm_ranked *k)
 {
-    return k->placement == LM_PLACE_ONPREM || k->placement == LM_PLACE_CLOUD;
+    return k->placement == LM_PLACE_ONPREM || k->placement == LM_PLACE_CLOUD ||
+           (sized_cap && k->placement == LM_PLACE_DEVICE);
 }
 
 /* True when the search re-estimates candidate k at each trial: the rules in
@@ -276,8 +293,11 @@ static int resize_bounds(struct flipctx *f)
     f->scan = malloc((n ? n : 1) * sizeof(*f->scan));
     if (f->ub == NULL || f->scan == NULL)
         return LM_ENOMEM;
+    /* The most favourable sizing: one stream, one instance, no volume (the
+     * cheapest, fastest per stream and simplest any target can give). */
     struct lm_scenario best_case = *r->sc;
     best_case.workload.peak_concurrency = 1;
+    best_case.workload.requests_per_day = 0;
     best_case.constraints.latency.output_tokens_per_s = 1e-9;
     for (size_t i = 0; i < n; i++) {
         f->scan[i] = (uint32_t)i;
@@ -320,6 +340,7 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
     static const char *const sizing_paths[] = {
         "estimate.max_concurrency", "estimate.instances", "estimate.decode_tokens_per_s",
         "estimate.usd_per_month", "estimate.break_even_requests_per_day",
+        "estimate.capacity_requests_per_day", "estimate.utilization",
         "score.cost", "score.latency", "score.simplicity",
     };
     memset(f, 0, sizeof(*f));
@@ -366,7 +387,7 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
      * B_max 1 and 0: the decode batch, the instance count used for cost and
      * the sub-scores stay what they are, so totals move only by the re-run
      * rules. */
-    if (resize && r->sc->workload.peak_concurrency > 1)
+    if (resize && batch_cap_of(r->sc))
         return resize_bounds(f);
     return LM_OK;
 }
@@ -821,6 +842,26 @@ static double bisect(struct flipctx *f, struct lm_scenario *sc, const struct fli
     return hi;
 }
 
+/* §9.5: the values a user could mean for a constraint. A flip or a value
+ * outside [lo, hi] is never reported: a TTFT ceiling under 100 ms (network
+ * round trips alone take that), an output floor above twice the fastest
+ * candidate's speed, a budget under 1 USD, a memory ceiling under 1 GiB (no
+ * machine in the catalog has less than 8 GiB). */
+static void plausible_range(const struct lm_recommendation *r, const struct flipdim *d,
+                            double *lo, double *hi)
+{
+    *lo = 0;
+    *hi = (double)INFINITY;
+    if (strcmp(d->constraint, "latency.ttft_ms") == 0)
+        *lo = 100;
+    else if (strcmp(d->constraint, "latency.output_tokens_per_s") == 0)
+        *hi = isfinite(r->max_decode) && r->max_decode > 0 ? 2 * r->max_decode : *hi;
+    else if (strcmp(d->constraint, "budget.usd_per_month") == 0)
+        *lo = 1;
+    else if (strcmp(d->constraint, "memory_gib") == 0)
+        *lo = 1;
+}
+
 static int search_number(struct lm_recommendation *r, struct flipshare *sh,
                          const struct flipdim *d)
 {
@@ -838,6 +879,13 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
     struct lm_scenario sc = *r->sc;
     double from = *(const double *)(const void *)((const char *)r->sc + d->offset);
     double start = isnan(from) ? introduced_start(r, d) : from;
+    double plo, phi;
+    plausible_range(r, d, &plo, &phi);
+    /* A zero ceiling is relaxed additively (§9.5): upward from the smallest
+     * plausible value, the change counted in units of that value. */
+    int additive = from == 0;
+    if (additive)
+        start = plo > 0 ? plo : 1;
     int found = 0, rc = LM_OK;
     struct lm_flip best;
     memset(&best, 0, sizeof(best));
@@ -848,13 +896,15 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
     /* Geometric scan over [start/100, start×100] in steps of 10^0.2 (ten
      * per direction), then bisection to 1 %; the nearest flip of the two
      * directions wins. */
-    for (int dir = -1; dir <= 1 && rc == LM_OK; dir += 2) {
+    for (int dir = additive ? 1 : -1; dir <= 1 && rc == LM_OK; dir += 2) {
         double prev = start;
         long w;
-        for (int k = isnan(from) ? 0 : 1; k <= 10; k++) {
+        for (int k = isnan(from) || additive ? 0 : 1; k <= 10; k++) {
             double v = start * pow(10, dir * k / 5.0);
             if (d->integer)
                 v = dir > 0 ? ceil(v) : floor(v);
+            if (v < plo || v > phi)
+                break; /* beyond what a user could mean: stop this direction */
             int fl = flips_at(&f, &sc, d, v, &w);
             if (fl < 0) {
                 rc = LM_ENOMEM;
@@ -879,7 +929,9 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
                 rc = LM_ENOMEM;
                 break;
             }
-            double rel = isnan(from) ? 1.0 : fabs(to - from) / from;
+            if (to < plo || to > phi)
+                break;
+            double rel = isnan(from) ? 1.0 : additive ? to / start : fabs(to - from) / from;
             if (!found || rel < best.rel_change) {
                 best.dimension = d->dimension;
                 best.constraint = d->constraint;
@@ -988,6 +1040,7 @@ static int flip_cmp(const void *pa, const void *pb)
 int lm__find_flips(struct lm_recommendation *r)
 {
     struct flipshare sh;
+    sized_cap = batch_cap_of(r->sc);
     int rc = flipshare_init(&sh, r);
     for (size_t k = 0; k < NFLIPDIMS && rc == LM_OK; k++)
         rc = search_number(r, &sh, &flipdims[k]);

@@ -170,6 +170,8 @@ static const struct lm_hardware *build_local(struct lm_catalog *cat, double know
     h->max_devices = 1;
     h->purchase_usd = (double)NAN;
     h->usd_per_hour = (double)NAN;
+    h->listed_usd_per_hour = (double)NAN;
+    h->cloud_tier = -1;
     h->sources.items = source;
     h->sources.n = 1;
     h->origin = "<local>";
@@ -184,6 +186,10 @@ int lm_host_resolve(struct lm_catalog *cat, const struct lm_limits *limits,
     const char *env = getenv("LMCHOOSE_HOST");
     if (env != NULL && env[0] != '\0') {
         const struct lm_hardware *h = lm_catalog_hardware(cat, env);
+        struct lm_name_result named;
+        if (h == NULL && strchr(env, '/') == NULL &&
+            lm_catalog_resolve(cat, LM_KIND_HARDWARE, env, NULL, &named) == LM_NAME_FOUND)
+            h = named.entry; /* an alias: LMCHOOSE_HOST="RTX 4090" */
         if (h == NULL && (strchr(env, '/') != NULL || strstr(env, ".yaml") != NULL ||
                           strstr(env, ".yml") != NULL)) {
             char *buf;

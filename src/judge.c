@@ -50,6 +50,9 @@ void lm__fill_input(const struct lm_scenario *sc, const struct lm_rec_options *o
     in->decode_context = in->input_tokens + in->output_tokens / 2;
     in->prompt_tokens = in->input_tokens;
     in->target_tokens_per_s = sizing_target(sc);
+    in->window_hours = sc->workload.window_hours;
+    in->target_utilization = sc->assumptions.target_utilization;
+    in->scale_to_zero = sc->assumptions.scale_to_zero;
     in->usd_per_kwh = sc->assumptions.usd_per_kwh;
     in->amortization_months = sc->assumptions.amortization_months;
     in->labeled_examples = sc->constraints.data.labeled_examples;
@@ -151,6 +154,7 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
                    struct lm_candidate *c)
 {
     lm_candidate_privacy(c, sc);
+    c->owned = c->offer == NULL ? lm__owned_count(r, sc, c->hw) : 0;
     c->est.break_even_requests_per_day =
         c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
             ? c->est.usd_per_month / (r->per_request * 30.42)
@@ -328,6 +332,7 @@ static enum fact_scope fact_scope(const char *p)
         "model.api.", "hardware.", "quant.", "candidate.kind", "candidate.placement",
         "candidate.devices", "candidate.runtime", "candidate.provider",
         "candidate.privacy_level", "candidate.meets_privacy", "candidate.in_region",
+        "candidate.owned", /* and candidate.owned_count: the hardware's, §9.2 */
     };
     if (strncmp(p, "task.", 5) == 0 || strncmp(p, "workload.", 9) == 0 ||
         strncmp(p, "scenario.", 9) == 0)
@@ -461,7 +466,24 @@ void lm__input_of(const struct lm_recommendation *r, const struct lm_scenario *s
         in->runtime = c->runtime;
         in->devices = c->devices;
         in->extra_flags = local_built ? LM_EST_LOCAL_BUILT : 0;
+        in->owned_count = lm__owned_count(r, sc, c->hw);
     }
+}
+
+/* §9.2: how many devices of hw the scenario declares owned (0: bought).
+ * "local" names the machine `local` resolved to. */
+double lm__owned_count(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                       const struct lm_hardware *hw)
+{
+    for (size_t i = 0; hw != NULL && i < sc->constraints.nowned; i++) {
+        const char *id = sc->constraints.owned[i].hardware;
+        if (id == NULL)
+            continue;
+        int match = strcmp(id, "local") == 0 ? r->opt.local == hw : strcmp(id, hw->id) == 0;
+        if (match)
+            return sc->constraints.owned[i].count;
+    }
+    return 0;
 }
 
 void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "lmchoose/quality.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
 
@@ -185,6 +186,8 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
         r->fired = nf;
         r->cap = cap;
     }
+    if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > r->max_decode)
+        r->max_decode = c->est.decode_tokens_per_s;
     struct lm_ranked *k = &r->cands[r->n];
     k->total = c->total;
     k->base = lm__weighted_mean(c, r->sc);
@@ -213,6 +216,7 @@ static void estimate_self_hosted(const struct gen *g, const struct lm_model *m, 
     in.runtime = r->cat->runtimes[g->ord.runtime[q * r->nhardware + h]];
     in.placement = p;
     in.extra_flags = r->hw_built[h] ? LM_EST_LOCAL_BUILT : 0;
+    in.owned_count = r->hw_owned[h];
     lm__cand_clear(c);
     lm_estimate_devices(&in, &c->est);
     c->model = m;
@@ -387,20 +391,33 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
 {
     const struct lm_catalog *cat = r->cat;
     const struct lm_scenario *sc = r->sc;
-    r->hws = malloc((cat->nhardware + 1) * sizeof(*r->hws));
-    r->hw_built = calloc(cat->nhardware + 1, 1);
-    if (r->hws == NULL || r->hw_built == NULL)
+    size_t room = cat->nhardware + 1 + sc->constraints.nowned;
+    r->hws = malloc(room * sizeof(*r->hws));
+    r->hw_built = calloc(room, 1);
+    r->hw_owned = calloc(room, sizeof(*r->hw_owned));
+    if (r->hws == NULL || r->hw_built == NULL || r->hw_owned == NULL)
         return LM_ENOMEM;
     size_t nhw = 0;
+    if (sc->constraints.self_hosted == 0) {
+        r->nhardware = 0; /* §9.2: API candidates only */
+        return LM_OK;
+    }
     if (sc->constraints.hardware_set) {
-        for (size_t i = 0; i < sc->constraints.hardware.n; i++) {
-            const char *id = sc->constraints.hardware.items[i];
+        /* The listed hardware, then what the team owns (§9.2: owning a
+         * machine allows running on it). */
+        size_t n = sc->constraints.hardware.n + sc->constraints.nowned;
+        for (size_t i = 0; i < n; i++) {
+            const char *id = i < sc->constraints.hardware.n
+                                 ? sc->constraints.hardware.items[i]
+                                 : sc->constraints.owned[i - sc->constraints.hardware.n].hardware;
+            if (id == NULL)
+                continue;
             const struct lm_hardware *h = strcmp(id, "local") == 0 ? opt->local
                                                                     : lm_catalog_hardware(cat, id);
             int dup = 0;
             for (size_t k = 0; k < nhw; k++)
                 dup |= r->hws[k] == h;
-            if (h != NULL && !dup && nhw <= cat->nhardware) {
+            if (h != NULL && !dup && nhw < room) {
                 r->hw_built[nhw] = strcmp(id, "local") == 0 && opt->local_built;
                 r->hws[nhw++] = h;
             }
@@ -408,8 +425,18 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
     } else {
         for (size_t i = 0; i < cat->nhardware; i++)
             r->hws[nhw++] = cat->hardware[i];
+        /* An owned `local` that is the built profile is not in the catalog. */
+        for (size_t i = 0; i < sc->constraints.nowned; i++)
+            if (sc->constraints.owned[i].hardware != NULL &&
+                strcmp(sc->constraints.owned[i].hardware, "local") == 0 && opt->local != NULL &&
+                opt->local_built && nhw < room) {
+                r->hw_built[nhw] = 1;
+                r->hws[nhw++] = opt->local;
+            }
     }
     r->nhardware = nhw;
+    for (size_t h = 0; h < nhw; h++)
+        r->hw_owned[h] = lm__owned_count(r, sc, r->hws[h]);
     return LM_OK;
 }
 
@@ -724,6 +751,8 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
     verdict(r);
     if (!opt->no_flips && lm__find_flips(r) != LM_OK)
         return LM_ENOMEM;
+    if (!opt->no_flips && lm__find_relaxations(r) != LM_OK)
+        return LM_ENOMEM;
     return LM_OK;
 }
 
@@ -732,6 +761,8 @@ void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, siz
     char flip[1024];
     if (r->nflips > 0)
         lm_flip_summary(r, &r->flips[0], flip, sizeof(flip));
+    else if (r->verdict_class < 0 && r->nrelax > 0)
+        snprintf(flip, sizeof(flip), "the nearest feasible candidates and what admits each are below");
     else
         snprintf(flip, sizeof(flip), "no single change within x100 flips the class");
     if (r->verdict_class < 0) {
@@ -745,18 +776,43 @@ void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, siz
         snprintf(where, sizeof(where), "the %s API", m->api[w->where].provider);
     else
         snprintf(where, sizeof(where), "%s", r->hws[w->where]->id);
+    /* §9.6: an interactive task that would wait more than 10 s for its first
+     * token is not a latency win, whatever the other class does. */
+    struct lm_candidate wc;
+    lm__rebuild(r, r->sc, r->order[0], &wc);
+    int k_ = r->sc->task.kind;
+    int interactive = k_ == LM_TASK_CHAT || k_ == LM_TASK_AGENT || k_ == LM_TASK_CODE ||
+                      k_ == LM_TASK_RAG;
+    int slow = interactive && wc.est.ttft_ms > 10000;
     char dec[160] = "";
+    size_t nd = 0;
     for (size_t k = 0; k < r->ndeciding; k++) {
+        if (slow && strcmp(r->deciding[k], "latency") == 0)
+            continue;
         size_t used = strlen(dec);
-        snprintf(dec + used, sizeof(dec) - used, "%s%s",
-                 k == 0 ? "" : k + 1 == r->ndeciding ? " and " : ", ", r->deciding[k]);
+        snprintf(dec + used, sizeof(dec) - used, "%s%s", nd == 0 ? "" : ", ", r->deciding[k]);
+        nd++;
     }
-    if (r->ndeciding > 0)
-        snprintf(buf, cap, "%s (%s) on %s wins on %s; %s", m->id,
-                 r->verdict_class ? "llm" : "slm", where, dec, flip);
+    /* "a, b, c" → "a, b and c" */
+    char *last = strrchr(dec, ',');
+    if (last != NULL && nd > 1) {
+        char tail[170];
+        snprintf(tail, sizeof(tail), " and%s", last + 1);
+        size_t room = sizeof(dec) - (size_t)(last - dec);
+        memcpy(last, tail, strlen(tail) + 1 <= room ? strlen(tail) + 1 : room);
+        dec[sizeof(dec) - 1] = '\0';
+    }
+    char warn[400] = "";
+    if (slow)
+        snprintf(warn, sizeof(warn),
+                 "; interactive use would wait about %.0f s for the first token on %s",
+                 lm_round(wc.est.ttft_ms / 1000.0, 0), where);
+    if (nd > 0)
+        snprintf(buf, cap, "%s (%s) on %s wins on %s%s; %s", m->id,
+                 r->verdict_class ? "llm" : "slm", where, dec, warn, flip);
     else
-        snprintf(buf, cap, "%s (%s) on %s ranks first; %s", m->id,
-                 r->verdict_class ? "llm" : "slm", where, flip);
+        snprintf(buf, cap, "%s (%s) on %s ranks first%s; %s", m->id,
+                 r->verdict_class ? "llm" : "slm", where, warn, flip);
 }
 
 void lm_recommendation_release(struct lm_recommendation *r)
@@ -769,6 +825,8 @@ void lm_recommendation_release(struct lm_recommendation *r)
     free(r->flips);
     free(r->hws);
     free(r->hw_built);
+    free(r->hw_owned);
+    free(r->relax);
     free(r->model_llm);
     for (size_t i = 0; i < LM_MAX_RULES; i++)
         lm_expr_free(r->when[i]);

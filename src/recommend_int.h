@@ -112,6 +112,10 @@ void lm__record_profiles(const struct lm_recommendation *r, size_t i, struct lm_
 void lm__input_of(const struct lm_recommendation *r, const struct lm_scenario *sc,
                   const struct lm_candidate *c, int local_built, struct lm_est_input *in);
 
+/* §9.2: devices of hw that sc declares owned; 0 when bought. */
+double lm__owned_count(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                       const struct lm_hardware *hw);
+
 /* Rebuilds candidate i's profiles, estimate, privacy and sub-scores under
  * scenario sc, without judging it; lm__restore_verdict() adds the stored
  * verdict of the rules. */
@@ -122,6 +126,9 @@ void lm__restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_
 /* §4 break-even: the price of one request of sc's workload at the cheapest
  * API offer that meets sc's privacy level, region and offline; NAN if none. */
 double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc);
+
+/* Relaxations (relax.c): fills r->relax or r->upgrade. LM_OK or LM_ENOMEM. */
+int lm__find_relaxations(struct lm_recommendation *r);
 
 /* The flip search (flip.c): fills r->flips. Returns LM_OK or LM_ENOMEM. */
 int lm__find_flips(struct lm_recommendation *r);

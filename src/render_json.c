@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmchoose/quality.h"
 #include "lmchoose/recommend.h"
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
@@ -147,6 +148,7 @@ static cJSON *model_object(const struct lm_catalog *cat, const struct lm_model *
     e |= add_str(o, "id", m->id);
     e |= add_str(o, "name", m->name);
     e |= add_str(o, "family", m->family);
+    e |= add_strlist(o, "aliases", &m->aliases);
     e |= add_num(o, "params_b", m->params_b, -1);
     e |= add_num(o, "active_params_b", m->active_params_b, -1);
     e |= add_str(o, "class", lm_model_class(cat, m));
@@ -217,6 +219,7 @@ static cJSON *hardware_object(const struct lm_hardware *h)
     int e = 0;
     e |= add_str(o, "id", h->id);
     e |= add_str(o, "name", h->name);
+    e |= add_strlist(o, "aliases", &h->aliases);
     e |= add_enum(o, "vendor", h->vendor, lm_vendor_names);
     e |= add_enum(o, "class", h->hw_class, lm_hw_class_names);
     e |= add_strlist(o, "detect", &h->detect);
@@ -232,7 +235,22 @@ static cJSON *hardware_object(const struct lm_hardware *h)
     e |= add(o, "price", p);
     if (p != NULL) {
         e |= add_num(p, "purchase_usd", h->purchase_usd, -1);
-        e |= add_num(p, "usd_per_hour", h->usd_per_hour, -1);
+        e |= add_num(p, "usd_per_hour", h->listed_usd_per_hour, -1);
+        cJSON *offers = cJSON_CreateArray();
+        e |= add(p, "cloud_offers", offers);
+        for (size_t k = 0; offers != NULL && k < h->ncloud_offers; k++) {
+            const struct lm_cloud_offer *c = &h->cloud_offers[k];
+            cJSON *x = cJSON_CreateObject();
+            e |= add(offers, NULL, x);
+            if (x == NULL)
+                break;
+            e |= add_str(x, "provider", c->provider);
+            e |= add_enum(x, "tier", c->tier, lm_cloud_tier_names);
+            e |= add_num(x, "usd_per_hour", c->usd_per_hour, -1);
+        }
+        /* The rate the cost model uses for the cloud placement, and whose. */
+        e |= add_num(p, "cloud_usd_per_hour", h->usd_per_hour, -1);
+        e |= add_str(p, "cloud_provider", h->cloud_provider);
     }
     e |= add_strlist(o, "sources", &h->sources);
     e |= add_str(o, "origin", h->origin);
@@ -250,6 +268,7 @@ static cJSON *quant_object(const struct lm_quant *q)
         return NULL;
     int e = 0;
     e |= add_str(o, "id", q->id);
+    e |= add_strlist(o, "aliases", &q->aliases);
     e |= add_num(o, "bits_per_weight", q->bits_per_weight, -1);
     e |= add_num(o, "embedding_bits_per_weight",
                  isnan(q->embedding_bits_per_weight) ? q->bits_per_weight
@@ -301,6 +320,10 @@ static cJSON *runtime_object(const struct lm_runtime *r)
         e |= add_num(x, "efficiency", c->efficiency, -1);
         e |= add_num(x, "per_layer_overhead_us", c->per_layer_overhead_us, -1);
         e |= add_num(x, "mfu", c->mfu, -1);
+        if (!isnan(c->kv_efficiency))
+            e |= add_num(x, "kv_efficiency", c->kv_efficiency, -1);
+        if (!isnan(c->ttft_overhead_ms))
+            e |= add_num(x, "ttft_overhead_ms", c->ttft_overhead_ms, -1);
         e |= add_str(x, "source", c->source);
     }
     e |= add_strlist(o, "sources", &r->sources);
@@ -343,7 +366,7 @@ out:
 static int add_header(cJSON *root, const char *command, int exit_code)
 {
     int e = 0;
-    e |= add_num(root, "schema_version", 1, 0);
+    e |= add_num(root, "schema_version", LM_JSON_SCHEMA_VERSION, 0);
     e |= add_str(root, "lmchoose_version", LM_VERSION_STRING);
     e |= add_str(root, "command", command);
     e |= add_num(root, "exit_code", exit_code, 0);
@@ -401,6 +424,8 @@ static cJSON *estimate_object(const struct lm_estimate *est, const struct lm_bas
     e |= add_num(o, "ttft_ms", est->ttft_ms, 0);
     e |= add_num(o, "max_concurrency", est->max_concurrency, 0);
     e |= add_num(o, "instances", est->instances, 0);
+    e |= add_num(o, "capacity_requests_per_day", est->capacity_requests_per_day, 0);
+    e |= add_num(o, "utilization", est->utilization, 2);
     e |= add_num(o, "usd_per_month", est->usd_per_month, 2);
     e |= add_num(o, "break_even_requests_per_day", est->break_even_requests_per_day, 0);
     e |= add_num(o, "quality", est->quality, 1);
@@ -440,6 +465,18 @@ int lm_render_json_estimate(const struct lm_estimate_doc *d, FILE *out)
     e |= add_num(root, "prompt_tokens", d->prompt_tokens, 0);
     e |= add_num(root, "batch", d->offer ? (double)NAN : d->batch, 0);
     e |= add_num(root, "devices", d->offer ? (double)NAN : d->devices, 0);
+    if (d->host != NULL && d->est.cpu_moe_layers > 0) {
+        /* Expert offload (estimate --cpu-moe): the host side of memory. */
+        cJSON *off = cJSON_CreateObject();
+        e |= add(root, "offload", off);
+        if (off != NULL) {
+            e |= add_str(off, "host", d->host->id);
+            e |= add_num(off, "cpu_moe_layers", d->est.cpu_moe_layers, 0);
+            e |= add_num(off, "host_memory_gib", d->est.host_memory_gib, 3);
+            e |= add_num(off, "host_usable_gib", d->est.host_usable_gib, 3);
+            e |= add_enum(off, "host_fit", d->est.host_fit, lm_fit_names);
+        }
+    }
     e |= add(root, "estimate", estimate_object(&d->est, &d->basis));
     int rc = e ? LM_ENOMEM : print_doc(root, out);
     cJSON_Delete(root);
@@ -498,6 +535,7 @@ static cJSON *scenario_object(const struct lm_recommend_view *v)
         e |= add_num(w, "input_tokens", sc->workload.input_tokens, 0);
         e |= add_num(w, "output_tokens", sc->workload.output_tokens, 0);
         e |= add_num(w, "peak_concurrency", sc->workload.peak_concurrency, 0);
+        e |= add_num(w, "window_hours", sc->workload.window_hours, -1);
     }
     cJSON *c = cJSON_CreateObject();
     e |= add(o, "constraints", c);
@@ -542,6 +580,20 @@ static cJSON *scenario_object(const struct lm_recommend_view *v)
         if (li)
             e |= add_bool(li, "commercial", sc->constraints.license.commercial);
         e |= add_bool(c, "offline", sc->constraints.offline);
+        cJSON *ow = cJSON_CreateArray();
+        e |= add(c, "owned", ow);
+        for (size_t i = 0; ow && i < sc->constraints.nowned; i++) {
+            cJSON *x = cJSON_CreateObject();
+            e |= add(ow, NULL, x);
+            if (x == NULL)
+                break;
+            const char *id = sc->constraints.owned[i].hardware;
+            if (id != NULL && strcmp(id, "local") == 0 && v->local != NULL && !v->local_built)
+                id = v->local->id;
+            e |= add_str(x, "hardware", id);
+            e |= add_num(x, "count", sc->constraints.owned[i].count, 0);
+        }
+        e |= add_bool(c, "self_hosted", sc->constraints.self_hosted);
     }
     cJSON *p = cJSON_CreateObject();
     e |= add(o, "priorities", p);
@@ -552,6 +604,8 @@ static cJSON *scenario_object(const struct lm_recommend_view *v)
     if (a) {
         e |= add_num(a, "usd_per_kwh", sc->assumptions.usd_per_kwh, -1);
         e |= add_num(a, "amortization_months", sc->assumptions.amortization_months, -1);
+        e |= add_num(a, "target_utilization", sc->assumptions.target_utilization, -1);
+        e |= add_bool(a, "scale_to_zero", sc->assumptions.scale_to_zero < 0 ? 0 : sc->assumptions.scale_to_zero);
     }
     cJSON *r = cJSON_CreateObject();
     e |= add(o, "rules", r);
@@ -718,6 +772,54 @@ static cJSON *flip_object(const struct lm_recommendation *r, const struct lm_fli
     return o;
 }
 
+/* A relaxation of §9.5: {candidate, class, score, quality, changes:
+ * [{constraint, from, to}], total_change, summary}. */
+static cJSON *relaxation_object(const struct lm_recommendation *r, const struct lm_relaxation *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    char id[LM_CANDIDATE_ID_MAX], summary[1024];
+    lm_recommendation_id(r, x->cand, id, sizeof(id));
+    lm_relaxation_summary(r, x, summary, sizeof(summary));
+    struct lm_candidate c;
+    lm_recommendation_candidate(r, x->cand, &c);
+    int e = add_str(o, "candidate", id);
+    e |= add_str(o, "class", lm_recommendation_class(r, x->cand) ? "llm" : "slm");
+    e |= add_num(o, "score", c.total, 1);
+    e |= add_num(o, "quality", c.est.quality, 1);
+    cJSON *ch = cJSON_CreateArray();
+    e |= add(o, "changes", ch);
+    for (size_t k = 0; ch && k < x->nchanges; k++) {
+        const struct lm_relax_change *g = &x->changes[k];
+        cJSON *co = cJSON_CreateObject();
+        e |= add(ch, NULL, co);
+        if (co == NULL)
+            break;
+        e |= add_str(co, "constraint", g->constraint);
+        if (g->is_privacy) {
+            e |= add_str(co, "from", lm_privacy_names[g->from_level]);
+            e |= add_str(co, "to", lm_privacy_names[g->to_level]);
+        } else if (g->is_region) {
+            e |= add_str(co, "from", r->sc->constraints.region);
+            e |= add(co, "to", cJSON_CreateNull());
+        } else if (g->is_offline) {
+            e |= add(co, "from", cJSON_CreateBool(1));
+            e |= add(co, "to", cJSON_CreateBool(0));
+        } else {
+            e |= add_num(co, "from", g->from, 6);
+            e |= add_num(co, "to", g->to, 6);
+        }
+    }
+    e |= add_num(o, "total_change", x->total_change, 2);
+    e |= add_str(o, "summary", summary);
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* Writes s with `tabs` more tabs after each newline: an element printed on
  * its own, at the depth it has inside the document. */
 static void put_indented(const char *s, int tabs, FILE *out)
@@ -814,6 +916,12 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
         for (size_t k = 0; fl && k < r->nflips; k++)
             e |= add(fl, NULL, flip_object(r, &r->flips[k]));
         e |= add_num(vd, "break_even_requests_per_day", r->break_even, 0);
+        cJSON *rl = cJSON_CreateArray();
+        e |= add(vd, "relaxations", rl);
+        for (size_t k = 0; rl && k < r->nrelax; k++)
+            e |= add(rl, NULL, relaxation_object(r, &r->relax[k]));
+        e |= add(vd, "upgrade", r->has_upgrade ? relaxation_object(r, &r->upgrade)
+                                               : cJSON_CreateNull());
     }
     /* The two candidate lists are streamed into the document (print_lists):
      * with --all they can hold a million entries. */
@@ -920,6 +1028,51 @@ static size_t explain_rows(const struct lm_explain_view *v, size_t *rows, long *
     return n;
 }
 
+/* The model's quality row for the scenario's task (DESIGN §9.4), as the
+ * text renderer prints it: {task_kind, image, composite, band, benchmarks:
+ * [{benchmark, value, source: published|imputed, band, residual, weight}]},
+ * published cells first, then imputed ones, each group in key order. */
+static cJSON *explain_quality_object(const struct lm_explain_view *v)
+{
+    const struct lm_scenario *sc = v->rec->sc;
+    const char *kind = lm_task_kind_names[sc->task.kind];
+    int image = 0;
+    for (size_t i = 0; i < sc->task.modalities.n; i++)
+        image |= strcmp(sc->task.modalities.items[i], "image") == 0;
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int e = add_str(o, "task_kind", kind);
+    e |= add_bool(o, "image", image);
+    e |= add_num(o, "composite", lm_quality_composite(v->model, kind, image), 1);
+    e |= add_num(o, "band", lm_quality_composite_band(v->model, kind, image), 1);
+    cJSON *list = cJSON_CreateArray();
+    e |= add(o, "benchmarks", list);
+    for (int pass = 0; list && pass < 2; pass++)
+        for (int k = 0; k < LM_Q_COUNT; k++) {
+            int imputed = 0;
+            double band, resid;
+            double val = lm_quality_value(v->model, k, &imputed, &band, &resid);
+            if (isnan(val) || imputed != pass)
+                continue;
+            cJSON *x = cJSON_CreateObject();
+            e |= add(list, NULL, x);
+            if (x == NULL)
+                break;
+            e |= add_str(x, "benchmark", lm_quality_names[k]);
+            e |= add_num(x, "value", val, 1);
+            e |= add_str(x, "source", imputed ? "imputed" : "published");
+            e |= add_num(x, "band", band, 1);
+            e |= add_num(x, "residual", resid, 1);
+            e |= add_num(x, "weight", lm_quality_weight(kind, image, k), 3);
+        }
+    if (e) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
 {
     const struct lm_recommendation *r = v->rec;
@@ -929,10 +1082,11 @@ int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
     int rc = LM_ENOMEM;
     if (rows == NULL || ranks == NULL || root == NULL)
         goto out;
-    struct lm_recommend_view rv = { r, 0, 0, v->exit_code, v->local, v->local_built };
+    struct lm_recommend_view rv = { r, 0, 0, 0, v->exit_code, v->local, v->local_built };
     int e = add_header(root, "explain", v->exit_code);
     e |= add(root, "scenario", scenario_object(&rv));
     e |= add(root, "model", model_object(r->cat, v->model));
+    e |= add(root, "quality", explain_quality_object(v));
     cJSON *cands = cJSON_CreateArray();
     e |= add(root, "candidates", cands);
     size_t n = explain_rows(v, rows, ranks);

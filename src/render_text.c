@@ -6,8 +6,10 @@
 #include "lmchoose/render.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lmchoose/quality.h"
 #include "lmchoose/recommend.h"
 #include "lmchoose/rules.h"
 #include "lmchoose/status.h"
@@ -43,6 +45,33 @@ static const char *or_dash(const char *s)
     return s ? s : "-";
 }
 
+/* The aliases of a list entry on indented lines under its row, wrapped
+ * before column 100 (a long alias gets a line of its own). Nothing when
+ * there are none. */
+static void print_aliases(const struct lm_strlist *aliases, FILE *out)
+{
+    static const char lead[] = "    aliases: ";
+    size_t col = 0;
+    for (size_t i = 0; i < aliases->n; i++) {
+        const char *a = aliases->items[i];
+        size_t need = strlen(a) + (i + 1 < aliases->n ? 1 : 0);
+        if (i == 0) {
+            fputs(lead, out);
+            col = sizeof(lead) - 1;
+        } else if (col + 1 + need > 100) {
+            fprintf(out, "\n%*s", (int)(sizeof(lead) - 1), "");
+            col = sizeof(lead) - 1;
+        } else {
+            fputc(' ', out);
+            col++;
+        }
+        fprintf(out, "%s%s", a, i + 1 < aliases->n ? "," : "");
+        col += need;
+    }
+    if (aliases->n > 0)
+        fputc('\n', out);
+}
+
 int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *out)
 {
     char a[32], b[32], c[32], d[32];
@@ -61,6 +90,7 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                     lm_model_class(cat, m), fmt_num(a, sizeof(a), m->params_b, 2),
                     m->context_tokens, m->open_weights == 1 ? "open" : "closed", api,
                     m->origin);
+            print_aliases(&m->aliases, out);
         }
     } else if (strcmp(kind, "hardware") == 0) {
         fprintf(out, "%-28s %-14s %8s %9s %9s %-22s %s\n", "ID", "CLASS", "MEM_GIB",
@@ -73,6 +103,7 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                     lm_hw_class_names[h->hw_class], fmt_num(a, sizeof(a), h->memory_gib, 0),
                     fmt_num(b, sizeof(b), h->bandwidth_gbps, 0),
                     fmt_num(c, sizeof(c), h->fp16_tflops, 1), pl, h->origin);
+            print_aliases(&h->aliases, out);
         }
     } else if (strcmp(kind, "quantizations") == 0) {
         fprintf(out, "%-10s %6s %6s %6s %7s %-34s %s\n", "ID", "BPW", "EMB", "OUT",
@@ -86,15 +117,16 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                     fmt_num(b, sizeof(b), isnan(q->embedding_bits_per_weight) ? q->bits_per_weight : q->embedding_bits_per_weight, 3),
                     fmt_num(c, sizeof(c), isnan(q->output_bits_per_weight) ? q->bits_per_weight : q->output_bits_per_weight, 3),
                     fmt_num(d, sizeof(d), q->quality_delta, 1), rts, q->origin);
+            print_aliases(&q->aliases, out);
         }
     } else {
-        fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", "ID", "CLASSES", "VENDOR",
-                "EFFICIENCY", "LAYER_US", "MFU", "ORIGIN");
+        fprintf(out, "%-13s %-28s %-8s %10s %6s %9s %5s %7s %s\n", "ID", "CLASSES", "VENDOR",
+                "EFFICIENCY", "KV_EFF", "LAYER_US", "MFU", "TTFT_MS", "ORIGIN");
         for (size_t i = 0; i < cat->nruntimes; i++) {
             const struct lm_runtime *r = cat->runtimes[i];
             if (r->ncalibration == 0)
-                fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", r->id, "-", "-", "-",
-                        "-", "-", r->origin);
+                fprintf(out, "%-13s %-28s %-8s %10s %6s %9s %5s %7s %s\n", r->id, "-", "-", "-",
+                        "-", "-", "-", "-", r->origin);
             for (size_t k = 0; k < r->ncalibration; k++) {
                 const struct lm_calibration *cl = &r->calibration[k];
                 const char *names[LM_HW_CLASS_COUNT];
@@ -104,11 +136,15 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                         names[nn++] = lm_hw_class_names[j];
                 char cls[128];
                 join(cls, sizeof(cls), names, nn);
-                fprintf(out, "%-13s %-28s %-8s %10s %9s %5s %s\n", r->id, cls,
+                /* kv_efficiency absent: the KV is read at the weights' efficiency. */
+                char kv[32], tt[32];
+                fmt_num(kv, sizeof(kv), isnan(cl->kv_efficiency) ? cl->efficiency : cl->kv_efficiency, 2);
+                fmt_num(tt, sizeof(tt), isnan(cl->ttft_overhead_ms) ? 0 : cl->ttft_overhead_ms, 0);
+                fprintf(out, "%-13s %-28s %-8s %10s %6s %9s %5s %7s %s\n", r->id, cls,
                         cl->vendor >= 0 ? lm_vendor_names[cl->vendor] : "any",
-                        fmt_num(a, sizeof(a), cl->efficiency, 2),
+                        fmt_num(a, sizeof(a), cl->efficiency, 2), kv,
                         fmt_num(b, sizeof(b), cl->per_layer_overhead_us, 1),
-                        fmt_num(c, sizeof(c), cl->mfu, 2), r->origin);
+                        fmt_num(c, sizeof(c), cl->mfu, 2), tt, r->origin);
             }
         }
     }
@@ -141,6 +177,13 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
         fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->usable_gib, 3));
         fprintf(out, "  headroom    %10s GiB\n", fmt_num(a, sizeof(a), e->headroom_gib, 3));
         fprintf(out, "  fit         %10s\n", e->fit >= 0 ? lm_fit_names[e->fit] : "-");
+        if (d->host != NULL && e->cpu_moe_layers > 0) {
+            fprintf(out, "\nHost memory (expert offload, %s layers' experts on %s)\n",
+                    fmt_num(a, sizeof(a), e->cpu_moe_layers, 0), d->host->name);
+            fprintf(out, "  experts     %10s GiB\n", fmt_num(a, sizeof(a), e->host_memory_gib, 3));
+            fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->host_usable_gib, 3));
+            fprintf(out, "  fit         %10s\n", e->host_fit >= 0 ? lm_fit_names[e->host_fit] : "-");
+        }
     }
     fprintf(out, "\nSpeed\n");
     fprintf(out, "  decode      %10s tokens/s per stream (±%.0f%%)\n",
@@ -154,10 +197,14 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
     fprintf(out, "\nCost\n");
     fprintf(out, "  per month   %10s USD (±%.0f%%)\n", fmt_num(a, sizeof(a), e->usd_per_month, 2),
             lm_round(e->error_bands.usd_per_month * 100, 0));
-    if (d->offer == NULL)
+    if (d->offer == NULL) {
         fprintf(out, "  concurrency %10s streams per instance, %s instance(s)\n",
                 fmt_num(a, sizeof(a), e->max_concurrency, 0),
                 fmt_num(b, sizeof(b), e->instances, 0));
+        fprintf(out, "  capacity    %10s requests a day per instance, utilization %s\n",
+                fmt_num(a, sizeof(a), e->capacity_requests_per_day, 0),
+                fmt_num(b, sizeof(b), e->utilization, 2));
+    }
     fprintf(out, "\nBasis\n");
     for (size_t i = 0; i < d->basis.n; i++) {
         const struct lm_basis_entry *be = &d->basis.entries[i];
@@ -173,6 +220,14 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
 static int rule_fired(const struct lm_candidate *c, size_t ri)
 {
     return (c->fired[ri / 64] >> (ri % 64)) & 1;
+}
+
+/* a and b within 1 % of each other (both finite), or both null. */
+static int within1(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) && isnan(b);
+    return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b));
 }
 
 /* "0.35", "1,234.50"-free plain money with 2 decimals. */
@@ -209,6 +264,13 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                     fmt_num(a, sizeof(a), r->break_even, 0));
     }
     size_t limit = v->all ? r->n : v->top;
+    /* §9.6: one row per model (its best variant) unless --variants or
+     * --all; with every row, rows whose printed figures equal an earlier
+     * row of the same model, hardware and placement collapse into it. */
+    int per_model = !v->variants && !v->all;
+    unsigned char *seen = calloc(r->cat->nmodels ? r->cat->nmodels : 1, 1);
+    if (seen == NULL)
+        return LM_ENOMEM;
     if (r->nfeasible > 0) {
         if (md)
             fprintf(out, "\n## Recommendations\n\n| rank | score | candidate | class | quality | USD/month | tokens/s | TTFT ms | memory GiB | fit |\n|---:|---:|---|---|---:|---:|---:|---:|---:|---|\n");
@@ -217,40 +279,87 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                     "CANDIDATE", "CLASS", "QUALITY", "USD/MONTH", "TOK/S", "TTFT_MS",
                     "MEM_GIB", "FIT");
     }
-    for (size_t k = 0; k < r->nfeasible && k < limit; k++) {
+    size_t prev_i = SIZE_MAX;
+    struct lm_candidate prev;
+    memset(&prev, 0, sizeof(prev));
+    char prev_q[32] = "", prev_usd[32] = "", prev_ttft[32] = "";
+    size_t collapsed = 0, shown = 0;
+    for (size_t k = 0; k < r->nfeasible && shown < limit; k++) {
         size_t i = r->order[k];
+        size_t mi = r->cands[i].model;
+        if (per_model && seen[mi])
+            continue;
+        seen[mi] = 1;
         struct lm_candidate built;
         lm_recommendation_candidate(r, i, &built);
         const struct lm_candidate *c = &built;
         const char *klass = lm_recommendation_class(r, i) ? "llm" : "slm";
         const char *fit = c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-";
+        fmt_num(a, sizeof(a), c->total, 1);
+        fmt_num(b, sizeof(b), c->est.quality, 1);
+        money(c2, sizeof(c2), c->est.usd_per_month);
+        fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1);
+        fmt_num(e, sizeof(e), c->est.ttft_ms, 0);
+        char mem[32];
+        fmt_num(mem, sizeof(mem), c->est.memory_gib, 3);
+        if (!per_model) {
+            /* Same model, hardware, placement and devices, the same score,
+             * quality, cost, TTFT and fit, tokens/s and memory within 1 %:
+             * another name for the same deployment (bf16/f16, awq/gptq). */
+            int same = prev_i != SIZE_MAX && r->cands[prev_i].model == mi && prev.hw == c->hw &&
+                       prev.placement == c->placement && prev.devices == c->devices &&
+                       prev.total == c->total && strcmp(prev_q, b) == 0 &&
+                       strcmp(prev_usd, c2) == 0 && strcmp(prev_ttft, e) == 0 &&
+                       prev.est.fit == c->est.fit &&
+                       within1(prev.est.decode_tokens_per_s, c->est.decode_tokens_per_s) &&
+                       within1(prev.est.memory_gib, c->est.memory_gib);
+            if (same) {
+                collapsed++;
+                if (!md)
+                    fprintf(out, "       = %s: the same figures within 1 %%\n", c->id);
+                continue;
+            }
+            prev_i = i;
+            prev = built;
+            snprintf(prev_q, sizeof(prev_q), "%s", b);
+            snprintf(prev_usd, sizeof(prev_usd), "%s", c2);
+            snprintf(prev_ttft, sizeof(prev_ttft), "%s", e);
+        }
+        shown++;
         if (md)
-            fprintf(out, "| %zu | %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n", k + 1,
-                    fmt_num(a, sizeof(a), c->total, 1), c->id, klass,
-                    fmt_num(b, sizeof(b), c->est.quality, 1), money(c2, sizeof(c2), c->est.usd_per_month),
-                    fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1),
-                    fmt_num(e, sizeof(e), c->est.ttft_ms, 0),
-                    fmt_num(summary, sizeof(summary), c->est.memory_gib, 3), fit);
+            fprintf(out, "| %zu | %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n", k + 1, a, c->id,
+                    klass, b, c2, d, e, mem, fit);
         else
-            fprintf(out, "%-4zu %6s  %-52s %-5s %7s %10s %8s %8s %9s %s\n", k + 1,
-                    fmt_num(a, sizeof(a), c->total, 1), c->id, klass,
-                    fmt_num(b, sizeof(b), c->est.quality, 1), money(c2, sizeof(c2), c->est.usd_per_month),
-                    fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1),
-                    fmt_num(e, sizeof(e), c->est.ttft_ms, 0),
-                    fmt_num(summary, sizeof(summary), c->est.memory_gib, 3), fit);
+            fprintf(out, "%-4zu %6s  %-52s %-5s %7s %10s %8s %8s %9s %s\n", k + 1, a, c->id,
+                    klass, b, c2, d, e, mem, fit);
         if (md)
             continue;
+        char last_msg[1024] = "";
         for (size_t ri = 0; ri < r->rules->n; ri++) {
             const struct lm_rule *rule = r->rules->rules[ri];
-            if (!rule_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
+            /* A rule line that changes nothing (+0) is not printed (§9.6). */
+            if (!rule_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR || rule->score == 0)
                 continue;
             char msg[1024];
             lm_candidate_message(r, c, ri, msg, sizeof(msg));
+            if (strcmp(msg, last_msg) == 0)
+                continue;
+            snprintf(last_msg, sizeof(last_msg), "%s", msg);
             fprintf(out, "       %+g %s: %s\n", rule->score, rule->id, msg);
         }
         if (isnan(c->est.quality))
             fprintf(out, "       quality unknown: no published benchmark for task kind %s\n",
                     lm_task_kind_names[r->sc->task.kind]);
+    }
+    if (collapsed > 0 && md)
+        fprintf(out, "\n%zu row%s with the same figures as the row above (within 1 %%) not shown.\n",
+                collapsed, collapsed == 1 ? "" : "s");
+    if (r->has_upgrade) {
+        lm_relaxation_summary(r, &r->upgrade, summary, sizeof(summary));
+        if (md)
+            fprintf(out, "\n## Within-class upgrade\n\n- %s\n", summary);
+        else
+            fprintf(out, "\n%sWithin-class upgrade%s\n  - %s\n", bold, reset, summary);
     }
     if (r->nflips > 0) {
         if (md)
@@ -262,29 +371,59 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             fprintf(out, md ? "- %s\n" : "  - %s\n", summary);
         }
     }
+    if (r->nrelax > 0) {
+        if (md)
+            fprintf(out, "\n## Nearest feasible candidates\n\n");
+        else
+            fprintf(out, "\n%sNearest feasible candidates%s\n", bold, reset);
+        for (size_t k = 0; k < r->nrelax; k++) {
+            lm_relaxation_summary(r, &r->relax[k], summary, sizeof(summary));
+            fprintf(out, md ? "- %s\n" : "  - %s\n", summary);
+        }
+    }
     if (r->nfeasible < r->n) {
         if (md)
             fprintf(out, "\n## Best-scoring rejections\n\n");
         else
             fprintf(out, "\n%sBest-scoring rejections%s\n", bold, reset);
-        for (size_t k = r->nfeasible; k < r->n && k - r->nfeasible < limit; k++) {
+        memset(seen, 0, r->cat->nmodels ? r->cat->nmodels : 1);
+        shown = 0;
+        for (size_t k = r->nfeasible; k < r->n && shown < limit; k++) {
+            size_t mi = r->cands[r->order[k]].model;
+            if (per_model && seen[mi])
+                continue;
+            seen[mi] = 1;
+            shown++;
             struct lm_candidate built;
             lm_recommendation_candidate(r, r->order[k], &built);
             const struct lm_candidate *c = &built;
             fprintf(out, md ? "- `%s` (%s):" : "  %s (%s):", c->id, fmt_num(a, sizeof(a), c->total, 1));
+            /* One message per dimension; the other rules of that dimension
+             * that also rejected it are listed beside it (§9.6). */
             int first = 1;
+            unsigned dims_done = 0;
             for (size_t ri = 0; ri < r->rules->n; ri++) {
                 const struct lm_rule *rule = r->rules->rules[ri];
-                if (!rule_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR)
+                if (!rule_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR ||
+                    (dims_done >> rule->dimension) & 1u)
                     continue;
+                dims_done |= 1u << rule->dimension;
                 char msg[1024];
                 lm_candidate_message(r, c, ri, msg, sizeof(msg));
-                fprintf(out, "%s %s [%s]", first ? "" : ";", msg, rule->id);
+                fprintf(out, "%s %s [%s", first ? "" : ";", msg, rule->id);
+                for (size_t rj = ri + 1; rj < r->rules->n; rj++) {
+                    const struct lm_rule *o = r->rules->rules[rj];
+                    if (rule_fired(c, rj) && o->severity == LM_SEV_RULE_ERROR &&
+                        o->dimension == rule->dimension)
+                        fprintf(out, ", %s", o->id);
+                }
+                fputc(']', out);
                 first = 0;
             }
             fputc('\n', out);
         }
     }
+    free(seen);
     fprintf(out, "\n%zu candidate%s (%zu model%s, %zu hardware profile%s), %zu rejected\n",
             r->n, r->n == 1 ? "" : "s", r->nmodels, r->nmodels == 1 ? "" : "s", r->nhardware,
             r->nhardware == 1 ? "" : "s", r->n - r->nfeasible);
@@ -313,6 +452,7 @@ static int est_field(const struct lm_estimate *e, const char *f, double *v, int 
         EF(kv_cache_gib, 3, 0), EF(overhead_gib, 3, 0), EF(usable_gib, 3, -1),
         EF(headroom_gib, 3, 0), EF(decode_tokens_per_s, 1, 1), EF(prefill_tokens_per_s, 1, 1),
         EF(ttft_ms, 0, 2), EF(max_concurrency, 0, 1), EF(instances, 0, 1),
+        EF(capacity_requests_per_day, 0, 1), EF(utilization, 2, -1),
         EF(usd_per_month, 2, 3), EF(break_even_requests_per_day, 0, 3), EF(quality, 1, -1),
         EF(finetune_hours, 2, -1), EF(finetune_usd, 2, -1),
 #undef EF
@@ -330,6 +470,55 @@ static int est_field(const struct lm_estimate *e, const char *f, double *v, int 
     return 0;
 }
 
+/* The model's quality row for the scenario's task (DESIGN §9.4): the
+ * composite and its band, then each benchmark with a value, the published
+ * ones first (with the fit's residual), then the imputed ones (with their
+ * band), each with its weight in the task's composite. */
+static void explain_quality(const struct lm_explain_view *v, int md, FILE *out)
+{
+    const struct lm_scenario *sc = v->rec->sc;
+    const char *kind = lm_task_kind_names[sc->task.kind];
+    int image = 0;
+    for (size_t i = 0; i < sc->task.modalities.n; i++)
+        image |= strcmp(sc->task.modalities.items[i], "image") == 0;
+    char a[32], b[40], c[32], d[32];
+    double q = lm_quality_composite(v->model, kind, image);
+    fprintf(out, md ? "\nQuality for %s: %s ±%s (published and imputed benchmarks, weighted; "
+                      "before the quantization's quality_delta)\n\n"
+                      "| benchmark | value | source | band | residual | weight |\n"
+                      "|---|---|---|---|---|---|\n"
+                    : "  quality for %s: %s ±%s (published and imputed benchmarks, weighted; "
+                      "before the quantization's quality_delta)\n"
+                      "    benchmark               value  source     band  residual  weight\n",
+            kind, fmt_num(a, sizeof(a), q, 1),
+            fmt_num(b, sizeof(b), lm_quality_composite_band(v->model, kind, image), 1));
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < LM_Q_COUNT; k++) {
+            int imputed = 0;
+            double band, resid;
+            double val = lm_quality_value(v->model, k, &imputed, &band, &resid);
+            if (isnan(val) || imputed != pass)
+                continue;
+            if (imputed)
+                snprintf(b, sizeof(b), "±%s", fmt_num(d, sizeof(d), band, 1));
+            else
+                snprintf(b, sizeof(b), "%s", "");
+            if (!isnan(resid))
+                snprintf(c, sizeof(c), "%+.1f", lm_round(resid, 1));
+            else
+                snprintf(c, sizeof(c), "%s", "");
+            fmt_num(a, sizeof(a), val, 1);
+            double w = lm_quality_weight(kind, image, k);
+            if (w > 0)
+                fmt_num(d, sizeof(d), w, 2);
+            else
+                snprintf(d, sizeof(d), "-");
+            fprintf(out, md ? "| %s | %s | %s | %s | %s | %s |\n"
+                            : "    %-20s %8s  %-9s %6s  %8s  %6s\n",
+                    lm_quality_names[k], a, imputed ? "imputed" : "published", b, c, d);
+        }
+}
+
 int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
 {
     const struct lm_recommendation *r = v->rec;
@@ -342,6 +531,45 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
                     : "%s (%s): %zu feasible candidate%s of %zu feasible overall\n",
             v->model->id, strcmp(lm_model_class(r->cat, v->model), "llm") == 0 ? "llm" : "slm",
             total_f, total_f == 1 ? "" : "s", r->nfeasible);
+    explain_quality(v, md, out);
+    /* §9.6: what the rules did to the model's candidates, one line per
+     * rule, before the candidates one by one. */
+    size_t nmine = 0;
+    size_t *count = calloc(r->rules->n ? r->rules->n : 1, sizeof(*count));
+    long *example = malloc((r->rules->n ? r->rules->n : 1) * sizeof(*example));
+    if (count == NULL || example == NULL) {
+        free(count);
+        free(example);
+        return LM_ENOMEM;
+    }
+    for (size_t ri = 0; ri < r->rules->n; ri++)
+        example[ri] = -1;
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = r->order[k];
+        if (lm_recommendation_model(r, i) != v->model)
+            continue;
+        nmine++;
+        for (size_t ri = 0; ri < r->rules->n; ri++)
+            if (lm_recommendation_fired(r, i, ri)) {
+                if (count[ri]++ == 0)
+                    example[ri] = (long)i;
+            }
+    }
+    fprintf(out, md ? "\n## Rules over its %zu candidates\n\n" : "\nrules over its %zu candidates\n",
+            nmine);
+    for (size_t ri = 0; ri < r->rules->n; ri++) {
+        if (count[ri] == 0)
+            continue;
+        const struct lm_rule *rule = r->rules->rules[ri];
+        struct lm_candidate ex;
+        lm_recommendation_candidate(r, (size_t)example[ri], &ex);
+        char msg[1024];
+        lm_candidate_message(r, &ex, ri, msg, sizeof(msg));
+        fprintf(out, md ? "- `%s` (%s, %+g): %zu of %zu, e.g. %s\n" : "  %-7s %-32s %+3g  %zu of %zu, e.g. %s\n",
+                lm_rule_severity_names[rule->severity], rule->id, rule->score, count[ri], nmine, msg);
+    }
+    free(count);
+    free(example);
     double sw = 0;
     for (int k = 0; k < LM_S_COUNT; k++)
         sw += sc->priorities[k];

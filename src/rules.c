@@ -24,7 +24,7 @@
 #include "ynode.h"
 
 const char *const lm_dimension_names[LM_DIM_COUNT + 1] = {
-    "memory", "latency", "budget", "privacy", "data", "quality", "task", "license", "ops", NULL
+    "memory", "latency", "budget", "privacy", "data", "quality", "task", "license", "ops", "capacity", NULL
 };
 const char *const lm_rule_severity_names[4] = { "error", "warning", "info", NULL };
 

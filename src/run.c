@@ -35,6 +35,9 @@ int lm_run_option(struct lm_ctx *ctx, struct lm_run_args *a, int opt, const char
     case OPT_RUN_ALL:
         a->all = 1;
         return 1;
+    case OPT_RUN_VARIANTS:
+        a->variants = 1;
+        return 1;
     case OPT_RUN_HW:
         a->hw_ids[a->nhw++] = arg;
         return 1;
@@ -64,26 +67,6 @@ int lm_run_option(struct lm_ctx *ctx, struct lm_run_args *a, int opt, const char
     }
 }
 
-/* "did you mean" over the ids of one kind of catalog entry. */
-static int unknown(struct lm_ctx *ctx, const char *what, const char *id, size_t n,
-                   const char *(*get)(const struct lm_catalog *, size_t), const char *extra)
-{
-    const char **ids = malloc((n + 1) * sizeof(*ids));
-    size_t k = 0;
-    for (size_t i = 0; ids && i < n; i++)
-        ids[k++] = get(&ctx->cat, i);
-    if (ids && extra)
-        ids[k++] = extra;
-    int r = lm_cli_unknown_id(ctx, what, id, ids, ids ? k : 0);
-    free(ids);
-    return r;
-}
-
-static const char *model_id(const struct lm_catalog *c, size_t i) { return c->models[i]->id; }
-static const char *hw_id(const struct lm_catalog *c, size_t i) { return c->hardware[i]->id; }
-static const char *quant_id(const struct lm_catalog *c, size_t i) { return c->quants[i]->id; }
-static const char *rt_id(const struct lm_catalog *c, size_t i) { return c->runtimes[i]->id; }
-
 int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_run *run)
 {
     memset(run, 0, sizeof(*run));
@@ -100,20 +83,36 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
     if (rc != LM_EXIT_OK)
         goto fail;
     /* Command-line ids are checked after the catalog, before any file. */
-    const struct lm_catalog *cat = &ctx->cat;
-    if (a->model_id != NULL && (run->model = lm_catalog_model(cat, a->model_id)) == NULL)
-        return unknown(ctx, "model", a->model_id, cat->nmodels, model_id, NULL);
+    /* Each name may be an id or an alias (DESIGN §9.7); the hardware
+     * overrides are rewritten to their ids, which the JSON echoes. */
+    const struct lm_quant *tag_quant = NULL;
+    if (a->model_id != NULL) {
+        const char *name = a->model_id;
+        if ((run->model = lm_cli_resolve_model(ctx, &name, &tag_quant, &rc)) == NULL)
+            return rc;
+    }
     for (size_t i = 0; i < a->nhw; i++)
-        if (strcmp(a->hw_ids[i], "local") != 0 && lm_catalog_hardware(cat, a->hw_ids[i]) == NULL)
-            return unknown(ctx, "hardware", a->hw_ids[i], cat->nhardware, hw_id, "local");
+        if (strcmp(a->hw_ids[i], "local") != 0 &&
+            lm_cli_resolve(ctx, LM_KIND_HARDWARE, &a->hw_ids[i], "local", &rc) == NULL)
+            return rc;
     run->ropt.weights_formula = a->weights_formula;
-    if (a->quant_id != NULL && strcmp(a->quant_id, "auto") == 0)
+    if (a->quant_id != NULL && strcmp(a->quant_id, "auto") == 0) {
         run->ropt.quant_auto = 1;
-    else if (a->quant_id != NULL && (run->ropt.quant = lm_catalog_quant(cat, a->quant_id)) == NULL)
-        return unknown(ctx, "quantization", a->quant_id, cat->nquants, quant_id, "auto");
-    if (a->runtime_id != NULL &&
-        (run->ropt.runtime = lm_catalog_runtime(cat, a->runtime_id)) == NULL)
-        return unknown(ctx, "runtime", a->runtime_id, cat->nruntimes, rt_id, NULL);
+    } else if (a->quant_id != NULL) {
+        const char *name = a->quant_id;
+        if ((run->ropt.quant = lm_cli_resolve(ctx, LM_KIND_QUANT, &name, "auto", &rc)) == NULL)
+            return rc;
+    }
+    if (tag_quant != NULL && a->quant_id != NULL && run->ropt.quant != tag_quant)
+        return lm_cli_usage_error(ctx, "--quant %s disagrees with the tag of MODEL, which names "
+                                  "'%s'", a->quant_id, tag_quant->id);
+    if (tag_quant != NULL)
+        run->ropt.quant = tag_quant;
+    if (a->runtime_id != NULL) {
+        const char *name = a->runtime_id;
+        if ((run->ropt.runtime = lm_cli_resolve(ctx, LM_KIND_RUNTIME, &name, NULL, &rc)) == NULL)
+            return rc;
+    }
 
     r = lm_cli_load_rules(ctx, &run->rs, a->rule_files, a->nrules, a->no_default_rules);
     if (r != LM_OK)
@@ -132,6 +131,8 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         }
         if (r == LM_OK)
             r = lm_cli_check_scenario_ids(ctx, &ctx->cat, &run->sc, &run->rs);
+        if (r == LM_OK)
+            r = lm_cli_resolve_deployment_ids(ctx, &ctx->cat, &run->sc, 0);
         if (r != LM_OK)
             goto fail_status;
     } else {
@@ -148,12 +149,36 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         run->sc.constraints.hardware.n = a->nhw;
         run->sc.constraints.hardware_set = 1;
         run->sc.constraints.hardware_pos = NULL;
+        /* --hardware says where to look: owned hardware outside it stays
+         * out (its ownership still counts when it is listed). */
+        struct lm_owned *kept = run->sc.constraints.nowned
+                                    ? lm_arena_alloc(&run->sc.arena, run->sc.constraints.nowned *
+                                                                         sizeof(*kept))
+                                    : NULL;
+        size_t nk = 0;
+        for (size_t i = 0; kept != NULL && i < run->sc.constraints.nowned; i++)
+            for (size_t k = 0; k < a->nhw; k++)
+                if (run->sc.constraints.owned[i].hardware != NULL &&
+                    strcmp(run->sc.constraints.owned[i].hardware, a->hw_ids[k]) == 0) {
+                    kept[nk++] = run->sc.constraints.owned[i];
+                    break;
+                }
+        run->sc.constraints.owned = kept;
+        run->sc.constraints.nowned = nk;
+        run->sc.constraints.owned_ids.n = 0; /* rebuilt below for the rules */
+        const char **ids = nk ? lm_arena_alloc(&run->sc.arena, nk * sizeof(*ids)) : NULL;
+        for (size_t i = 0; ids != NULL && i < nk; i++)
+            ids[run->sc.constraints.owned_ids.n++] = kept[i].hardware;
+        run->sc.constraints.owned_ids.items = ids;
     }
     if (!isnan(a->context))
         run->sc.task.context_tokens = a->context;
     int need_local = 0;
     for (size_t i = 0; run->sc.constraints.hardware_set && i < run->sc.constraints.hardware.n; i++)
         need_local |= strcmp(run->sc.constraints.hardware.items[i], "local") == 0;
+    for (size_t i = 0; i < run->sc.constraints.nowned; i++)
+        need_local |= run->sc.constraints.owned[i].hardware != NULL &&
+                      strcmp(run->sc.constraints.owned[i].hardware, "local") == 0;
     if (need_local) {
         r = lm_host_resolve(&ctx->cat, &ctx->limits, &ctx->diags, &run->ropt.local,
                             &run->ropt.local_built);

@@ -13,7 +13,7 @@
 
 enum {
     OPT_RUN_TOP = OPT_CMD_BASE, OPT_RUN_ALL, OPT_RUN_HW, OPT_RUN_QUANT, OPT_RUN_RUNTIME,
-    OPT_RUN_CONTEXT, OPT_RUN_WEIGHTS, OPT_RUN_RULES, OPT_RUN_NO_DEFAULT_RULES
+    OPT_RUN_CONTEXT, OPT_RUN_WEIGHTS, OPT_RUN_RULES, OPT_RUN_NO_DEFAULT_RULES, OPT_RUN_VARIANTS
 };
 
 #define LM_RUN_LONG_OPTIONS                                              \
@@ -25,7 +25,8 @@ enum {
     { "context", required_argument, NULL, OPT_RUN_CONTEXT },             \
     { "weights", required_argument, NULL, OPT_RUN_WEIGHTS },             \
     { "rules", required_argument, NULL, OPT_RUN_RULES },                 \
-    { "no-default-rules", no_argument, NULL, OPT_RUN_NO_DEFAULT_RULES }
+    { "no-default-rules", no_argument, NULL, OPT_RUN_NO_DEFAULT_RULES }, \
+    { "variants", no_argument, NULL, OPT_RUN_VARIANTS }
 
 struct lm_run_args {
     const char *scenario_path; /* NULL: the default scenario */
@@ -40,6 +41,7 @@ struct lm_run_args {
     int no_default_rules;
     double top;
     int all;
+    int variants;              /* --variants: every format/hardware row (§9.6) */
     const char *model_id;      /* explain: MODEL, checked with the other ids */
 };
 

@@ -57,6 +57,7 @@ static const struct lm_field workload_fields[] = {
     F("input_tokens", LM_F_INT, SC, workload.input_tokens, 0, 1, 1e8),
     F("output_tokens", LM_F_INT, SC, workload.output_tokens, 0, 1, 1e8),
     F("peak_concurrency", LM_F_INT, SC, workload.peak_concurrency, 0, 1, 1e6),
+    F("window_hours", LM_F_NUM, SC, workload.window_hours, LM_FF_MIN_OPEN, 0, 24),
 };
 static const struct lm_schema workload_schema = { workload_fields, NF(workload_fields) };
 
@@ -107,6 +108,55 @@ static int read_hardware(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
     return 0;
 }
 
+/* constraints.owned: [{hardware: ID, count: N}] (DESIGN §9.2). The ids are
+ * checked against the catalog by the commands, like constraints.hardware. */
+static const struct lm_field owned_fields[] = {
+    { "hardware", LM_F_STR, offsetof(struct lm_owned, hardware), LM_FF_REQUIRED, 0, 0, NULL, NULL, NULL },
+    { "count", LM_F_INT, offsetof(struct lm_owned, count), 0, 1, 1e6, NULL, NULL, NULL },
+};
+static const struct lm_schema owned_schema = { owned_fields, NF(owned_fields) };
+
+static int read_owned(struct lm_sctx *c, const struct lm_ynode *v, void *obj)
+{
+    SC *sc = obj;
+    if (v->kind != LM_Y_SEQ) {
+        lm__schema_error(c, v, "'owned' must be a list of {hardware, count}, not a %s",
+                         lm__node_kind_name(v));
+        return -1;
+    }
+    sc->constraints.owned = v->n ? lm_arena_alloc(c->arena, v->n * sizeof(*sc->constraints.owned)) : NULL;
+    if (v->n && sc->constraints.owned == NULL)
+        return -1;
+    for (size_t i = 0; i < v->n; i++) {
+        struct lm_owned *o = &sc->constraints.owned[sc->constraints.nowned++];
+        o->hardware = NULL;
+        o->count = (double)NAN;
+        const struct lm_ynode *it = v->items[i];
+        lm__schema_map(c, it, &owned_schema, o);
+        if (isnan(o->count))
+            o->count = 1;
+        const struct lm_ynode *hn = lm__ymap_get(it, "hardware");
+        if (hn != NULL) {
+            o->line = hn->line;
+            o->col = hn->col;
+        }
+        for (size_t k = 0; k + 1 < sc->constraints.nowned && o->hardware != NULL; k++)
+            if (sc->constraints.owned[k].hardware != NULL &&
+                strcmp(sc->constraints.owned[k].hardware, o->hardware) == 0)
+                lm__schema_error(c, hn, "hardware '%s' is listed twice in 'owned' (give one count)",
+                                 o->hardware);
+    }
+    sc->constraints.owned_ids.items =
+        v->n ? lm_arena_alloc(c->arena, v->n * sizeof(*sc->constraints.owned_ids.items)) : NULL;
+    if (v->n && sc->constraints.owned_ids.items == NULL)
+        return -1;
+    for (size_t i = 0; i < sc->constraints.nowned; i++)
+        if (sc->constraints.owned[i].hardware != NULL)
+            sc->constraints.owned_ids.items[sc->constraints.owned_ids.n++] =
+                sc->constraints.owned[i].hardware;
+    return 0;
+}
+
 static const struct lm_field constraints_fields[] = {
     FC("hardware", read_hardware),
     F("memory_gib", LM_F_NUM, SC, constraints.memory_gib, LM_FF_MIN_OPEN, 0, 1e5),
@@ -118,6 +168,8 @@ static const struct lm_field constraints_fields[] = {
     FM("quality", &quality_schema),
     FM("license", &license_schema),
     F("offline", LM_F_BOOL, SC, constraints.offline, 0, 0, 0),
+    FC("owned", read_owned),
+    F("self_hosted", LM_F_BOOL, SC, constraints.self_hosted, 0, 0, 0),
 };
 static const struct lm_schema constraints_schema = { constraints_fields, NF(constraints_fields) };
 
@@ -132,6 +184,8 @@ static const struct lm_schema priorities_schema = { priorities_fields, NF(priori
 static const struct lm_field assumptions_fields[] = {
     F("usd_per_kwh", LM_F_NUM, SC, assumptions.usd_per_kwh, 0, 0, 10),
     F("amortization_months", LM_F_NUM, SC, assumptions.amortization_months, 0, 1, 240),
+    F("target_utilization", LM_F_NUM, SC, assumptions.target_utilization, LM_FF_MIN_OPEN, 0, 1),
+    F("scale_to_zero", LM_F_BOOL, SC, assumptions.scale_to_zero, 0, 0, 0),
 };
 static const struct lm_schema assumptions_schema = { assumptions_fields, NF(assumptions_fields) };
 
@@ -265,6 +319,8 @@ static void apply_defaults(SC *sc)
         sc->workload.output_tokens = 200;
     if (isnan(sc->workload.peak_concurrency))
         sc->workload.peak_concurrency = 1;
+    if (isnan(sc->workload.window_hours))
+        sc->workload.window_hours = 24;
     for (int i = 0; i < LM_S_COUNT; i++)
         if (isnan(sc->priorities[i]))
             sc->priorities[i] = 1;
@@ -272,6 +328,8 @@ static void apply_defaults(SC *sc)
         sc->assumptions.usd_per_kwh = 0.15;
     if (isnan(sc->assumptions.amortization_months))
         sc->assumptions.amortization_months = 36;
+    if (isnan(sc->assumptions.target_utilization))
+        sc->assumptions.target_utilization = 0.7;
     if (sc->deployment.present && isnan(sc->deployment.devices))
         sc->deployment.devices = 1;
 }
@@ -286,6 +344,7 @@ static void set_all_absent(SC *sc)
     sc->task.context_tokens = (double)NAN;
     sc->workload.requests_per_day = sc->workload.input_tokens = (double)NAN;
     sc->workload.output_tokens = sc->workload.peak_concurrency = (double)NAN;
+    sc->workload.window_hours = (double)NAN;
     sc->constraints.memory_gib = (double)NAN;
     sc->constraints.latency.ttft_ms = sc->constraints.latency.output_tokens_per_s = (double)NAN;
     sc->constraints.budget.usd_per_month = sc->constraints.budget.finetune_usd = (double)NAN;
@@ -294,9 +353,12 @@ static void set_all_absent(SC *sc)
     sc->constraints.quality.min_score = (double)NAN;
     sc->constraints.license.commercial = -1;
     sc->constraints.offline = -1;
+    sc->constraints.self_hosted = -1;
     for (int i = 0; i < LM_S_COUNT; i++)
         sc->priorities[i] = (double)NAN;
     sc->assumptions.usd_per_kwh = sc->assumptions.amortization_months = (double)NAN;
+    sc->assumptions.target_utilization = (double)NAN;
+    sc->assumptions.scale_to_zero = -1;
     sc->deployment.devices = (double)NAN;
 }
 
@@ -370,6 +432,7 @@ int lm_scenario_load(SC *sc, const char *display, const char *data, size_t len,
 }
 
 static const char *default_hardware[] = { "local" };
+static struct lm_owned default_owned[] = { { "local", 1, 0, 0 } };
 
 void lm_scenario_default(SC *sc)
 {
@@ -387,6 +450,11 @@ void lm_scenario_default(SC *sc)
     sc->constraints.hardware.n = 1;
     sc->constraints.hardware_set = 1;
     sc->constraints.privacy = LM_PRIV_ON_DEVICE;
+    /* §9.2: the machine you run lmchoose on is yours. */
+    sc->constraints.owned = default_owned;
+    sc->constraints.nowned = 1;
+    sc->constraints.owned_ids.items = default_hardware;
+    sc->constraints.owned_ids.n = 1;
     apply_defaults(sc);
 }
 
@@ -408,8 +476,11 @@ const char lm_scenario_default_text[] =
     "  input_tokens: 1000      # per request, average\n"
     "  output_tokens: 300\n"
     "  peak_concurrency: 1\n"
+    "  # window_hours: 24      # hours a day the requests arrive in (8: a nightly batch)\n"
     "constraints:             # every key optional; absent = unconstrained\n"
     "  hardware: [local]       # hardware ids where self-hosting may run; local = this machine\n"
+    "  owned:                  # hardware you already have: it costs energy only\n"
+    "    - {hardware: local, count: 1}\n"
     "  privacy: on-device      # public | no-training | zero-retention | region |\n"
     "                          # private-cloud | on-prem | on-device | air-gapped\n"
     "  # memory_gib: 16\n"
@@ -420,8 +491,10 @@ const char lm_scenario_default_text[] =
     "  # quality: {min_score: 60}\n"
     "  # license: {commercial: true}\n"
     "  # offline: true\n"
+    "  # self_hosted: false    # API candidates only\n"
     "# priorities: {quality: 1, cost: 1, latency: 1, privacy: 1, fit: 1, simplicity: 1}\n"
-    "# assumptions: {usd_per_kwh: 0.15, amortization_months: 36}\n"
+    "# assumptions: {usd_per_kwh: 0.15, amortization_months: 36, target_utilization: 0.7,\n"
+    "#               scale_to_zero: false}\n"
     "# rules: {disable: [quality.quant-penalty]}\n";
 
 const struct lm_keyloc_pub *lm_scenario_key(const SC *sc, const char *path)

@@ -94,6 +94,112 @@ const char *lm__suggest(const char *word, const char *const *candidates,
     return best_d <= limit ? best : NULL;
 }
 
+const char *const lm__vendor_words[] = {
+    "nvidia", "geforce", "tesla", "quadro", "amd", "radeon", "instinct", "apple",
+    "intel", "qualcomm", NULL
+};
+
+static int name_sep(unsigned char ch)
+{
+    return ch == '_' || ch == ' ' || ch == '-' || ch == '.' || ch == '\t';
+}
+
+static unsigned char ascii_lower(unsigned char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch - 'A' + 'a') : ch;
+}
+
+/* True when s[0..n) equals the lowercase word w, ignoring ASCII case. */
+static int word_is(const char *s, size_t n, const char *w)
+{
+    if (strlen(w) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (ascii_lower((unsigned char)s[i]) != (unsigned char)w[i])
+            return 0;
+    return 1;
+}
+
+size_t lm__name_normalise(const char *name, int strip_vendor, char *out, size_t cap)
+{
+    static const char *const url_prefixes[] = {
+        "https://huggingface.co/", "http://huggingface.co/", "huggingface.co/", "hf.co/", NULL
+    };
+    for (size_t i = 0; url_prefixes[i] != NULL; i++) {
+        size_t pl = strlen(url_prefixes[i]);
+        if (strlen(name) > pl && word_is(name, pl, url_prefixes[i])) {
+            name += pl;
+            break;
+        }
+    }
+    while (strip_vendor) {
+        const char *p = name;
+        while (name_sep((unsigned char)*p))
+            p++;
+        size_t wl = 0;
+        while (p[wl] != '\0' && !name_sep((unsigned char)p[wl]))
+            wl++;
+        int vendor = 0;
+        for (size_t k = 0; lm__vendor_words[k] != NULL && !vendor; k++)
+            vendor = word_is(p, wl, lm__vendor_words[k]);
+        const char *rest = p + wl;
+        while (name_sep((unsigned char)*rest))
+            rest++;
+        if (!vendor || *rest == '\0')
+            break; /* "NVIDIA" alone stays "nvidia" */
+        name = rest;
+    }
+    size_t n = 0;
+    for (const char *p = name; *p != '\0'; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (name_sep(ch))
+            continue;
+        if (n + 1 < cap)
+            out[n] = (char)ascii_lower(ch);
+        n++;
+    }
+    out[n < cap ? n : cap - 1] = '\0';
+    return n;
+}
+
+static size_t indel_cost(char ch)
+{
+    return ch >= '0' && ch <= '9' ? 2 : 1;
+}
+
+size_t lm__name_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    enum { MAXL = 64 };
+    if (la > MAXL || lb > MAXL)
+        return (size_t)-1;
+    size_t rows[3][MAXL + 1];
+    size_t *pp = rows[0], *prev = rows[1], *cur = rows[2];
+    prev[0] = 0;
+    for (size_t j = 1; j <= lb; j++)
+        prev[j] = prev[j - 1] + indel_cost(b[j - 1]);
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = prev[0] + indel_cost(a[i - 1]);
+        for (size_t j = 1; j <= lb; j++) {
+            size_t v = prev[j] + indel_cost(a[i - 1]);
+            if (cur[j - 1] + indel_cost(b[j - 1]) < v)
+                v = cur[j - 1] + indel_cost(b[j - 1]);
+            size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            if (sub < v)
+                v = sub;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            cur[j] = v;
+        }
+        size_t *t = pp;
+        pp = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[lb];
+}
+
 void lm__offset_to_linecol(const char *buf, size_t len, size_t off,
                            unsigned *line, unsigned *col)
 {

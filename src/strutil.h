@@ -24,6 +24,27 @@ size_t lm__edit_distance(const char *a, const char *b);
 const char *lm__suggest(const char *word, const char *const *candidates,
                         size_t n);
 
+/* The normalised form of a name people type (DESIGN §9.7; docs/cli.md,
+ * "Names and aliases"): ASCII letters case-folded; the separators '_', ' ',
+ * '-', '.' and tab dropped, so "RTX 4090", "rtx-4090" and "RTX4090" are one
+ * name; every other byte kept ('/' and ':' matter in "org/repo" and
+ * "name:tag"). A leading "https://huggingface.co/", "huggingface.co/" or
+ * "hf.co/" is dropped. With strip_vendor (hardware names), leading words
+ * from lm__vendor_words ("NVIDIA", "GeForce", ...) are dropped as long as
+ * something remains. Writes at most cap bytes including the NUL (cap >= 1)
+ * and returns the full length, like snprintf. */
+size_t lm__name_normalise(const char *name, int strip_vendor, char *out, size_t cap);
+
+/* The vendor words lm__name_normalise drops from hardware names,
+ * NULL-terminated. */
+extern const char *const lm__vendor_words[];
+
+/* Edit distance between two normalised names in which a digit inserted or
+ * deleted costs 2 (it changes a model number: l4 / l40s, 8b / 80b); other
+ * edits, digit substitutions and transpositions cost 1 (3.1 / 3.2 is a
+ * plausible slip). Longer than 64 bytes: a large number. */
+size_t lm__name_distance(const char *a, const char *b);
+
 /* Line and column (1-based, code points, BOM not counted) of byte offset off
  * in buf. */
 void lm__offset_to_linecol(const char *buf, size_t len, size_t off,

@@ -30,6 +30,7 @@ struct lm_candidate {
     struct lm_estimate est;
     double scores[LM_S_COUNT];          /* NAN when null (fit of an API candidate) */
     double adjust;                      /* sum of fired warning/info scores */
+    double owned;                       /* §9.2: devices of hw the team owns; 0 bought */
     double total;                       /* rounded to 0.1 */
     uint64_t fired[LM_MAX_RULES / 64];  /* bit i: rule i fired */
     uint8_t placement;                  /* enum lm_placement */

@@ -29,6 +29,11 @@ struct lm_strlist {
     size_t n;
 };
 
+/* Where a value is written in its file (1-based; 0 when unknown). */
+struct lm_srcpos {
+    unsigned line, col;
+};
+
 /* Quality benchmark keys (DESIGN §5a), in the order of lm_quality_names. */
 enum lm_quality_key {
     LM_Q_MMLU, LM_Q_MMLU_PRO, LM_Q_GPQA, LM_Q_BBH, LM_Q_IFEVAL, LM_Q_GSM8K,
@@ -90,6 +95,7 @@ struct lm_file_size {
 struct lm_model {
     const char *id, *name, *family;
     struct lm_strlist aliases; /* names people type (DESIGN §9.7) */
+    struct lm_srcpos *aliases_at; /* where each alias is written */
     double params_b, active_params_b;
     int class_override; /* -1 none, 0 slm, 1 llm */
     struct lm_arch arch;
@@ -98,7 +104,15 @@ struct lm_model {
     int open_weights;
     const char *license;
     int commercial_use;
-    double quality[LM_Q_COUNT];
+    double quality[LM_Q_COUNT]; /* published scores, NAN when absent */
+    /* The factor fit of DESIGN §9.4 (src/quality.c), set when the catalog
+     * is loaded: the fit's value of every benchmark (published ones too,
+     * for residuals) and the half-width of its error band as an imputation,
+     * NAN where the fit has none. quality_fitted is 0 for a model that is
+     * not part of a fitted catalog (built by hand): it then uses its
+     * published scores only. */
+    double quality_fit[LM_Q_COUNT], quality_band[LM_Q_COUNT];
+    int quality_fitted;
     struct lm_file_size *files;
     size_t nfiles;
     int gguf_separate_output; /* -1 absent; 1: the published GGUFs store an
@@ -116,9 +130,21 @@ struct lm_model {
     const char *merged_over;
 };
 
+/* Cloud price tiers (DESIGN §9.7): hyperscaler on-demand, specialist cloud. */
+enum lm_cloud_tier { LM_TIER_HYPERSCALER, LM_TIER_SPECIALIST };
+extern const char *const lm_cloud_tier_names[3];
+
+/* One rented-GPU offer of price.cloud_offers: per device and hour. */
+struct lm_cloud_offer {
+    const char *provider;
+    int tier; /* enum lm_cloud_tier */
+    double usd_per_hour;
+};
+
 struct lm_hardware {
     const char *id, *name;
     struct lm_strlist aliases; /* names people type (DESIGN §9.7) */
+    struct lm_srcpos *aliases_at; /* where each alias is written */
     int vendor;   /* enum lm_vendor */
     int hw_class; /* enum lm_hw_class */
     struct lm_strlist detect;
@@ -127,7 +153,17 @@ struct lm_hardware {
     struct lm_strlist placement_names;
     unsigned placements; /* bits (1u << enum lm_placement) */
     double max_devices;
-    double purchase_usd, usd_per_hour;
+    double purchase_usd;
+    /* The cloud rate per device-hour that the cost model uses: the cheapest
+     * of price.usd_per_hour (itself the hyperscaler offer, listed first)
+     * and price.cloud_offers; ties go to the first listed. NAN: no price. */
+    double usd_per_hour;
+    const char *cloud_provider; /* the chosen offer's provider; NULL when
+                                   usd_per_hour is price.usd_per_hour */
+    int cloud_tier;             /* the chosen offer's tier; -1 with no price */
+    double listed_usd_per_hour; /* price.usd_per_hour as written (NAN: absent) */
+    struct lm_cloud_offer *cloud_offers; /* price.cloud_offers, as listed */
+    size_t ncloud_offers;
     struct lm_strlist sources;
     const char *origin;
     struct lm_ynode *tree; /* as in lm_model */
@@ -136,6 +172,8 @@ struct lm_hardware {
 
 struct lm_quant {
     const char *id;
+    struct lm_strlist aliases; /* other spellings: "Q4_K_M", "AWQ" (DESIGN §9.7) */
+    struct lm_srcpos *aliases_at;
     double bits_per_weight, embedding_bits_per_weight, output_bits_per_weight;
     double fallback_bits_per_weight; /* block tensors whose rows are not a
                                         multiple of 256 (k-quants only) */
@@ -151,6 +189,10 @@ struct lm_calibration {
     unsigned class_mask;
     int vendor;
     double efficiency, per_layer_overhead_us, mfu;
+    /* Optional (NAN absent): the fraction of the bandwidth reached while
+     * reading the KV cache (absent: efficiency), and a fixed per-request
+     * overhead added to the time to first token (absent: 0). */
+    double kv_efficiency, ttft_overhead_ms;
     const char *source;
 };
 
@@ -210,6 +252,52 @@ const struct lm_model *lm_catalog_model(const struct lm_catalog *cat, const char
 const struct lm_hardware *lm_catalog_hardware(const struct lm_catalog *cat, const char *id);
 const struct lm_quant *lm_catalog_quant(const struct lm_catalog *cat, const char *id);
 const struct lm_runtime *lm_catalog_runtime(const struct lm_catalog *cat, const char *id);
+
+/* Names people type (DESIGN §9.7, docs/cli.md "Names and aliases").
+ * lm_catalog_resolve() finds the entry of one kind that a typed name means:
+ * its id exactly, else the one entry whose id or alias has the same
+ * normalised form (lm__name_normalise in strutil.h; hardware ignores vendor
+ * words). When nothing matches it gathers what to suggest: every entry
+ * whose normalised id or alias starts with (or, from 3 characters, contains)
+ * the name, and when there are several the name is ambiguous; else the
+ * entries nearest by lm__name_distance within max(2, length/3). keyword
+ * ("local", "auto" or NULL) is one more candidate for suggestions only. */
+enum lm_id_kind { LM_KIND_MODEL, LM_KIND_HARDWARE, LM_KIND_QUANT, LM_KIND_RUNTIME };
+extern const char *const lm_id_kind_names[5]; /* "model", "hardware", ... */
+
+enum lm_name_status { LM_NAME_FOUND, LM_NAME_AMBIGUOUS, LM_NAME_UNKNOWN };
+
+#define LM_NAME_MAX_CANDIDATES 6
+
+struct lm_name_result {
+    int status;        /* enum lm_name_status */
+    const char *id;    /* the catalog id when found (catalog-owned) */
+    const void *entry; /* the lm_model, lm_hardware, lm_quant or lm_runtime */
+    const char *candidates[LM_NAME_MAX_CANDIDATES]; /* ids (or keyword), sorted */
+    size_t ncandidates;
+    size_t nmore;      /* further candidates not listed */
+};
+
+/* Resolves name; returns out->status. Never allocates. */
+int lm_catalog_resolve(const struct lm_catalog *cat, enum lm_id_kind kind,
+                       const char *name, const char *keyword,
+                       struct lm_name_result *out);
+
+/* An Ollama tag that also names the weight format, NAME:SIZE[-FLAVOUR...]-QUANT
+ * ("llama3.1:8b-instruct-q4_K_M", "qwen2.5:7b-instruct-fp16"): QUANT, the
+ * last '-' segment, must resolve to a quantization, and NAME:REST, or
+ * NAME:REST without the flavour segments "instruct", "chat" and "it",
+ * to a model. Returns 1 with both set, else 0 (name is then an ordinary
+ * unknown name; a "text" tag, the base model, never matches an instruct
+ * profile because no alias names it). */
+int lm_catalog_resolve_tag(const struct lm_catalog *cat, const char *name,
+                           const struct lm_model **model, const struct lm_quant **quant);
+
+/* The error message for a name that was not found, in the form of every
+ * "did you mean" of the tool: "unknown hardware 'X'", "unknown hardware 'X'
+ * (did you mean 'a'?)", "ambiguous hardware 'H100' (did you mean 'a' or
+ * 'b'?)". what names the kind. Malloc'd; NULL when out of memory. */
+char *lm_name_message(const char *what, const char *name, const struct lm_name_result *r);
 
 /* "slm" or "llm": the profile's class, else total params against
  * cat->slm_max_params_b; no params_b means llm (DESIGN §2). */

@@ -28,6 +28,9 @@ extern const char *const lm_ft_method_names[5];
 #define LM_EST_NO_POWER       0x10u /* device cost 0: no power_w */
 #define LM_EST_NO_CALIBRATION 0x20u /* runtime has no row for this class */
 #define LM_EST_FT_APPROX      0x40u /* LoRA/QLoRA time from 4·P·T */
+#define LM_EST_NO_PRICE       0x80u /* bought hardware without purchase_usd: cost unknown */
+#define LM_EST_API_PREFILL_DEFAULT 0x100u /* API prompt rate from the tier default (§9.3) */
+#define LM_EST_OFFLOAD        0x200u /* llama.cpp expert offload: host constants assumed */
 
 struct lm_est_input {
     const struct lm_model *model;
@@ -45,6 +48,10 @@ struct lm_est_input {
     int weights_formula;    /* 1: ignore model->files */
     /* Workload and assumptions, for sizing and cost (§4). */
     double requests_per_day, input_tokens, output_tokens, peak_concurrency;
+    double window_hours;        /* §9.1: hours a day the requests arrive in (24) */
+    double target_utilization;  /* §9.1: ρ, the busy fraction sizing aims at (0.7) */
+    int scale_to_zero;          /* §9.1: cloud billed only for the window */
+    double owned_count;         /* §9.2: devices of this hardware the team owns; 0 = bought */
     double target_tokens_per_s; /* sizing target; 10 when the scenario has none */
     double usd_per_kwh, amortization_months;
     double labeled_examples;    /* NAN: no fine-tuning estimate */
@@ -56,6 +63,13 @@ struct lm_est_input {
     const struct lm_model *quality_model;
     double quality_composite;
     unsigned extra_flags;  /* LM_EST_LOCAL_BUILT etc., set by the caller */
+    /* llama.cpp expert offload (--n-cpu-moe N): the routed experts of the
+     * first cpu_moe_layers layers live in the system RAM of `host` and are
+     * read there for each token; 0 (the default) offloads nothing. Needs the
+     * model's experts, experts_per_token and expert_params_b; ignored
+     * without them or without a host. */
+    double cpu_moe_layers;
+    const struct lm_hardware *host;
 };
 
 struct lm_error_bands {
@@ -69,6 +83,8 @@ struct lm_estimate {
     int fit; /* enum lm_fit, -1 for API candidates */
     double decode_tokens_per_s, prefill_tokens_per_s, ttft_ms, e2e_ms;
     double max_concurrency, instances;
+    double capacity_requests_per_day; /* §9.1: one instance at ρ over the window */
+    double utilization;               /* §9.1: λ / (instances × C(B_max)) */
     double usd_per_month;
     double break_even_requests_per_day; /* filled by the ranking, else NAN */
     double quality;
@@ -76,6 +92,28 @@ struct lm_estimate {
     double finetune_hours, finetune_usd;
     struct lm_error_bands error_bands;
     unsigned flags;
+    /* Expert offload (lm_est_input.cpu_moe_layers > 0): the routed-expert
+     * weights held in the host's RAM (already subtracted from weights_gib
+     * and memory_gib, which count the accelerator side), the host's usable
+     * RAM and its fit verdict; NAN / -1 without offload. */
+    double host_memory_gib, host_usable_gib;
+    int host_fit;
+    double cpu_moe_layers; /* layers offloaded, clamped to the model's */
+};
+
+/* The terms of one decode step (DESIGN §4), for the calibration fitter
+ * (tests/calibration/accuracy.c): step = max(device_bytes / (efficiency ×
+ * bandwidth) + kv_bytes / (kv_efficiency × bandwidth) + host_bytes /
+ * host_bandwidth_eff + host_fixed_s + layers × per_layer_overhead,
+ * compute_s); tokens/s =
+ * tp / step. Bandwidths are over all devices, in bytes/s. */
+struct lm_decode_terms {
+    double device_bytes, kv_bytes, host_bytes;
+    double bandwidth, host_bandwidth_eff; /* host: × the host row's efficiency */
+    double host_fixed_s;                  /* offloaded layers × host per-layer cost */
+    double layers, compute_s, tp;
+    double efficiency, kv_efficiency, per_layer_overhead_s;
+    double prefill_flops, peak_flops, mfu, ttft_overhead_s;
 };
 
 /* One input of a basis entry: a number or a string. */
@@ -113,19 +151,34 @@ void lm_est_input_init(struct lm_est_input *in);
 void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
                          struct lm_basis *basis);
 
+/* The decode-step terms lm_estimate_compute uses for in (self-hosted
+ * inputs only; every field NAN otherwise). */
+void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_terms *t);
+
 /* Chooses the device count of DESIGN §5 step 1 for a self-hosted input and
  * estimates with it: one device, or on on-prem and cloud placements the
  * smallest of 2, 4, 8 (≤ hardware max_devices) that fits. Sets in->devices. */
 void lm_estimate_devices(struct lm_est_input *in, struct lm_estimate *est);
+
+/* The batch cap of DESIGN §9.1: peak_concurrency, or the requests in flight
+ * the daily volume implies (Little's law at 10 tokens/s per stream). */
+double lm_estimate_batch_cap(const struct lm_est_input *in);
 
 /* The weights in bytes of model at quant by DESIGN §4's formula (ignoring
  * published file sizes). NAN without params_b. */
 double lm_estimate_weights_formula_bytes(const struct lm_model *m,
                                          const struct lm_quant *q);
 
-/* Quality composite of §5a for a task kind (NAN when unknown). */
-double lm_quality_composite(const struct lm_model *m, const char *task_kind,
-                            int task_has_image);
+/* The same formula for the files the profile's `files` list cites: a tied
+ * model with gguf_separate_output (older official Qwen GGUFs) stores its
+ * output matrix separately in GGUF-only formats. The estimates use
+ * lm_estimate_weights_formula_bytes (one matrix, as llama.cpp's current
+ * converter and Ollama's library write tied models); this one checks the
+ * formula against the published files (docs/accuracy.md). */
+double lm_estimate_weights_published_bytes(const struct lm_model *m,
+                                           const struct lm_quant *q);
+
+/* lm_quality_composite (§5a, §9.4) is declared in lmchoose/quality.h. */
 
 /* The runtime §5 step 1 picks for quant on hw, or NULL when none can run it. */
 const struct lm_runtime *lm_runtime_for(const struct lm_catalog *cat,

@@ -44,6 +44,23 @@ struct lm_flip {
     double rel_change;
 };
 
+/* One change of a relaxation (DESIGN §9.5): a number moved, a privacy level
+ * stepped, a region dropped or offline lifted. */
+struct lm_relax_change {
+    const char *constraint;   /* key under constraints */
+    int is_privacy, is_region, is_offline;
+    double from, to;          /* numbers */
+    int from_level, to_level; /* privacy levels */
+};
+
+/* A rejected candidate and every change that admits it, verified. */
+struct lm_relaxation {
+    size_t cand;              /* candidate index */
+    size_t nchanges;
+    struct lm_relax_change changes[8];
+    double total_change;      /* Σ relative changes (a categorical change counts 1) */
+};
+
 /*
  * One candidate as a recommendation keeps it: indices and the verdict of the
  * rules, 32 bytes (DESIGN §7 "Fast"; the fired-rule bits live in
@@ -88,8 +105,10 @@ struct lm_recommendation {
     size_t nmodels, nhardware;
     const struct lm_hardware **hws;  /* the hardware the scenario allows */
     unsigned char *hw_built;         /* hws[i] is the built `local` profile */
+    double *hw_owned;                /* devices of hws[i] the team owns (§9.2), 0 bought */
     unsigned char *model_llm;        /* per model: 1 when its class is llm */
     double per_request;   /* cheapest API request price (break-even), NAN if none */
+    double max_decode;    /* the fastest candidate's decode tokens/s (§9.5 plausible flips) */
     /* Verdict. */
     int verdict_class;    /* -1 none feasible, 0 slm, 1 llm */
     long best[2];         /* best feasible slm / llm, or -1 */
@@ -98,6 +117,14 @@ struct lm_recommendation {
     double break_even;    /* verdict.break_even_requests_per_day, NAN when null */
     struct lm_flip *flips;
     size_t nflips;
+    /* §9.5: when nothing is feasible, the nearest feasible candidates (one
+     * per model, smallest total change first); else the within-class
+     * upgrade: the better-quality candidate of the winning class that the
+     * smallest relaxation admits. */
+    struct lm_relaxation *relax;
+    size_t nrelax;
+    struct lm_relaxation upgrade;
+    int has_upgrade;
     struct lm_rec_options opt;
 };
 
@@ -131,6 +158,11 @@ int lm_recommendation_class(const struct lm_recommendation *r, size_t i);
 
 /* verdict.summary into buf. */
 void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, size_t cap);
+
+/* A relaxation's one-line summary into buf ("raise budget.usd_per_month
+ * to 640 and latency.ttft_ms to 2400: ID"). */
+void lm_relaxation_summary(const struct lm_recommendation *r, const struct lm_relaxation *x,
+                           char *buf, size_t cap);
 
 /* A flip's one-line summary into buf. */
 void lm_flip_summary(const struct lm_recommendation *r, const struct lm_flip *f, char *buf,

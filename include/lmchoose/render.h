@@ -9,6 +9,10 @@
 #ifndef LMCHOOSE_RENDER_H
 #define LMCHOOSE_RENDER_H
 
+/* The JSON documents' schema_version (docs/schema-changelog.md): 2 since the
+ * decision model of DESIGN §9 (capacity, owned hardware, relaxations). */
+#define LM_JSON_SCHEMA_VERSION 2
+
 #include <stdio.h>
 
 #include "lmchoose/catalog.h"
@@ -27,6 +31,7 @@ struct lm_estimate_doc {
     int placement;
     double context_tokens, prompt_tokens, batch, devices;
     const char *quant_reason;           /* why --quant auto chose it, or NULL */
+    const struct lm_hardware *host;     /* expert offload (--cpu-moe): the host, else NULL */
     struct lm_estimate est;
     struct lm_basis basis;
     int exit_code;
@@ -72,6 +77,7 @@ struct lm_recommend_view {
     const struct lm_recommendation *rec;
     size_t top;       /* --top */
     int all;          /* --all */
+    int variants;     /* --variants: every row, not one per model (§9.6) */
     int exit_code;
     const struct lm_hardware *local; /* what `local` resolved to */
     int local_built;

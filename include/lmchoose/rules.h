@@ -18,7 +18,7 @@
 
 enum lm_dimension { LM_DIM_MEMORY, LM_DIM_LATENCY, LM_DIM_BUDGET, LM_DIM_PRIVACY,
                     LM_DIM_DATA, LM_DIM_QUALITY, LM_DIM_TASK, LM_DIM_LICENSE,
-                    LM_DIM_OPS, LM_DIM_COUNT };
+                    LM_DIM_OPS, LM_DIM_CAPACITY, LM_DIM_COUNT };
 extern const char *const lm_dimension_names[LM_DIM_COUNT + 1];
 
 enum lm_rule_severity { LM_SEV_RULE_ERROR, LM_SEV_RULE_WARNING, LM_SEV_RULE_INFO };

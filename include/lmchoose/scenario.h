@@ -43,6 +43,13 @@ struct lm_waiver {
     unsigned line, col;                  /* the rule: value */
 };
 
+/* constraints.owned: hardware the team already has (DESIGN §9.2). */
+struct lm_owned {
+    const char *hardware; /* a hardware id, or "local" */
+    double count;         /* devices owned, ≥ 1 */
+    unsigned line, col;   /* of the hardware: value */
+};
+
 struct lm_deployment {
     int present;
     const char *model, *provider, *quantization, *hardware, *placement, *runtime;
@@ -61,6 +68,7 @@ struct lm_scenario {
     } task;
     struct {
         double requests_per_day, input_tokens, output_tokens, peak_concurrency;
+        double window_hours; /* hours a day the requests arrive in (§9.1), default 24 */
     } workload;
     struct {
         struct lm_strlist hardware; /* !hardware_set: every profile */
@@ -75,9 +83,17 @@ struct lm_scenario {
         struct { double min_score; } quality;
         struct { int commercial; } license; /* -1 unset */
         int offline; /* -1 unset */
+        struct lm_owned *owned;  /* §9.2: hardware the team has */
+        size_t nowned;
+        struct lm_strlist owned_ids; /* the owned hardware ids, for rules */
+        int self_hosted;         /* -1 unset; 0: API candidates only (§9.2) */
     } constraints;
     double priorities[LM_S_COUNT];
-    struct { double usd_per_kwh, amortization_months; } assumptions;
+    struct {
+        double usd_per_kwh, amortization_months;
+        double target_utilization; /* ρ of §9.1, default 0.7 */
+        int scale_to_zero;         /* -1 unset (false): cloud billed only in the window */
+    } assumptions;
     struct { struct lm_strlist disable; struct lm_waiver *waive; size_t nwaive; } rules;
     struct lm_deployment deployment;
     /* Where each key was written (dotted path → key and value marks). */

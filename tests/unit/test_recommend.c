@@ -36,7 +36,9 @@ static const char *const scenario_files[] = {
     "air-gapped-plant.yaml",   "coding-assistant.yaml",    "eu-data-residency.yaml",
     "iot-edge-classifier.yaml", "legal-onprem.yaml",        "multimodal-intake.yaml",
     "narrow-classifier-20k.yaml", "on-device-assistant.yaml", "prototype-50-examples.yaml",
-    "research-assistant.yaml", "support-chatbot.yaml",
+    "research-assistant.yaml", "support-chatbot.yaml", "high-volume-batch-classifier.yaml",
+    "owned-rtx-4090-team.yaml", "api-only-team.yaml", "impossible-voice-assistant.yaml",
+    "long-prompt-rag.yaml",
 };
 
 static char *slurp(const char *path, size_t *len)
@@ -198,6 +200,86 @@ static void check_flips(const struct lm_catalog *cat, const struct lm_scenario *
     }
 }
 
+/* The scenario with relaxation x applied. */
+static void apply_relaxation(const struct lm_scenario *sc, const struct lm_relaxation *x,
+                             struct lm_scenario *out)
+{
+    *out = *sc;
+    for (size_t k = 0; k < x->nchanges; k++) {
+        const struct lm_relax_change *ch = &x->changes[k];
+        if (ch->is_privacy) {
+            out->constraints.privacy = ch->to_level;
+        } else if (ch->is_region) {
+            out->constraints.region = NULL;
+            if (out->constraints.privacy == LM_PRIV_REGION)
+                out->constraints.privacy = LM_PRIV_NO_TRAINING;
+        } else if (ch->is_offline) {
+            out->constraints.offline = 0;
+            if (out->constraints.privacy == LM_PRIV_AIR_GAPPED)
+                out->constraints.privacy = LM_PRIV_ON_PREM;
+        } else if (strcmp(ch->constraint, "budget.usd_per_month") == 0) {
+            assert_true(ch->to > ch->from);
+            out->constraints.budget.usd_per_month = ch->to;
+        } else if (strcmp(ch->constraint, "budget.finetune_usd") == 0) {
+            assert_true(ch->to > ch->from);
+            out->constraints.budget.finetune_usd = ch->to;
+        } else if (strcmp(ch->constraint, "latency.ttft_ms") == 0) {
+            assert_true(ch->to > ch->from);
+            out->constraints.latency.ttft_ms = ch->to;
+        } else if (strcmp(ch->constraint, "memory_gib") == 0) {
+            assert_true(ch->to > ch->from);
+            out->constraints.memory_gib = ch->to;
+        } else if (strcmp(ch->constraint, "latency.output_tokens_per_s") == 0) {
+            assert_true(ch->to < ch->from);
+            out->constraints.latency.output_tokens_per_s = ch->to;
+        } else if (strcmp(ch->constraint, "quality.min_score") == 0) {
+            assert_true(ch->to < ch->from);
+            out->constraints.quality.min_score = ch->to;
+        } else {
+            fail_msg("unknown relaxed constraint %s", ch->constraint);
+        }
+    }
+}
+
+/* §9.5: every reported relaxation, recomputed in full at its values, makes
+ * its candidate feasible; an upgrade's candidate has better quality than the
+ * winner; a run with nothing feasible lists relaxations sorted by size. */
+static void check_relaxations(const struct lm_catalog *cat, const struct lm_scenario *sc,
+                              const struct lm_ruleset *rs, const struct lm_rec_options *opt,
+                              const struct lm_recommendation *r, const char *what)
+{
+    size_t n = r->nrelax + (size_t)r->has_upgrade;
+    for (size_t k = 0; k < n; k++) {
+        const struct lm_relaxation *x = k < r->nrelax ? &r->relax[k] : &r->upgrade;
+        if (k > 0 && k < r->nrelax)
+            assert_true(r->relax[k - 1].total_change <= x->total_change);
+        struct lm_scenario s;
+        apply_relaxation(sc, x, &s);
+        struct lm_rec_options o = *opt;
+        o.no_flips = 1;
+        struct lm_recommendation again;
+        assert_int_equal(lm_recommend(cat, &s, rs, &o, &again), LM_OK);
+        char want[LM_CANDIDATE_ID_MAX], got[LM_CANDIDATE_ID_MAX];
+        lm_recommendation_id(r, x->cand, want, sizeof(want));
+        /* Same generation order under the relaxed scenario: same index. */
+        assert_true(x->cand < again.n);
+        lm_recommendation_id(&again, x->cand, got, sizeof(got));
+        assert_string_equal(want, got);
+        if (again.cands[x->cand].rejected)
+            fail_msg("%s: relaxation admitting %s: still rejected when recomputed", what, want);
+        if (k >= r->nrelax) {
+            struct lm_candidate up, win;
+            lm_recommendation_candidate(r, x->cand, &up);
+            lm_recommendation_candidate(r, r->order[0], &win);
+            assert_true(up.est.quality > win.est.quality);
+            assert_int_equal(lm_recommendation_class(r, x->cand), r->verdict_class);
+        }
+        lm_recommendation_release(&again);
+    }
+    if (r->nfeasible == 0)
+        assert_int_equal(r->has_upgrade, 0);
+}
+
 struct fixture {
     struct lm_catalog cat;
     struct lm_ruleset rules;
@@ -241,6 +323,7 @@ static void run_all_checks(const struct lm_catalog *cat, const struct lm_scenari
     for (size_t i = 0; i < r.n; i++)
         check_rebuild(&r, i, what);
     check_flips(cat, sc, rs, opt, &r, what);
+    check_relaxations(cat, sc, rs, opt, &r, what);
     lm_recommendation_release(&r);
 }
 

@@ -79,9 +79,12 @@ static double xpos(double usd, double lo, double hi)
     return L + (log10(v) - log10(lo)) / (log10(hi) - log10(lo)) * (W - L - R);
 }
 
-static double ypos(double q)
+/* y of quality q on an axis from qlo to qhi (0-100, widened in steps of 20
+ * when a quality falls outside: the catalog's imputed qualities can, DESIGN
+ * §9.4). */
+static double ypos(double q, double qlo, double qhi)
 {
-    return T + (100.0 - q) / 100.0 * (H - T - B);
+    return T + (qhi - q) / (qhi - qlo) * (H - T - B);
 }
 
 static void marker(FILE *f, const struct point *p, double x, double y)
@@ -134,6 +137,13 @@ static int chart(FILE *f, const struct lm_recommendation *r)
                 hi = p->usd;
         }
     }
+    double qlo = 0, qhi = 100;
+    for (size_t k = 0; k < nknown; k++) {
+        if (known[k]->quality < qlo)
+            qlo = floor(known[k]->quality / 20) * 20;
+        if (known[k]->quality > qhi)
+            qhi = ceil(known[k]->quality / 20) * 20;
+    }
     /* The log axis spans whole decades around the positive costs; a cost of
      * 0 (or under a cent) is drawn at the left edge. */
     if (!isfinite(lo) || lo < 0.01)
@@ -160,10 +170,10 @@ static int chart(FILE *f, const struct lm_recommendation *r)
     fprintf(f, "<g class=\"axis\">\n<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>\n"
                "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>\n",
             L, H - B, W - R, H - B, L, T, L, H - B);
-    for (int q = 0; q <= 100; q += 20)
+    for (double q = qlo; q <= qhi; q += 20)
         fprintf(f, "<line class=\"grid\" x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\"/>"
-                   "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%d</text>\n",
-                L, ypos(q), W - R, ypos(q), L - 6, ypos(q) + 4, q);
+                   "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n",
+                L, ypos(q, qlo, qhi), W - R, ypos(q, qlo, qhi), L - 6, ypos(q, qlo, qhi) + 4, q);
     for (double d = lo; d <= hi * 1.0001; d *= 10) {
         double x = xpos(d, lo, hi);
         fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>"
@@ -171,7 +181,7 @@ static int chart(FILE *f, const struct lm_recommendation *r)
                 x, T, x, H - B, x, H - B + 16, d);
     }
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">USD per month (log scale)</text>\n"
-               "<text transform=\"rotate(-90)\" x=\"%.0f\" y=\"16\" text-anchor=\"middle\">quality (0-100)</text>\n"
+               "<text transform=\"rotate(-90)\" x=\"%.0f\" y=\"16\" text-anchor=\"middle\">quality</text>\n"
                "<text x=\"%.0f\" y=\"%.0f\">quality or cost unknown:</text>\n</g>\n",
             (L + W - R) / 2, H - B + 34, -(T + H - B) / 2, L, H - 12);
     /* the front as a step line, cheapest first */
@@ -181,7 +191,7 @@ static int chart(FILE *f, const struct lm_recommendation *r)
     for (size_t k = 0; k < nknown; k++) {
         if (!known[k]->front)
             continue;
-        double x = xpos(known[k]->usd, lo, hi), y = ypos(known[k]->quality);
+        double x = xpos(known[k]->usd, lo, hi), y = ypos(known[k]->quality, qlo, qhi);
         if (!firstpt)
             fprintf(f, " %.1f,%.1f", x, lasty);
         fprintf(f, "%s%.1f,%.1f", firstpt ? "" : " ", x, y);
@@ -193,7 +203,7 @@ static int chart(FILE *f, const struct lm_recommendation *r)
     for (size_t k = n; k-- > 0;) { /* best rank drawn last, on top */
         const struct point *p = &pts[k];
         if (isfinite(p->quality) && isfinite(p->usd) && p->usd >= 0)
-            marker(f, p, xpos(p->usd, lo, hi), ypos(p->quality));
+            marker(f, p, xpos(p->usd, lo, hi), ypos(p->quality, qlo, qhi));
         else
             marker(f, p, L + 190 + (double)(unknown++ % 60) * 9, H - 16);
     }
@@ -213,7 +223,7 @@ static const char style[] =
     "table{border-collapse:collapse;width:100%;font-size:.9em}"
     "th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:right;vertical-align:top}"
     "th:nth-child(3),td:nth-child(3),th:nth-child(4),td:nth-child(4),td.why{text-align:left}"
-    "td.why{color:#555;font-size:.9em}code{font-size:.95em}"
+    "td.why{color:#555;font-size:.9em}code{font-size:.95em}.name{color:#555;font-size:.85em}"
     "svg{width:100%;height:auto;border:1px solid #ddd;background:#fff}"
     "svg text{font-size:11px;fill:#444}.axis line{stroke:#444}.axis line.grid{stroke:#e4e4e4}"
     ".pt{stroke:#fff;stroke-width:.6;opacity:.75}.pt.front{stroke:#000;stroke-width:1.4;opacity:1}"
@@ -273,7 +283,9 @@ int lm_render_html_recommend(const struct lm_recommend_view *v, FILE *out)
             fprintf(out, "<tr class=\"%s\"><td>%zu</td><td>%s</td><td><code>", lm_recommendation_class(r, i) ? "llm" : "slm",
                     k + 1, num(a, sizeof(a), c.total, 1));
             html(out, c.id);
-            fprintf(out, "</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+            fputs("</code><div class=\"name\">", out);
+            html(out, lm_recommendation_model(r, i)->name);
+            fprintf(out, "</div></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
                     lm_recommendation_class(r, i) ? "llm" : "slm", num(b, sizeof(b), c.est.quality, 1),
                     num(c2, sizeof(c2), c.est.usd_per_month, 2),
                     num(d, sizeof(d), c.est.decode_tokens_per_s, 1), num(e, sizeof(e), c.est.ttft_ms, 0),

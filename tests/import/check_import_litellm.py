@@ -71,7 +71,7 @@ with tempfile.TemporaryDirectory() as tmp:
     golden("litellm.summary.out", out)
     layer = os.path.join(tmp, "layer")
     files = sorted(os.listdir(os.path.join(layer, "models")))
-    check(len(files) == 27, f"27 catalog models matched (got {len(files)})")
+    check(len(files) == 50, f"50 catalog models matched (got {len(files)})")
     for name in ("gpt-4o-mini.yaml", "claude-haiku-4-5.yaml", "llama-3.1-8b-instruct.yaml"):
         with open(os.path.join(layer, "models", name)) as f:
             golden("litellm." + name, f.read())
@@ -85,11 +85,11 @@ with tempfile.TemporaryDirectory() as tmp:
     status = {}
     for r in rows:
         status[r[0]] = status.get(r[0], 0) + 1
-    check(status == {"unmatched": 2078, "no-price": 114, "duplicate": 2},
+    check(status == {"unmatched": 1906, "no-price": 114, "duplicate": 32},
           f"unmatched.txt counts {status}")
     written = sum(open(os.path.join(layer, "models", n)).read().count("- provider:")
                   for n in files)
-    check(written == 91, f"91 offers written (got {written})")
+    check(written == 233, f"233 offers written (got {written})")
     check(written + len(rows) == len(chat) == 2285,
           f"every chat offer is written or listed ({written} + {len(rows)} vs {len(chat)})")
 
@@ -97,22 +97,22 @@ with tempfile.TemporaryDirectory() as tmp:
     # also becomes an API-only profile; the layer still validates.
     rc, out, err = run("import", "litellm", "litellm_model_prices.json", "--all-offers", "--out",
                        "all", "--date", "2026-07-24", cwd=tmp)
-    check(rc == 0 and "  2019 unmatched offers written as API-only profiles of their own" in out,
+    check(rc == 0 and "  1858 unmatched offers written as API-only profiles of their own" in out,
           f"--all-offers: {rc} {out[-400:]} {err}")
     allfiles = os.listdir(os.path.join(tmp, "all", "models"))
-    check(len(allfiles) == 27 + 2019, f"{len(allfiles)} files with --all-offers")
+    check(len(allfiles) == 50 + 1858, f"{len(allfiles)} files with --all-offers")
     with open(os.path.join(tmp, "all", "models", "groq-llama-3.1-8b-instant.yaml")) as f:
         golden("litellm.all-offers.groq-llama-3.1-8b-instant.yaml", f.read())
     with_ctx = sum(1 for r in rows if r[0] == "unmatched" and r[5] != "-")
-    check(with_ctx >= 2019, f"unmatched offers with a context: {with_ctx}")
+    check(with_ctx >= 1858, f"unmatched offers with a context: {with_ctx}")
     rc, out, err = run("validate", "--profiles", "all", cwd=tmp)
-    check(rc == 0 and out.count(": ok (model") == 2046, f"the --all-offers layer validates: {rc}")
+    check(rc == 0 and out.count(": ok (model") == 1908, f"the --all-offers layer validates: {rc}")
 
     # 2. The layer validates, merged, and warns that it is stale (160 days
     # before SOURCE_DATE_EPOCH's 2026-12-31).
     rc, out, err = run("validate", "--profiles", "layer", cwd=tmp)
     check(rc == 0, f"validate --profiles exits 0 (got {rc}: {err})")
-    check(out.count(": ok (model, merged over <builtin>/models/") == 27, "27 merged ok lines")
+    check(out.count(": ok (model, merged over <builtin>/models/") == 50, "50 merged ok lines")
     check(err == "lmchoose: layer: warning: imported on 2026-07-24, 160 days ago (over 90): "
                  "prices and offers may be stale; import a fresh copy (docs/import.md)\n",
           f"staleness warning: {err!r}")
@@ -132,7 +132,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(m["quality"] == b["quality"], "quality carries over")
     check(m["origin"] == "fresh/models/gpt-4o-mini.yaml", f"origin {m['origin']}")
     offers = {o["provider"]: o for o in m["api"]}
-    check(sorted(offers) == ["azure", "gmi", "openai", "replicate", "vercel-ai-gateway"],
+    check(sorted(offers) == ["azure", "azure-eu", "azure-us", "gmi", "openai", "replicate", "vercel-ai-gateway"],
           f"providers {sorted(offers)}")
     openai = offers["openai"]
     check(openai["input_usd_per_mtok"] == 0.15 and openai["output_usd_per_mtok"] == 0.6,

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "builtin.h"
 #include "fs.h"
@@ -623,6 +624,242 @@ static int table_put_indexed(void ***items, size_t *n, void *entry, size_t id_of
     return LM_OK;
 }
 
+/* ------------------------------------------------------- partial overrides */
+
+/* A layer file that holds `id` and only some of the keys of an entry that a
+ * lower layer already defines is a partial override (docs/profiles.md): its
+ * tree is merged over the lower entry's tree, and the merged tree is typed
+ * and checked as one entry, so required keys are checked on the result.
+ * Merging is done on the YAML trees rather than the typed structs so that
+ * every value keeps its node, and therefore its file and line, for
+ * diagnostics and `lmchoose show`.
+ *
+ * Rules: a key in the override replaces the lower value; a key set to null
+ * removes it; nested mappings (architecture, quality, files, price) merge key
+ * by key; `sources` appends; `api` merges offer by offer on `provider` (an
+ * offer with a new provider is appended). */
+
+/* Whether the mapping lacks one of the schema's required top-level keys. */
+static int is_partial(const struct lm_ynode *root, const struct lm_schema *s)
+{
+    if (root->kind != LM_Y_MAP)
+        return 0;
+    for (size_t i = 0; i < s->n; i++)
+        if ((s->fields[i].flags & LM_FF_REQUIRED) && lm__ymap_get(root, s->fields[i].key) == NULL)
+            return 1;
+    return 0;
+}
+
+/* Records file on every node of the subtree that has none yet. */
+static void stamp_file(struct lm_ynode *n, const char *file)
+{
+    if (n == NULL)
+        return;
+    if (n->file == NULL)
+        n->file = file;
+    size_t count = n->kind == LM_Y_MAP ? 2 * n->n : n->kind == LM_Y_SEQ ? n->n : 0;
+    for (size_t i = 0; i < count; i++)
+        stamp_file(n->items[i], file);
+}
+
+static struct lm_ynode *new_container(struct lm_arena *A, const struct lm_ynode *like,
+                                      enum lm_ykind kind, size_t cap)
+{
+    struct lm_ynode *n = lm_arena_alloc(A, sizeof(*n));
+    if (n == NULL)
+        return NULL;
+    *n = *like;
+    n->kind = kind;
+    n->n = 0;
+    n->items = cap ? lm_arena_alloc(A, cap * sizeof(*n->items)) : NULL;
+    return cap && n->items == NULL ? NULL : n;
+}
+
+static struct lm_ynode *merge_nodes(struct lm_arena *A, const char *key,
+                                    struct lm_ynode *low, struct lm_ynode *high);
+static struct lm_ynode *merge_level(struct lm_arena *A, const char *key,
+                                    struct lm_ynode *low, struct lm_ynode *high, int root);
+
+/* The offers of the `api` value in *slot as a list (one mapping means one
+ * offer: the list is then slot itself, which the caller keeps alive). */
+static void api_offers(struct lm_ynode **slot, struct lm_ynode ***items, size_t *n)
+{
+    struct lm_ynode *v = *slot;
+    if (v->kind == LM_Y_SEQ) {
+        *items = v->items;
+        *n = v->n;
+    } else {
+        *items = v->kind == LM_Y_MAP ? slot : NULL;
+        *n = v->kind == LM_Y_MAP ? 1 : 0;
+    }
+}
+
+static const char *offer_provider(const struct lm_ynode *offer)
+{
+    const struct lm_ynode *p = offer->kind == LM_Y_MAP ? lm__ymap_get(offer, "provider") : NULL;
+    return p != NULL && p->kind == LM_Y_SCALAR ? p->text : NULL;
+}
+
+static struct lm_ynode *merge_api(struct lm_arena *A, struct lm_ynode *low,
+                                  struct lm_ynode *high)
+{
+    struct lm_ynode **lo, **hi;
+    size_t nlo, nhi;
+    struct lm_ynode *lowv = low, *highv = high;
+    api_offers(&lowv, &lo, &nlo);
+    api_offers(&highv, &hi, &nhi);
+    if (nhi == 0 || (high->kind != LM_Y_SEQ && high->kind != LM_Y_MAP))
+        return high; /* not offers: let the schema report it */
+    struct lm_ynode *out = new_container(A, high, LM_Y_SEQ, nlo + nhi);
+    if (out == NULL)
+        return NULL;
+    int *used = nhi ? lm_arena_alloc(A, nhi * sizeof(*used)) : NULL;
+    if (used == NULL)
+        return NULL;
+    for (size_t i = 0; i < nlo; i++) {
+        const char *p = offer_provider(lo[i]);
+        struct lm_ynode *merged = lo[i];
+        for (size_t j = 0; p != NULL && j < nhi; j++) {
+            const char *q = offer_provider(hi[j]);
+            if (!used[j] && q != NULL && strcmp(p, q) == 0) {
+                merged = merge_nodes(A, NULL, lo[i], hi[j]);
+                used[j] = 1;
+                break;
+            }
+        }
+        if (merged == NULL)
+            return NULL;
+        out->items[out->n++] = merged;
+    }
+    for (size_t j = 0; j < nhi; j++)
+        if (!used[j])
+            out->items[out->n++] = hi[j];
+    return out;
+}
+
+static struct lm_ynode *merge_sources(struct lm_arena *A, struct lm_ynode *low,
+                                      struct lm_ynode *high)
+{
+    if (low->kind != LM_Y_SEQ || high->kind != LM_Y_SEQ)
+        return high;
+    struct lm_ynode *out = new_container(A, high, LM_Y_SEQ, low->n + high->n);
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < low->n; i++)
+        out->items[out->n++] = low->items[i];
+    for (size_t j = 0; j < high->n; j++) {
+        int dup = 0;
+        for (size_t i = 0; i < low->n && !dup; i++)
+            dup = low->items[i]->kind == LM_Y_SCALAR && high->items[j]->kind == LM_Y_SCALAR &&
+                  strcmp(low->items[i]->text, high->items[j]->text) == 0;
+        if (!dup)
+            out->items[out->n++] = high->items[j];
+    }
+    return out;
+}
+
+/* high over low; key is the top-level key whose values these are (NULL
+ * below the top level, and for the root itself). Returns NULL only when out
+ * of memory. */
+static struct lm_ynode *merge_nodes(struct lm_arena *A, const char *key,
+                                    struct lm_ynode *low, struct lm_ynode *high)
+{
+    return merge_level(A, key, low, high, 0);
+}
+
+static struct lm_ynode *merge_level(struct lm_arena *A, const char *key,
+                                    struct lm_ynode *low, struct lm_ynode *high, int root)
+{
+    if (key != NULL && strcmp(key, "api") == 0)
+        return merge_api(A, low, high);
+    if (key != NULL && strcmp(key, "sources") == 0)
+        return merge_sources(A, low, high);
+    if (low->kind != LM_Y_MAP || high->kind != LM_Y_MAP)
+        return high;
+    struct lm_ynode *out = new_container(A, high, LM_Y_MAP, 2 * (low->n + high->n));
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < low->n; i++) {
+        struct lm_ynode *k = low->items[2 * i], *v = low->items[2 * i + 1];
+        for (size_t j = 0; j < high->n; j++) {
+            if (strcmp(high->items[2 * j]->text, k->text) != 0)
+                continue;
+            struct lm_ynode *hv = high->items[2 * j + 1];
+            k = high->items[2 * j];
+            if (lm__ynode_is_null(hv)) {
+                v = NULL; /* removed */
+                break;
+            }
+            v = merge_level(A, root ? k->text : NULL, v, hv, 0);
+            if (v == NULL)
+                return NULL;
+            break;
+        }
+        if (v == NULL)
+            continue;
+        out->items[2 * out->n] = k;
+        out->items[2 * out->n + 1] = v;
+        out->n++;
+    }
+    /* Keys the lower entry lacks, and repeated keys (so that the schema
+     * still reports a duplicate key in the override). */
+    for (size_t j = 0; j < high->n; j++) {
+        struct lm_ynode *k = high->items[2 * j];
+        int repeated = 0;
+        for (size_t e = 0; e < j && !repeated; e++)
+            repeated = strcmp(high->items[2 * e]->text, k->text) == 0;
+        if (!repeated && lm__ymap_get(low, k->text) != NULL)
+            continue;
+        out->items[2 * out->n] = k;
+        out->items[2 * out->n + 1] = high->items[2 * j + 1];
+        out->n++;
+    }
+    return out;
+}
+
+/* The entry of the catalog with that id (the table is unsorted while the
+ * layers load). */
+static void *find_entry(void **items, size_t n, size_t id_off, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(entry_id(items[i], id_off), id) == 0)
+            return items[i];
+    return NULL;
+}
+
+/* When root is a partial override of an entry already in the catalog,
+ * returns the merged tree and sets *over to that entry's origin; otherwise
+ * returns root. NULL when out of memory. */
+static struct lm_ynode *merge_partial(struct lm_catalog *cat, int is_model,
+                                      struct lm_ynode *root, const char **over)
+{
+    *over = NULL;
+    const struct lm_schema *s = is_model ? &model_schema : &hardware_schema;
+    const struct lm_ynode *idn = root->kind == LM_Y_MAP ? lm__ymap_get(root, "id") : NULL;
+    if (idn == NULL || idn->kind != LM_Y_SCALAR || !is_partial(root, s))
+        return root;
+    struct lm_ynode *low_tree;
+    const char *low_origin;
+    if (is_model) {
+        const struct lm_model *m = find_entry((void **)cat->models, cat->nmodels,
+                                              offsetof(struct lm_model, id), idn->text);
+        low_tree = m ? m->tree : NULL;
+        low_origin = m ? m->origin : NULL;
+    } else {
+        const struct lm_hardware *h = find_entry((void **)cat->hardware, cat->nhardware,
+                                                 offsetof(struct lm_hardware, id), idn->text);
+        low_tree = h ? h->tree : NULL;
+        low_origin = h ? h->origin : NULL;
+    }
+    if (low_tree == NULL)
+        return root;
+    /* The lower tree is never read again through its own entry (this one
+     * replaces it), so recording its file on its nodes is safe. */
+    stamp_file(low_tree, low_origin);
+    *over = low_origin;
+    return merge_level(&cat->arena, NULL, low_tree, root, 1);
+}
+
 static int load_file_checked(struct lm_catalog *cat, enum kind kind,
                              const struct source *src, const struct lm_limits *limits,
                              struct lm_diags *diags, struct layer_ids *seen,
@@ -653,6 +890,10 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
 
     if (kind == KIND_MODEL || kind == KIND_HARDWARE) {
         void *obj;
+        const char *over;
+        root = merge_partial(cat, kind == KIND_MODEL, root, &over);
+        if (root == NULL)
+            return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
         if (kind == KIND_MODEL) {
             struct lm_model *m = lm_arena_alloc(A, sizeof(*m));
             if (m == NULL)
@@ -660,6 +901,8 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
             lm__schema_map(&c, root, &model_schema, m);
             model_defaults_and_checks(&c, root, m);
             m->origin = origin;
+            m->tree = root;
+            m->merged_over = over;
             obj = m;
         } else {
             struct lm_hardware *h = lm_arena_alloc(A, sizeof(*h));
@@ -668,6 +911,8 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
             lm__schema_map(&c, root, &hardware_schema, h);
             hardware_defaults_and_checks(&c, root, h);
             h->origin = origin;
+            h->tree = root;
+            h->merged_over = over;
             obj = h;
         }
         const char *id = *(const char **)obj; /* id is the first member */
@@ -897,15 +1142,107 @@ static int list_yaml(const char *dir, size_t max, struct lm_diags *diags, char *
     return LM_OK;
 }
 
+/* ------------------------------------------------------ imported layers */
+
+/* Files written by `lmchoose import` start with
+ *     # imported from NAME on YYYY-MM-DD by lmchoose import KIND
+ * (src/import.h). A layer whose oldest such file is more than
+ * LM_IMPORT_STALE_DAYS old warns when it loads: imported prices and offers
+ * go stale (docs/import.md). */
+#define LM_IMPORT_STALE_DAYS 90
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long)doe - 719468;
+}
+
+/* The import date in buf's first line, as days since the epoch, or -1. */
+static long imported_day(const char *buf, size_t len, char date[11])
+{
+    static const char head[] = "# imported from ";
+    if (len < sizeof(head) || strncmp(buf, head, sizeof(head) - 1) != 0)
+        return -1;
+    const char *eol = memchr(buf, '\n', len);
+    size_t n = eol ? (size_t)(eol - buf) : len;
+    for (size_t i = sizeof(head) - 1; i + 14 <= n; i++) {
+        const char *p = buf + i;
+        if (strncmp(p, " on ", 4) != 0)
+            continue;
+        p += 4;
+        int ok = p[4] == '-' && p[7] == '-' && (p + 10 == buf + n || p[10] == ' ');
+        for (int k = 0; ok && k < 10; k++)
+            ok = k == 4 || k == 7 || (p[k] >= '0' && p[k] <= '9');
+        if (!ok)
+            continue;
+        unsigned y = (unsigned)atoi(p), m = (unsigned)atoi(p + 5), d = (unsigned)atoi(p + 8);
+        if (m < 1 || m > 12 || d < 1 || d > 31)
+            continue;
+        memcpy(date, p, 10);
+        date[10] = '\0';
+        return days_from_civil((long)y, m, d);
+    }
+    return -1;
+}
+
+/* Today as days since the epoch: SOURCE_DATE_EPOCH when set, so that runs
+ * are reproducible, else the clock. */
+static long today_day(void)
+{
+    long long t = (long long)time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde != NULL && sde[0] >= '0' && sde[0] <= '9') {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (*end == '\0')
+            t = v;
+    }
+    return (long)(t / 86400);
+}
+
+/* The oldest import date seen in one layer. */
+struct import_age {
+    long day; /* -1: no imported file */
+    char date[11];
+};
+
+static void note_import(struct import_age *age, const char *buf, size_t len)
+{
+    char date[11];
+    long day = age ? imported_day(buf, len, date) : -1;
+    if (day >= 0 && (age->day < 0 || day < age->day)) {
+        age->day = day;
+        memcpy(age->date, date, sizeof(date));
+    }
+}
+
+static void warn_stale(const struct import_age *age, const char *dir, struct lm_diags *diags)
+{
+    long days = age->day >= 0 ? today_day() - age->day : 0;
+    if (days <= LM_IMPORT_STALE_DAYS)
+        return;
+    struct lm_loc loc = { dir, 0, 0 };
+    lm_diag_warning(diags, &loc,
+                    "imported on %s, %ld days ago (over %d): prices and offers may be "
+                    "stale; import a fresh copy (docs/import.md)",
+                    age->date, days, LM_IMPORT_STALE_DAYS);
+}
+
 static int load_disk_file(struct lm_catalog *cat, enum kind kind, const char *path,
                           const struct lm_limits *limits, struct lm_diags *diags,
-                          struct layer_ids *seen)
+                          struct layer_ids *seen, struct import_age *age)
 {
     char *buf;
     size_t len;
     int rc = lm__read_input(path, path, limits->max_input_size, diags, &buf, &len);
     if (rc != LM_OK)
         return rc;
+    note_import(age, buf, len);
     struct source src;
     snprintf(src.display, sizeof(src.display), "%s", path);
     snprintf(src.path, sizeof(src.path), "%s", path);
@@ -923,6 +1260,7 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
     int rc = LM_OK, found = 0;
     char path[1024];
     struct lm_loc loc = { dir, 0, 0 };
+    struct import_age age = { -1, "" };
     DIR *d = opendir(dir);
     if (d == NULL)
         return lm_diag_error(diags, LM_EIO, &loc, "cannot read profiles directory");
@@ -948,7 +1286,7 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
                                              names[i]));
             } else {
                 rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_MODEL : KIND_HARDWARE,
-                                              file, limits, diags, &seen));
+                                              file, limits, diags, &seen, &age));
             }
             found = 1;
             free(names[i]);
@@ -969,10 +1307,11 @@ static int load_dir_layer(struct lm_catalog *cat, const char *dir,
         }
         found = 1;
         rc = worse(rc, load_disk_file(cat, k == 0 ? KIND_QUANTS : KIND_RUNTIMES,
-                                      path, limits, diags, NULL));
+                                      path, limits, diags, NULL, &age));
     }
     if (!found)
         return lm_diag_error(diags, LM_EIO, &loc, "no profiles found");
+    warn_stale(&age, dir, diags);
     return rc;
 }
 

@@ -23,17 +23,19 @@
 #include "fs.h"
 #include "strutil.h"
 
-const char *const lm_format_names[7] = { "text", "json", "markdown", "sarif",
-                                         "junit", "github", NULL };
+const char *const lm_format_names[8] = { "text", "json", "markdown", "sarif",
+                                         "junit", "github", "html", NULL };
 
 const struct lm_cmd lm_commands[] = {
     { "check", cmd_check, "judge each file's deployment against its scenario (CI gate)", lm_check_usage },
     { "estimate", cmd_estimate, "size one model on one machine", lm_estimate_usage },
     { "explain", cmd_explain, "show how each candidate of one model was judged", lm_explain_usage },
     { "help", cmd_help, "show help for a command", lm_help_usage },
+    { "import", cmd_import, "turn LiteLLM prices, a GGUF header or a config.json into a profile layer", lm_import_usage },
     { "init", cmd_init, "write a commented starter scenario", lm_init_usage },
     { "list", cmd_list, "list models, hardware, quantizations, runtimes or rules", lm_list_usage },
     { "recommend", cmd_recommend, "rank SLM and LLM options against a scenario (the default)", lm_recommend_usage },
+    { "show", cmd_show, "print one model or hardware profile as merged YAML, with origins", lm_show_usage },
     { "validate", cmd_validate, "check profile files and report every error", lm_validate_usage },
 };
 const size_t lm_ncommands = sizeof(lm_commands) / sizeof(lm_commands[0]);

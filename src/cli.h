@@ -13,8 +13,8 @@
 #include "lmchoose/limits.h"
 
 enum lm_format { LM_FMT_TEXT, LM_FMT_JSON, LM_FMT_MARKDOWN, LM_FMT_SARIF,
-                 LM_FMT_JUNIT, LM_FMT_GITHUB };
-extern const char *const lm_format_names[7];
+                 LM_FMT_JUNIT, LM_FMT_GITHUB, LM_FMT_HTML };
+extern const char *const lm_format_names[8];
 
 /* Everything a command needs; owned by main(). */
 struct lm_ctx {
@@ -151,6 +151,15 @@ enum {
     { "quiet", no_argument, NULL, OPT_QUIET },                         \
     { "help", no_argument, NULL, OPT_HELP }
 
+/* Exit-code lines of the top --help, shared with the man page. */
+extern const char *const lm_exit_code_help[];
+
+/* lmchoose(1) from the command table and usage lines (cli_docs.c). */
+int lm_cli_print_man(FILE *f);
+/* A completion script for shell ("bash", "zsh", "fish"); 1 when the shell
+ * is unknown, -1 on a write error. */
+int lm_cli_print_completion(FILE *f, const char *shell);
+
 extern const struct lm_cmd lm_commands[];
 extern const size_t lm_ncommands;
 const struct lm_cmd *lm_cli_find_command(const char *name);
@@ -159,18 +168,22 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_explain(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_help(int argc, char **argv, struct lm_ctx *ctx);
+int cmd_import(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_init(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_list(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx);
+int cmd_show(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct lm_ctx *ctx);
 
 extern const char *const lm_check_usage[];
 extern const char *const lm_estimate_usage[];
 extern const char *const lm_explain_usage[];
 extern const char *const lm_help_usage[];
+extern const char *const lm_import_usage[];
 extern const char *const lm_init_usage[];
 extern const char *const lm_list_usage[];
 extern const char *const lm_recommend_usage[];
+extern const char *const lm_show_usage[];
 extern const char *const lm_validate_usage[];
 
 #endif

@@ -167,6 +167,11 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
             }
         }
     }
+    if (ctx->format == LM_FMT_HTML) {
+        /* html is recommend's page (render_html.c) */
+        rc = lm_cli_usage_error(ctx, "check supports --format text, json, markdown, sarif, junit or github");
+        goto out;
+    }
     if (optind >= argc) {
         rc = lm_cli_usage_error(ctx, "check needs at least one FILE, DIR or GLOB");
         goto out;

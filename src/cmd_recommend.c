@@ -21,7 +21,8 @@ const char *const lm_recommend_usage[] = {
     "the default scenario (private, on this device, general chat).",
     "",
     "Options:",
-    "  --format text|json|markdown  output format (default text)",
+    "  --format text|json|markdown|html  output format (default text); html: one",
+    "                          self-contained page with a quality/cost chart",
     "  --top N                 recommendations and rejections to print (default 5)",
     "  --all                   print every candidate, feasible and rejected",
     "  --variants              text: every format and hardware row, not one row per model",
@@ -76,8 +77,8 @@ int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx)
         }
     }
     if (ctx->format != LM_FMT_TEXT && ctx->format != LM_FMT_JSON &&
-        ctx->format != LM_FMT_MARKDOWN) {
-        rc = lm_cli_usage_error(ctx, "recommend supports --format text, json or markdown");
+        ctx->format != LM_FMT_MARKDOWN && ctx->format != LM_FMT_HTML) {
+        rc = lm_cli_usage_error(ctx, "recommend supports --format text, json, markdown or html");
         goto out;
     }
     if (optind + 1 < argc) {
@@ -94,6 +95,8 @@ int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx)
     int r = LM_OK;
     if (ctx->format == LM_FMT_JSON)
         r = lm_render_json_recommend(&view, ctx->out);
+    else if (ctx->format == LM_FMT_HTML)
+        r = lm_render_html_recommend(&view, ctx->out);
     else if (!ctx->quiet)
         r = lm_render_text_recommend(&view, ctx->format == LM_FMT_MARKDOWN, lm_cli_color(ctx), ctx->out);
     if (r != LM_OK)

@@ -16,9 +16,14 @@
 #include "ynode.h"
 
 const char *const lm_validate_usage[] = {
-    "usage: lmchoose validate FILE... [--kind KIND]",
+    "usage: lmchoose validate FILE... [--kind KIND] [--profiles DIR]",
+    "       lmchoose validate --profiles DIR",
     "",
-    "Check profile files and report every error of every file. The kind is",
+    "Check profile files and report every error of every file. A model or",
+    "hardware file that holds only some keys of an entry the catalog (or a",
+    "--profiles layer) defines is a partial override and is checked merged.",
+    "With --profiles DIR and no FILE, every entry of the layers is checked.",
+    "The kind is",
     "decided by the top-level keys (quantizations: the quantization table,",
     "runtimes: the runtime table, memory_gib: hardware, lmchoose: a scenario,",
     "rules: a rule file, anything else: a model)",
@@ -28,6 +33,7 @@ const char *const lm_validate_usage[] = {
     "  --kind KIND             model, hardware, quantizations, runtimes, scenario or rules",
     "  --format text|json      output format (default text); json lists every file with",
     "                          its kind and every error (docs/cli.md)",
+    "  --profiles DIR          load this profile layer first (repeatable)",
     "  --max-input-size BYTES  --max-depth N  --max-nodes N  --max-scalar BYTES  --max-files N",
     "                          input limits (defaults: 4 MiB, 64, 100000, 65536, 100000)",
     "  -q, --quiet             do not print the ok lines",
@@ -75,6 +81,44 @@ static int in_profile_dir(const char *path)
            (dl == 8 && strncmp(dir, "hardware", 8) == 0);
 }
 
+static void print_ok(struct lm_ctx *ctx, const char *display, const char *kind,
+                     const char *over)
+{
+    if (over != NULL)
+        fprintf(ctx->out, "%s: ok (%s, merged over %s)\n", display, kind, over);
+    else
+        fprintf(ctx->out, "%s: ok (%s)\n", display, kind);
+}
+
+/* The origin a partial override from file display was merged over, or NULL. */
+static const char *merged_over(const struct lm_catalog *cat, const char *display)
+{
+    for (size_t i = 0; i < cat->nmodels; i++)
+        if (strcmp(cat->models[i]->origin, display) == 0)
+            return cat->models[i]->merged_over;
+    for (size_t i = 0; i < cat->nhardware; i++)
+        if (strcmp(cat->hardware[i]->origin, display) == 0)
+            return cat->hardware[i]->merged_over;
+    return NULL;
+}
+
+/* validate --profiles DIR (no FILE): load every layer as recommend would and
+ * report each entry the layers define, merged with the lower layers. */
+static int validate_layers(struct lm_ctx *ctx)
+{
+    int rc = lm_cli_load_catalog(ctx);
+    if (ctx->quiet)
+        return rc;
+    const struct lm_catalog *cat = &ctx->cat;
+    for (size_t i = 0; i < cat->nmodels; i++)
+        if (strncmp(cat->models[i]->origin, "<builtin>/", 10) != 0)
+            print_ok(ctx, cat->models[i]->origin, "model", cat->models[i]->merged_over);
+    for (size_t i = 0; i < cat->nhardware; i++)
+        if (strncmp(cat->hardware[i]->origin, "<builtin>/", 10) != 0)
+            print_ok(ctx, cat->hardware[i]->origin, "hardware", cat->hardware[i]->merged_over);
+    return rc;
+}
+
 int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
 {
     static const struct option opts[] = {
@@ -106,8 +150,10 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
         if (lm_cli_common_option(ctx, c, optarg) < 0)
             return LM_EXIT_USAGE;
     }
+    if (optind >= argc && ctx->nprofile_dirs > 0)
+        return validate_layers(ctx);
     if (optind >= argc)
-        return lm_cli_usage_error(ctx, "validate needs at least one FILE");
+        return lm_cli_usage_error(ctx, "validate needs at least one FILE (or --profiles DIR)");
     int nstdin = 0;
     for (int i = optind; i < argc; i++)
         if (strcmp(argv[i], "-") == 0 && ++nstdin > 1)
@@ -125,6 +171,7 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
 
     int rc = LM_EXIT_OK;
     for (int i = optind; i < argc; i++) {
+        int printed = 0;
         const char *path = argv[i];
         const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
         struct lm_validate_file *v = &vf[i - optind];
@@ -176,20 +223,26 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
             lm_catalog_release(&cat);
         } else if (r == LM_OK) {
             /* A fresh catalog per file, so that one file's cross-reference
-             * errors are reported once, against that file. */
+             * errors are reported once, against that file. The file goes
+             * over the layers (--profiles), so a partial override is
+             * checked merged (docs/profiles.md). */
             struct lm_catalog cat = LM_CATALOG_INIT;
-            r = lm_catalog_load_builtin(&cat, &ctx->limits, &ctx->diags);
+            r = lm_catalog_load(&cat, ctx->profile_dirs, ctx->nprofile_dirs, &ctx->limits,
+                                &ctx->diags);
             if (r == LM_OK)
                 r = lm_catalog_load_file(&cat, kind, display, buf, len, in_profile_dir(path),
                                          &ctx->limits, &ctx->diags);
+            if (r == LM_OK && !ctx->quiet && !json)
+                print_ok(ctx, display, kind, merged_over(&cat, display));
+            printed = 1;
             lm_catalog_release(&cat);
         }
         free(buf);
         v->kind = kind;
         v->valid = r == LM_OK;
         v->d1 = ctx->diags.count;
-        if (r == LM_OK && !ctx->quiet && !json)
-            fprintf(ctx->out, "%s: ok (%s)\n", display, kind);
+        if (r == LM_OK && !ctx->quiet && !json && !printed)
+            print_ok(ctx, display, kind, NULL);
         if (lm_status_exit_code(r) > rc)
             rc = lm_status_exit_code(r);
     }

@@ -16,7 +16,7 @@
 #include "deploy_names.h"
 #include "lmchoose/status.h"
 
-int lm__litellm_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised)
+int lm__deploy_litellm_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised)
 {
     const struct lm_ynode *list = lm__fy_get(doc, "model_list");
     *recognised = list != NULL && list->kind == LM_Y_SEQ;

@@ -175,7 +175,7 @@ int lm__deploy_read_yaml(struct lm_dreader *r, struct lm_ynode **docs, size_t nd
             continue;
         if ((rc = lm__compose_read(r, doc, &rec)) != LM_OK || rec)
             continue;
-        if ((rc = lm__litellm_read(r, doc, &rec)) != LM_OK || rec)
+        if ((rc = lm__deploy_litellm_read(r, doc, &rec)) != LM_OK || rec)
             continue;
         if ((rc = lm__skypilot_read(r, doc, &rec)) != LM_OK || rec)
             continue;

@@ -171,7 +171,7 @@ const char *lm__file_stem(struct lm_dreader *r);
 /* ---- the formats ---- */
 int lm__k8s_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised);
 int lm__compose_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised);
-int lm__litellm_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised);
+int lm__deploy_litellm_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised);
 int lm__skypilot_read(struct lm_dreader *r, const struct lm_ynode *doc, int *recognised);
 int lm__vllm_config_read(struct lm_dreader *r, const struct lm_ynode *doc,
                          struct lm_fdeploy *d, int *recognised);

@@ -22,8 +22,11 @@
 
 const char *const lm_help_usage[] = {
     "usage: lmchoose help [COMMAND]",
+    "       lmchoose help --man [--output FILE]",
+    "       lmchoose help --completions bash|zsh|fish [--output FILE]",
     "",
-    "Print the usage of COMMAND, or the list of commands.",
+    "Print the usage of COMMAND, or the list of commands; or the man page",
+    "lmchoose(1), or a shell completion script, generated from these texts.",
     NULL
 };
 
@@ -40,19 +43,23 @@ static void print_top_usage(FILE *f)
             "Commands:\n");
     for (size_t i = 0; i < lm_ncommands; i++)
         fprintf(f, "  %-10s %s\n", lm_commands[i].name, lm_commands[i].summary);
-    fprintf(f,
-            "\n"
-            "Exit codes:\n"
-            "  0  success; check: no unwaived finding at or above --fail-on\n"
-            "  1  check: findings at or above --fail-on; recommend: no candidate\n"
-            "     satisfies the hard constraints; estimate: the model does not fit\n"
-            "  2  usage error (unknown command, option or id)\n"
-            "  3  an input could not be evaluated (missing, unreadable, no file matched, YAML,\n"
-            "     schema or limit error)\n"
-            "  4  internal error, or writing the output failed\n"
-            "\n"
-            "Run 'lmchoose help COMMAND' for a command's options. Documentation: docs/cli.md.\n");
+    fprintf(f, "\nExit codes:\n");
+    for (size_t i = 0; lm_exit_code_help[i] != NULL; i++)
+        fprintf(f, "  %s\n", lm_exit_code_help[i]);
+    fprintf(f, "\nRun 'lmchoose help COMMAND' for a command's options. Documentation: docs/cli.md.\n");
 }
+
+/* Shared with the man page (cli_docs.c). */
+const char *const lm_exit_code_help[] = {
+    "0  success; check: no unwaived finding at or above --fail-on",
+    "1  check: findings at or above --fail-on; recommend: no candidate",
+    "   satisfies the hard constraints; estimate: the model does not fit",
+    "2  usage error (unknown command, option or id)",
+    "3  an input could not be evaluated (missing, unreadable, no file matched, YAML,",
+    "   schema or limit error)",
+    "4  internal error, or writing the output failed",
+    NULL
+};
 
 int cmd_help(int argc, char **argv, struct lm_ctx *ctx)
 {
@@ -63,6 +70,26 @@ int cmd_help(int argc, char **argv, struct lm_ctx *ctx)
     if (strcmp(argv[1], "--help") == 0) {
         lm_cli_print_usage(lm_cli_find_command("help"), ctx->out);
         return LM_EXIT_OK;
+    }
+    /* The generated texts may be written with --output FILE (the build
+     * writes them so, atomically). */
+    int gen = strcmp(argv[1], "--man") == 0 || strcmp(argv[1], "--completions") == 0;
+    int want = strcmp(argv[1], "--man") == 0 ? 2 : 3;
+    if (gen && argc == want + 2 && strcmp(argv[want], "--output") == 0) {
+        ctx->output = argv[want + 1];
+        argc = want;
+    } else if (gen && argc > want) {
+        return lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[want]);
+    }
+    if (strcmp(argv[1], "--man") == 0)
+        return lm_cli_print_man(ctx->out) == 0 ? LM_EXIT_OK : LM_EXIT_INTERNAL;
+    if (strcmp(argv[1], "--completions") == 0) {
+        if (argc < 3)
+            return lm_cli_usage_error(ctx, "--completions needs a shell: bash, zsh or fish");
+        int r = lm_cli_print_completion(ctx->out, argv[2]);
+        if (r > 0)
+            return lm_cli_usage_error(ctx, "unknown shell '%s' (bash, zsh or fish)", argv[2]);
+        return r == 0 ? LM_EXIT_OK : LM_EXIT_INTERNAL;
     }
     const struct lm_cmd *c = lm_cli_find_command(argv[1]);
     if (c == NULL) {
@@ -152,8 +179,13 @@ int main(int argc, char **argv)
      * one; otherwise a scenario path (or options) for recommend. */
     const char *first = argc >= 2 ? argv[1] : "";
     int implicit_recommend = argc < 2;
-    if (strcmp(first, "--version") == 0) {
-        if (printf("lmchoose %s\n", LM_VERSION_STRING) < 0 || fflush(stdout) != 0)
+    /* --version is accepted by every command, anywhere before "--" (clig.dev):
+     * the version, then the date of the compiled-in catalog. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--version") != 0)
+            continue;
+        if (printf("lmchoose %s\ncatalog %s\n", LM_VERSION_STRING, LM_CATALOG_DATE) < 0 ||
+            fflush(stdout) != 0)
             return LM_EXIT_INTERNAL;
         return LM_EXIT_OK;
     }

@@ -17,7 +17,8 @@
 void lm__schema_error(struct lm_sctx *c, const struct lm_ynode *at,
                       const char *fmt, ...)
 {
-    struct lm_loc loc = { c->file, at ? at->line : 0, at ? at->col : 0 };
+    struct lm_loc loc = { at && at->file ? at->file : c->file, at ? at->line : 0,
+                          at ? at->col : 0 };
     va_list ap;
     va_start(ap, fmt);
     lm_diag_verror(c->diags, LM_ESCHEMA, &loc, fmt, ap);

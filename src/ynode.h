@@ -33,6 +33,11 @@ struct lm_ynode {
     /* SEQ: items[0..n); MAP: keys are items[2i], values items[2i+1]. */
     struct lm_ynode **items;
     size_t n; /* SEQ: item count; MAP: pair count */
+    /* The file the node came from, when it differs from the file being
+     * loaded: set on the nodes a partial override inherits from a lower
+     * layer (catalog.c), so diagnostics and `show` name the right file.
+     * NULL means the file being loaded. */
+    const char *file;
 };
 
 /* Parses buf (len bytes, the whole file) into a tree. The file name is used

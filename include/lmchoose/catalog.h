@@ -22,6 +22,8 @@
 #include "lmchoose/diag.h"
 #include "lmchoose/limits.h"
 
+struct lm_ynode; /* the YAML tree of a profile (private, src/ynode.h) */
+
 struct lm_strlist {
     const char **items;
     size_t n;
@@ -120,6 +122,12 @@ struct lm_model {
     size_t napi;
     struct lm_strlist sources;
     const char *origin; /* "<builtin>/models/ID.yaml" or a path */
+    /* The YAML tree the entry was read from (a merged tree for a partial
+     * override), and the origin of the entry it was merged over (NULL when
+     * the file was complete). `show` prints the tree; a later partial layer
+     * merges over it. */
+    struct lm_ynode *tree;
+    const char *merged_over;
 };
 
 /* Cloud price tiers (DESIGN §9.7): hyperscaler on-demand, specialist cloud. */
@@ -158,6 +166,8 @@ struct lm_hardware {
     size_t ncloud_offers;
     struct lm_strlist sources;
     const char *origin;
+    struct lm_ynode *tree; /* as in lm_model */
+    const char *merged_over;
 };
 
 struct lm_quant {

@@ -86,6 +86,9 @@ struct lm_recommend_view {
 int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out);
 int lm_render_text_recommend(const struct lm_recommend_view *v, int markdown, int color,
                              FILE *out);
+/* One self-contained HTML page with an SVG quality-against-cost chart
+ * (render_html.c). */
+int lm_render_html_recommend(const struct lm_recommend_view *v, FILE *out);
 
 struct lm_check_result;
 

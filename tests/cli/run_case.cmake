@@ -3,7 +3,8 @@
 # A case directory holds:
 #   args          one argument per line (paths relative to the case directory)
 #   stdin         optional: fed to standard input
-#   expected.out  stdout, byte for byte (@LMCHOOSE_VERSION@ is substituted)
+#   expected.out  stdout, byte for byte (@LMCHOOSE_VERSION@ and
+#                 @LMCHOOSE_CATALOG_DATE@ are substituted)
 #   expected.err  optional: stderr, byte for byte (default: empty)
 #   expected.rc   optional: exit code (default 0)
 #   workdir       optional: one line, the directory to run in, relative to
@@ -48,6 +49,7 @@ if(EXISTS ${CASE_DIR}/expected.err)
   file(READ ${CASE_DIR}/expected.err exp_err)
 endif()
 string(REPLACE "@LMCHOOSE_VERSION@" "${VERSION}" exp_out "${exp_out}")
+string(REPLACE "@LMCHOOSE_CATALOG_DATE@" "${CATALOG_DATE}" exp_out "${exp_out}")
 string(REPLACE "@LMCHOOSE_VERSION@" "${VERSION}" exp_err "${exp_err}")
 
 if(DEFINED ENV{LM_BLESS} AND DEFINED ENV{CI})
@@ -56,6 +58,7 @@ if(DEFINED ENV{LM_BLESS} AND DEFINED ENV{CI})
 endif()
 if("$ENV{LM_BLESS}" STREQUAL "1")
   string(REPLACE "${VERSION}" "@LMCHOOSE_VERSION@" bout "${out}")
+  string(REPLACE "catalog ${CATALOG_DATE}" "catalog @LMCHOOSE_CATALOG_DATE@" bout "${bout}")
   string(REPLACE "${VERSION}" "@LMCHOOSE_VERSION@" berr "${err}")
   file(WRITE ${CASE_DIR}/expected.out "${bout}")
   if(NOT "${err}" STREQUAL "")

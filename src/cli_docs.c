@@ -18,6 +18,20 @@
 
 #include "cli.h"
 
+/* The exit codes as `lmchoose --help` (main.c) and the man page print
+ * them; defined here so every program built from the CLI sources links. */
+const char *const lm_exit_code_help[] = {
+    "0  success; check: no unwaived finding at or above --fail-on",
+    "1  check: findings at or above --fail-on; recommend: no candidate",
+    "   satisfies the hard constraints; estimate: the model does not fit",
+    "2  usage error (unknown command, option or id)",
+    "3  an input could not be evaluated (missing, unreadable, no file matched, YAML,",
+    "   schema or limit error)",
+    "4  internal error, or writing the output failed",
+    NULL
+};
+
+
 #define MAX_OPTS 64
 
 struct opt {

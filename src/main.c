@@ -49,18 +49,6 @@ static void print_top_usage(FILE *f)
     fprintf(f, "\nRun 'lmchoose help COMMAND' for a command's options. Documentation: docs/cli.md.\n");
 }
 
-/* Shared with the man page (cli_docs.c). */
-const char *const lm_exit_code_help[] = {
-    "0  success; check: no unwaived finding at or above --fail-on",
-    "1  check: findings at or above --fail-on; recommend: no candidate",
-    "   satisfies the hard constraints; estimate: the model does not fit",
-    "2  usage error (unknown command, option or id)",
-    "3  an input could not be evaluated (missing, unreadable, no file matched, YAML,",
-    "   schema or limit error)",
-    "4  internal error, or writing the output failed",
-    NULL
-};
-
 int cmd_help(int argc, char **argv, struct lm_ctx *ctx)
 {
     if (argc < 2) {

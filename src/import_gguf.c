@@ -12,6 +12,7 @@
 
 #include "gguf_read.h"
 #include "lmchoose/status.h"
+#include "strutil.h"
 
 /* general.file_type (enum llama_ftype, ggml-org/llama.cpp include/llama.h)
  * to lmchoose quantization ids; other file types have no quantization in
@@ -28,25 +29,6 @@ static const struct { int64_t ftype; const char *quant, *llama_name; } ftypes[] 
     { 30, "iq4_xs", "MOSTLY_IQ4_XS" }, { 32, "bf16", "MOSTLY_BF16" },
 };
 
-static void sanitize_id(const char *in, char *out, size_t cap)
-{
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && o + 1 < cap && o < 100; p++) {
-        char ch = (char)*p;
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (char)(ch - 'A' + 'a');
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'))
-            ch = '-';
-        if (o == 0 && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
-            continue;
-        if (ch == '-' && o > 0 && out[o - 1] == '-')
-            continue;
-        out[o++] = ch;
-    }
-    while (o > 0 && (out[o - 1] == '-' || out[o - 1] == '.'))
-        o--;
-    out[o] = '\0';
-}
 
 /* A YAML double-quoted scalar: only printable ASCII kept, quotes and
  * backslashes escaped. */
@@ -128,7 +110,8 @@ int lm_import_gguf(const struct lm_catalog *cat, const char *path, const char *d
     }
     const char *arch = g.architecture ? g.architecture : "?";
     char id[128];
-    sanitize_id(id_opt ? id_opt : g.name ? g.name : g.basename ? g.basename : name, id, sizeof(id));
+    lm__id_from_name(id_opt ? id_opt : g.name ? g.name : g.basename ? g.basename : name, 0, id,
+                     sizeof(id));
     if (id_opt != NULL && strcmp(id, id_opt) != 0) {
         lm_arena_release(&arena);
         return lm_diag_error(diags, LM_EUSAGE, NULL,

@@ -93,28 +93,6 @@ static double dtype_bytes(const char *d)
     return (double)NAN;
 }
 
-static void sanitize_id(const char *in, char *out, size_t cap)
-{
-    size_t o = 0;
-    const char *slash = strrchr(in, '/');
-    if (slash != NULL && slash[1] != '\0')
-        in = slash + 1;
-    for (const unsigned char *p = (const unsigned char *)in; *p && o + 1 < cap && o < 100; p++) {
-        char ch = (char)*p;
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (char)(ch - 'A' + 'a');
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'))
-            ch = '-';
-        if (o == 0 && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
-            continue;
-        if (ch == '-' && o > 0 && out[o - 1] == '-')
-            continue;
-        out[o++] = ch;
-    }
-    while (o > 0 && (out[o - 1] == '-' || out[o - 1] == '.'))
-        o--;
-    out[o] = '\0';
-}
 
 static int is_dir(const char *p)
 {
@@ -233,8 +211,8 @@ int lm_import_hf_config(const struct lm_catalog *cat, const char *path, const ch
         goto out;
 
     char id[128];
-    sanitize_id(id_opt ? id_opt : c.name_or_path ? c.name_or_path : dir ? path : "imported-model",
-                id, sizeof(id));
+    lm__id_from_name(id_opt ? id_opt : c.name_or_path ? c.name_or_path : dir ? path : "imported-model",
+                     1, id, sizeof(id));
     if (id[0] == '\0' || strcmp(id, "config.json") == 0)
         snprintf(id, sizeof(id), "imported-model");
     const struct lm_model *known = lm_catalog_model(cat, id);

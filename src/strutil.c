@@ -29,7 +29,11 @@ char *lm__asprintf(const char *fmt, ...)
     return s;
 }
 
-size_t lm__edit_distance(const char *a, const char *b)
+/* Optimal-string-alignment distance (Damerau: adjacent transpositions cost
+ * 1). With digit_weight, inserting or deleting a digit costs 2, so that a
+ * name one digit away from another (l40s, l4) is not "near" it (names,
+ * docs/cli.md). Strings over 64 bytes are "far" ((size_t)-1). */
+static size_t osa_distance(const char *a, const char *b, int digit_weight)
 {
     size_t la = strlen(a), lb = strlen(b);
     enum { MAXL = 64 };
@@ -38,17 +42,19 @@ size_t lm__edit_distance(const char *a, const char *b)
     /* Three rows suffice for the transposition case. */
     size_t rows[3][MAXL + 1];
     size_t *pp = rows[0], *prev = rows[1], *cur = rows[2];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
+#define INDEL(ch) (digit_weight && (ch) >= '0' && (ch) <= '9' ? 2u : 1u)
+    prev[0] = 0;
+    for (size_t j = 1; j <= lb; j++)
+        prev[j] = prev[j - 1] + INDEL(b[j - 1]);
     for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
+        cur[0] = prev[0] + INDEL(a[i - 1]);
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t v = prev[j] + 1;
-            if (cur[j - 1] + 1 < v)
-                v = cur[j - 1] + 1;
-            if (prev[j - 1] + cost < v)
-                v = prev[j - 1] + cost;
+            size_t v = prev[j] + INDEL(a[i - 1]);
+            if (cur[j - 1] + INDEL(b[j - 1]) < v)
+                v = cur[j - 1] + INDEL(b[j - 1]);
+            size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            if (sub < v)
+                v = sub;
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
                 pp[j - 2] + 1 < v)
                 v = pp[j - 2] + 1;
@@ -59,7 +65,13 @@ size_t lm__edit_distance(const char *a, const char *b)
         prev = cur;
         cur = t;
     }
+#undef INDEL
     return prev[lb];
+}
+
+size_t lm__edit_distance(const char *a, const char *b)
+{
+    return osa_distance(a, b, 0);
 }
 
 const char *lm__suggest(const char *word, const char *const *candidates,
@@ -162,42 +174,9 @@ size_t lm__name_normalise(const char *name, int strip_vendor, char *out, size_t 
     return n;
 }
 
-static size_t indel_cost(char ch)
-{
-    return ch >= '0' && ch <= '9' ? 2 : 1;
-}
-
 size_t lm__name_distance(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    enum { MAXL = 64 };
-    if (la > MAXL || lb > MAXL)
-        return (size_t)-1;
-    size_t rows[3][MAXL + 1];
-    size_t *pp = rows[0], *prev = rows[1], *cur = rows[2];
-    prev[0] = 0;
-    for (size_t j = 1; j <= lb; j++)
-        prev[j] = prev[j - 1] + indel_cost(b[j - 1]);
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = prev[0] + indel_cost(a[i - 1]);
-        for (size_t j = 1; j <= lb; j++) {
-            size_t v = prev[j] + indel_cost(a[i - 1]);
-            if (cur[j - 1] + indel_cost(b[j - 1]) < v)
-                v = cur[j - 1] + indel_cost(b[j - 1]);
-            size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-            if (sub < v)
-                v = sub;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                pp[j - 2] + 1 < v)
-                v = pp[j - 2] + 1;
-            cur[j] = v;
-        }
-        size_t *t = pp;
-        pp = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[lb];
+    return osa_distance(a, b, 1);
 }
 
 void lm__offset_to_linecol(const char *buf, size_t len, size_t off,
@@ -437,4 +416,28 @@ void lm__strset_release(struct lm_strset *s)
     free(s->keys);
     free(s->vals);
     memset(s, 0, sizeof(*s));
+}
+
+void lm__id_from_name(const char *in, int after_slash, char *out, size_t cap)
+{
+    size_t o = 0;
+    const char *slash = after_slash ? strrchr(in, '/') : NULL;
+    if (slash != NULL && slash[1] != '\0')
+        in = slash + 1;
+    for (const unsigned char *p = (const unsigned char *)in; *p && o + 1 < cap && o < 100; p++) {
+        char ch = (char)*p;
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'))
+            ch = '-';
+        if (o == 0 && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
+            continue;
+        if (ch == '-' && o > 0 && out[o - 1] == '-')
+            continue;
+        out[o++] = ch;
+    }
+    while (o > 0 && (out[o - 1] == '-' || out[o - 1] == '.'))
+        o--;
+    if (cap > 0)
+        out[o] = '\0';
 }

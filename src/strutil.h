@@ -45,6 +45,13 @@ extern const char *const lm__vendor_words[];
  * plausible slip). Longer than 64 bytes: a large number. */
 size_t lm__name_distance(const char *a, const char *b);
 
+/* A catalog id ([a-z0-9][a-z0-9._-]*, at most 100 bytes) made from a name
+ * people use ("Qwen/Qwen2.5-7B-Instruct"): lower-cased, other characters
+ * to '-', runs of '-' and a leading non-alphanumeric dropped, trailing '-'
+ * and '.' trimmed. after_slash: only what follows the last '/' (a Hugging
+ * Face repo id). Used by the importers. */
+void lm__id_from_name(const char *in, int after_slash, char *out, size_t cap);
+
 /* Line and column (1-based, code points, BOM not counted) of byte offset off
  * in buf. */
 void lm__offset_to_linecol(const char *buf, size_t len, size_t off,

@@ -22,7 +22,7 @@
 #include "lmchoose/diag.h"
 #include "lmchoose/limits.h"
 
-struct lm_ynode; /* the YAML tree of a profile (private, src/ynode.h) */
+struct lm_ynode; /* the YAML tree of a profile (private, src/io/ynode.h) */
 
 struct lm_strlist {
     const char **items;
@@ -105,7 +105,7 @@ struct lm_model {
     const char *license;
     int commercial_use;
     double quality[LM_Q_COUNT]; /* published scores, NAN when absent */
-    /* The factor fit of DESIGN §9.4 (src/quality.c), set when the catalog
+    /* The factor fit of DESIGN §9.4 (src/model/quality.c), set when the catalog
      * is loaded: the fit's value of every benchmark (published ones too,
      * for residuals) and the half-width of its error band as an imputation,
      * NAN where the fit has none. quality_fitted is 0 for a model that is

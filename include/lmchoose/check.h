@@ -2,7 +2,7 @@
  * The result of `lmchoose check` (DESIGN §6.3): per input file, whether it
  * was skipped, could not be evaluated, or was judged, and the findings of
  * its deployment with their locations and waivers. The CLI computes it
- * (src/check.c); the renderers (render_json.c for JSON and SARIF,
+ * (src/check/check.c); the renderers (render_json.c for JSON and SARIF,
  * render_check.c for text, markdown, JUnit and GitHub annotations) print it.
  *
  * Ownership: every string lives in the result's arena; the rule set is

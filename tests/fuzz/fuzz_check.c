@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "check/check.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "deploy_read.h"
+#include "deploy/deploy_read.h"
 #include "lmchoose/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

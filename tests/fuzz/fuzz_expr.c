@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr.h"
-#include "facts.h"
+#include "rules/expr.h"
+#include "rules/facts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

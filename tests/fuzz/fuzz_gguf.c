@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "gguf_read.h"
+#include "io/gguf_read.h"
 #include "lmchoose/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

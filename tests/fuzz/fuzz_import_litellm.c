@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "import.h"
-#include "json_read.h"
+#include "import/import.h"
+#include "io/json_read.h"
 #include "lmchoose/catalog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

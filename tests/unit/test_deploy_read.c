@@ -11,11 +11,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "deploy_names.h"
-#include "deploy_read.h"
+#include "deploy/deploy_names.h"
+#include "deploy/deploy_read.h"
 #include "lmchoose/catalog.h"
 #include "lmchoose/status.h"
-#include "ynode.h"
+#include "io/ynode.h"
 
 struct run {
     struct lm_arena arena;

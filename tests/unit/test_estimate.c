@@ -1,5 +1,5 @@
 /*
- * Unit tests of the estimators (src/estimate.c): each worked example of a
+ * Unit tests of the estimators (src/model/estimate.c): each worked example of a
  * formula comment is checked here, against the builtin catalog. Where a
  * calibration constant enters, the expected value is recomputed from the
  * catalog's runtimes.yaml row, so that a refit changes no test; the
@@ -719,7 +719,7 @@ static void test_finetune(void **state)
 
 /* ---------------------------------------------------------- quality */
 
-/* estimate.quality = the model's composite (src/quality.c, tested in
+/* estimate.quality = the model's composite (src/model/quality.c, tested in
  * tests/unit/test_quality.c) − quant.quality_delta; q4_k_m's delta is 1.1. */
 static void test_quality(void **state)
 {

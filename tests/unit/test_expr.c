@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/expr.c: rule conditions (parse errors with exact
+ * Unit tests for src/rules/expr.c: rule conditions (parse errors with exact
  * offsets, type errors, Kleene logic, arithmetic, lists, functions,
  * precedence, limits), message templates and number formatting.
  *
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr.h"
+#include "rules/expr.h"
 
 /* ===================================================================== */
 /* Fixture: facts and a resolver                                         */

@@ -15,7 +15,7 @@
 
 #include "lmchoose/catalog.h"
 #include "lmchoose/status.h"
-#include "strutil.h"
+#include "util/strutil.h"
 
 static struct lm_catalog builtin;
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the quality factor model (src/quality.c, DESIGN §9.4):
+ * Unit tests of the quality factor model (src/model/quality.c, DESIGN §9.4):
  * recovery on a synthetic catalog with known loadings, the leave-one-out
  * error on the shipped catalog, the family orderings every engineer agrees
  * on, and the composite's arithmetic.
@@ -505,7 +505,7 @@ static void test_family_orderings(void **state)
 
 /* ---------------------------------------------------------- composite */
 
-/* The worked example of src/quality.c on a hand-built (unfitted) model:
+/* The worked example of src/model/quality.c on a hand-built (unfitted) model:
  * its published scores only. */
 static void test_composite_unfitted(void **state)
 {

@@ -35,8 +35,8 @@
 
 #include "lmchoose/limits.h"
 #include "lmchoose/status.h"
-#include "schema.h"
-#include "ynode.h"
+#include "io/schema.h"
+#include "io/ynode.h"
 
 #define MAXSTEPS 8
 

@@ -15,8 +15,8 @@
 
 #include "lmchoose/catalog.h"
 #include "lmchoose/status.h"
-#include "strutil.h"
-#include "ynode.h"
+#include "util/strutil.h"
+#include "io/ynode.h"
 
 static const char model_head[] = "id: tiny\nname: Tiny\nparams_b: 1.5\ncontext_tokens: 4096\n"
                                  "open_weights: true\nsources: [x]\n";

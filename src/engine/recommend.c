@@ -1,0 +1,837 @@
+/*
+ * The recommendation engine of DESIGN §5: generate every candidate the
+ * scenario allows, judge each as it comes (judge.c), rank, and the verdict;
+ * the flip search is in flip.c.
+ *
+ * A run may hold a million candidates, and on the machines we measure
+ * touching fresh memory costs about 3 ns a byte (docs/performance.md), so a
+ * candidate is estimated, scored and judged on the stack the moment it is
+ * generated and only a compact record (struct lm_ranked) and its fired-rule
+ * bits are kept; lm_recommendation_candidate() rebuilds the full candidate
+ * for what is printed.
+ *
+ * Generation emits candidates in the order of their ids (model id, then the
+ * rest of the candidate id, compared as strcmp compares the whole id), so a
+ * candidate's index is the tie-break of the total order of §5 step 5 and
+ * ranking is a stable counting sort on the rounded total.
+ */
+#include "engine/recommend_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/expr.h"
+#include "lmchoose/quality.h"
+#include "lmchoose/render.h"
+#include "lmchoose/status.h"
+
+/* ------------------------------------------------------------ id order */
+
+/* strcmp of a + "/" against b + "/": how two components of a candidate id
+ * compare inside the whole id (ids cannot contain '/'). */
+static int cmp_slash(const char *a, const char *b)
+{
+    while (*a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    unsigned char x = *a ? (unsigned char)*a : '/', y = *b ? (unsigned char)*b : '/';
+    return (x > y) - (x < y);
+}
+
+/* The run's id order of quantizations and hardware (by cmp_slash), and
+ * where "api" falls among the quantization ids. (A quantization named
+ * "api" would make its candidates' ids and the API offers' share a prefix;
+ * its candidates then come first, whatever the ids after it: the only case
+ * where ties are not broken exactly as strcmp on ids would.) */
+struct id_order {
+    size_t *quant;  /* cat->quants indices in id order */
+    size_t api_pos; /* API offers come before quant[api_pos] */
+    size_t *hw;     /* r->hws indices in id order */
+    long *runtime;  /* [q * nhws + h]: cat->runtimes index, -1 none */
+};
+
+static const struct lm_catalog *sort_cat;
+static const struct lm_hardware *const *sort_hws;
+
+static int quant_id_cmp(const void *pa, const void *pb)
+{
+    return cmp_slash(sort_cat->quants[*(const size_t *)pa]->id,
+                     sort_cat->quants[*(const size_t *)pb]->id);
+}
+
+static int hw_id_cmp(const void *pa, const void *pb)
+{
+    return cmp_slash(sort_hws[*(const size_t *)pa]->id, sort_hws[*(const size_t *)pb]->id);
+}
+
+static long runtime_index(const struct lm_catalog *cat, const struct lm_runtime *rt)
+{
+    for (size_t i = 0; rt != NULL && i < cat->nruntimes; i++)
+        if (cat->runtimes[i] == rt)
+            return (long)i;
+    return -1;
+}
+
+static int id_order_init(struct id_order *o, const struct lm_recommendation *r,
+                         const struct lm_rec_options *opt)
+{
+    const struct lm_catalog *cat = r->cat;
+    size_t nq = cat->nquants, nh = r->nhardware;
+    o->quant = malloc((nq ? nq : 1) * sizeof(*o->quant));
+    o->hw = malloc((nh ? nh : 1) * sizeof(*o->hw));
+    o->runtime = malloc((nq * nh != 0 ? nq * nh : 1) * sizeof(*o->runtime));
+    if (o->quant == NULL || o->hw == NULL || o->runtime == NULL)
+        return LM_ENOMEM;
+    for (size_t i = 0; i < nq; i++)
+        o->quant[i] = i;
+    for (size_t i = 0; i < nh; i++)
+        o->hw[i] = i;
+    sort_cat = cat;
+    sort_hws = r->hws;
+    qsort(o->quant, nq, sizeof(*o->quant), quant_id_cmp);
+    qsort(o->hw, nh, sizeof(*o->hw), hw_id_cmp);
+    sort_cat = NULL;
+    sort_hws = NULL;
+    o->api_pos = 0;
+    while (o->api_pos < nq && cmp_slash(cat->quants[o->quant[o->api_pos]]->id, "api") <= 0)
+        o->api_pos++;
+    for (size_t q = 0; q < nq; q++)
+        for (size_t h = 0; h < nh; h++) {
+            const struct lm_quant *qq = cat->quants[q];
+            const struct lm_runtime *rt;
+            if (opt->runtime != NULL)
+                rt = lm__runtime_allows(qq, opt->runtime->id) ? opt->runtime : NULL;
+            else
+                rt = lm_runtime_for(cat, qq, r->hws[h]);
+            o->runtime[q * nh + h] = runtime_index(cat, rt);
+        }
+    return LM_OK;
+}
+
+static void id_order_release(struct id_order *o)
+{
+    free(o->quant);
+    free(o->hw);
+    free(o->runtime);
+}
+
+/* The decimal digits of v (0-255) into buf, NUL-terminated. */
+static void decimal(unsigned v, char buf[4])
+{
+    char t[4];
+    size_t n = 0, k = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0 && n < 3);
+    while (n > 0)
+        buf[k++] = t[--n];
+    buf[k] = '\0';
+}
+
+/* The order of two candidates of one model and one quantization and
+ * hardware: by the devices field, then the placement, as in their ids. */
+static int devices_placement_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
+{
+    char da[4], db[4];
+    decimal(a->devices, da);
+    decimal(b->devices, db);
+    int c = cmp_slash(da, db);
+    return c ? c : strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
+}
+
+/* ------------------------------------------------------------- generation */
+
+struct pending {
+    struct lm_candidate c;
+    size_t h, q;               /* hws and cat->quants indices */
+};
+
+struct gen {
+    struct lm_recommendation *r;
+    const struct lm_rec_options *opt;
+    struct id_order ord;
+    struct lm_est_input base;  /* the scenario's estimate input */
+    struct lm__judge_cache jc;
+    /* --quant auto: the model's chosen candidates, before id ordering. */
+    struct pending *pending;
+    size_t npending, cap_pending;
+    size_t *qrank;             /* cat->quants index -> position in id order */
+    size_t *hrank;             /* hws index -> position in id order */
+};
+
+/* Judges c and appends its compact record. */
+static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, size_t qi,
+                long rti)
+{
+    struct lm_recommendation *r = g->r;
+    lm__finish(r, r->sc, c);
+    if (c->offer == NULL)
+        lm__judge_setting(&g->jc, qi, where, c->placement, c->devices);
+    lm__judge(r, r->sc, c, &g->jc);
+    if (r->n == UINT32_MAX)
+        return LM_ELIMIT; /* indices are 32-bit */
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        struct lm_ranked *nc = realloc(r->cands, cap * sizeof(*nc));
+        if (nc == NULL)
+            return LM_ENOMEM;
+        r->cands = nc;
+        uint64_t *nf = realloc(r->fired, cap * r->nwords * sizeof(*nf));
+        if (nf == NULL)
+            return LM_ENOMEM;
+        r->fired = nf;
+        r->cap = cap;
+    }
+    if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > r->max_decode)
+        r->max_decode = c->est.decode_tokens_per_s;
+    if (c->est.batch_cap > r->max_batch_cap)
+        r->max_batch_cap = c->est.batch_cap;
+    struct lm_ranked *k = &r->cands[r->n];
+    k->total = c->total;
+    k->base = lm__weighted_mean(c, r->sc);
+    k->model = (uint32_t)mi;
+    k->where = (uint32_t)where;
+    k->quant = (uint16_t)qi;
+    k->runtime = (uint16_t)(rti < 0 ? 0 : rti);
+    k->placement = c->placement;
+    k->devices = c->devices;
+    k->rejected = c->rejected;
+    memcpy(&r->fired[r->n * r->nwords], c->fired, r->nwords * sizeof(uint64_t));
+    r->n++;
+    return LM_OK;
+}
+
+/* Estimates the self-hosted candidate (model, hws[h], quant q, placement p)
+ * with the device count of §5 step 1. */
+static void estimate_self_hosted(const struct gen *g, const struct lm_model *m, size_t h,
+                                 size_t q, int p, struct lm_candidate *c)
+{
+    const struct lm_recommendation *r = g->r;
+    struct lm_est_input in = g->base;
+    in.model = m;
+    in.hw = r->hws[h];
+    in.quant = r->cat->quants[q];
+    in.runtime = r->cat->runtimes[g->ord.runtime[q * r->nhardware + h]];
+    in.placement = p;
+    in.extra_flags = r->hw_built[h] ? LM_EST_LOCAL_BUILT : 0;
+    in.owned_count = r->hw_owned[h];
+    lm__cand_clear(c);
+    lm_estimate_devices(&in, &c->est);
+    c->model = m;
+    c->hw = in.hw;
+    c->quant = in.quant;
+    c->runtime = in.runtime;
+    c->placement = (uint8_t)p;
+    c->devices = (uint8_t)in.devices;
+}
+
+static int emit_api(struct gen *g, size_t mi)
+{
+    const struct lm_model *m = g->r->cat->models[mi];
+    /* Offers by provider id: their ids differ only there. */
+    size_t n = m->napi;
+    size_t *order = malloc((n ? n : 1) * sizeof(*order));
+    if (order == NULL)
+        return LM_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        size_t j = k;
+        while (j > 0 && strcmp(m->api[order[j - 1]].provider, m->api[k].provider) > 0) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = k;
+    }
+    for (size_t k = 0; k < n; k++) {
+        struct lm_candidate c;
+        lm__cand_clear(&c);
+        struct lm_est_input in = g->base;
+        in.model = m;
+        in.offer = &m->api[order[k]];
+        in.placement = LM_PLACE_API;
+        in.devices = DNAN;
+        lm_estimate_compute(&in, &c.est, NULL);
+        c.model = m;
+        c.offer = in.offer;
+        c.placement = LM_PLACE_API;
+        if (emit(g, &c, mi, order[k], 0, -1) != LM_OK) {
+            free(order);
+            return LM_ENOMEM;
+        }
+    }
+    free(order);
+    return LM_OK;
+}
+
+/* Every format (or only --quant's), in id order: quantization, hardware,
+ * then devices and placement. */
+static int gen_model(struct gen *g, size_t mi)
+{
+    struct lm_recommendation *r = g->r;
+    const struct lm_catalog *cat = r->cat;
+    const struct lm_model *m = cat->models[mi];
+    for (size_t qpos = 0; qpos <= cat->nquants; qpos++) {
+        if (qpos == g->ord.api_pos && emit_api(g, mi) != LM_OK)
+            return LM_ENOMEM;
+        if (qpos == cat->nquants || m->open_weights != 1)
+            continue;
+        size_t q = g->ord.quant[qpos];
+        if (g->opt->quant != NULL && cat->quants[q] != g->opt->quant)
+            continue;
+        for (size_t hpos = 0; hpos < r->nhardware; hpos++) {
+            size_t h = g->ord.hw[hpos];
+            long rti = g->ord.runtime[q * r->nhardware + h];
+            if (rti < 0)
+                continue;
+            struct lm_candidate c[3];
+            size_t order[3], n = 0;
+            for (int p = 0; p < 3; p++) {
+                if (!(r->hws[h]->placements & (1u << p)))
+                    continue;
+                estimate_self_hosted(g, m, h, q, p, &c[n]);
+                /* Insertion into devices-then-placement order. */
+                size_t j = n++;
+                while (j > 0 && devices_placement_cmp(&c[order[j - 1]], &c[n - 1]) > 0) {
+                    order[j] = order[j - 1];
+                    j--;
+                }
+                order[j] = n - 1;
+            }
+            for (size_t k = 0; k < n; k++)
+                if (emit(g, &c[order[k]], mi, h, q, rti) != LM_OK)
+                    return LM_ENOMEM;
+        }
+    }
+    return LM_OK;
+}
+
+static const struct gen *pending_gen;
+
+/* Id order of two chosen --quant auto candidates of one model. */
+static int pending_cmp(const void *pa, const void *pb)
+{
+    const struct pending *a = pa, *b = pb;
+    const struct gen *g = pending_gen;
+    if (g->qrank[a->q] != g->qrank[b->q])
+        return g->qrank[a->q] < g->qrank[b->q] ? -1 : 1;
+    if (g->hrank[a->h] != g->hrank[b->h])
+        return g->hrank[a->h] < g->hrank[b->h] ? -1 : 1;
+    return devices_placement_cmp(&a->c, &b->c);
+}
+
+/* --quant auto (§6.4): per hardware and placement, the best-quality format
+ * that fits, else the best tight one, else the smallest; then in id order. */
+static int gen_model_auto(struct gen *g, size_t mi)
+{
+    struct lm_recommendation *r = g->r;
+    const struct lm_catalog *cat = r->cat;
+    const struct lm_model *m = cat->models[mi];
+    g->npending = 0;
+    for (size_t h = 0; h < r->nhardware && m->open_weights == 1; h++) {
+        for (int p = 0; p < 3; p++) {
+            if (!(r->hws[h]->placements & (1u << p)))
+                continue;
+            struct lm_candidate best, c;
+            size_t best_q = 0;
+            int have = 0, slot_best = 3;
+            for (size_t q = 0; q < cat->nquants; q++) {
+                if (g->ord.runtime[q * r->nhardware + h] < 0)
+                    continue;
+                estimate_self_hosted(g, m, h, q, p, &c);
+                int slot = c.est.fit == LM_FIT_FITS ? 0 : c.est.fit == LM_FIT_TIGHT ? 1 : 2;
+                int take = !have || slot < slot_best ||
+                           (slot == slot_best && slot < 2 && lm__quant_better(c.quant, best.quant)) ||
+                           (slot == slot_best && slot == 2 && c.est.memory_gib < best.est.memory_gib);
+                if (take) {
+                    best = c;
+                    best_q = q;
+                    have = 1;
+                    slot_best = slot;
+                }
+            }
+            if (!have)
+                continue;
+            if (g->npending == g->cap_pending) {
+                size_t cap = g->cap_pending ? g->cap_pending * 2 : 64;
+                struct pending *np = realloc(g->pending, cap * sizeof(*np));
+                if (np == NULL)
+                    return LM_ENOMEM;
+                g->pending = np;
+                g->cap_pending = cap;
+            }
+            g->pending[g->npending].c = best;
+            g->pending[g->npending].h = h;
+            g->pending[g->npending++].q = best_q;
+        }
+    }
+    pending_gen = g;
+    if (g->npending > 1)
+        qsort(g->pending, g->npending, sizeof(*g->pending), pending_cmp);
+    pending_gen = NULL;
+    size_t k = 0;
+    for (size_t qpos = 0; qpos <= cat->nquants; qpos++) {
+        if (qpos == g->ord.api_pos && emit_api(g, mi) != LM_OK)
+            return LM_ENOMEM;
+        if (qpos == cat->nquants)
+            break;
+        size_t q = g->ord.quant[qpos];
+        for (; k < g->npending && g->pending[k].q == q; k++) {
+            struct pending *p = &g->pending[k];
+            if (emit(g, &p->c, mi, p->h, q, g->ord.runtime[q * r->nhardware + p->h]) != LM_OK)
+                return LM_ENOMEM;
+        }
+    }
+    return LM_OK;
+}
+
+/* The hardware the scenario allows: its list (local = this machine), or
+ * every profile. */
+static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_options *opt)
+{
+    const struct lm_catalog *cat = r->cat;
+    const struct lm_scenario *sc = r->sc;
+    size_t room = cat->nhardware + 1 + sc->constraints.nowned;
+    r->hws = malloc(room * sizeof(*r->hws));
+    r->hw_built = calloc(room, 1);
+    r->hw_owned = calloc(room, sizeof(*r->hw_owned));
+    if (r->hws == NULL || r->hw_built == NULL || r->hw_owned == NULL)
+        return LM_ENOMEM;
+    size_t nhw = 0;
+    if (sc->constraints.self_hosted == 0) {
+        r->nhardware = 0; /* §9.2: API candidates only */
+        return LM_OK;
+    }
+    if (sc->constraints.hardware_set) {
+        /* The listed hardware, then what the team owns (§9.2: owning a
+         * machine allows running on it). */
+        size_t n = sc->constraints.hardware.n + sc->constraints.nowned;
+        for (size_t i = 0; i < n; i++) {
+            const char *id = i < sc->constraints.hardware.n
+                                 ? sc->constraints.hardware.items[i]
+                                 : sc->constraints.owned[i - sc->constraints.hardware.n].hardware;
+            if (id == NULL)
+                continue;
+            const struct lm_hardware *h = strcmp(id, "local") == 0 ? opt->local
+                                                                    : lm_catalog_hardware(cat, id);
+            int dup = 0;
+            for (size_t k = 0; k < nhw; k++)
+                dup |= r->hws[k] == h;
+            if (h != NULL && !dup && nhw < room) {
+                r->hw_built[nhw] = strcmp(id, "local") == 0 && opt->local_built;
+                r->hws[nhw++] = h;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < cat->nhardware; i++)
+            r->hws[nhw++] = cat->hardware[i];
+        /* An owned `local` that is the built profile is not in the catalog. */
+        for (size_t i = 0; i < sc->constraints.nowned; i++)
+            if (sc->constraints.owned[i].hardware != NULL &&
+                strcmp(sc->constraints.owned[i].hardware, "local") == 0 && opt->local != NULL &&
+                opt->local_built && nhw < room) {
+                r->hw_built[nhw] = 1;
+                r->hws[nhw++] = opt->local;
+            }
+    }
+    r->nhardware = nhw;
+    for (size_t h = 0; h < nhw; h++)
+        r->hw_owned[h] = lm__owned_count(r, sc, r->hws[h]);
+    return LM_OK;
+}
+
+/* §4 Break-even: cost per request of the cheapest API candidate that meets
+ * the privacy level, the region and offline (before the rules). */
+double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc)
+{
+    double best = (double)INFINITY;
+    if (sc->constraints.offline == 1 || sc->constraints.privacy == LM_PRIV_AIR_GAPPED)
+        return DNAN;
+    for (size_t mi = 0; mi < cat->nmodels; mi++) {
+        const struct lm_model *m = cat->models[mi];
+        for (size_t k = 0; k < m->napi; k++) {
+            struct lm_candidate c;
+            lm__cand_clear(&c);
+            c.model = m;
+            c.offer = &m->api[k];
+            c.placement = LM_PLACE_API;
+            lm_candidate_privacy(&c, sc);
+            if (!c.meets_privacy || c.in_region == 0)
+                continue;
+            double per = lm__request_cost(sc, c.offer);
+            if (per < best)
+                best = per;
+        }
+    }
+    return isinf(best) ? DNAN : best;
+}
+
+static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt)
+{
+    struct gen g;
+    memset(&g, 0, sizeof(g));
+    g.r = r;
+    g.opt = opt;
+    lm__fill_input(r->sc, opt, &g.base);
+    int rc = lm__judge_cache_init(&g.jc, r);
+    if (rc == LM_OK)
+        rc = id_order_init(&g.ord, r, opt);
+    if (rc == LM_OK && opt->quant_auto) {
+        g.qrank = malloc((r->cat->nquants + 1) * sizeof(*g.qrank));
+        g.hrank = malloc((r->nhardware + 1) * sizeof(*g.hrank));
+        if (g.qrank == NULL || g.hrank == NULL)
+            rc = LM_ENOMEM;
+        for (size_t i = 0; rc == LM_OK && i < r->cat->nquants; i++)
+            g.qrank[g.ord.quant[i]] = i;
+        for (size_t i = 0; rc == LM_OK && i < r->nhardware; i++)
+            g.hrank[g.ord.hw[i]] = i;
+    }
+    for (size_t mi = 0; mi < r->cat->nmodels && rc == LM_OK; mi++) {
+        r->nmodels++;
+        g.base.quality_model = r->cat->models[mi];
+        g.base.quality_composite = lm_quality_composite(g.base.quality_model, g.base.task_kind,
+                                                        g.base.task_has_image);
+        rc = opt->quant_auto ? gen_model_auto(&g, mi) : gen_model(&g, mi);
+    }
+    id_order_release(&g.ord);
+    lm__judge_cache_release(&g.jc);
+    free(g.pending);
+    free(g.qrank);
+    free(g.hrank);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- ranking */
+
+int lm_recommendation_class(const struct lm_recommendation *r, size_t i)
+{
+    return r->model_llm[r->cands[i].model];
+}
+
+const struct lm_model *lm_recommendation_model(const struct lm_recommendation *r, size_t i)
+{
+    return r->cat->models[r->cands[i].model];
+}
+
+int lm_recommendation_fired(const struct lm_recommendation *r, size_t i, size_t ri)
+{
+    return (int)((r->fired[i * r->nwords + ri / 64] >> (ri % 64)) & 1);
+}
+
+/* The total order of §5 step 5 on records: feasible first, then total
+ * descending, then id (the index, by the generation order). */
+static const struct lm_ranked *rank_sort_cands;
+
+static int rank_cmp(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    const struct lm_ranked *x = &rank_sort_cands[a], *y = &rank_sort_cands[b];
+    if (x->rejected != y->rejected)
+        return x->rejected ? 1 : -1;
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+/* Fills r->order. Totals are multiples of 0.1, so a stable counting sort on
+ * (rejected, total in tenths) gives the total order in linear time; a
+ * comparison sort takes over when the totals span too wide a range. */
+static int rank(struct lm_recommendation *r)
+{
+    size_t n = r->n;
+    r->order = malloc((n ? n : 1) * sizeof(*r->order));
+    if (r->order == NULL)
+        return LM_ENOMEM;
+    double lo = 0, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = r->cands[i].total;
+        if (i == 0 || t < lo)
+            lo = t;
+        if (i == 0 || t > hi)
+            hi = t;
+    }
+    double span = n ? (hi - lo) * 10 : 0;
+    if (!(isfinite(span) && span <= (double)n / 2 + 4096)) {
+        for (size_t i = 0; i < n; i++)
+            r->order[i] = (uint32_t)i;
+        rank_sort_cands = r->cands;
+        qsort(r->order, n, sizeof(*r->order), rank_cmp);
+        rank_sort_cands = NULL;
+    } else {
+        long top = lround(hi * 10);
+        size_t nb = 2 * ((size_t)(top - lround(lo * 10)) + 1);
+        size_t *count = calloc(nb + 1, sizeof(*count));
+        if (count == NULL)
+            return LM_ENOMEM;
+        /* Bucket: rejected ones after every feasible one, each by total
+         * descending. */
+        size_t half = nb / 2;
+#define BUCKET(k) ((size_t)(top - lround((k)->total * 10)) + ((k)->rejected ? half : 0))
+        for (size_t i = 0; i < n; i++)
+            count[BUCKET(&r->cands[i]) + 1]++;
+        for (size_t b = 0; b < nb; b++)
+            count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++)
+            r->order[count[BUCKET(&r->cands[i])]++] = (uint32_t)i;
+#undef BUCKET
+        free(count);
+    }
+    r->nfeasible = 0;
+    while (r->nfeasible < n && !r->cands[r->order[r->nfeasible]].rejected)
+        r->nfeasible++;
+    return LM_OK;
+}
+
+/* ---------------------------------------------------------------- verdict */
+
+struct contribution {
+    const char *name;
+    double v;
+};
+
+static void verdict(struct lm_recommendation *r)
+{
+    r->best[0] = r->best[1] = -1;
+    for (size_t k = 0; k < r->nfeasible && (r->best[0] < 0 || r->best[1] < 0); k++) {
+        size_t i = r->order[k];
+        int cls = lm_recommendation_class(r, i);
+        if (r->best[cls] < 0)
+            r->best[cls] = (long)i;
+    }
+    r->verdict_class = r->nfeasible ? lm_recommendation_class(r, r->order[0]) : -1;
+    r->break_even = DNAN;
+    /* verdict.break_even_requests_per_day: the best feasible self-hosted
+     * candidate, at its current sizing, against the cheapest feasible API
+     * candidate. */
+    long self = -1;
+    double api = (double)INFINITY;
+    for (size_t k = 0; k < r->nfeasible; k++) {
+        const struct lm_ranked *c = &r->cands[r->order[k]];
+        if (c->placement != LM_PLACE_API) {
+            if (self < 0)
+                self = (long)r->order[k];
+            continue;
+        }
+        double per = lm__request_cost(r->sc, &r->cat->models[c->model]->api[c->where]);
+        if (per < api)
+            api = per;
+    }
+    if (self >= 0 && isfinite(api) && api > 0) {
+        struct lm_candidate s;
+        lm__rebuild(r, r->sc, (size_t)self, &s);
+        r->break_even = s.est.usd_per_month / (api * 30.42);
+    }
+
+    /* Deciding dimensions (§5 step 6). */
+    r->ndeciding = 0;
+    if (r->verdict_class < 0)
+        return;
+    int win = r->verdict_class, other = !win;
+    struct contribution contrib[LM_S_COUNT + LM_DIM_COUNT];
+    size_t nc = 0;
+    if (r->best[other] < 0) {
+        /* The other class has no feasible candidate: the dimensions whose
+         * error rules rejected its best-scoring candidates. */
+        long bo = -1;
+        for (size_t k = r->nfeasible; k < r->n; k++) {
+            size_t i = r->order[k];
+            if (lm_recommendation_class(r, i) == other) {
+                bo = (long)i;
+                break;
+            }
+        }
+        for (size_t ri = 0; bo >= 0 && ri < r->rules->n && r->ndeciding < 3; ri++) {
+            const struct lm_rule *rule = r->rules->rules[ri];
+            if (rule->severity != LM_SEV_RULE_ERROR || !lm_recommendation_fired(r, (size_t)bo, ri))
+                continue;
+            const char *dim = lm_dimension_names[rule->dimension];
+            int seen = 0;
+            for (size_t k = 0; k < r->ndeciding; k++)
+                seen |= strcmp(r->deciding[k], dim) == 0;
+            if (!seen)
+                r->deciding[r->ndeciding++] = dim;
+        }
+        return;
+    }
+    struct lm_candidate w, o;
+    lm_recommendation_candidate(r, (size_t)r->best[win], &w);
+    lm_recommendation_candidate(r, (size_t)r->best[other], &o);
+    double sw = 0;
+    for (int k = 0; k < LM_S_COUNT; k++)
+        if (!isnan(w.scores[k]) && !isnan(o.scores[k]))
+            sw += r->sc->priorities[k];
+    for (int k = 0; k < LM_S_COUNT && sw > 0; k++) {
+        if (isnan(w.scores[k]) || isnan(o.scores[k]))
+            continue;
+        double v = r->sc->priorities[k] * (w.scores[k] - o.scores[k]) / sw;
+        if (v > 0) {
+            contrib[nc].name = lm_subscore_names[k];
+            contrib[nc++].v = v;
+        }
+    }
+    double dims[LM_DIM_COUNT] = { 0 };
+    for (size_t ri = 0; ri < r->rules->n; ri++) {
+        const struct lm_rule *rule = r->rules->rules[ri];
+        if (rule->severity == LM_SEV_RULE_ERROR)
+            continue;
+        uint64_t bit = (uint64_t)1 << (ri % 64);
+        if (w.fired[ri / 64] & bit)
+            dims[rule->dimension] += rule->score;
+        if (o.fired[ri / 64] & bit)
+            dims[rule->dimension] -= rule->score;
+    }
+    for (int d = 0; d < LM_DIM_COUNT; d++) {
+        if (dims[d] > 0) {
+            contrib[nc].name = lm_dimension_names[d];
+            contrib[nc++].v = dims[d];
+        }
+    }
+    /* Largest first; ties by name so the order is total. */
+    for (size_t a = 0; a < nc; a++)
+        for (size_t b = a + 1; b < nc; b++)
+            if (contrib[b].v > contrib[a].v ||
+                (contrib[b].v == contrib[a].v && strcmp(contrib[b].name, contrib[a].name) < 0)) {
+                struct contribution t = contrib[a];
+                contrib[a] = contrib[b];
+                contrib[b] = t;
+            }
+    /* A sub-score and a rule dimension can share a name (latency, privacy,
+     * quality); list each name once, at its larger contribution. */
+    for (size_t k = 0; k < nc && r->ndeciding < 3; k++) {
+        int seen = 0;
+        for (size_t j = 0; j < r->ndeciding; j++)
+            seen |= strcmp(r->deciding[j], contrib[k].name) == 0;
+        if (!seen)
+            r->deciding[r->ndeciding++] = contrib[k].name;
+    }
+}
+
+/* ------------------------------------------------------------------- main */
+
+int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
+                 const struct lm_ruleset *rules, const struct lm_rec_options *opt,
+                 struct lm_recommendation *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->cat = cat;
+    r->sc = sc;
+    r->rules = rules;
+    r->verdict_class = -1;
+    r->best[0] = r->best[1] = -1;
+    r->break_even = DNAN;
+    r->opt = *opt;
+    size_t nrules = rules->n < LM_MAX_RULES ? rules->n : LM_MAX_RULES;
+    r->nwords = nrules ? (nrules + 63) / 64 : 1;
+    for (size_t i = 0; i < nrules; i++) {
+        r->enabled[i] = 1;
+        for (size_t k = 0; k < sc->rules.disable.n; k++)
+            if (strcmp(sc->rules.disable.items[k], rules->rules[i]->id) == 0)
+                r->enabled[i] = 0;
+    }
+    /* Indices must fit the compact record: at most 65 535 formats and
+     * runtimes (a quantizations file holds about 20 000 under the default
+     * --max-nodes), 2^32 - 1 models, hardware profiles and candidates. */
+    if (cat->nmodels > UINT32_MAX || cat->nhardware >= UINT32_MAX ||
+        cat->nquants > UINT16_MAX || cat->nruntimes > UINT16_MAX)
+        return LM_ELIMIT;
+    r->model_llm = malloc(cat->nmodels ? cat->nmodels : 1);
+    if (r->model_llm == NULL)
+        return LM_ENOMEM;
+    for (size_t i = 0; i < cat->nmodels; i++)
+        r->model_llm[i] = strcmp(lm_model_class(cat, cat->models[i]), "llm") == 0;
+    r->per_request = lm__cheapest_api_request(cat, sc);
+    lm__find_live_rules(r);
+    int rc = allowed_hardware(r, opt);
+    if (rc == LM_OK)
+        rc = generate(r, opt);
+    if (rc == LM_OK)
+        rc = rank(r);
+    if (rc != LM_OK)
+        return rc;
+    verdict(r);
+    if (!opt->no_flips && lm__find_flips(r) != LM_OK)
+        return LM_ENOMEM;
+    if (!opt->no_flips && lm__find_relaxations(r) != LM_OK)
+        return LM_ENOMEM;
+    return LM_OK;
+}
+
+void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, size_t cap)
+{
+    char flip[1024];
+    if (r->nflips > 0)
+        lm_flip_summary(r, &r->flips[0], flip, sizeof(flip));
+    else if (r->verdict_class < 0 && r->nrelax > 0)
+        snprintf(flip, sizeof(flip), "the nearest feasible candidates and what admits each are below");
+    else
+        snprintf(flip, sizeof(flip), "no single change within x100 flips the class");
+    if (r->verdict_class < 0) {
+        snprintf(buf, cap, "no candidate satisfies the constraints; %s", flip);
+        return;
+    }
+    const struct lm_ranked *w = &r->cands[r->order[0]];
+    const struct lm_model *m = r->cat->models[w->model];
+    char where[160];
+    if (w->placement == LM_PLACE_API)
+        snprintf(where, sizeof(where), "the %s API", m->api[w->where].provider);
+    else
+        snprintf(where, sizeof(where), "%s", r->hws[w->where]->id);
+    /* §9.6: an interactive task that would wait more than 10 s for its first
+     * token is not a latency win, whatever the other class does. */
+    struct lm_candidate wc;
+    lm__rebuild(r, r->sc, r->order[0], &wc);
+    int k_ = r->sc->task.kind;
+    int interactive = k_ == LM_TASK_CHAT || k_ == LM_TASK_AGENT || k_ == LM_TASK_CODE ||
+                      k_ == LM_TASK_RAG;
+    int slow = interactive && wc.est.ttft_ms > 10000;
+    char dec[160] = "";
+    size_t nd = 0;
+    for (size_t k = 0; k < r->ndeciding; k++) {
+        if (slow && strcmp(r->deciding[k], "latency") == 0)
+            continue;
+        size_t used = strlen(dec);
+        snprintf(dec + used, sizeof(dec) - used, "%s%s", nd == 0 ? "" : ", ", r->deciding[k]);
+        nd++;
+    }
+    /* "a, b, c" → "a, b and c" */
+    char *last = strrchr(dec, ',');
+    if (last != NULL && nd > 1) {
+        char tail[170];
+        snprintf(tail, sizeof(tail), " and%s", last + 1);
+        size_t room = sizeof(dec) - (size_t)(last - dec);
+        memcpy(last, tail, strlen(tail) + 1 <= room ? strlen(tail) + 1 : room);
+        dec[sizeof(dec) - 1] = '\0';
+    }
+    char warn[400] = "";
+    if (slow)
+        snprintf(warn, sizeof(warn),
+                 "; interactive use would wait about %.0f s for the first token on %s",
+                 lm_round(wc.est.ttft_ms / 1000.0, 0), where);
+    if (nd > 0)
+        snprintf(buf, cap, "%s (%s) on %s wins on %s%s; %s", m->id,
+                 r->verdict_class ? "llm" : "slm", where, dec, warn, flip);
+    else
+        snprintf(buf, cap, "%s (%s) on %s ranks first%s; %s", m->id,
+                 r->verdict_class ? "llm" : "slm", where, warn, flip);
+}
+
+void lm_recommendation_release(struct lm_recommendation *r)
+{
+    if (r == NULL)
+        return;
+    free(r->cands);
+    free(r->fired);
+    free(r->order);
+    free(r->flips);
+    free(r->hws);
+    free(r->hw_built);
+    free(r->hw_owned);
+    free(r->relax);
+    free(r->model_llm);
+    for (size_t i = 0; i < LM_MAX_RULES; i++)
+        lm_expr_free(r->when[i]);
+    memset(r, 0, sizeof(*r));
+}
+

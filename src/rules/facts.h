@@ -1,0 +1,36 @@
+/*
+ * The facts of DESIGN §3.4: the only paths rules and message templates may
+ * read, their types, and the resolver that reads them off a candidate.
+ * docs/rules.md lists them with units.
+ */
+#ifndef LMCHOOSE_FACTS_H
+#define LMCHOOSE_FACTS_H
+
+#include "rules/expr.h"
+#include "lmchoose/candidate.h"
+#include "lmchoose/catalog.h"
+#include "lmchoose/scenario.h"
+
+/* What the resolver reads. The buffers hold the two computed strings
+ * (candidate.id, candidate.placement_name); they are filled on demand. */
+struct lm_fact_ctx {
+    const struct lm_catalog *cat;
+    const struct lm_scenario *sc;
+    const struct lm_candidate *c;
+    char id_buf[LM_CANDIDATE_ID_MAX];
+    char place_buf[160];
+};
+
+extern const struct lm_fact_table lm_fact_table;
+
+/* lm_fact_get_fn over a struct lm_fact_ctx. */
+void lm__fact_get(void *ctx, size_t fact_id, struct lm_value *out);
+
+/* True when fact_id is a scenario.* path; its constraint key (without the
+ * "scenario." prefix, i.e. the path under `constraints`) goes to *key. */
+int lm__fact_is_scenario(size_t fact_id, const char **key);
+
+/* The index of path in the table, or (size_t)-1. */
+size_t lm__fact_find(const char *path);
+
+#endif

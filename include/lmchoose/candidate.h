@@ -42,6 +42,12 @@ struct lm_candidate {
     char id[LM_CANDIDATE_ID_MAX];       /* see lm_candidate_id; "" until named */
 };
 
+/* True when rule ri fired for c. */
+static inline int lm_candidate_fired(const struct lm_candidate *c, size_t ri)
+{
+    return (int)((c->fired[ri / 64] >> (ri % 64)) & 1);
+}
+
 /* "<model>/<quant>/<hardware>/<devices>/<placement>" or "<model>/api/<provider>". */
 void lm_candidate_id(const struct lm_candidate *c, char *buf, size_t cap);
 

@@ -143,9 +143,6 @@ void lm_recommendation_id(const struct lm_recommendation *r, size_t i, char *buf
 /* True when rule ri fired for candidate i. */
 int lm_recommendation_fired(const struct lm_recommendation *r, size_t i, size_t ri);
 
-/* The basis of candidate i's estimate (recomputed: only printed candidates
- * need it). */
-void lm_recommendation_basis(const struct lm_recommendation *r, size_t i, struct lm_basis *b);
 
 /* Computes the recommendation. The scenario's ids (constraints.hardware,
  * rules.disable) must have been checked already. Returns LM_OK or LM_ENOMEM. */
@@ -157,17 +154,13 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
 int lm_recommendation_class(const struct lm_recommendation *r, size_t i);
 
 
-/* verdict.summary into buf. */
-void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, size_t cap);
 
-/* A relaxation's one-line summary into buf ("raise budget.usd_per_month
- * to 640 and latency.ttft_ms to 2400: ID"). */
-void lm_relaxation_summary(const struct lm_recommendation *r, const struct lm_relaxation *x,
-                           char *buf, size_t cap);
 
-/* A flip's one-line summary into buf. */
-void lm_flip_summary(const struct lm_recommendation *r, const struct lm_flip *f, char *buf,
-                     size_t cap);
+
+/* Candidate i in full, as lm_recommendation_candidate() does, with the
+ * basis of its estimate when basis is not NULL (the report's rows). */
+void lm_recommendation_build(const struct lm_recommendation *r, size_t i,
+                             struct lm_candidate *out, struct lm_basis *basis);
 
 void lm_recommendation_release(struct lm_recommendation *r);
 

@@ -1,6 +1,8 @@
 /*
- * Renderers: JSON (render_json.c, the only user of cJSON) and text
- * (render_text.c). Every renderer writes to a FILE * and returns LM_OK, or
+ * Renderers: JSON (render_json.c, the only user of cJSON), text and
+ * markdown (render_text.c), HTML (render_html.c) and the check formats
+ * (render_check.c). A recommendation reaches them as a report (report.h);
+ * no renderer calls into the engine. Every renderer writes to a FILE * and returns LM_OK, or
  * LM_ENOMEM when building the document failed. Numbers are rounded to the
  * precision of DESIGN §6.1 before they are written, so text and JSON agree.
  *
@@ -18,6 +20,7 @@
 #include "lmchoose/catalog.h"
 #include "lmchoose/diag.h"
 #include "lmchoose/estimate.h"
+#include "lmchoose/report.h"
 
 /* What `estimate` prints (DESIGN §6.6). */
 struct lm_estimate_doc {
@@ -48,7 +51,7 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
 /* What `explain` prints (DESIGN §6.5): MODEL's candidates, feasible by
  * rank then rejected by score, each group bounded by top. */
 struct lm_explain_view {
-    const struct lm_recommendation *rec;
+    const struct lm_report *rep;
     const struct lm_model *model;
     size_t top;
     int exit_code;
@@ -69,12 +72,11 @@ int lm_render_text_rules(const struct lm_ruleset *rs, FILE *out);
 int lm_render_json_errors(const char *command, int exit_code,
                           const struct lm_diags *diags, FILE *out);
 
-struct lm_recommendation;
 struct lm_hardware;
 
 /* What `recommend` prints (DESIGN §6.1). */
 struct lm_recommend_view {
-    const struct lm_recommendation *rec;
+    const struct lm_report *rep;
     size_t top;       /* --top */
     int all;          /* --all */
     int variants;     /* --variants: every row, not one per model (§9.6) */
@@ -113,7 +115,5 @@ int lm_render_text_check(const struct lm_check_result *r, int markdown, FILE *ou
 int lm_render_junit_check(const struct lm_check_result *r, FILE *out);
 int lm_render_github_check(const struct lm_check_result *r, FILE *out);
 
-/* Rounds v to `decimals` places (half away from zero); NAN stays NAN. */
-double lm_round(double v, int decimals);
 
 #endif

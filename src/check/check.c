@@ -38,6 +38,7 @@
 #include "check/repo_config.h"
 #include "util/strutil.h"
 #include "io/ynode.h"
+#include "util/numfmt.h"
 
 /* The advisory's threshold (§6.3), in total points. */
 #define BETTER_MARGIN 10.0

@@ -91,11 +91,16 @@ int cmd_explain(int argc, char **argv, struct lm_ctx *ctx)
     rc = lm_run_prepare(ctx, &a, &run);
     if (rc != LM_EXIT_OK)
         goto out;
+    struct lm_report rep;
+    if (lm_report_build(&run.rec, &rep) != LM_OK) {
+        rc = LM_EXIT_INTERNAL;
+        goto out;
+    }
     rc = LM_EXIT_FINDINGS;
-    for (size_t k = 0; k < run.rec.nfeasible; k++)
-        if (lm_recommendation_model(&run.rec, run.rec.order[k]) == run.model)
+    for (size_t k = 0; k < rep.nfeasible; k++)
+        if (lm_report_model_at(&rep, k) == run.model)
             rc = LM_EXIT_OK;
-    struct lm_explain_view view = { &run.rec, run.model, (size_t)a.top, rc, run.ropt.local,
+    struct lm_explain_view view = { &rep, run.model, (size_t)a.top, rc, run.ropt.local,
                                     run.ropt.local_built };
     int r = LM_OK;
     if (ctx->format == LM_FMT_JSON)
@@ -104,6 +109,7 @@ int cmd_explain(int argc, char **argv, struct lm_ctx *ctx)
         r = lm_render_text_explain(&view, ctx->format == LM_FMT_MARKDOWN, ctx->out);
     if (r != LM_OK)
         rc = LM_EXIT_INTERNAL;
+    lm_report_release(&rep);
 out:
     lm_run_release(&run);
     lm_run_args_release(&a);

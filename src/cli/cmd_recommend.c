@@ -90,7 +90,12 @@ int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx)
     if (rc != LM_EXIT_OK)
         goto out;
     rc = run.rec.nfeasible > 0 ? LM_EXIT_OK : LM_EXIT_FINDINGS;
-    struct lm_recommend_view view = { &run.rec, (size_t)a.top, a.all, a.variants, rc,
+    struct lm_report rep;
+    if (lm_report_build(&run.rec, &rep) != LM_OK) {
+        rc = LM_EXIT_INTERNAL;
+        goto out;
+    }
+    struct lm_recommend_view view = { &rep, (size_t)a.top, a.all, a.variants, rc,
                                       run.ropt.local, run.ropt.local_built };
     int r = LM_OK;
     if (ctx->format == LM_FMT_JSON)
@@ -101,6 +106,7 @@ int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx)
         r = lm_render_text_recommend(&view, ctx->format == LM_FMT_MARKDOWN, lm_cli_color(ctx), ctx->out);
     if (r != LM_OK)
         rc = LM_EXIT_INTERNAL;
+    lm_report_release(&rep);
 out:
     lm_run_release(&run);
     lm_run_args_release(&a);

@@ -27,8 +27,8 @@
 #include "rules/expr.h"
 #include "rules/facts.h"
 #include "lmchoose/arena.h"
-#include "lmchoose/render.h"
 #include "lmchoose/status.h"
+#include "util/numfmt.h"
 
 /* ------------------------------------------------------------------ flips */
 
@@ -1041,37 +1041,5 @@ int lm__find_flips(struct lm_recommendation *r)
     if (r->nflips > 1)
         qsort(r->flips, r->nflips, sizeof(*r->flips), flip_cmp);
     return LM_OK;
-}
-
-static void format_value(double v, char *buf, size_t cap)
-{
-    lm_format_number(v, -1, buf, cap);
-}
-
-void lm_flip_summary(const struct lm_recommendation *r, const struct lm_flip *f, char *buf,
-                     size_t cap)
-{
-    char id[LM_CANDIDATE_ID_MAX];
-    lm_recommendation_id(r, f->winner, id, sizeof(id));
-    const char *cls = f->winner_class ? "llm" : "slm";
-    if (f->is_privacy) {
-        if (f->from_level < 0)
-            snprintf(buf, cap, "with privacy %s (unset now), %s (%s) ranks first",
-                     lm_privacy_names[f->to_level], id, cls);
-        else
-            snprintf(buf, cap, "with privacy %s instead of %s, %s (%s) ranks first",
-                     lm_privacy_names[f->to_level], lm_privacy_names[f->from_level], id, cls);
-        return;
-    }
-    char to[64], from[64];
-    format_value(f->to, to, sizeof(to));
-    if (isnan(f->from)) {
-        snprintf(buf, cap, "with %s %s (unset now), %s (%s) ranks first", f->constraint, to,
-                 id, cls);
-    } else {
-        format_value(f->from, from, sizeof(from));
-        snprintf(buf, cap, "with %s %s instead of %s, %s (%s) ranks first", f->constraint, to,
-                 from, id, cls);
-    }
 }
 

@@ -16,8 +16,8 @@
 
 #include "rules/expr.h"
 #include "rules/facts.h"
-#include "lmchoose/render.h"
 #include "lmchoose/status.h"
+#include "util/numfmt.h"
 
 /* ------------------------------------------------------------- estimates */
 
@@ -532,14 +532,57 @@ void lm_recommendation_id(const struct lm_recommendation *r, size_t i, char *buf
                  r->hws[k->where]->id, (unsigned)k->devices, lm_placement_names[k->placement]);
 }
 
-void lm_recommendation_basis(const struct lm_recommendation *r, size_t i, struct lm_basis *b)
+void lm_recommendation_build(const struct lm_recommendation *r, size_t i,
+                             struct lm_candidate *out, struct lm_basis *basis)
 {
-    struct lm_candidate c;
     struct lm_est_input in;
-    struct lm_estimate e;
-    lm__record_profiles(r, i, &c);
-    lm__input_of(r, r->sc, &c, c.offer == NULL && r->hw_built[r->cands[i].where], &in);
-    lm_estimate_compute(&in, &e, b);
+    lm__record_profiles(r, i, out);
+    lm__input_of(r, r->sc, out, out->offer == NULL && r->hw_built[r->cands[i].where], &in);
+    lm_estimate_compute(&in, &out->est, basis);
+    lm__finish(r, r->sc, out);
+    lm__restore_verdict(r, i, out);
+    lm_candidate_id(out, out->id, sizeof(out->id));
+}
+
+int lm_recommendation_class(const struct lm_recommendation *r, size_t i)
+{
+    return r->model_llm[r->cands[i].model];
+}
+
+const struct lm_model *lm_recommendation_model(const struct lm_recommendation *r, size_t i)
+{
+    return r->cat->models[r->cands[i].model];
+}
+
+int lm_recommendation_fired(const struct lm_recommendation *r, size_t i, size_t ri)
+{
+    return (int)((r->fired[i * r->nwords + ri / 64] >> (ri % 64)) & 1);
+}
+
+/* §4 Break-even: cost per request of the cheapest API candidate that meets
+ * the privacy level, the region and offline (before the rules). */
+double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc)
+{
+    double best = (double)INFINITY;
+    if (sc->constraints.offline == 1 || sc->constraints.privacy == LM_PRIV_AIR_GAPPED)
+        return DNAN;
+    for (size_t mi = 0; mi < cat->nmodels; mi++) {
+        const struct lm_model *m = cat->models[mi];
+        for (size_t k = 0; k < m->napi; k++) {
+            struct lm_candidate c;
+            lm__cand_clear(&c);
+            c.model = m;
+            c.offer = &m->api[k];
+            c.placement = LM_PLACE_API;
+            lm_candidate_privacy(&c, sc);
+            if (!c.meets_privacy || c.in_region == 0)
+                continue;
+            double per = lm__request_cost(sc, c.offer);
+            if (per < best)
+                best = per;
+        }
+    }
+    return isinf(best) ? DNAN : best;
 }
 
 /* ------------------------------------------------------ one declared candidate */

@@ -24,7 +24,6 @@
 
 #include "rules/expr.h"
 #include "lmchoose/quality.h"
-#include "lmchoose/render.h"
 #include "lmchoose/status.h"
 
 /* ------------------------------------------------------------ id order */
@@ -442,32 +441,6 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
     return LM_OK;
 }
 
-/* §4 Break-even: cost per request of the cheapest API candidate that meets
- * the privacy level, the region and offline (before the rules). */
-double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc)
-{
-    double best = (double)INFINITY;
-    if (sc->constraints.offline == 1 || sc->constraints.privacy == LM_PRIV_AIR_GAPPED)
-        return DNAN;
-    for (size_t mi = 0; mi < cat->nmodels; mi++) {
-        const struct lm_model *m = cat->models[mi];
-        for (size_t k = 0; k < m->napi; k++) {
-            struct lm_candidate c;
-            lm__cand_clear(&c);
-            c.model = m;
-            c.offer = &m->api[k];
-            c.placement = LM_PLACE_API;
-            lm_candidate_privacy(&c, sc);
-            if (!c.meets_privacy || c.in_region == 0)
-                continue;
-            double per = lm__request_cost(sc, c.offer);
-            if (per < best)
-                best = per;
-        }
-    }
-    return isinf(best) ? DNAN : best;
-}
-
 static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt)
 {
     struct gen g;
@@ -504,21 +477,6 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
 }
 
 /* ---------------------------------------------------------------- ranking */
-
-int lm_recommendation_class(const struct lm_recommendation *r, size_t i)
-{
-    return r->model_llm[r->cands[i].model];
-}
-
-const struct lm_model *lm_recommendation_model(const struct lm_recommendation *r, size_t i)
-{
-    return r->cat->models[r->cands[i].model];
-}
-
-int lm_recommendation_fired(const struct lm_recommendation *r, size_t i, size_t ri)
-{
-    return (int)((r->fired[i * r->nwords + ri / 64] >> (ri % 64)) & 1);
-}
 
 /* The total order of §5 step 5 on records: feasible first, then total
  * descending, then id (the index, by the generation order). */
@@ -756,65 +714,6 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
     if (!opt->no_flips && lm__find_relaxations(r) != LM_OK)
         return LM_ENOMEM;
     return LM_OK;
-}
-
-void lm_recommendation_summary(const struct lm_recommendation *r, char *buf, size_t cap)
-{
-    char flip[1024];
-    if (r->nflips > 0)
-        lm_flip_summary(r, &r->flips[0], flip, sizeof(flip));
-    else if (r->verdict_class < 0 && r->nrelax > 0)
-        snprintf(flip, sizeof(flip), "the nearest feasible candidates and what admits each are below");
-    else
-        snprintf(flip, sizeof(flip), "no single change within x100 flips the class");
-    if (r->verdict_class < 0) {
-        snprintf(buf, cap, "no candidate satisfies the constraints; %s", flip);
-        return;
-    }
-    const struct lm_ranked *w = &r->cands[r->order[0]];
-    const struct lm_model *m = r->cat->models[w->model];
-    char where[160];
-    if (w->placement == LM_PLACE_API)
-        snprintf(where, sizeof(where), "the %s API", m->api[w->where].provider);
-    else
-        snprintf(where, sizeof(where), "%s", r->hws[w->where]->id);
-    /* §9.6: an interactive task that would wait more than 10 s for its first
-     * token is not a latency win, whatever the other class does. */
-    struct lm_candidate wc;
-    lm__rebuild(r, r->sc, r->order[0], &wc);
-    int k_ = r->sc->task.kind;
-    int interactive = k_ == LM_TASK_CHAT || k_ == LM_TASK_AGENT || k_ == LM_TASK_CODE ||
-                      k_ == LM_TASK_RAG;
-    int slow = interactive && wc.est.ttft_ms > 10000;
-    char dec[160] = "";
-    size_t nd = 0;
-    for (size_t k = 0; k < r->ndeciding; k++) {
-        if (slow && strcmp(r->deciding[k], "latency") == 0)
-            continue;
-        size_t used = strlen(dec);
-        snprintf(dec + used, sizeof(dec) - used, "%s%s", nd == 0 ? "" : ", ", r->deciding[k]);
-        nd++;
-    }
-    /* "a, b, c" → "a, b and c" */
-    char *last = strrchr(dec, ',');
-    if (last != NULL && nd > 1) {
-        char tail[170];
-        snprintf(tail, sizeof(tail), " and%s", last + 1);
-        size_t room = sizeof(dec) - (size_t)(last - dec);
-        memcpy(last, tail, strlen(tail) + 1 <= room ? strlen(tail) + 1 : room);
-        dec[sizeof(dec) - 1] = '\0';
-    }
-    char warn[400] = "";
-    if (slow)
-        snprintf(warn, sizeof(warn),
-                 "; interactive use would wait about %.0f s for the first token on %s",
-                 lm_round(wc.est.ttft_ms / 1000.0, 0), where);
-    if (nd > 0)
-        snprintf(buf, cap, "%s (%s) on %s wins on %s%s; %s", m->id,
-                 r->verdict_class ? "llm" : "slm", where, dec, warn, flip);
-    else
-        snprintf(buf, cap, "%s (%s) on %s ranks first%s; %s", m->id,
-                 r->verdict_class ? "llm" : "slm", where, warn, flip);
 }
 
 void lm_recommendation_release(struct lm_recommendation *r)

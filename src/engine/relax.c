@@ -27,7 +27,6 @@
 #include "rules/expr.h"
 #include "rules/facts.h"
 #include "lmchoose/quality.h"
-#include "lmchoose/render.h"
 #include "lmchoose/status.h"
 
 /* How many near candidates a recommendation keeps (one per model). */
@@ -377,45 +376,6 @@ static int find_upgrade(struct lm_recommendation *r)
     return LM_OK;
 }
 
-static void fmt_value(double v, char *buf, size_t cap)
-{
-    lm_format_number(v, -1, buf, cap);
-}
-
-void lm_relaxation_summary(const struct lm_recommendation *r, const struct lm_relaxation *x,
-                           char *buf, size_t cap)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t k = 0; k < x->nchanges && len < cap; k++) {
-        const struct lm_relax_change *ch = &x->changes[k];
-        const char *sep = k == 0 ? "" : k + 1 == x->nchanges ? " and " : ", ";
-        char to[48], from[48];
-        int n;
-        if (ch->is_privacy)
-            n = snprintf(buf + len, cap - len, "%sprivacy %s instead of %s", sep,
-                         lm_privacy_names[ch->to_level], lm_privacy_names[ch->from_level]);
-        else if (ch->is_region)
-            n = snprintf(buf + len, cap - len, "%sno region constraint", sep);
-        else if (ch->is_offline)
-            n = snprintf(buf + len, cap - len, "%sonline access", sep);
-        else {
-            fmt_value(ch->to, to, sizeof(to));
-            fmt_value(ch->from, from, sizeof(from));
-            n = snprintf(buf + len, cap - len, "%s%s %s instead of %s", sep, ch->constraint, to,
-                         from);
-        }
-        if (n < 0)
-            return;
-        len += (size_t)n;
-    }
-    if (len >= cap)
-        return;
-    char id[LM_CANDIDATE_ID_MAX];
-    lm_recommendation_id(r, x->cand, id, sizeof(id));
-    snprintf(buf + len, cap - len, " admits %s (%s)", id,
-             lm_recommendation_class(r, x->cand) ? "llm" : "slm");
-}
 
 int lm__find_relaxations(struct lm_recommendation *r)
 {

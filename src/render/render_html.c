@@ -20,9 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lmchoose/recommend.h"
+#include "lmchoose/report.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
+#include "util/numfmt.h"
 
 static void html(FILE *f, const char *s)
 {
@@ -106,7 +107,7 @@ static void marker(FILE *f, const struct point *p, double x, double y)
     fputs(p->llm ? "</rect>\n" : "</circle>\n", f);
 }
 
-static int chart(FILE *f, const struct lm_recommendation *r)
+static int chart(FILE *f, const struct lm_report *r)
 {
     size_t n = r->nfeasible;
     struct point *pts = n ? calloc(n, sizeof(*pts)) : NULL;
@@ -121,13 +122,13 @@ static int chart(FILE *f, const struct lm_recommendation *r)
     for (size_t k = 0; k < n; k++) {
         struct lm_candidate c;
         struct point *p = &pts[k];
-        p->index = r->order[k];
-        lm_recommendation_candidate(r, p->index, &c);
+        p->index = k;
+        lm_report_candidate_at(r, k, &c);
         p->rank = k + 1;
         p->score = c.total;
         p->quality = c.est.quality;
         p->usd = c.est.usd_per_month;
-        p->llm = lm_recommendation_class(r, p->index);
+        p->llm = lm_report_llm_at(r, k);
         snprintf(p->id, sizeof(p->id), "%s", c.id);
         if (isfinite(p->quality) && isfinite(p->usd) && p->usd >= 0) {
             known[nknown++] = p;
@@ -233,26 +234,23 @@ static const char style[] =
 
 int lm_render_html_recommend(const struct lm_recommend_view *v, FILE *out)
 {
-    const struct lm_recommendation *r = v->rec;
-    char summary[1024], a[32], b[32], c2[32], d[32], e[32], g[32];
-    lm_recommendation_summary(r, summary, sizeof(summary));
-    const char *cls = r->verdict_class < 0 ? "none feasible" : r->verdict_class ? "LLM" : "SLM";
-    const char *ccls = r->verdict_class < 0 ? "none" : r->verdict_class ? "llm" : "slm";
+    const struct lm_report *r = v->rep;
+    char a[32], b[32], c2[32], d[32], e[32], g[32];
+    const char *cls = r->verdict_class == NULL ? "none feasible"
+                      : strcmp(r->verdict_class, "llm") == 0 ? "LLM" : "SLM";
+    const char *ccls = r->verdict_class == NULL ? "none" : r->verdict_class;
     fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                  "<title>lmchoose: %s</title>\n<style>%s</style>\n</head>\n<body>\n"
                  "<h1>Verdict: <span class=\"%s\">%s</span></h1>\n<p id=\"summary\">",
             cls, style, ccls, cls);
-    html(out, summary);
+    html(out, r->summary);
     fputs("</p>\n", out);
-    if (r->verdict_class >= 0) {
+    if (r->verdict_class != NULL) {
         fputs("<ul id=\"rationale\">\n", out);
         for (int k = 0; k < 2; k++) {
-            char id[LM_CANDIDATE_ID_MAX] = "none feasible";
-            if (r->best[k] >= 0)
-                lm_recommendation_id(r, (size_t)r->best[k], id, sizeof(id));
             fprintf(out, "<li>best %s: <code>", k ? "LLM" : "SLM");
-            html(out, id);
+            html(out, r->best[k][0] ? r->best[k] : "none feasible");
             fputs("</code></li>\n", out);
         }
         if (r->ndeciding > 0) {
@@ -271,37 +269,40 @@ int lm_render_html_recommend(const struct lm_recommend_view *v, FILE *out)
     fprintf(out, "<h2>Quality against cost</h2>\n");
     if (chart(out, r) != LM_OK)
         return LM_ENOMEM;
-    size_t limit = v->all ? r->n : v->top;
+    size_t limit = v->all ? r->ncandidates : v->top;
+    struct lm_report_row *row = malloc(sizeof(*row));
+    if (row == NULL)
+        return LM_ENOMEM;
+    lm_report_row_init(row);
+    int rc = LM_OK;
     if (r->nfeasible > 0) {
         fputs("<h2>Recommendations</h2>\n<table id=\"ranking\">\n<thead><tr><th>rank</th><th>score</th>"
               "<th>candidate</th><th>class</th><th>quality</th><th>USD/month</th><th>tokens/s</th>"
               "<th>TTFT ms</th><th>memory GiB</th><th>fit</th></tr></thead>\n<tbody>\n", out);
         for (size_t k = 0; k < r->nfeasible && k < limit; k++) {
-            size_t i = r->order[k];
-            struct lm_candidate c;
-            lm_recommendation_candidate(r, i, &c);
-            fprintf(out, "<tr class=\"%s\"><td>%zu</td><td>%s</td><td><code>", lm_recommendation_class(r, i) ? "llm" : "slm",
-                    k + 1, num(a, sizeof(a), c.total, 1));
-            html(out, c.id);
+            if ((rc = lm_report_row(r, k, row)) != LM_OK)
+                break;
+            const struct lm_candidate *c = &row->c;
+            fprintf(out, "<tr class=\"%s\"><td>%zu</td><td>%s</td><td><code>", row->klass,
+                    k + 1, num(a, sizeof(a), c->total, 1));
+            html(out, c->id);
             fputs("</code><div class=\"name\">", out);
-            html(out, lm_recommendation_model(r, i)->name);
+            html(out, c->model->name);
             fprintf(out, "</div></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-                    lm_recommendation_class(r, i) ? "llm" : "slm", num(b, sizeof(b), c.est.quality, 1),
-                    num(c2, sizeof(c2), c.est.usd_per_month, 2),
-                    num(d, sizeof(d), c.est.decode_tokens_per_s, 1), num(e, sizeof(e), c.est.ttft_ms, 0),
-                    num(g, sizeof(g), c.est.memory_gib, 3), c.est.fit >= 0 ? lm_fit_names[c.est.fit] : "-");
+                    row->klass, num(b, sizeof(b), c->est.quality, 1),
+                    num(c2, sizeof(c2), c->est.usd_per_month, 2),
+                    num(d, sizeof(d), c->est.decode_tokens_per_s, 1), num(e, sizeof(e), c->est.ttft_ms, 0),
+                    num(g, sizeof(g), c->est.memory_gib, 3), c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-");
             int any = 0;
             for (size_t ri = 0; ri < r->rules->n; ri++) {
                 const struct lm_rule *rule = r->rules->rules[ri];
-                if (!lm_recommendation_fired(r, i, ri) || rule->severity == LM_SEV_RULE_ERROR)
+                if (!lm_candidate_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
                     continue;
-                char msg[1024];
-                lm_candidate_message(r, &c, ri, msg, sizeof(msg));
                 fputs(any ? "<br>" : "<tr><td></td><td></td><td class=\"why\" colspan=\"8\">", out);
                 fprintf(out, "%+g ", rule->score);
                 html(out, rule->id);
                 fputs(": ", out);
-                html(out, msg);
+                html(out, row->message[ri]);
                 any = 1;
             }
             if (any)
@@ -309,18 +310,22 @@ int lm_render_html_recommend(const struct lm_recommend_view *v, FILE *out)
         }
         fputs("</tbody>\n</table>\n", out);
     }
+    lm_report_row_release(row);
+    free(row);
+    if (rc != LM_OK)
+        return rc;
     if (r->nflips > 0) {
         fputs("<h2>What would change the answer</h2>\n<ul id=\"flips\">\n", out);
         for (size_t k = 0; k < r->nflips; k++) {
-            lm_flip_summary(r, &r->flips[k], summary, sizeof(summary));
             fputs("<li>", out);
-            html(out, summary);
+            html(out, r->flips[k].summary);
             fputs("</li>\n", out);
         }
         fputs("</ul>\n", out);
     }
     fprintf(out, "<footer>%zu candidates (%zu models, %zu hardware profiles), %zu feasible, "
                  "%zu rejected. lmchoose %s.</footer>\n</body>\n</html>\n",
-            r->n, r->nmodels, r->nhardware, r->nfeasible, r->n - r->nfeasible, LM_VERSION_STRING);
+            r->ncandidates, r->nmodels, r->nhardware, r->nfeasible, r->ncandidates - r->nfeasible,
+            LM_VERSION_STRING);
     return ferror(out) ? LM_EOUTPUT : LM_OK;
 }

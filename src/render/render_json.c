@@ -17,22 +17,12 @@
 #include <string.h>
 
 #include "lmchoose/quality.h"
-#include "lmchoose/recommend.h"
+#include "lmchoose/report.h"
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
 #include "util/strutil.h"
-
-double lm_round(double v, int decimals)
-{
-    if (!isfinite(v))
-        return v;
-    double p = 1.0;
-    for (int i = 0; i < decimals; i++)
-        p *= 10.0;
-    double r = round(v * p) / p;
-    return r == 0.0 ? 0.0 : r; /* no "-0" */
-}
+#include "util/numfmt.h"
 
 /* A copy of s with invalid UTF-8 sequences replaced by U+FFFD. */
 static char *utf8_sanitize(const char *s)
@@ -515,7 +505,7 @@ int lm_render_json_errors(const char *command, int exit_code,
 /* The resolved scenario (§3.2), every key present. */
 static cJSON *scenario_object(const struct lm_recommend_view *v)
 {
-    const struct lm_scenario *sc = v->rec->sc;
+    const struct lm_scenario *sc = v->rep->sc;
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
@@ -645,24 +635,18 @@ static cJSON *scenario_object(const struct lm_recommend_view *v)
     return o;
 }
 
-static int fired(const struct lm_candidate *c, size_t ri)
-{
-    return (c->fired[ri / 64] >> (ri % 64)) & 1;
-}
-
 /* A recommendation entry of §6.1 (rank 0 = null). */
-static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long rank)
+static cJSON *candidate_entry(const struct lm_report *r, const struct lm_report_row *row,
+                              long rank)
 {
-    struct lm_candidate built;
-    lm_recommendation_candidate(r, i, &built);
-    const struct lm_candidate *c = &built;
+    const struct lm_candidate *c = &row->c;
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
     int e = add_num(o, "rank", rank > 0 ? (double)rank : (double)NAN, 0);
     e |= add_str(o, "candidate", c->id);
     e |= add_str(o, "model", c->model->id);
-    e |= add_str(o, "class", lm_recommendation_class(r, i) ? "llm" : "slm");
+    e |= add_str(o, "class", row->klass);
     e |= add_str(o, "kind", c->offer ? "api" : "self-hosted");
     e |= add_str(o, "provider", c->offer ? c->offer->provider : NULL);
     e |= add_str(o, "hardware", c->offer ? NULL : c->hw->id);
@@ -675,9 +659,7 @@ static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long 
     e |= add(o, "scores", s);
     for (int k = 0; s && k < LM_S_COUNT; k++)
         e |= add_num(s, lm_subscore_names[k], c->scores[k], 1);
-    struct lm_basis basis;
-    lm_recommendation_basis(r, i, &basis);
-    e |= add(o, "estimate", estimate_object(&c->est, &basis));
+    e |= add(o, "estimate", estimate_object(&c->est, &row->basis));
     cJSON *ra = cJSON_CreateArray();
     e |= add(o, "rationale", ra);
     if (ra && isnan(c->est.quality)) {
@@ -695,10 +677,8 @@ static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long 
     }
     for (size_t ri = 0; ra && ri < r->rules->n; ri++) {
         const struct lm_rule *rule = r->rules->rules[ri];
-        if (!fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
+        if (!lm_candidate_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
             continue;
-        char msg[1024];
-        lm_candidate_message(r, c, ri, msg, sizeof(msg));
         cJSON *x = cJSON_CreateObject();
         e |= add(ra, NULL, x);
         if (x == NULL)
@@ -706,7 +686,7 @@ static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long 
         e |= add_str(x, "rule", rule->id);
         e |= add_str(x, "severity", lm_rule_severity_names[rule->severity]);
         e |= add_num(x, "score", rule->score, 1);
-        e |= add_str(x, "message", msg);
+        e |= add_str(x, "message", row->message[ri]);
     }
     if (e) {
         cJSON_Delete(o);
@@ -715,11 +695,9 @@ static cJSON *candidate_entry(const struct lm_recommendation *r, size_t i, long 
     return o;
 }
 
-static cJSON *rejected_entry(const struct lm_recommendation *r, size_t i)
+static cJSON *rejected_entry(const struct lm_report *r, const struct lm_report_row *row)
 {
-    struct lm_candidate built;
-    lm_recommendation_candidate(r, i, &built);
-    const struct lm_candidate *c = &built;
+    const struct lm_candidate *c = &row->c;
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
@@ -730,12 +708,10 @@ static cJSON *rejected_entry(const struct lm_recommendation *r, size_t i)
     e |= add(o, "messages", ms);
     for (size_t ri = 0; rl && ms && ri < r->rules->n; ri++) {
         const struct lm_rule *rule = r->rules->rules[ri];
-        if (!fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR)
+        if (!lm_candidate_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR)
             continue;
-        char msg[1024];
-        lm_candidate_message(r, c, ri, msg, sizeof(msg));
         e |= add_str(rl, NULL, rule->id);
-        e |= add_str(ms, NULL, msg);
+        e |= add_str(ms, NULL, row->message[ri]);
     }
     if (e) {
         cJSON_Delete(o);
@@ -744,13 +720,11 @@ static cJSON *rejected_entry(const struct lm_recommendation *r, size_t i)
     return o;
 }
 
-static cJSON *flip_object(const struct lm_recommendation *r, const struct lm_flip *f)
+static cJSON *flip_object(const struct lm_report_flip *f)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
-    char summary[512];
-    lm_flip_summary(r, f, summary, sizeof(summary));
     int e = add_str(o, "dimension", lm_dimension_names[f->dimension]);
     e |= add_str(o, "constraint", f->constraint);
     if (f->is_privacy) {
@@ -760,11 +734,9 @@ static cJSON *flip_object(const struct lm_recommendation *r, const struct lm_fli
         e |= add_num(o, "from", f->from, 6);
         e |= add_num(o, "to", f->to, 6);
     }
-    char id[LM_CANDIDATE_ID_MAX];
-    lm_recommendation_id(r, f->winner, id, sizeof(id));
-    e |= add_str(o, "winner", id);
-    e |= add_str(o, "winner_class", f->winner_class ? "llm" : "slm");
-    e |= add_str(o, "summary", summary);
+    e |= add_str(o, "winner", f->winner);
+    e |= add_str(o, "winner_class", f->winner_class);
+    e |= add_str(o, "summary", f->summary);
     if (e) {
         cJSON_Delete(o);
         return NULL;
@@ -774,24 +746,19 @@ static cJSON *flip_object(const struct lm_recommendation *r, const struct lm_fli
 
 /* A relaxation of §9.5: {candidate, class, score, quality, changes:
  * [{constraint, from, to}], total_change, summary}. */
-static cJSON *relaxation_object(const struct lm_recommendation *r, const struct lm_relaxation *x)
+static cJSON *relaxation_object(const struct lm_report *r, const struct lm_report_relax *x)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
-    char id[LM_CANDIDATE_ID_MAX], summary[1024];
-    lm_recommendation_id(r, x->cand, id, sizeof(id));
-    lm_relaxation_summary(r, x, summary, sizeof(summary));
-    struct lm_candidate c;
-    lm_recommendation_candidate(r, x->cand, &c);
-    int e = add_str(o, "candidate", id);
-    e |= add_str(o, "class", lm_recommendation_class(r, x->cand) ? "llm" : "slm");
-    e |= add_num(o, "score", c.total, 1);
-    e |= add_num(o, "quality", c.est.quality, 1);
+    int e = add_str(o, "candidate", x->candidate);
+    e |= add_str(o, "class", x->klass);
+    e |= add_num(o, "score", x->score, 1);
+    e |= add_num(o, "quality", x->quality, 1);
     cJSON *ch = cJSON_CreateArray();
     e |= add(o, "changes", ch);
     for (size_t k = 0; ch && k < x->nchanges; k++) {
-        const struct lm_relax_change *g = &x->changes[k];
+        const struct lm_report_change *g = &x->changes[k];
         cJSON *co = cJSON_CreateObject();
         e |= add(ch, NULL, co);
         if (co == NULL)
@@ -812,7 +779,7 @@ static cJSON *relaxation_object(const struct lm_recommendation *r, const struct 
         }
     }
     e |= add_num(o, "total_change", x->total_change, 2);
-    e |= add_str(o, "summary", summary);
+    e |= add_str(o, "summary", x->summary);
     if (e) {
         cJSON_Delete(o);
         return NULL;
@@ -834,22 +801,32 @@ static void put_indented(const char *s, int tabs, FILE *out)
 
 /* Writes the entries of one candidate list, as cJSON_Print would inside the
  * document: elements at depth 2, separated by ", ". */
-static int stream_list(const struct lm_recommendation *r, int rejected, size_t limit, FILE *out)
+static int stream_list(const struct lm_report *r, int rejected, size_t limit, FILE *out)
 {
-    size_t first = rejected ? r->nfeasible : 0, end = rejected ? r->n : r->nfeasible;
+    size_t first = rejected ? r->nfeasible : 0, end = rejected ? r->ncandidates : r->nfeasible;
+    struct lm_report_row *row = malloc(sizeof(*row));
+    if (row == NULL)
+        return LM_ENOMEM;
+    lm_report_row_init(row);
+    int rc = LM_OK;
     for (size_t k = first; k < end && k - first < limit; k++) {
-        cJSON *x = rejected ? rejected_entry(r, r->order[k])
-                            : candidate_entry(r, r->order[k], (long)k + 1);
+        if ((rc = lm_report_row(r, k, row)) != LM_OK)
+            break;
+        cJSON *x = rejected ? rejected_entry(r, row) : candidate_entry(r, row, (long)k + 1);
         char *s = x != NULL ? cJSON_Print(x) : NULL;
         cJSON_Delete(x);
-        if (s == NULL)
-            return LM_ENOMEM;
+        if (s == NULL) {
+            rc = LM_ENOMEM;
+            break;
+        }
         if (k > first)
             fputs(", ", out);
         put_indented(s, 2, out);
         cJSON_free(s);
     }
-    return LM_OK;
+    lm_report_row_release(row);
+    free(row);
+    return rc;
 }
 
 /* Prints root, whose "recommendations" and "rejected" arrays are empty
@@ -859,8 +836,8 @@ static int stream_list(const struct lm_recommendation *r, int rejected, size_t l
 static int print_lists(cJSON *root, const struct lm_recommend_view *v, FILE *out)
 {
     static const char *const marks[2] = { "\"recommendations\":\t[]", "\"rejected\":\t[]" };
-    const struct lm_recommendation *r = v->rec;
-    size_t limit = v->all ? r->n : v->top;
+    const struct lm_report *r = v->rep;
+    size_t limit = v->all ? r->ncandidates : v->top;
     char *s = cJSON_Print(root);
     if (s == NULL)
         return LM_ENOMEM;
@@ -887,7 +864,7 @@ static int print_lists(cJSON *root, const struct lm_recommend_view *v, FILE *out
 
 int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
 {
-    const struct lm_recommendation *r = v->rec;
+    const struct lm_report *r = v->rep;
     cJSON *root = cJSON_CreateObject();
     if (root == NULL)
         return LM_ENOMEM;
@@ -896,25 +873,19 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
     cJSON *vd = cJSON_CreateObject();
     e |= add(root, "verdict", vd);
     if (vd) {
-        char summary[1024];
-        lm_recommendation_summary(r, summary, sizeof(summary));
-        e |= add_str(vd, "class", r->verdict_class < 0 ? NULL : r->verdict_class ? "llm" : "slm");
-        char ids[2][LM_CANDIDATE_ID_MAX];
-        for (int k = 0; k < 2; k++)
-            if (r->best[k] >= 0)
-                lm_recommendation_id(r, (size_t)r->best[k], ids[k], sizeof(ids[k]));
-        e |= add_str(vd, "slm", r->best[0] >= 0 ? ids[0] : NULL);
-        e |= add_str(vd, "llm", r->best[1] >= 0 ? ids[1] : NULL);
-        e |= add_str(vd, "summary", summary);
+        e |= add_str(vd, "class", r->verdict_class);
+        e |= add_str(vd, "slm", r->best[0][0] ? r->best[0] : NULL);
+        e |= add_str(vd, "llm", r->best[1][0] ? r->best[1] : NULL);
+        e |= add_str(vd, "summary", r->summary);
         cJSON *d = cJSON_CreateArray();
         e |= add(vd, "deciding", d);
         for (size_t k = 0; d && k < r->ndeciding; k++)
             e |= add_str(d, NULL, r->deciding[k]);
-        e |= add(vd, "flip", r->nflips ? flip_object(r, &r->flips[0]) : cJSON_CreateNull());
+        e |= add(vd, "flip", r->nflips ? flip_object(&r->flips[0]) : cJSON_CreateNull());
         cJSON *fl = cJSON_CreateArray();
         e |= add(vd, "flips", fl);
         for (size_t k = 0; fl && k < r->nflips; k++)
-            e |= add(fl, NULL, flip_object(r, &r->flips[k]));
+            e |= add(fl, NULL, flip_object(&r->flips[k]));
         e |= add_num(vd, "break_even_requests_per_day", r->break_even, 0);
         cJSON *rl = cJSON_CreateArray();
         e |= add(vd, "relaxations", rl);
@@ -932,8 +903,8 @@ int lm_render_json_recommend(const struct lm_recommend_view *v, FILE *out)
     if (cnt) {
         e |= add_num(cnt, "models", (double)r->nmodels, 0);
         e |= add_num(cnt, "hardware", (double)r->nhardware, 0);
-        e |= add_num(cnt, "candidates", (double)r->n, 0);
-        e |= add_num(cnt, "rejected", (double)(r->n - r->nfeasible), 0);
+        e |= add_num(cnt, "candidates", (double)r->ncandidates, 0);
+        e |= add_num(cnt, "rejected", (double)(r->ncandidates - r->nfeasible), 0);
     }
     int rc = e ? LM_ENOMEM : print_lists(root, v, out);
     cJSON_Delete(root);
@@ -974,11 +945,8 @@ int lm_render_json_rules(const struct lm_ruleset *rs, FILE *out)
 
 /* ---------------------------------------------------------------- explain */
 
-static cJSON *breakdown_object(const struct lm_recommendation *r, size_t i)
+static cJSON *breakdown_object(const struct lm_report *r, const struct lm_candidate *c)
 {
-    struct lm_candidate built;
-    lm_recommendation_candidate(r, i, &built);
-    const struct lm_candidate *c = &built;
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
@@ -992,7 +960,7 @@ static cJSON *breakdown_object(const struct lm_recommendation *r, size_t i)
     e |= add(o, "adjustments", adj);
     for (size_t ri = 0; adj && ri < r->rules->n; ri++) {
         const struct lm_rule *rule = r->rules->rules[ri];
-        if (!fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
+        if (!lm_candidate_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR)
             continue;
         cJSON *x = cJSON_CreateObject();
         e |= add(adj, NULL, x);
@@ -1009,22 +977,21 @@ static cJSON *breakdown_object(const struct lm_recommendation *r, size_t i)
     return o;
 }
 
-/* The candidate indices explain prints: MODEL's feasible ones by rank, then
+/* The positions explain prints: MODEL's feasible candidates by rank, then
  * its rejected ones by score; each group bounded by top. Returns the count;
  * *rank_of receives the global rank (0 when rejected). */
 static size_t explain_rows(const struct lm_explain_view *v, size_t *rows, long *rank_of)
 {
-    const struct lm_recommendation *r = v->rec;
+    const struct lm_report *r = v->rep;
     size_t n = 0, nf = 0, nr = 0;
-    for (size_t k = 0; k < r->n; k++) {
-        size_t i = r->order[k];
-        if (lm_recommendation_model(r, i) != v->model)
+    for (size_t k = 0; k < r->ncandidates; k++) {
+        if (lm_report_model_at(r, k) != v->model)
             continue;
         int feasible = k < r->nfeasible;
         if (feasible ? nf >= v->top : nr >= v->top)
             continue;
         feasible ? nf++ : nr++;
-        rows[n] = i;
+        rows[n] = k;
         rank_of[n++] = feasible ? (long)k + 1 : 0;
     }
     return n;
@@ -1036,7 +1003,7 @@ static size_t explain_rows(const struct lm_explain_view *v, size_t *rows, long *
  * published cells first, then imputed ones, each group in key order. */
 static cJSON *explain_quality_object(const struct lm_explain_view *v)
 {
-    const struct lm_scenario *sc = v->rec->sc;
+    const struct lm_scenario *sc = v->rep->sc;
     const char *kind = lm_task_kind_names[sc->task.kind];
     int image = 0;
     for (size_t i = 0; i < sc->task.modalities.n; i++)
@@ -1077,12 +1044,15 @@ static cJSON *explain_quality_object(const struct lm_explain_view *v)
 
 int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
 {
-    const struct lm_recommendation *r = v->rec;
-    size_t *rows = malloc((r->n ? r->n : 1) * sizeof(*rows));
-    long *ranks = malloc((r->n ? r->n : 1) * sizeof(*ranks));
+    const struct lm_report *r = v->rep;
+    size_t *rows = malloc((r->ncandidates ? r->ncandidates : 1) * sizeof(*rows));
+    long *ranks = malloc((r->ncandidates ? r->ncandidates : 1) * sizeof(*ranks));
+    struct lm_report_row *row = malloc(sizeof(*row));
     cJSON *root = cJSON_CreateObject();
     int rc = LM_ENOMEM;
-    if (rows == NULL || ranks == NULL || root == NULL)
+    if (row != NULL)
+        lm_report_row_init(row);
+    if (rows == NULL || ranks == NULL || row == NULL || root == NULL)
         goto out;
     struct lm_recommend_view rv = { r, 0, 0, 0, v->exit_code, v->local, v->local_built };
     int e = add_header(root, "explain", v->exit_code);
@@ -1093,21 +1063,28 @@ int lm_render_json_explain(const struct lm_explain_view *v, FILE *out)
     e |= add(root, "candidates", cands);
     size_t n = explain_rows(v, rows, ranks);
     for (size_t k = 0; cands && k < n && !e; k++) {
-        cJSON *x = candidate_entry(r, rows[k], ranks[k]);
+        if (lm_report_row(r, rows[k], row) != LM_OK) {
+            e = 1;
+            break;
+        }
+        cJSON *x = candidate_entry(r, row, ranks[k]);
         e |= add(cands, NULL, x);
         if (x == NULL)
             break;
         cJSON *rb = cJSON_CreateArray();
         e |= add(x, "rejected_by", rb);
         for (size_t ri = 0; rb && ri < r->rules->n; ri++)
-            if (lm_recommendation_fired(r, rows[k], ri) &&
+            if (lm_candidate_fired(&row->c, ri) &&
                 r->rules->rules[ri]->severity == LM_SEV_RULE_ERROR)
                 e |= add_str(rb, NULL, r->rules->rules[ri]->id);
-        e |= add(x, "breakdown", breakdown_object(r, rows[k]));
+        e |= add(x, "breakdown", breakdown_object(r, &row->c));
     }
     rc = e ? LM_ENOMEM : print_doc(root, out);
 out:
     cJSON_Delete(root);
+    if (row != NULL)
+        lm_report_row_release(row);
+    free(row);
     free(rows);
     free(ranks);
     return rc;

@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "lmchoose/quality.h"
-#include "lmchoose/recommend.h"
+#include "lmchoose/report.h"
 #include "lmchoose/rules.h"
 #include "lmchoose/status.h"
+#include "util/numfmt.h"
 
 /* Formats v with decimals places, or "-" when unknown. */
 static const char *fmt_num(char *buf, size_t cap, double v, int decimals)
@@ -217,11 +218,6 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
 
 /* ---------------------------------------------------------------- recommend */
 
-static int rule_fired(const struct lm_candidate *c, size_t ri)
-{
-    return (c->fired[ri / 64] >> (ri % 64)) & 1;
-}
-
 /* a and b within 1 % of each other (both finite), or both null. */
 static int within1(double a, double b)
 {
@@ -239,38 +235,43 @@ static const char *money(char *buf, size_t cap, double v)
 int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int color,
                              FILE *out)
 {
-    const struct lm_recommendation *r = v->rec;
-    char summary[1024], a[32], b[32], c2[32], d[32], e[32];
+    const struct lm_report *r = v->rep;
+    char a[32], b[32], c2[32], d[32], e[32];
     /* Colour marks only the verdict and the section titles, so the text
      * reads the same without it (NO_COLOR, pipes, --color never). */
     const char *bold = color && !md ? "\033[1m" : "", *reset = color && !md ? "\033[0m" : "";
-    const char *hue = !color || md ? "" : r->verdict_class < 0 ? "\033[1;31m" : "\033[1;32m";
-    lm_recommendation_summary(r, summary, sizeof(summary));
-    const char *cls = r->verdict_class < 0 ? "none feasible" : r->verdict_class ? "LLM" : "SLM";
+    const char *hue = !color || md ? "" : r->verdict_class == NULL ? "\033[1;31m" : "\033[1;32m";
+    const char *cls = r->verdict_class == NULL ? "none feasible"
+                      : strcmp(r->verdict_class, "llm") == 0 ? "LLM" : "SLM";
     if (md)
-        fprintf(out, "## Verdict: %s\n\n%s\n\n", cls, summary);
+        fprintf(out, "## Verdict: %s\n\n%s\n\n", cls, r->summary);
     else
-        fprintf(out, "%sVerdict: %s%s\n  %s\n", hue, cls, reset, summary);
-    if (r->verdict_class >= 0) {
+        fprintf(out, "%sVerdict: %s%s\n  %s\n", hue, cls, reset, r->summary);
+    if (r->verdict_class != NULL) {
         const char *lead = md ? "- " : "  ";
-        for (int k = 0; k < 2; k++) {
-            char id[LM_CANDIDATE_ID_MAX] = "none feasible";
-            if (r->best[k] >= 0)
-                lm_recommendation_id(r, (size_t)r->best[k], id, sizeof(id));
-            fprintf(out, "%sbest %s: %s\n", lead, k ? "LLM" : "SLM", id);
-        }
+        for (int k = 0; k < 2; k++)
+            fprintf(out, "%sbest %s: %s\n", lead, k ? "LLM" : "SLM",
+                    r->best[k][0] ? r->best[k] : "none feasible");
         if (isfinite(r->break_even))
             fprintf(out, "%sbreak-even against the cheapest API: %s requests a day\n", lead,
                     fmt_num(a, sizeof(a), r->break_even, 0));
     }
-    size_t limit = v->all ? r->n : v->top;
+    size_t limit = v->all ? r->ncandidates : v->top;
     /* §9.6: one row per model (its best variant) unless --variants or
      * --all; with every row, rows whose printed figures equal an earlier
      * row of the same model, hardware and placement collapse into it. */
     int per_model = !v->variants && !v->all;
     unsigned char *seen = calloc(r->cat->nmodels ? r->cat->nmodels : 1, 1);
-    if (seen == NULL)
+    struct lm_report_row *row = malloc(sizeof(*row)), *prev = malloc(sizeof(*prev));
+    if (seen == NULL || row == NULL || prev == NULL) {
+        free(seen);
+        free(row);
+        free(prev);
         return LM_ENOMEM;
+    }
+    lm_report_row_init(row);
+    lm_report_row_init(prev);
+    int rc = LM_OK;
     if (r->nfeasible > 0) {
         if (md)
             fprintf(out, "\n## Recommendations\n\n| rank | score | candidate | class | quality | USD/month | tokens/s | TTFT ms | memory GiB | fit |\n|---:|---:|---|---|---:|---:|---:|---:|---:|---|\n");
@@ -279,21 +280,18 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                     "CANDIDATE", "CLASS", "QUALITY", "USD/MONTH", "TOK/S", "TTFT_MS",
                     "MEM_GIB", "FIT");
     }
-    size_t prev_i = SIZE_MAX;
-    struct lm_candidate prev;
-    memset(&prev, 0, sizeof(prev));
+    int have_prev = 0;
+    size_t prev_model = 0;
     char prev_q[32] = "", prev_usd[32] = "", prev_ttft[32] = "";
     size_t collapsed = 0, shown = 0;
     for (size_t k = 0; k < r->nfeasible && shown < limit; k++) {
-        size_t i = r->order[k];
-        size_t mi = r->cands[i].model;
+        size_t mi = lm_report_model_index_at(r, k);
         if (per_model && seen[mi])
             continue;
         seen[mi] = 1;
-        struct lm_candidate built;
-        lm_recommendation_candidate(r, i, &built);
-        const struct lm_candidate *c = &built;
-        const char *klass = lm_recommendation_class(r, i) ? "llm" : "slm";
+        if ((rc = lm_report_row(r, k, row)) != LM_OK)
+            break;
+        const struct lm_candidate *c = &row->c;
         const char *fit = c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-";
         fmt_num(a, sizeof(a), c->total, 1);
         fmt_num(b, sizeof(b), c->est.quality, 1);
@@ -306,97 +304,102 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             /* Same model, hardware, placement and devices, the same score,
              * quality, cost, TTFT and fit, tokens/s and memory within 1 %:
              * another name for the same deployment (bf16/f16, awq/gptq). */
-            int same = prev_i != SIZE_MAX && r->cands[prev_i].model == mi && prev.hw == c->hw &&
-                       prev.placement == c->placement && prev.devices == c->devices &&
-                       prev.total == c->total && strcmp(prev_q, b) == 0 &&
+            const struct lm_candidate *p = &prev->c;
+            int same = have_prev && prev_model == mi && p->hw == c->hw &&
+                       p->placement == c->placement && p->devices == c->devices &&
+                       p->total == c->total && strcmp(prev_q, b) == 0 &&
                        strcmp(prev_usd, c2) == 0 && strcmp(prev_ttft, e) == 0 &&
-                       prev.est.fit == c->est.fit &&
-                       within1(prev.est.decode_tokens_per_s, c->est.decode_tokens_per_s) &&
-                       within1(prev.est.memory_gib, c->est.memory_gib);
+                       p->est.fit == c->est.fit &&
+                       within1(p->est.decode_tokens_per_s, c->est.decode_tokens_per_s) &&
+                       within1(p->est.memory_gib, c->est.memory_gib);
             if (same) {
                 collapsed++;
                 if (!md)
                     fprintf(out, "       = %s: the same figures within 1 %%\n", c->id);
                 continue;
             }
-            prev_i = i;
-            prev = built;
+            /* Keep this row as the one later rows are compared with; the
+             * next row is built into the other buffer. */
+            struct lm_report_row *t = prev;
+            prev = row;
+            row = t;
+            have_prev = 1;
+            prev_model = mi;
             snprintf(prev_q, sizeof(prev_q), "%s", b);
             snprintf(prev_usd, sizeof(prev_usd), "%s", c2);
             snprintf(prev_ttft, sizeof(prev_ttft), "%s", e);
+            c = &prev->c;
         }
+        const struct lm_report_row *shown_row = per_model ? row : prev;
         shown++;
         if (md)
             fprintf(out, "| %zu | %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n", k + 1, a, c->id,
-                    klass, b, c2, d, e, mem, fit);
+                    shown_row->klass, b, c2, d, e, mem, fit);
         else
             fprintf(out, "%-4zu %6s  %-52s %-5s %7s %10s %8s %8s %9s %s\n", k + 1, a, c->id,
-                    klass, b, c2, d, e, mem, fit);
+                    shown_row->klass, b, c2, d, e, mem, fit);
         if (md)
             continue;
-        char last_msg[1024] = "";
+        const char *last_msg = "";
         for (size_t ri = 0; ri < r->rules->n; ri++) {
             const struct lm_rule *rule = r->rules->rules[ri];
             /* A rule line that changes nothing (+0) is not printed (§9.6). */
-            if (!rule_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR || rule->score == 0)
+            if (!lm_candidate_fired(c, ri) || rule->severity == LM_SEV_RULE_ERROR ||
+                rule->score == 0)
                 continue;
-            char msg[1024];
-            lm_candidate_message(r, c, ri, msg, sizeof(msg));
+            const char *msg = shown_row->message[ri];
             if (strcmp(msg, last_msg) == 0)
                 continue;
-            snprintf(last_msg, sizeof(last_msg), "%s", msg);
+            last_msg = msg;
             fprintf(out, "       %+g %s: %s\n", rule->score, rule->id, msg);
         }
         if (isnan(c->est.quality))
             fprintf(out, "       quality unknown: no published benchmark for task kind %s\n",
                     lm_task_kind_names[r->sc->task.kind]);
     }
+    if (rc != LM_OK)
+        goto out;
     if (collapsed > 0 && md)
         fprintf(out, "\n%zu row%s with the same figures as the row above (within 1 %%) not shown.\n",
                 collapsed, collapsed == 1 ? "" : "s");
     if (r->has_upgrade) {
-        lm_relaxation_summary(r, &r->upgrade, summary, sizeof(summary));
         if (md)
-            fprintf(out, "\n## Within-class upgrade\n\n- %s\n", summary);
+            fprintf(out, "\n## Within-class upgrade\n\n- %s\n", r->upgrade.summary);
         else
-            fprintf(out, "\n%sWithin-class upgrade%s\n  - %s\n", bold, reset, summary);
+            fprintf(out, "\n%sWithin-class upgrade%s\n  - %s\n", bold, reset, r->upgrade.summary);
     }
     if (r->nflips > 0) {
         if (md)
             fprintf(out, "\n## What would change the answer\n\n");
         else
             fprintf(out, "\n%sWhat would change the answer%s\n", bold, reset);
-        for (size_t k = 0; k < r->nflips; k++) {
-            lm_flip_summary(r, &r->flips[k], summary, sizeof(summary));
-            fprintf(out, md ? "- %s\n" : "  - %s\n", summary);
-        }
+        for (size_t k = 0; k < r->nflips; k++)
+            fprintf(out, md ? "- %s\n" : "  - %s\n", r->flips[k].summary);
     }
     if (r->nrelax > 0) {
         if (md)
             fprintf(out, "\n## Nearest feasible candidates\n\n");
         else
             fprintf(out, "\n%sNearest feasible candidates%s\n", bold, reset);
-        for (size_t k = 0; k < r->nrelax; k++) {
-            lm_relaxation_summary(r, &r->relax[k], summary, sizeof(summary));
-            fprintf(out, md ? "- %s\n" : "  - %s\n", summary);
-        }
+        for (size_t k = 0; k < r->nrelax; k++)
+            fprintf(out, md ? "- %s\n" : "  - %s\n", r->relax[k].summary);
     }
-    if (r->nfeasible < r->n) {
+    if (r->nfeasible < r->ncandidates) {
         if (md)
             fprintf(out, "\n## Best-scoring rejections\n\n");
         else
             fprintf(out, "\n%sBest-scoring rejections%s\n", bold, reset);
         memset(seen, 0, r->cat->nmodels ? r->cat->nmodels : 1);
         shown = 0;
-        for (size_t k = r->nfeasible; k < r->n && shown < limit; k++) {
-            size_t mi = r->cands[r->order[k]].model;
+        for (size_t k = r->nfeasible; k < r->ncandidates && shown < limit; k++) {
+            size_t mi = lm_report_model_index_at(r, k);
             if (per_model && seen[mi])
                 continue;
             seen[mi] = 1;
             shown++;
-            struct lm_candidate built;
-            lm_recommendation_candidate(r, r->order[k], &built);
-            const struct lm_candidate *c = &built;
+            if ((rc = lm_report_row(r, k, row)) != LM_OK)
+                break;
+            const struct lm_candidate *c = &row->c;
             fprintf(out, md ? "- `%s` (%s):" : "  %s (%s):", c->id, fmt_num(a, sizeof(a), c->total, 1));
             /* One message per dimension; the other rules of that dimension
              * that also rejected it are listed beside it (§9.6). */
@@ -404,16 +407,14 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             unsigned dims_done = 0;
             for (size_t ri = 0; ri < r->rules->n; ri++) {
                 const struct lm_rule *rule = r->rules->rules[ri];
-                if (!rule_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR ||
+                if (!lm_candidate_fired(c, ri) || rule->severity != LM_SEV_RULE_ERROR ||
                     (dims_done >> rule->dimension) & 1u)
                     continue;
                 dims_done |= 1u << rule->dimension;
-                char msg[1024];
-                lm_candidate_message(r, c, ri, msg, sizeof(msg));
-                fprintf(out, "%s %s [%s", first ? "" : ";", msg, rule->id);
+                fprintf(out, "%s %s [%s", first ? "" : ";", row->message[ri], rule->id);
                 for (size_t rj = ri + 1; rj < r->rules->n; rj++) {
                     const struct lm_rule *o = r->rules->rules[rj];
-                    if (rule_fired(c, rj) && o->severity == LM_SEV_RULE_ERROR &&
+                    if (lm_candidate_fired(c, rj) && o->severity == LM_SEV_RULE_ERROR &&
                         o->dimension == rule->dimension)
                         fprintf(out, ", %s", o->id);
                 }
@@ -423,11 +424,18 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             fputc('\n', out);
         }
     }
+    if (rc == LM_OK)
+        fprintf(out, "\n%zu candidate%s (%zu model%s, %zu hardware profile%s), %zu rejected\n",
+                r->ncandidates, r->ncandidates == 1 ? "" : "s", r->nmodels,
+                r->nmodels == 1 ? "" : "s", r->nhardware, r->nhardware == 1 ? "" : "s",
+                r->ncandidates - r->nfeasible);
+out:
+    lm_report_row_release(row);
+    lm_report_row_release(prev);
+    free(row);
+    free(prev);
     free(seen);
-    fprintf(out, "\n%zu candidate%s (%zu model%s, %zu hardware profile%s), %zu rejected\n",
-            r->n, r->n == 1 ? "" : "s", r->nmodels, r->nmodels == 1 ? "" : "s", r->nhardware,
-            r->nhardware == 1 ? "" : "s", r->n - r->nfeasible);
-    return LM_OK;
+    return rc;
 }
 
 int lm_render_text_rules(const struct lm_ruleset *rs, FILE *out)
@@ -477,7 +485,7 @@ static int est_field(const struct lm_estimate *e, const char *f, double *v, int 
  * band), each with its weight in the task's composite. */
 static void explain_quality(const struct lm_explain_view *v, int md, FILE *out)
 {
-    const struct lm_scenario *sc = v->rec->sc;
+    const struct lm_scenario *sc = v->rep->sc;
     const char *kind = lm_task_kind_names[sc->task.kind];
     int image = 0;
     for (size_t i = 0; i < sc->task.modalities.n; i++)
@@ -522,12 +530,12 @@ static void explain_quality(const struct lm_explain_view *v, int md, FILE *out)
 
 int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
 {
-    const struct lm_recommendation *r = v->rec;
+    const struct lm_report *r = v->rep;
     const struct lm_scenario *sc = r->sc;
     char a[64], b[64];
     size_t shown_f = 0, shown_r = 0, total_f = 0;
     for (size_t k = 0; k < r->nfeasible; k++)
-        total_f += lm_recommendation_model(r, r->order[k]) == v->model;
+        total_f += lm_report_model_at(r, k) == v->model;
     fprintf(out, md ? "# %s (%s)\n\n%zu feasible candidate%s of %zu feasible overall\n"
                     : "%s (%s): %zu feasible candidate%s of %zu feasible overall\n",
             v->model->id, strcmp(lm_model_class(r->cat, v->model), "llm") == 0 ? "llm" : "slm",
@@ -535,67 +543,53 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
     explain_quality(v, md, out);
     /* §9.6: what the rules did to the model's candidates, one line per
      * rule, before the candidates one by one. */
-    size_t nmine = 0;
     size_t *count = calloc(r->rules->n ? r->rules->n : 1, sizeof(*count));
     long *example = malloc((r->rules->n ? r->rules->n : 1) * sizeof(*example));
-    if (count == NULL || example == NULL) {
-        free(count);
-        free(example);
-        return LM_ENOMEM;
-    }
-    for (size_t ri = 0; ri < r->rules->n; ri++)
-        example[ri] = -1;
-    for (size_t k = 0; k < r->n; k++) {
-        size_t i = r->order[k];
-        if (lm_recommendation_model(r, i) != v->model)
-            continue;
-        nmine++;
-        for (size_t ri = 0; ri < r->rules->n; ri++)
-            if (lm_recommendation_fired(r, i, ri)) {
-                if (count[ri]++ == 0)
-                    example[ri] = (long)i;
-            }
-    }
+    struct lm_report_row *row = malloc(sizeof(*row)), *other = malloc(sizeof(*other));
+    int rc = LM_ENOMEM;
+    if (row != NULL)
+        lm_report_row_init(row);
+    if (other != NULL)
+        lm_report_row_init(other);
+    if (count == NULL || example == NULL || row == NULL || other == NULL)
+        goto out;
+    size_t nmine = lm_report_tally(r, v->model, count, example);
     fprintf(out, md ? "\n## Rules over its %zu candidates\n\n" : "\nrules over its %zu candidates\n",
             nmine);
-    for (size_t ri = 0; ri < r->rules->n; ri++) {
+    rc = LM_OK;
+    for (size_t ri = 0; ri < r->rules->n && rc == LM_OK; ri++) {
         if (count[ri] == 0)
             continue;
         const struct lm_rule *rule = r->rules->rules[ri];
-        struct lm_candidate ex;
-        lm_recommendation_candidate(r, (size_t)example[ri], &ex);
-        char msg[1024];
-        lm_candidate_message(r, &ex, ri, msg, sizeof(msg));
+        if ((rc = lm_report_row(r, (size_t)example[ri], other)) != LM_OK)
+            break;
         fprintf(out, md ? "- `%s` (%s, %+g): %zu of %zu, e.g. %s\n" : "  %-7s %-32s %+3g  %zu of %zu, e.g. %s\n",
-                lm_rule_severity_names[rule->severity], rule->id, rule->score, count[ri], nmine, msg);
+                lm_rule_severity_names[rule->severity], rule->id, rule->score, count[ri], nmine,
+                other->message[ri]);
     }
-    free(count);
-    free(example);
     double sw = 0;
     for (int k = 0; k < LM_S_COUNT; k++)
         sw += sc->priorities[k];
-    for (size_t k = 0; k < r->n; k++) {
-        size_t i = r->order[k];
-        if (lm_recommendation_model(r, i) != v->model)
+    for (size_t k = 0; k < r->ncandidates && rc == LM_OK; k++) {
+        if (lm_report_model_at(r, k) != v->model)
             continue;
         int feasible = k < r->nfeasible;
         if (feasible ? shown_f >= v->top : shown_r >= v->top)
             continue;
         feasible ? shown_f++ : shown_r++;
-        struct lm_candidate built;
-        lm_recommendation_candidate(r, i, &built);
-        const struct lm_candidate *c = &built;
+        if ((rc = lm_report_row(r, k, row)) != LM_OK)
+            break;
+        const struct lm_candidate *c = &row->c;
         if (feasible)
             fprintf(out, md ? "\n## `%s`: rank %zu of %zu feasible\n\n" : "\n%s: rank %zu of %zu feasible\n",
                     c->id, k + 1, r->nfeasible);
         else
             fprintf(out, md ? "\n## `%s`: rejected\n\n" : "\n%s: rejected\n", c->id);
         /* Estimates with their basis and error band. */
-        struct lm_basis basis;
-        lm_recommendation_basis(r, i, &basis);
+        const struct lm_basis *basis = &row->basis;
         fprintf(out, md ? "Estimates:\n\n" : "  estimates\n");
-        for (size_t bi = 0; bi < basis.n; bi++) {
-            const struct lm_basis_entry *be = &basis.entries[bi];
+        for (size_t bi = 0; bi < basis->n; bi++) {
+            const struct lm_basis_entry *be = &basis->entries[bi];
             double val, band;
             int dec;
             if (est_field(&c->est, be->field, &val, &dec, &band))
@@ -635,34 +629,32 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
                 fmt_num(b, sizeof(b), used, 1));
         for (size_t ri = 0; ri < r->rules->n; ri++) {
             const struct lm_rule *rule = r->rules->rules[ri];
-            if (rule_fired(c, ri) && rule->severity != LM_SEV_RULE_ERROR && rule->score != 0)
+            if (lm_candidate_fired(c, ri) && rule->severity != LM_SEV_RULE_ERROR && rule->score != 0)
                 fprintf(out, " %c %g", rule->score < 0 ? '-' : '+', fabs(rule->score));
         }
         fprintf(out, " = %s\n", fmt_num(a, sizeof(a), c->total, 1));
         /* Every fired rule. */
         for (size_t ri = 0; ri < r->rules->n; ri++) {
             const struct lm_rule *rule = r->rules->rules[ri];
-            if (!rule_fired(c, ri))
+            if (!lm_candidate_fired(c, ri))
                 continue;
-            char msg[1024];
-            lm_candidate_message(r, c, ri, msg, sizeof(msg));
             fprintf(out, md ? "- %s %s (%+g): %s" : "  %-7s %-30s %+4g %s", lm_rule_severity_names[rule->severity],
-                    rule->id, rule->score, msg);
+                    rule->id, rule->score, row->message[ri]);
             if (rule->source)
                 fprintf(out, md ? " — source: %s" : " [source: %s]", rule->source);
             fputc('\n', out);
         }
         /* Where it stands against its neighbour. */
         if (feasible && k == 0 && r->nfeasible > 1) {
-            struct lm_candidate n2b;
-            lm_recommendation_candidate(r, r->order[1], &n2b);
-            const struct lm_candidate *n2 = &n2b;
+            if ((rc = lm_report_row(r, 1, other)) != LM_OK)
+                break;
+            const struct lm_candidate *n2 = &other->c;
             fprintf(out, md ? "\nRank 1 by %s points over `%s`.\n" : "  rank 1 by %s points over %s\n",
                     fmt_num(a, sizeof(a), c->total - n2->total, 1), n2->id);
         } else if (feasible && k > 0) {
-            struct lm_candidate upb;
-            lm_recommendation_candidate(r, r->order[k - 1], &upb);
-            const struct lm_candidate *up = &upb;
+            if ((rc = lm_report_row(r, k - 1, other)) != LM_OK)
+                break;
+            const struct lm_candidate *up = &other->c;
             int worst = -1;
             double gap = 0;
             for (int s = 0; s < LM_S_COUNT && sw > 0; s++) {
@@ -680,5 +672,14 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
                     worst >= 0 && gap > 0 ? lm_subscore_names[worst] : "the rule adjustments");
         }
     }
-    return LM_OK;
+out:
+    if (row != NULL)
+        lm_report_row_release(row);
+    if (other != NULL)
+        lm_report_row_release(other);
+    free(row);
+    free(other);
+    free(count);
+    free(example);
+    return rc;
 }

@@ -104,5 +104,11 @@ int lm__check_looks_like_scenario(const char *buf, size_t len);
 /* A scenario's deployment: {from, name}. */
 int lm__check_judge_from(struct state *s, struct lm_check_file *f, size_t *cap,
                          const struct lm_scenario *sc);
+/* check_judge.c: where the key at path (a dotted scenario path) is written
+ * in the file being checked; 0 when it is not. */
+int lm__check_find_key(const struct state *s, const struct lm_scenario *sc, const char *path,
+                       struct kpos *out);
+/* check_judge.c: sorts f's findings by position and sets f->passed. */
+void lm__check_finish_file(struct lm_check_file *f);
 
 #endif

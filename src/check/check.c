@@ -32,7 +32,6 @@
 #include "util/fs.h"
 #include "lmchoose/host.h"
 #include "lmchoose/recommend.h"
-#include "lmchoose/render.h"
 #include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
 #include "check/repo_config.h"

@@ -23,7 +23,7 @@
 #include "model/builtin.h"
 #include "util/fs.h"
 #include "lmchoose/status.h"
-#include "io/schema.h"
+#include "model/schema.h"
 #include "util/strutil.h"
 #include "io/ynode.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "lmchoose/status.h"
-#include "io/schema.h"
+#include "model/schema.h"
 #include "util/strutil.h"
 #include "io/ynode.h"
 

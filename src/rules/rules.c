@@ -19,7 +19,7 @@
 #include "rules/expr.h"
 #include "rules/facts.h"
 #include "lmchoose/status.h"
-#include "io/schema.h"
+#include "model/schema.h"
 #include "util/strutil.h"
 #include "io/ynode.h"
 

@@ -35,7 +35,7 @@
 
 #include "lmchoose/limits.h"
 #include "lmchoose/status.h"
-#include "io/schema.h"
+#include "model/schema.h"
 #include "io/ynode.h"
 
 #define MAXSTEPS 8

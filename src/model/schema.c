@@ -2,7 +2,7 @@
  * Schema-directed typing; see schema.h. This file knows nothing about models
  * or hardware: the field tables live with the loaders (catalog.c, scenario.c).
  */
-#include "io/schema.h"
+#include "model/schema.h"
 
 #include <errno.h>
 #include <math.h>

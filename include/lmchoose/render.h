@@ -2,9 +2,10 @@
  * Renderers: JSON (render_json.c, the only user of cJSON), text and
  * markdown (render_text.c), HTML (render_html.c) and the check formats
  * (render_check.c). A recommendation reaches them as a report (report.h);
- * no renderer calls into the engine. Every renderer writes to a FILE * and returns LM_OK, or
- * LM_ENOMEM when building the document failed. Numbers are rounded to the
- * precision of DESIGN §6.1 before they are written, so text and JSON agree.
+ * no renderer calls into the engine. Every renderer writes to a FILE * and
+ * returns LM_OK, or LM_ENOMEM when building the document failed. Numbers
+ * are rounded to the precision of DESIGN §6.1 before they are written, so
+ * text and JSON agree.
  *
  * Ownership: renderers borrow everything they are given.
  */

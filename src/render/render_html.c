@@ -39,15 +39,6 @@ static void html(FILE *f, const char *s)
     }
 }
 
-static const char *num(char *buf, size_t cap, double v, int decimals)
-{
-    if (!isfinite(v))
-        snprintf(buf, cap, "-");
-    else
-        snprintf(buf, cap, "%.*f", decimals, lm_round(v, decimals));
-    return buf;
-}
-
 /* One plotted candidate. */
 struct point {
     size_t index, rank;
@@ -102,8 +93,8 @@ static void marker(FILE *f, const struct point *p, double x, double y)
     fputs("<title>", f);
     html(f, p->id);
     fprintf(f, " (%s), rank %zu, score %s, quality %s, USD %s/month%s</title>", cls, p->rank,
-            num(a, sizeof(a), p->score, 1), num(b, sizeof(b), p->quality, 1),
-            num(c, sizeof(c), p->usd, 2), p->front ? ", on the Pareto front" : "");
+            lm_format_fixed(a, sizeof(a), p->score, 1), lm_format_fixed(b, sizeof(b), p->quality, 1),
+            lm_format_fixed(c, sizeof(c), p->usd, 2), p->front ? ", on the Pareto front" : "");
     fputs(p->llm ? "</rect>\n" : "</circle>\n", f);
 }
 
@@ -263,7 +254,7 @@ int lm_render_html_recommend(const struct lm_recommend_view *v, FILE *out)
         }
         if (isfinite(r->break_even))
             fprintf(out, "<li>break-even against the cheapest API: %s requests a day</li>\n",
-                    num(a, sizeof(a), r->break_even, 0));
+                    lm_format_fixed(a, sizeof(a), r->break_even, 0));
         fputs("</ul>\n", out);
     }
     fprintf(out, "<h2>Quality against cost</h2>\n");
@@ -284,15 +275,15 @@ int lm_render_html_recommend(const struct lm_recommend_view *v, FILE *out)
                 break;
             const struct lm_candidate *c = &row->c;
             fprintf(out, "<tr class=\"%s\"><td>%zu</td><td>%s</td><td><code>", row->klass,
-                    k + 1, num(a, sizeof(a), c->total, 1));
+                    k + 1, lm_format_fixed(a, sizeof(a), c->total, 1));
             html(out, c->id);
             fputs("</code><div class=\"name\">", out);
             html(out, c->model->name);
             fprintf(out, "</div></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-                    row->klass, num(b, sizeof(b), c->est.quality, 1),
-                    num(c2, sizeof(c2), c->est.usd_per_month, 2),
-                    num(d, sizeof(d), c->est.decode_tokens_per_s, 1), num(e, sizeof(e), c->est.ttft_ms, 0),
-                    num(g, sizeof(g), c->est.memory_gib, 3), c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-");
+                    row->klass, lm_format_fixed(b, sizeof(b), c->est.quality, 1),
+                    lm_format_fixed(c2, sizeof(c2), c->est.usd_per_month, 2),
+                    lm_format_fixed(d, sizeof(d), c->est.decode_tokens_per_s, 1), lm_format_fixed(e, sizeof(e), c->est.ttft_ms, 0),
+                    lm_format_fixed(g, sizeof(g), c->est.memory_gib, 3), c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-");
             int any = 0;
             for (size_t ri = 0; ri < r->rules->n; ri++) {
                 const struct lm_rule *rule = r->rules->rules[ri];

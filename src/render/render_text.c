@@ -15,16 +15,6 @@
 #include "lmchoose/status.h"
 #include "util/numfmt.h"
 
-/* Formats v with decimals places, or "-" when unknown. */
-static const char *fmt_num(char *buf, size_t cap, double v, int decimals)
-{
-    if (!isfinite(v))
-        snprintf(buf, cap, "-");
-    else
-        snprintf(buf, cap, "%.*f", decimals, lm_round(v, decimals));
-    return buf;
-}
-
 /* Joins n strings with "," into buf (truncated to cap); "-" when empty. */
 static const char *join(char *buf, size_t cap, const char *const *items, size_t n)
 {
@@ -88,7 +78,7 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
             char api[128];
             join(api, sizeof(api), providers, np);
             fprintf(out, "%-30s %-5s %9s %9.0f %-8s %-28s %s\n", m->id,
-                    lm_model_class(cat, m), fmt_num(a, sizeof(a), m->params_b, 2),
+                    lm_model_class(cat, m), lm_format_fixed(a, sizeof(a), m->params_b, 2),
                     m->context_tokens, m->open_weights == 1 ? "open" : "closed", api,
                     m->origin);
             print_aliases(&m->aliases, out);
@@ -101,9 +91,9 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
             char pl[64];
             join(pl, sizeof(pl), h->placement_names.items, h->placement_names.n);
             fprintf(out, "%-28s %-14s %8s %9s %9s %-22s %s\n", h->id,
-                    lm_hw_class_names[h->hw_class], fmt_num(a, sizeof(a), h->memory_gib, 0),
-                    fmt_num(b, sizeof(b), h->bandwidth_gbps, 0),
-                    fmt_num(c, sizeof(c), h->fp16_tflops, 1), pl, h->origin);
+                    lm_hw_class_names[h->hw_class], lm_format_fixed(a, sizeof(a), h->memory_gib, 0),
+                    lm_format_fixed(b, sizeof(b), h->bandwidth_gbps, 0),
+                    lm_format_fixed(c, sizeof(c), h->fp16_tflops, 1), pl, h->origin);
             print_aliases(&h->aliases, out);
         }
     } else if (strcmp(kind, "quantizations") == 0) {
@@ -114,10 +104,10 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
             char rts[128];
             join(rts, sizeof(rts), q->runtimes.items, q->runtimes.n);
             fprintf(out, "%-10s %6s %6s %6s %7s %-34s %s\n", q->id,
-                    fmt_num(a, sizeof(a), q->bits_per_weight, 3),
-                    fmt_num(b, sizeof(b), isnan(q->embedding_bits_per_weight) ? q->bits_per_weight : q->embedding_bits_per_weight, 3),
-                    fmt_num(c, sizeof(c), isnan(q->output_bits_per_weight) ? q->bits_per_weight : q->output_bits_per_weight, 3),
-                    fmt_num(d, sizeof(d), q->quality_delta, 1), rts, q->origin);
+                    lm_format_fixed(a, sizeof(a), q->bits_per_weight, 3),
+                    lm_format_fixed(b, sizeof(b), isnan(q->embedding_bits_per_weight) ? q->bits_per_weight : q->embedding_bits_per_weight, 3),
+                    lm_format_fixed(c, sizeof(c), isnan(q->output_bits_per_weight) ? q->bits_per_weight : q->output_bits_per_weight, 3),
+                    lm_format_fixed(d, sizeof(d), q->quality_delta, 1), rts, q->origin);
             print_aliases(&q->aliases, out);
         }
     } else {
@@ -139,13 +129,13 @@ int lm_render_text_list(const struct lm_catalog *cat, const char *kind, FILE *ou
                 join(cls, sizeof(cls), names, nn);
                 /* kv_efficiency absent: the KV is read at the weights' efficiency. */
                 char kv[32], tt[32];
-                fmt_num(kv, sizeof(kv), isnan(cl->kv_efficiency) ? cl->efficiency : cl->kv_efficiency, 2);
-                fmt_num(tt, sizeof(tt), isnan(cl->ttft_overhead_ms) ? 0 : cl->ttft_overhead_ms, 0);
+                lm_format_fixed(kv, sizeof(kv), isnan(cl->kv_efficiency) ? cl->efficiency : cl->kv_efficiency, 2);
+                lm_format_fixed(tt, sizeof(tt), isnan(cl->ttft_overhead_ms) ? 0 : cl->ttft_overhead_ms, 0);
                 fprintf(out, "%-13s %-28s %-8s %10s %6s %9s %5s %7s %s\n", r->id, cls,
                         cl->vendor >= 0 ? lm_vendor_names[cl->vendor] : "any",
-                        fmt_num(a, sizeof(a), cl->efficiency, 2), kv,
-                        fmt_num(b, sizeof(b), cl->per_layer_overhead_us, 1),
-                        fmt_num(c, sizeof(c), cl->mfu, 2), tt, r->origin);
+                        lm_format_fixed(a, sizeof(a), cl->efficiency, 2), kv,
+                        lm_format_fixed(b, sizeof(b), cl->per_layer_overhead_us, 1),
+                        lm_format_fixed(c, sizeof(c), cl->mfu, 2), tt, r->origin);
             }
         }
     }
@@ -161,50 +151,50 @@ int lm_render_text_estimate(const struct lm_estimate_doc *d, FILE *out)
     } else {
         fprintf(out, "%s, %s, on %s (%s, %s device%s, %s)\n", d->model->name,
                 d->quant->id, d->hw ? d->hw->name : d->hardware_id,
-                lm_placement_names[d->placement], fmt_num(a, sizeof(a), d->devices, 0),
+                lm_placement_names[d->placement], lm_format_fixed(a, sizeof(a), d->devices, 0),
                 d->devices > 1 ? "s" : "", d->runtime ? d->runtime->id : "-");
         if (d->quant_reason != NULL)
             fprintf(out, "  quantization: %s\n", d->quant_reason);
         fprintf(out, "  context %s tokens, batch %s, prompt %s tokens\n",
-                fmt_num(a, sizeof(a), d->context_tokens, 0), fmt_num(b, sizeof(b), d->batch, 0),
-                fmt_num(c, sizeof(c), d->prompt_tokens, 0));
+                lm_format_fixed(a, sizeof(a), d->context_tokens, 0), lm_format_fixed(b, sizeof(b), d->batch, 0),
+                lm_format_fixed(c, sizeof(c), d->prompt_tokens, 0));
         fprintf(out, "\nMemory (±%.0f%%)\n", lm_round(e->error_bands.memory * 100, 0));
-        fprintf(out, "  weights     %10s GiB\n", fmt_num(a, sizeof(a), e->weights_gib, 3));
-        fprintf(out, "  kv cache    %10s GiB\n", fmt_num(a, sizeof(a), e->kv_cache_gib, 3));
-        fprintf(out, "  overhead    %10s GiB\n", fmt_num(a, sizeof(a), e->overhead_gib, 3));
+        fprintf(out, "  weights     %10s GiB\n", lm_format_fixed(a, sizeof(a), e->weights_gib, 3));
+        fprintf(out, "  kv cache    %10s GiB\n", lm_format_fixed(a, sizeof(a), e->kv_cache_gib, 3));
+        fprintf(out, "  overhead    %10s GiB\n", lm_format_fixed(a, sizeof(a), e->overhead_gib, 3));
         fprintf(out, "  total       %10s GiB (%s GiB per device)\n",
-                fmt_num(a, sizeof(a), e->memory_gib, 3),
-                fmt_num(b, sizeof(b), e->memory_per_device_gib, 3));
-        fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->usable_gib, 3));
-        fprintf(out, "  headroom    %10s GiB\n", fmt_num(a, sizeof(a), e->headroom_gib, 3));
+                lm_format_fixed(a, sizeof(a), e->memory_gib, 3),
+                lm_format_fixed(b, sizeof(b), e->memory_per_device_gib, 3));
+        fprintf(out, "  usable      %10s GiB\n", lm_format_fixed(a, sizeof(a), e->usable_gib, 3));
+        fprintf(out, "  headroom    %10s GiB\n", lm_format_fixed(a, sizeof(a), e->headroom_gib, 3));
         fprintf(out, "  fit         %10s\n", e->fit >= 0 ? lm_fit_names[e->fit] : "-");
         if (d->host != NULL && e->cpu_moe_layers > 0) {
             fprintf(out, "\nHost memory (expert offload, %s layers' experts on %s)\n",
-                    fmt_num(a, sizeof(a), e->cpu_moe_layers, 0), d->host->name);
-            fprintf(out, "  experts     %10s GiB\n", fmt_num(a, sizeof(a), e->host_memory_gib, 3));
-            fprintf(out, "  usable      %10s GiB\n", fmt_num(a, sizeof(a), e->host_usable_gib, 3));
+                    lm_format_fixed(a, sizeof(a), e->cpu_moe_layers, 0), d->host->name);
+            fprintf(out, "  experts     %10s GiB\n", lm_format_fixed(a, sizeof(a), e->host_memory_gib, 3));
+            fprintf(out, "  usable      %10s GiB\n", lm_format_fixed(a, sizeof(a), e->host_usable_gib, 3));
             fprintf(out, "  fit         %10s\n", e->host_fit >= 0 ? lm_fit_names[e->host_fit] : "-");
         }
     }
     fprintf(out, "\nSpeed\n");
     fprintf(out, "  decode      %10s tokens/s per stream (±%.0f%%)\n",
-            fmt_num(a, sizeof(a), e->decode_tokens_per_s, 1),
+            lm_format_fixed(a, sizeof(a), e->decode_tokens_per_s, 1),
             lm_round(e->error_bands.decode * 100, 0));
     if (d->offer == NULL)
         fprintf(out, "  prefill     %10s tokens/s\n",
-                fmt_num(a, sizeof(a), e->prefill_tokens_per_s, 1));
-    fprintf(out, "  first token %10s ms (±%.0f%%)\n", fmt_num(a, sizeof(a), e->ttft_ms, 0),
+                lm_format_fixed(a, sizeof(a), e->prefill_tokens_per_s, 1));
+    fprintf(out, "  first token %10s ms (±%.0f%%)\n", lm_format_fixed(a, sizeof(a), e->ttft_ms, 0),
             lm_round(e->error_bands.ttft * 100, 0));
     fprintf(out, "\nCost\n");
-    fprintf(out, "  per month   %10s USD (±%.0f%%)\n", fmt_num(a, sizeof(a), e->usd_per_month, 2),
+    fprintf(out, "  per month   %10s USD (±%.0f%%)\n", lm_format_fixed(a, sizeof(a), e->usd_per_month, 2),
             lm_round(e->error_bands.usd_per_month * 100, 0));
     if (d->offer == NULL) {
         fprintf(out, "  concurrency %10s streams per instance, %s instance(s)\n",
-                fmt_num(a, sizeof(a), e->max_concurrency, 0),
-                fmt_num(b, sizeof(b), e->instances, 0));
+                lm_format_fixed(a, sizeof(a), e->max_concurrency, 0),
+                lm_format_fixed(b, sizeof(b), e->instances, 0));
         fprintf(out, "  capacity    %10s requests a day per instance, utilization %s\n",
-                fmt_num(a, sizeof(a), e->capacity_requests_per_day, 0),
-                fmt_num(b, sizeof(b), e->utilization, 2));
+                lm_format_fixed(a, sizeof(a), e->capacity_requests_per_day, 0),
+                lm_format_fixed(b, sizeof(b), e->utilization, 2));
     }
     fprintf(out, "\nBasis\n");
     for (size_t i = 0; i < d->basis.n; i++) {
@@ -229,7 +219,7 @@ static int within1(double a, double b)
 /* "0.35", "1,234.50"-free plain money with 2 decimals. */
 static const char *money(char *buf, size_t cap, double v)
 {
-    return fmt_num(buf, cap, v, 2);
+    return lm_format_fixed(buf, cap, v, 2);
 }
 
 int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int color,
@@ -254,7 +244,7 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
                     r->best[k][0] ? r->best[k] : "none feasible");
         if (isfinite(r->break_even))
             fprintf(out, "%sbreak-even against the cheapest API: %s requests a day\n", lead,
-                    fmt_num(a, sizeof(a), r->break_even, 0));
+                    lm_format_fixed(a, sizeof(a), r->break_even, 0));
     }
     size_t limit = v->all ? r->ncandidates : v->top;
     /* §9.6: one row per model (its best variant) unless --variants or
@@ -293,13 +283,13 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             break;
         const struct lm_candidate *c = &row->c;
         const char *fit = c->est.fit >= 0 ? lm_fit_names[c->est.fit] : "-";
-        fmt_num(a, sizeof(a), c->total, 1);
-        fmt_num(b, sizeof(b), c->est.quality, 1);
+        lm_format_fixed(a, sizeof(a), c->total, 1);
+        lm_format_fixed(b, sizeof(b), c->est.quality, 1);
         money(c2, sizeof(c2), c->est.usd_per_month);
-        fmt_num(d, sizeof(d), c->est.decode_tokens_per_s, 1);
-        fmt_num(e, sizeof(e), c->est.ttft_ms, 0);
+        lm_format_fixed(d, sizeof(d), c->est.decode_tokens_per_s, 1);
+        lm_format_fixed(e, sizeof(e), c->est.ttft_ms, 0);
         char mem[32];
-        fmt_num(mem, sizeof(mem), c->est.memory_gib, 3);
+        lm_format_fixed(mem, sizeof(mem), c->est.memory_gib, 3);
         if (!per_model) {
             /* Same model, hardware, placement and devices, the same score,
              * quality, cost, TTFT and fit, tokens/s and memory within 1 %:
@@ -400,7 +390,7 @@ int lm_render_text_recommend(const struct lm_recommend_view *v, int md, int colo
             if ((rc = lm_report_row(r, k, row)) != LM_OK)
                 break;
             const struct lm_candidate *c = &row->c;
-            fprintf(out, md ? "- `%s` (%s):" : "  %s (%s):", c->id, fmt_num(a, sizeof(a), c->total, 1));
+            fprintf(out, md ? "- `%s` (%s):" : "  %s (%s):", c->id, lm_format_fixed(a, sizeof(a), c->total, 1));
             /* One message per dimension; the other rules of that dimension
              * that also rejected it are listed beside it (§9.6). */
             int first = 1;
@@ -499,8 +489,8 @@ static void explain_quality(const struct lm_explain_view *v, int md, FILE *out)
                     : "  quality for %s: %s ±%s (published and imputed benchmarks, weighted; "
                       "before the quantization's quality_delta)\n"
                       "    benchmark               value  source     band  residual  weight\n",
-            kind, fmt_num(a, sizeof(a), q, 1),
-            fmt_num(b, sizeof(b), lm_quality_composite_band(v->model, kind, image), 1));
+            kind, lm_format_fixed(a, sizeof(a), q, 1),
+            lm_format_fixed(b, sizeof(b), lm_quality_composite_band(v->model, kind, image), 1));
     for (int pass = 0; pass < 2; pass++)
         for (int k = 0; k < LM_Q_COUNT; k++) {
             int imputed = 0;
@@ -509,17 +499,17 @@ static void explain_quality(const struct lm_explain_view *v, int md, FILE *out)
             if (isnan(val) || imputed != pass)
                 continue;
             if (imputed)
-                snprintf(b, sizeof(b), "±%s", fmt_num(d, sizeof(d), band, 1));
+                snprintf(b, sizeof(b), "±%s", lm_format_fixed(d, sizeof(d), band, 1));
             else
                 snprintf(b, sizeof(b), "%s", "");
             if (!isnan(resid))
                 snprintf(c, sizeof(c), "%+.1f", lm_round(resid, 1));
             else
                 snprintf(c, sizeof(c), "%s", "");
-            fmt_num(a, sizeof(a), val, 1);
+            lm_format_fixed(a, sizeof(a), val, 1);
             double w = lm_quality_weight(kind, image, k);
             if (w > 0)
-                fmt_num(d, sizeof(d), w, 2);
+                lm_format_fixed(d, sizeof(d), w, 2);
             else
                 snprintf(d, sizeof(d), "-");
             fprintf(out, md ? "| %s | %s | %s | %s | %s | %s |\n"
@@ -593,7 +583,7 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
             double val, band;
             int dec;
             if (est_field(&c->est, be->field, &val, &dec, &band))
-                snprintf(a, sizeof(a), "%s", fmt_num(b, sizeof(b), val, dec));
+                snprintf(a, sizeof(a), "%s", lm_format_fixed(b, sizeof(b), val, dec));
             else if (strcmp(be->field, "fit") == 0 && c->est.fit >= 0)
                 snprintf(a, sizeof(a), "%s", lm_fit_names[c->est.fit]);
             else if (strcmp(be->field, "finetune_method") == 0 && c->est.finetune_method >= 0)
@@ -620,19 +610,19 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
                 continue;
             }
             fprintf(out, " %s %s × %s;", lm_subscore_names[s],
-                    fmt_num(a, sizeof(a), sc->priorities[s], 1), fmt_num(b, sizeof(b), c->scores[s], 1));
+                    lm_format_fixed(a, sizeof(a), sc->priorities[s], 1), lm_format_fixed(b, sizeof(b), c->scores[s], 1));
             used += sc->priorities[s];
             sum += sc->priorities[s] * c->scores[s];
         }
         fputc('\n', out);
-        fprintf(out, md ? "\nTotal: %s / %s" : "  total: %s / %s", fmt_num(a, sizeof(a), sum, 1),
-                fmt_num(b, sizeof(b), used, 1));
+        fprintf(out, md ? "\nTotal: %s / %s" : "  total: %s / %s", lm_format_fixed(a, sizeof(a), sum, 1),
+                lm_format_fixed(b, sizeof(b), used, 1));
         for (size_t ri = 0; ri < r->rules->n; ri++) {
             const struct lm_rule *rule = r->rules->rules[ri];
             if (lm_candidate_fired(c, ri) && rule->severity != LM_SEV_RULE_ERROR && rule->score != 0)
                 fprintf(out, " %c %g", rule->score < 0 ? '-' : '+', fabs(rule->score));
         }
-        fprintf(out, " = %s\n", fmt_num(a, sizeof(a), c->total, 1));
+        fprintf(out, " = %s\n", lm_format_fixed(a, sizeof(a), c->total, 1));
         /* Every fired rule. */
         for (size_t ri = 0; ri < r->rules->n; ri++) {
             const struct lm_rule *rule = r->rules->rules[ri];
@@ -650,7 +640,7 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
                 break;
             const struct lm_candidate *n2 = &other->c;
             fprintf(out, md ? "\nRank 1 by %s points over `%s`.\n" : "  rank 1 by %s points over %s\n",
-                    fmt_num(a, sizeof(a), c->total - n2->total, 1), n2->id);
+                    lm_format_fixed(a, sizeof(a), c->total - n2->total, 1), n2->id);
         } else if (feasible && k > 0) {
             if ((rc = lm_report_row(r, k - 1, other)) != LM_OK)
                 break;
@@ -668,7 +658,7 @@ int lm_render_text_explain(const struct lm_explain_view *v, int md, FILE *out)
             }
             fprintf(out, md ? "\n%s points behind `%s` (rank %zu); the largest weighted gap is %s.\n"
                             : "  %s points behind %s (rank %zu); the largest weighted gap is %s\n",
-                    fmt_num(a, sizeof(a), up->total - c->total, 1), up->id, k,
+                    lm_format_fixed(a, sizeof(a), up->total - c->total, 1), up->id, k,
                     worst >= 0 && gap > 0 ? lm_subscore_names[worst] : "the rule adjustments");
         }
     }

@@ -2,6 +2,7 @@
 #include "util/numfmt.h"
 
 #include <math.h>
+#include <stdio.h>
 
 /* Powers of ten for the decimals the program uses (0..6); larger counts
  * fall back to a loop. */
@@ -19,4 +20,13 @@ double lm_round(double v, int decimals)
             p *= 10.0;
     double r = round(v * p) / p;
     return r == 0.0 ? 0.0 : r; /* no "-0" */
+}
+
+const char *lm_format_fixed(char *buf, size_t cap, double v, int decimals)
+{
+    if (!isfinite(v))
+        snprintf(buf, cap, "-");
+    else
+        snprintf(buf, cap, "%.*f", decimals, lm_round(v, decimals));
+    return buf;
 }

@@ -6,8 +6,15 @@
 #ifndef LMCHOOSE_UTIL_NUMFMT_H
 #define LMCHOOSE_UTIL_NUMFMT_H
 
+#include <stddef.h>
+
 /* Rounds v to `decimals` places (half away from zero); NAN and infinities
  * stay; never returns -0. */
 double lm_round(double v, int decimals);
+
+/* v with `decimals` places after lm_round, or "-" when v is unknown (NAN
+ * or infinite), into buf; returns buf. The tables' cells (text, markdown,
+ * HTML) are printed so. */
+const char *lm_format_fixed(char *buf, size_t cap, double v, int decimals);
 
 #endif

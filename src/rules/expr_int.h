@@ -14,9 +14,10 @@
  * This header holds the tokens (lexer to parser), the compiled program
  * (compiler to evaluator and specializer), the value slots the evaluator,
  * specializer and template renderer compute with, and the helpers more than
- * one part calls. The helpers that run per fact load or per instruction are
- * static inline here, so that splitting the module costs the evaluator no
- * call.
+ * one part calls. Functions one part defines and another calls are
+ * lm__expr_*; the small helpers that run per character, per fact load or
+ * per instruction are static inline lm__* here, so that splitting the
+ * module costs the evaluator no call.
  */
 #ifndef LMCHOOSE_EXPR_INT_H
 #define LMCHOOSE_EXPR_INT_H

@@ -250,7 +250,7 @@ static void run_rules(const struct lm_recommendation *r, struct lm_fact_ctx *ctx
 /* The candidate rules that can still fire with the facts vary[] leaves
  * fixed read off ctx's candidate (its model, or its setting): a rule such
  * as `candidate.placement == "device" and estimate.memory_gib > …` need
- * not run on any candidate of a cloud setting (expr.c, lm_expr_outcomes). */
+ * not run on any candidate of a cloud setting (expr_specialize.c, lm_expr_outcomes). */
 static void can_fire(const struct lm_recommendation *r, struct lm_fact_ctx *ctx,
                      const struct lm__judge_cache *jc, const unsigned char *vary,
                      uint64_t *can)
@@ -353,7 +353,7 @@ static enum fact_scope fact_scope(const char *p)
 /* Marks the rules that can fire at all under this scenario: facts of the
  * task, workload and constraints are fixed for the whole run, so a rule
  * such as `estimate.ttft_ms > scenario.latency.ttft_ms` with no TTFT target
- * can never be true and is skipped for every candidate (expr.c,
+ * can never be true and is skipped for every candidate (expr_specialize.c,
  * lm_expr_outcomes). Also marks the rules whose verdict depends only on the
  * model, or only on the setting, which lm__judge caches, and specializes the
  * live ones to the scenario. */
@@ -409,7 +409,7 @@ void lm__find_live_rules(struct lm_recommendation *r)
         const struct lm_expr *e = r->rules->rules[i]->when;
         r->live[i] = r->enabled[i] &&
                      (lm_expr_outcomes(e, run_fact_get, &ctx, varies) & (1u << LM_TRUE)) != 0;
-        /* The task, workload and constraints folded in once (expr.c); on
+        /* The task, workload and constraints folded in once (expr_specialize.c); on
          * failure the original condition serves. */
         if (r->live[i] && lm_expr_specialize(e, run_fact_get, &ctx, varies, &r->when[i]) != 0)
             r->when[i] = NULL;

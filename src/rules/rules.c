@@ -1,6 +1,6 @@
 /*
  * Rule files: typing (schema.c), compilation of `when` and `message` against
- * the fact table (expr.c), and the mapping of an expression error's byte
+ * the fact table (expr_compile.c), and the mapping of an expression error's byte
  * offset back to FILE:LINE:COL in the YAML source.
  *
  * The mapping is exact for a condition written on one line, plain or quoted

@@ -1,5 +1,5 @@
 /*
- * Unit tests for src/rules/expr.c: rule conditions (parse errors with exact
+ * Unit tests for src/rules/expr_*.c: rule conditions (parse errors with exact
  * offsets, type errors, Kleene logic, arithmetic, lists, functions,
  * precedence, limits), message templates and number formatting.
  *

@@ -706,7 +706,7 @@ again:;
             percand[w] = mask[w] & ~f->model_only[w];
             any_percand |= percand[w];
         }
-        if (!any_percand && !sized) {
+        if (!any_percand && !sized && !f->privacy_changes) {
             double total = lm_round(rec->base + adjust, 1);
             if (best < 0 || total > best_total || (total == best_total && (long)i < best)) {
                 best = (long)i;
@@ -729,7 +729,10 @@ again:;
             if (rc != 0)
                 return -2;
             if (f->privacy_changes) {
-                lm_candidate_privacy(&t, sc);
+                /* The level moves privacy, break-even and, since the
+                 * privacy sub-score saturates at the required level, the
+                 * sub-scores (lm__finish). */
+                lm__finish(r, sc, &t);
                 t.est.break_even_requests_per_day =
                     t.offer == NULL && isfinite(f->per_request) && f->per_request > 0
                         ? t.est.usd_per_month / (f->per_request * 30.42)
@@ -740,7 +743,8 @@ again:;
         ctx.c = c;
         if (rerun_rules(f, sc, &ctx, percand, &adjust))
             continue;
-        double wm = f->resize && is_sized(rec) ? lm__weighted_mean(c, sc) : rec->base;
+        double wm = (f->resize && is_sized(rec)) || f->privacy_changes ? lm__weighted_mean(c, sc)
+                                                                        : rec->base;
         double total = lm_round(wm + adjust, 1);
         if (best < 0 || total > best_total || (total == best_total && (long)i < best)) {
             best = (long)i;
@@ -973,6 +977,16 @@ static int search_privacy(struct lm_recommendation *r, struct flipshare *sh)
         return LM_ENOMEM;
     }
     f.privacy_changes = 1;
+    /* A trial level can raise a candidate's privacy sub-score to 100 (it
+     * saturates at the required level, lm__subscores): its total by at most
+     * w_privacy × 100 / Σw, which every bound of evaluate() must allow. */
+    double sw = 0;
+    for (int k = 0; k < LM_S_COUNT; k++)
+        sw += r->sc->priorities[k];
+    double privacy_gain = sw > 0 ? r->sc->priorities[LM_S_PRIVACY] * 100 / sw : 0;
+    f.gain += privacy_gain;
+    f.pos_gain += privacy_gain;
+    f.pos_gain_sized += privacy_gain;
     int from = r->sc->constraints.privacy;
     int pos = from < 0 ? 0 : chain_pos(from);
     int special = from == LM_PRIV_REGION || from == LM_PRIV_AIR_GAPPED;

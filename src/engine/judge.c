@@ -94,9 +94,13 @@ static double clamp100(double v)
     return v < 0 ? 0 : v > 100 ? 100 : v;
 }
 
-/* The sub-scores of §5 step 4, each 0–100 rounded to 0.1 (fit is null for
- * API candidates). docs/scoring.md gives the reasoning for each constant. */
-void lm__subscores(struct lm_candidate *c)
+/* The sub-scores of §5 step 4, each 0–100 rounded to 0.1, with two
+ * departures from §5 that docs/scoring.md argues ("Privacy and fit, as
+ * decided"): privacy saturates at the level the scenario requires (a
+ * candidate that meets it scores 100; more privacy than was asked for is not
+ * worth points), and an API candidate's fit is 100 (nothing to fit), not
+ * null. docs/scoring.md gives the reasoning for each constant. */
+void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc)
 {
     const struct lm_estimate *e = &c->est;
     double q = isnan(e->quality) ? 0 : e->quality;
@@ -106,7 +110,7 @@ void lm__subscores(struct lm_candidate *c)
     static const double privacy[] = { 0, 30, 50, 50, 70, 90, 100, 100 };
     double fit;
     if (c->offer != NULL) {
-        fit = DNAN;
+        fit = 100;
     } else if (e->fit == LM_FIT_NO) {
         fit = 0;
     } else {
@@ -127,7 +131,8 @@ void lm__subscores(struct lm_candidate *c)
     c->scores[LM_S_QUALITY] = lm_round(clamp100(q), 1);
     c->scores[LM_S_COST] = lm_round(clamp100(cost), 1);
     c->scores[LM_S_LATENCY] = lm_round(clamp100(lat), 1);
-    c->scores[LM_S_PRIVACY] = privacy[c->privacy_level];
+    c->scores[LM_S_PRIVACY] =
+        sc->constraints.privacy >= 0 && c->meets_privacy ? 100 : privacy[c->privacy_level];
     c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round(clamp100(fit), 1);
     c->scores[LM_S_SIMPLICITY] = lm_round(clamp100(simp), 1);
 }
@@ -162,7 +167,7 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
         c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
             ? c->est.usd_per_month / (r->per_request * 30.42)
             : DNAN;
-    lm__subscores(c);
+    lm__subscores(c, sc);
 }
 
 /* ----------------------------------------------------------------- rules */

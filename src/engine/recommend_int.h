@@ -43,7 +43,7 @@ int lm__quant_better(const struct lm_quant *a, const struct lm_quant *b);
 void lm__cand_clear(struct lm_candidate *c);
 
 /* The sub-scores of §5 step 4 and their priority-weighted mean. */
-void lm__subscores(struct lm_candidate *c);
+void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc);
 double lm__weighted_mean(const struct lm_candidate *c, const struct lm_scenario *sc);
 
 /* The API price of one request of the scenario's workload (§4). */

@@ -31,7 +31,7 @@ int cmd_help(int argc, char **argv, struct lm_ctx *ctx)
     return LM_EXIT_OK;
 }
 
-/* What fn prints, as a string the caller frees. */
+/* spec's --help, as a string the caller frees. */
 __attribute__((noinline)) static char *capture_spec(const struct lm_cmd_spec *spec)
 {
     char *buf = NULL;
@@ -70,8 +70,8 @@ static int is_name_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-/* Whether text names option opt ("--opt", escaped as "\-\-opt" in roff)
- * as a whole word. */
+/* Whether text names option opt as a whole word after dashes ("--"); the
+ * man page, which escapes every hyphen, is searched with roff_name. */
 static int names_option(const char *text, const char *dashes, const char *opt)
 {
     size_t dl = strlen(dashes), ol = strlen(opt);
@@ -80,7 +80,6 @@ static int names_option(const char *text, const char *dashes, const char *opt)
         if (strncmp(q, opt, ol) == 0 && !is_name_char(q[ol]) &&
             (p == text || !is_name_char(p[-1])))
             return 1;
-        /* roff escapes each hyphen of the name too */
     }
     return 0;
 }

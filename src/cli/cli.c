@@ -1,17 +1,16 @@
 /*
  * Shared pieces of the command-line tool: the command table (sorted by name;
- * `lmchoose help` prints it in this order), usage errors in one form, the
- * options every command accepts, and catalog loading.
+ * `lmchoose help` prints it in this order), usage errors in one form, and
+ * catalog loading. Options are parsed by table (options.c).
  *
- * To add a command: write src/cmd_NAME.c with cmd_NAME() and NAME_usage[],
- * declare both in cli.h, add a row below (keep it sorted) and a section in
+ * To add a command: write src/cli/cmd_NAME.c with cmd_NAME() and lm_NAME_spec
+ * (its --help text and option table, options.h), declare both in cli.h, add a row below (keep it sorted) and a section in
  * docs/cli.md.
  */
 #include "cli/cli.h"
 
 #include "lmchoose/check.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +26,16 @@ const char *const lm_format_names[8] = { "text", "json", "markdown", "sarif",
                                          "junit", "github", "html", NULL };
 
 const struct lm_cmd lm_commands[] = {
-    { "check", cmd_check, "judge each file's deployment against its scenario (CI gate)", lm_check_usage },
-    { "estimate", cmd_estimate, "size one model on one machine", lm_estimate_usage },
-    { "explain", cmd_explain, "show how each candidate of one model was judged", lm_explain_usage },
-    { "help", cmd_help, "show help for a command", lm_help_usage },
-    { "import", cmd_import, "turn LiteLLM prices, a GGUF header or a config.json into a profile layer", lm_import_usage },
-    { "init", cmd_init, "write a commented starter scenario", lm_init_usage },
-    { "list", cmd_list, "list models, hardware, quantizations, runtimes or rules", lm_list_usage },
-    { "recommend", cmd_recommend, "rank SLM and LLM options against a scenario (the default)", lm_recommend_usage },
-    { "show", cmd_show, "print one model or hardware profile as merged YAML, with origins", lm_show_usage },
-    { "validate", cmd_validate, "check profile files and report every error", lm_validate_usage },
+    { "check", cmd_check, "judge each file's deployment against its scenario (CI gate)", &lm_check_spec },
+    { "estimate", cmd_estimate, "size one model on one machine", &lm_estimate_spec },
+    { "explain", cmd_explain, "show how each candidate of one model was judged", &lm_explain_spec },
+    { "help", cmd_help, "show help for a command", &lm_help_spec },
+    { "import", cmd_import, "turn LiteLLM prices, a GGUF header or a config.json into a profile layer", &lm_import_spec },
+    { "init", cmd_init, "write a commented starter scenario", &lm_init_spec },
+    { "list", cmd_list, "list models, hardware, quantizations, runtimes or rules", &lm_list_spec },
+    { "recommend", cmd_recommend, "rank SLM and LLM options against a scenario (the default)", &lm_recommend_spec },
+    { "show", cmd_show, "print one model or hardware profile as merged YAML, with origins", &lm_show_spec },
+    { "validate", cmd_validate, "check profile files and report every error", &lm_validate_spec },
 };
 const size_t lm_ncommands = sizeof(lm_commands) / sizeof(lm_commands[0]);
 
@@ -50,8 +49,7 @@ const struct lm_cmd *lm_cli_find_command(const char *name)
 
 void lm_cli_print_usage(const struct lm_cmd *cmd, FILE *f)
 {
-    for (size_t i = 0; cmd->usage[i] != NULL; i++)
-        fprintf(f, "%s\n", cmd->usage[i]);
+    lm_cli_print_spec(cmd->spec, f);
 }
 
 int lm_cli_usage_error(const struct lm_ctx *ctx, const char *fmt, ...)
@@ -89,72 +87,6 @@ int lm_cli_parse_count(const struct lm_ctx *ctx, const char *opt, const char *ar
     }
     *out = (double)v;
     return 0;
-}
-
-static int set_limit(struct lm_ctx *ctx, const char *opt, const char *arg, size_t *dst)
-{
-    double v;
-    if (lm_cli_parse_count(ctx, opt, arg, 1, 1e15, &v) != 0)
-        return -1;
-    *dst = (size_t)v;
-    return 1;
-}
-
-int lm_cli_common_option(struct lm_ctx *ctx, int opt, const char *arg)
-{
-    switch (opt) {
-    case OPT_FORMAT:
-        for (int i = 0; lm_format_names[i] != NULL; i++) {
-            if (strcmp(lm_format_names[i], arg) == 0) {
-                ctx->format = i;
-                return 1;
-            }
-        }
-        lm_cli_usage_error(ctx, "unknown --format '%s'", arg);
-        return -1;
-    case OPT_OUTPUT:
-        ctx->output = arg;
-        return 1;
-    case OPT_PROFILES:
-        if (ctx->nprofile_dirs == ctx->capprofile_dirs) {
-            size_t cap = ctx->capprofile_dirs ? ctx->capprofile_dirs * 2 : 4;
-            const char **d = realloc(ctx->profile_dirs, cap * sizeof(*d));
-            if (d == NULL)
-                return -1;
-            ctx->profile_dirs = d;
-            ctx->capprofile_dirs = cap;
-        }
-        ctx->profile_dirs[ctx->nprofile_dirs++] = arg;
-        return 1;
-    case OPT_MAX_INPUT_SIZE:
-        return set_limit(ctx, "--max-input-size", arg, &ctx->limits.max_input_size);
-    case OPT_MAX_DEPTH:
-        return set_limit(ctx, "--max-depth", arg, &ctx->limits.max_depth);
-    case OPT_MAX_NODES:
-        return set_limit(ctx, "--max-nodes", arg, &ctx->limits.max_nodes);
-    case OPT_MAX_SCALAR:
-        return set_limit(ctx, "--max-scalar", arg, &ctx->limits.max_scalar);
-    case OPT_MAX_FILES:
-        return set_limit(ctx, "--max-files", arg, &ctx->limits.max_files);
-    case OPT_COLOR:
-        if (strcmp(arg, "auto") == 0)
-            ctx->color_mode = 0;
-        else if (strcmp(arg, "always") == 0)
-            ctx->color_mode = 1;
-        else if (strcmp(arg, "never") == 0)
-            ctx->color_mode = 2;
-        else {
-            lm_cli_usage_error(ctx, "--color must be auto, always or never, got '%s'", arg);
-            return -1;
-        }
-        return 1;
-    case OPT_QUIET:
-    case 'q':
-        ctx->quiet = 1;
-        return 1;
-    default:
-        return 0;
-    }
 }
 
 int lm_cli_color(const struct lm_ctx *ctx)

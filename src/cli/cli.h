@@ -11,6 +11,7 @@
 #include "lmchoose/catalog.h"
 #include "lmchoose/diag.h"
 #include "lmchoose/limits.h"
+#include "cli/options.h"
 
 enum lm_format { LM_FMT_TEXT, LM_FMT_JSON, LM_FMT_MARKDOWN, LM_FMT_SARIF,
                  LM_FMT_JUNIT, LM_FMT_GITHUB, LM_FMT_HTML };
@@ -40,7 +41,7 @@ struct lm_cmd {
     const char *name;
     lm_cmd_fn fn;
     const char *summary;
-    const char *const *usage; /* NULL-terminated lines for --help */
+    const struct lm_cmd_spec *spec; /* --help text and option table (options.h) */
 };
 
 /* Exit codes of DESIGN §6. */
@@ -50,10 +51,6 @@ enum { LM_EXIT_OK = 0, LM_EXIT_FINDINGS = 1, LM_EXIT_USAGE = 2,
 /* A usage error: prints "lmchoose: error: MSG" and "Try 'lmchoose CMD
  * --help'." to stderr; returns LM_EXIT_USAGE. */
 int lm_cli_usage_error(const struct lm_ctx *ctx, const char *fmt, ...) LM_PRINTF(2, 3);
-
-/* Common options every command accepts. Returns 1 when opt was one of them
- * (handled), 0 when not, or -1 after a usage error (exit 2). */
-int lm_cli_common_option(struct lm_ctx *ctx, int opt, const char *arg);
 
 /* Whether text output gets ANSI colour: --color always, or auto with stdout
  * a terminal, NO_COLOR unset or empty, TERM not "dumb" and no --output. */
@@ -124,37 +121,17 @@ const void *lm_cli_resolve(const struct lm_ctx *ctx, enum lm_id_kind kind, const
 int lm_cli_load_rules(struct lm_ctx *ctx, struct lm_ruleset *rs, const char *const *files,
                       size_t nfiles, int no_default);
 
-/* Prints the usage of cmd to f. */
+/* Prints the --help of cmd to f (lm_cli_print_spec). */
 void lm_cli_print_usage(const struct lm_cmd *cmd, FILE *f);
 
 /* "did you mean" over a list of ids, for unknown ids on the command line. */
 int lm_cli_unknown_id(const struct lm_ctx *ctx, const char *what, const char *id,
                       const char *const *ids, size_t n);
 
-/* Long options shared by every command (appended to each command's table). */
-#define LM_OPT_BASE 1000
-enum {
-    OPT_FORMAT = LM_OPT_BASE, OPT_OUTPUT, OPT_PROFILES, OPT_MAX_INPUT_SIZE,
-    OPT_MAX_DEPTH, OPT_MAX_NODES, OPT_MAX_SCALAR, OPT_MAX_FILES, OPT_COLOR,
-    OPT_HELP, OPT_QUIET, OPT_CMD_BASE
-};
-#define LM_COMMON_LONG_OPTIONS                                         \
-    { "format", required_argument, NULL, OPT_FORMAT },                 \
-    { "output", required_argument, NULL, OPT_OUTPUT },                 \
-    { "profiles", required_argument, NULL, OPT_PROFILES },             \
-    { "max-input-size", required_argument, NULL, OPT_MAX_INPUT_SIZE }, \
-    { "max-depth", required_argument, NULL, OPT_MAX_DEPTH },           \
-    { "max-nodes", required_argument, NULL, OPT_MAX_NODES },           \
-    { "max-scalar", required_argument, NULL, OPT_MAX_SCALAR },         \
-    { "max-files", required_argument, NULL, OPT_MAX_FILES },           \
-    { "color", required_argument, NULL, OPT_COLOR },                   \
-    { "quiet", no_argument, NULL, OPT_QUIET },                         \
-    { "help", no_argument, NULL, OPT_HELP }
-
 /* Exit-code lines of the top --help, shared with the man page. */
 extern const char *const lm_exit_code_help[];
 
-/* lmchoose(1) from the command table and usage lines (cli_docs.c). */
+/* lmchoose(1) from the command table and each command's --help (cli_docs.c). */
 int lm_cli_print_man(FILE *f);
 /* A completion script for shell ("bash", "zsh", "fish"); 1 when the shell
  * is unknown, -1 on a write error. */
@@ -175,15 +152,15 @@ int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_show(int argc, char **argv, struct lm_ctx *ctx);
 int cmd_validate(int argc, char **argv, struct lm_ctx *ctx);
 
-extern const char *const lm_check_usage[];
-extern const char *const lm_estimate_usage[];
-extern const char *const lm_explain_usage[];
-extern const char *const lm_help_usage[];
-extern const char *const lm_import_usage[];
-extern const char *const lm_init_usage[];
-extern const char *const lm_list_usage[];
-extern const char *const lm_recommend_usage[];
-extern const char *const lm_show_usage[];
-extern const char *const lm_validate_usage[];
+extern const struct lm_cmd_spec lm_check_spec;
+extern const struct lm_cmd_spec lm_estimate_spec;
+extern const struct lm_cmd_spec lm_explain_spec;
+extern const struct lm_cmd_spec lm_help_spec;
+extern const struct lm_cmd_spec lm_import_spec;
+extern const struct lm_cmd_spec lm_init_spec;
+extern const struct lm_cmd_spec lm_list_spec;
+extern const struct lm_cmd_spec lm_recommend_spec;
+extern const struct lm_cmd_spec lm_show_spec;
+extern const struct lm_cmd_spec lm_validate_spec;
 
 #endif

@@ -1,19 +1,20 @@
 /*
  * The man page and shell completions, generated from the same tables as
- * --help: the command table (cli.c) and each command's usage lines
- * (cmd_*.c). `lmchoose help --man` prints lmchoose(1) in man(7) format;
+ * --help: the command table (cli.c) and each command's --help text and
+ * option table (lm_NAME_spec in cmd_*.c). `lmchoose help --man` prints lmchoose(1) in man(7) format;
  * `lmchoose help --completions bash|zsh|fish` prints a completion script.
  * The build runs both (CMakeLists.txt) and installs the results, so the
  * installed man page always says what --help says (tests/packaging checks).
  *
- * Options are read from usage lines that start with "  -": every
- * "--name" token is an option, and it takes a value when one space and a
- * placeholder follow it ("--format text|json", "--out DIR"). Options every
- * command accepts (LM_COMMON_LONG_OPTIONS) are added to every command.
+ * The options each command completes are the rows of its option table
+ * (options.h), in table order, then --version (main.c takes it anywhere):
+ * exactly what the command's parser accepts. `help` has no table (its
+ * --man and --completions are positional); its words are listed below.
  * Completions of ids call `lmchoose list KIND` at completion time, so they
  * include --profiles layers named in LMCHOOSE_PROFILES.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -39,51 +40,35 @@ struct opt {
     int value; /* takes a value */
 };
 
-static const struct opt common_opts[] = {
-    { "--format", 1 }, { "--output", 1 }, { "--profiles", 1 }, { "--max-input-size", 1 },
-    { "--max-depth", 1 }, { "--max-nodes", 1 }, { "--max-scalar", 1 }, { "--max-files", 1 },
-    { "--color", 1 }, { "--quiet", 0 }, { "--help", 0 }, { "--version", 0 },
+/* help's words: it parses its arguments itself (main.c). */
+static const struct opt help_opts[] = {
+    { "--man", 0 }, { "--completions", 1 }, { "--output", 1 }, { "--help", 0 },
 };
 
-static int add_opt(struct opt *o, size_t *n, const char *name, size_t len, int value)
+static int add_opt(struct opt *o, size_t *n, const char *name, int value)
 {
-    if (len >= sizeof(o[0].name))
-        return 0;
-    for (size_t i = 0; i < *n; i++)
-        if (strlen(o[i].name) == len && strncmp(o[i].name, name, len) == 0) {
-            o[i].value |= value;
-            return 0;
-        }
-    if (*n >= MAX_OPTS)
+    if (*n >= MAX_OPTS || snprintf(o[*n].name, sizeof(o[0].name), "--%s", name) >=
+                              (int)sizeof(o[0].name))
         return -1;
-    memcpy(o[*n].name, name, len);
-    o[*n].name[len] = '\0';
     o[*n].value = value;
     (*n)++;
     return 0;
 }
 
-/* The options a command's usage lines name. */
-static size_t usage_opts(const struct lm_cmd *c, struct opt *o, int with_common)
+/* The options command c accepts: its table's rows (a refused row is not one
+ * of its options), then --version. */
+static size_t cmd_opts(const struct lm_cmd *c, struct opt *o)
 {
     size_t n = 0;
-    for (size_t i = 0; c->usage[i] != NULL; i++) {
-        const char *l = c->usage[i];
-        size_t sp = strspn(l, " ");
-        if (sp == 0 || l[sp] != '-')
-            continue;
-        for (const char *p = strstr(l, "--"); p != NULL; p = strstr(p + 2, "--")) {
-            size_t len = 2;
-            while ((p[len] >= 'a' && p[len] <= 'z') || p[len] == '-')
-                len++;
-            if (len <= 2 || (p > l && p[-1] != ' ' && p[-1] != '/' && p[-1] != ','))
-                continue;
-            int value = p[len] == ' ' && p[len + 1] != ' ' && p[len + 1] != '-' && p[len + 1] != '\0';
-            add_opt(o, &n, p, len, value);
-        }
+    const struct lm_opt *rows = c->spec->opts;
+    if (rows == NULL) {
+        for (size_t i = 0; i < sizeof(help_opts) / sizeof(help_opts[0]); i++)
+            add_opt(o, &n, help_opts[i].name + 2, help_opts[i].value);
     }
-    for (size_t i = 0; with_common && i < sizeof(common_opts) / sizeof(common_opts[0]); i++)
-        add_opt(o, &n, common_opts[i].name, strlen(common_opts[i].name), common_opts[i].value);
+    for (size_t i = 0; rows != NULL && rows[i].kind != LM_OPT_END; i++)
+        if (rows[i].name != NULL && rows[i].kind != LM_OPT_REFUSE)
+            add_opt(o, &n, rows[i].name, rows[i].metavar != NULL);
+    add_opt(o, &n, "version", 0);
     return n;
 }
 
@@ -102,6 +87,30 @@ static void roff(FILE *f, const char *s)
             fputc(*s, f);
     }
     fputc('\n', f);
+}
+
+/* The command's --help, line by line as man(7) text. */
+static int roff_help(FILE *f, const struct lm_cmd *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (m == NULL)
+        return -1;
+    lm_cli_print_spec(c->spec, m);
+    if (fclose(m) != 0) {
+        free(text);
+        return -1;
+    }
+    for (char *line = text, *nl; line < text + len; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl == NULL)
+            nl = text + len;
+        *nl = '\0';
+        roff(f, line);
+    }
+    free(text);
+    return 0;
 }
 
 int lm_cli_print_man(FILE *f)
@@ -126,8 +135,8 @@ int lm_cli_print_man(FILE *f)
         fprintf(f, ".SS %s\n", c->name);
         roff(f, c->summary);
         fprintf(f, ".PP\n.nf\n");
-        for (size_t k = 0; c->usage[k] != NULL; k++)
-            roff(f, c->usage[k]);
+        if (roff_help(f, c) != 0)
+            return -1;
         fprintf(f, ".fi\n");
     }
     fprintf(f, ".SH EXIT STATUS\n.nf\n");
@@ -188,7 +197,7 @@ static void bash(FILE *f)
     fprintf(f, "--help --version\" -- \"$cur\")); return\n  fi\n  local opts=\"\"\n  case \"$cmd\" in\n");
     for (size_t i = 0; i < lm_ncommands; i++) {
         struct opt o[MAX_OPTS];
-        size_t n = usage_opts(&lm_commands[i], o, 1);
+        size_t n = cmd_opts(&lm_commands[i], o);
         fprintf(f, "    %s) opts=\"", lm_commands[i].name);
         word_list(f, o, n);
         fprintf(f, "\" ;;\n");
@@ -239,7 +248,7 @@ static void zsh(FILE *f)
     fprintf(f, "--help --version; return\n  fi\n  case $cmd in\n");
     for (size_t i = 0; i < lm_ncommands; i++) {
         struct opt o[MAX_OPTS];
-        size_t n = usage_opts(&lm_commands[i], o, 1);
+        size_t n = cmd_opts(&lm_commands[i], o);
         fprintf(f, "    %s) opts=(", lm_commands[i].name);
         word_list(f, o, n);
         fprintf(f, ") ;;\n");
@@ -273,7 +282,7 @@ static void fish(FILE *f)
     }
     for (size_t i = 0; i < lm_ncommands; i++) {
         struct opt o[MAX_OPTS];
-        size_t n = usage_opts(&lm_commands[i], o, 1);
+        size_t n = cmd_opts(&lm_commands[i], o);
         for (size_t k = 0; k < n; k++)
             fprintf(f, "complete -c lmchoose -n '__fish_seen_subcommand_from %s' -l %s%s\n",
                     lm_commands[i].name, o[k].name + 2, o[k].value ? " -r" : "");

@@ -4,7 +4,7 @@
  * is in check.c; this file parses the options, loads the catalog and rules,
  * and picks the renderer. The exit code does not depend on --format.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +14,7 @@
 #include "lmchoose/status.h"
 #include "check/repo_config.h"
 
-const char *const lm_check_usage[] = {
+static const char *const usage[] = {
     "usage: lmchoose check FILE|DIR|GLOB... [options]",
     "",
     "Judge the deployments of a repository: the `deployment` block of lmchoose",
@@ -28,20 +28,68 @@ const char *const lm_check_usage[] = {
     "(glob); files that are not deployments are skipped. '-' reads stdin.",
     "",
     "Options:",
-    "  --fail-on error|warning|info|never  lowest severity that fails (default error)",
-    "  --suggest               report a clearly better candidate as a warning, not info",
-    "  --format text|json|markdown|sarif|junit|github  output format (default text)",
-    "  --output FILE           write the result to FILE atomically",
-    "  --rules FILE            add rules (repeatable); a rule with an existing id replaces it",
-    "  --no-default-rules      start from an empty rule set",
-    "  --weights formula|auto  weights from the formula, or published file sizes (default auto)",
-    "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
-    "  --exclude GLOB          skip files a directory or pattern finds (repeatable)",
-    "  --config FILE           the repository config (default: .lmchoose.yaml found",
-    "                          in the current directory or a parent)",
-    "  --no-config             read no repository config",
-    "  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,",
-    "  --max-scalar, --max-files   as for every command (docs/cli.md)",
+    NULL
+};
+
+/* What check's options set (its table below). */
+struct check_args {
+    struct lm_check_opts o;
+    struct lm_cli_list rules, excludes;
+    int fail_on_given, no_config, no_default;
+    const char *config_path;
+};
+
+static int opt_fail_on(struct lm_ctx *ctx, void *target, const struct lm_opt *row, const char *arg)
+{
+    (void)row;
+    struct check_args *a = target;
+    for (int i = 0; lm_check_fail_on_names[i] != NULL; i++) {
+        if (strcmp(lm_check_fail_on_names[i], arg) == 0) {
+            a->o.fail_on = i;
+            a->fail_on_given = 1;
+            return 0;
+        }
+    }
+    lm_cli_usage_error(ctx, "--fail-on must be error, warning, info or never, got '%s'", arg);
+    return -1;
+}
+
+#define CHK(field) offsetof(struct check_args, field)
+static const struct lm_opt opts[] = {
+    { "fail-on", 0, "error|warning|info|never", "lowest severity that fails (default error)",
+      LM_OPT_CALL, 0, 0, 0, 0, opt_fail_on },
+    { "suggest", 0, NULL, "report a clearly better candidate as a warning, not info",
+      LM_OPT_FLAG, 0, CHK(o.suggest), 0, 0, NULL },
+    LM_OPT_FORMAT("text|json|markdown|sarif|junit|github", "output format (default text)", 0),
+    LM_OPT_OUTPUT("write the result to FILE atomically", 0),
+    { "rules", 0, "FILE", "add rules (repeatable); a rule with an existing id replaces it",
+      LM_OPT_LIST, 0, CHK(rules), 0, 0, NULL },
+    { "no-default-rules", 0, NULL, "start from an empty rule set", LM_OPT_FLAG, 0,
+      CHK(no_default), 0, 0, NULL },
+    { "weights", 0, "formula|auto",
+      "weights from the formula, or published file sizes (default auto)", LM_OPT_CALL, 0,
+      CHK(o.weights_formula), 0, 0, lm_cli_opt_weights },
+    LM_OPT_PROFILES("add a profile layer (repeatable; also LMCHOOSE_PROFILES)", 0),
+    { "exclude", 0, "GLOB", "skip files a directory or pattern finds (repeatable)", LM_OPT_LIST,
+      0, CHK(excludes), 0, 0, NULL },
+    { "config", 0, "FILE", "the repository config (default: .lmchoose.yaml found\n"
+      "in the current directory or a parent)", LM_OPT_STRING, 0, CHK(config_path), 0, 0, NULL },
+    { "no-config", 0, NULL, "read no repository config", LM_OPT_FLAG, 0, CHK(no_config), 0, 0,
+      NULL },
+    LM_OPT_TEXT("  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,"),
+    LM_OPT_TEXT("  --max-scalar, --max-files   as for every command (docs/cli.md)"),
+    LM_OPT_COLOR(NULL, LM_OPT_GROUPED),
+    LM_OPT_QUIET(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_INPUT_SIZE(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_DEPTH(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_NODES(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_SCALAR(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_FILES(NULL, LM_OPT_GROUPED),
+    LM_OPT_HELP_ROW(NULL, LM_OPT_UNLISTED),
+    LM_OPT_TABLE_END
+};
+
+static const char *const tail[] = {
     "",
     "Waive a finding in the scenario (rules.waive: [{rule, reason, expires}]) or",
     "with a comment in any file: # lmchoose:waive RULE \"reason\" YYYY-MM-DD.",
@@ -52,8 +100,7 @@ const char *const lm_check_usage[] = {
     NULL
 };
 
-enum { OPT_CHK_FAIL_ON = OPT_CMD_BASE, OPT_CHK_SUGGEST, OPT_CHK_RULES, OPT_CHK_NO_DEFAULT_RULES,
-       OPT_CHK_WEIGHTS, OPT_CHK_EXCLUDE, OPT_CHK_CONFIG, OPT_CHK_NO_CONFIG };
+const struct lm_cmd_spec lm_check_spec = { usage, opts, tail };
 
 static int render(struct lm_ctx *ctx, const struct lm_check_result *res)
 {
@@ -75,118 +122,41 @@ static int render(struct lm_ctx *ctx, const struct lm_check_result *res)
 
 int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
 {
-    static const struct option opts[] = {
-        { "fail-on", required_argument, NULL, OPT_CHK_FAIL_ON },
-        { "suggest", no_argument, NULL, OPT_CHK_SUGGEST },
-        { "rules", required_argument, NULL, OPT_CHK_RULES },
-        { "no-default-rules", no_argument, NULL, OPT_CHK_NO_DEFAULT_RULES },
-        { "weights", required_argument, NULL, OPT_CHK_WEIGHTS },
-        { "exclude", required_argument, NULL, OPT_CHK_EXCLUDE },
-        { "config", required_argument, NULL, OPT_CHK_CONFIG },
-        { "no-config", no_argument, NULL, OPT_CHK_NO_CONFIG },
-        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
-    };
-    struct lm_check_opts o = { LM_CHECK_FAIL_ERROR, 0, 0, NULL, 0, NULL };
-    const char **rule_files = calloc((size_t)argc + 1, sizeof(*rule_files));
-    const char **excludes = calloc((size_t)argc + 1, sizeof(*excludes));
-    size_t nrules = 0, nexcludes = 0;
-    int fail_on_given = 0, no_config = 0;
-    const char *config_path = NULL;
+    struct check_args a;
+    memset(&a, 0, sizeof(a));
+    a.o.fail_on = LM_CHECK_FAIL_ERROR;
     char *found_config = NULL;
     struct lm_repo_config cfg;
     int have_cfg = 0;
     memset(&cfg, 0, sizeof(cfg));
-    int no_default = 0, rc = LM_EXIT_OK, c;
+    int first;
     struct lm_ruleset rs = LM_RULESET_INIT;
     struct lm_check_result res;
     memset(&res, 0, sizeof(res));
-    if (rule_files == NULL || excludes == NULL) {
-        free(rule_files);
-        free(excludes);
-        return LM_EXIT_INTERNAL;
-    }
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            lm_cli_print_usage(lm_cli_find_command("check"), ctx->out);
-            goto out;
-        }
-        if (c == '?') {
-            rc = lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-        if (c == ':') {
-            rc = lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-            goto out;
-        }
-        switch (c) {
-        case OPT_CHK_FAIL_ON: {
-            int found = -1;
-            for (int i = 0; lm_check_fail_on_names[i] != NULL; i++)
-                if (strcmp(lm_check_fail_on_names[i], optarg) == 0)
-                    found = i;
-            if (found < 0) {
-                rc = lm_cli_usage_error(ctx, "--fail-on must be error, warning, info or never, got '%s'",
-                                        optarg);
-                goto out;
-            }
-            o.fail_on = found;
-            fail_on_given = 1;
-            break;
-        }
-        case OPT_CHK_EXCLUDE:
-            excludes[nexcludes++] = optarg;
-            break;
-        case OPT_CHK_CONFIG:
-            config_path = optarg;
-            break;
-        case OPT_CHK_NO_CONFIG:
-            no_config = 1;
-            break;
-        case OPT_CHK_SUGGEST:
-            o.suggest = 1;
-            break;
-        case OPT_CHK_RULES:
-            rule_files[nrules++] = optarg;
-            break;
-        case OPT_CHK_NO_DEFAULT_RULES:
-            no_default = 1;
-            break;
-        case OPT_CHK_WEIGHTS:
-            if (strcmp(optarg, "formula") != 0 && strcmp(optarg, "auto") != 0) {
-                rc = lm_cli_usage_error(ctx, "--weights must be formula or auto, got '%s'", optarg);
-                goto out;
-            }
-            o.weights_formula = strcmp(optarg, "formula") == 0;
-            break;
-        default:
-            if (lm_cli_common_option(ctx, c, optarg) <= 0) {
-                rc = LM_EXIT_USAGE;
-                goto out;
-            }
-        }
-    }
+    int rc = lm_cli_parse(ctx, &lm_check_spec, argc, argv, &a, &first);
+    if (rc != LM_CLI_PARSED)
+        goto out;
+    rc = LM_EXIT_OK;
     if (ctx->format == LM_FMT_HTML) {
         /* html is recommend's page (render_html.c) */
         rc = lm_cli_usage_error(ctx, "check supports --format text, json, markdown, sarif, junit or github");
         goto out;
     }
-    if (optind >= argc) {
+    if (first >= argc) {
         rc = lm_cli_usage_error(ctx, "check needs at least one FILE, DIR or GLOB");
         goto out;
     }
     int nstdin = 0;
-    for (int i = optind; i < argc; i++)
+    for (int i = first; i < argc; i++)
         nstdin += strcmp(argv[i], "-") == 0;
-    for (size_t i = 0; i < nrules; i++)
-        nstdin += strcmp(rule_files[i], "-") == 0;
+    for (size_t i = 0; i < a.rules.n; i++)
+        nstdin += strcmp(a.rules.items[i], "-") == 0;
     if (nstdin > 1) {
         rc = lm_cli_usage_error(ctx, "'-' (standard input) given twice");
         goto out;
     }
-    if ((size_t)(argc - optind) > ctx->limits.max_files) {
-        rc = lm_cli_usage_error(ctx, "%d files exceed --max-files (%zu)", argc - optind,
+    if ((size_t)(argc - first) > ctx->limits.max_files) {
+        rc = lm_cli_usage_error(ctx, "%d files exceed --max-files (%zu)", argc - first,
                                 ctx->limits.max_files);
         goto out;
     }
@@ -194,11 +164,11 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
     /* The repository config comes first: it may add profile layers and set
      * the default --fail-on. */
     int r = LM_EXIT_OK;
-    if (!no_config && config_path == NULL)
-        config_path = found_config = lm__repo_config_find();
-    if (!no_config && config_path != NULL) {
+    if (!a.no_config && a.config_path == NULL)
+        a.config_path = found_config = lm__repo_config_find();
+    if (!a.no_config && a.config_path != NULL) {
         have_cfg = 1;
-        r = lm_status_exit_code(lm__repo_config_load(&cfg, config_path, &ctx->limits, &ctx->diags));
+        r = lm_status_exit_code(lm__repo_config_load(&cfg, a.config_path, &ctx->limits, &ctx->diags));
         for (size_t i = 0; r == LM_EXIT_OK && i < cfg.profiles.n; i++) {
             if (ctx->nprofile_dirs == ctx->capprofile_dirs) {
                 size_t ncap = ctx->capprofile_dirs ? ctx->capprofile_dirs * 2 : 4;
@@ -216,19 +186,19 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
             ctx->profile_dirs[0] = cfg.profiles.items[cfg.profiles.n - 1 - i];
             ctx->nprofile_dirs++;
         }
-        if (r == LM_EXIT_OK && !fail_on_given && cfg.fail_on >= 0)
-            o.fail_on = cfg.fail_on;
-        o.config = &cfg;
+        if (r == LM_EXIT_OK && !a.fail_on_given && cfg.fail_on >= 0)
+            a.o.fail_on = cfg.fail_on;
+        a.o.config = &cfg;
     }
-    o.exclude = excludes;
-    o.nexclude = nexcludes;
+    a.o.exclude = a.excludes.items;
+    a.o.nexclude = a.excludes.n;
     res.rules = &rs;
-    res.fail_on = o.fail_on;
+    res.fail_on = a.o.fail_on;
     if (r == LM_EXIT_OK)
         r = lm_cli_load_catalog(ctx);
     if (r == LM_EXIT_OK) {
-        r = lm_status_exit_code(lm_cli_load_rules(ctx, &rs, (const char *const *)rule_files,
-                                                  nrules, no_default));
+        r = lm_status_exit_code(lm_cli_load_rules(ctx, &rs, (const char *const *)a.rules.items,
+                                                  a.rules.n, a.no_default));
     }
     /* The config's scenarios name hardware and rule ids like any scenario:
      * checked (and aliases rewritten to ids) now that both are loaded. */
@@ -269,7 +239,7 @@ int cmd_check(int argc, char **argv, struct lm_ctx *ctx)
     }
     if (r == LM_EXIT_OK) {
         ctx->cat.slm_max_params_b = rs.slm_max_params_b;
-        rc = lm__check_run(ctx, &rs, argv + optind, (size_t)(argc - optind), &o, &res);
+        rc = lm__check_run(ctx, &rs, argv + first, (size_t)(argc - first), &a.o, &res);
     } else {
         /* The catalog or a rule file is invalid: nothing is judged. */
         rc = r;
@@ -286,7 +256,7 @@ out:
     if (have_cfg)
         lm__repo_config_release(&cfg);
     free(found_config);
-    free(rule_files);
-    free(excludes);
+    lm_cli_list_release(&a.rules);
+    lm_cli_list_release(&a.excludes);
     return rc;
 }

@@ -5,8 +5,8 @@
  * the model fits (fits or tight), 1 when it does not (the result is still
  * printed).
  */
-#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,7 @@
 #include "lmchoose/status.h"
 #include "util/fs.h"
 
-const char *const lm_estimate_usage[] = {
+static const char *const usage[] = {
     "usage: lmchoose estimate MODEL [options]",
     "",
     "Size one model on one machine: memory (weights, KV cache, runtime overhead),",
@@ -32,38 +32,7 @@ const char *const lm_estimate_usage[] = {
     "'NVIDIA GeForce RTX 4090' (lmchoose list models|hardware shows them).",
     "",
     "Options:",
-    "  --hardware ID|local     the machine (default: local, this machine)",
-    "  --quant ID|auto         weight format; auto picks the best quality that fits (default)",
-    "  --context N             tokens per sequence (default: min(model context, 8192))",
-    "  --prompt N              prompt tokens for the time to first token (default: the context)",
-    "  --batch N               concurrent sequences held in memory (default 1)",
-    "  --devices N             accelerators, tensor parallel (default: 1, or the fewest that fit)",
-    "  --runtime NAME          llama.cpp, vllm, mlx or transformers (default: from quant and hardware)",
-    "  --placement P           device, on-prem or cloud (default: the first the hardware lists)",
-    "  --kv-cache T            KV cache type: f16 (default), q8_0, q4_0, fp8",
-    "  --weights formula|auto  weights from the formula, or from published file sizes (default auto)",
-    "  --cpu-moe N|all         llama.cpp expert offload (--n-cpu-moe): the routed experts of the",
-    "                          first N layers (all: every layer) stay in the system RAM of --host",
-    "  --host ID               the machine whose RAM holds the offloaded experts (a hardware id)",
-    "  --format text|json      output format (default text)",
-    "  --output FILE           write the result to FILE atomically",
-    "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
-    "  -q, --quiet             print no text result",
-    "  --help                  print this help",
-    "",
-    "  --scenario FILE         take the workload, assumptions, task kind, labeled",
-    "                          examples and output-speed target from a scenario",
-    "",
-    "Without --scenario, cost uses the default workload: 200 requests a day of 1000",
-    "input and 300 output tokens, one stream, 0.15 USD/kWh, hardware amortized over",
-    "36 months.",
     NULL
-};
-
-enum {
-    OPT_HARDWARE = OPT_CMD_BASE, OPT_QUANT, OPT_CONTEXT, OPT_PROMPT, OPT_BATCH,
-    OPT_DEVICES, OPT_RUNTIME, OPT_PLACEMENT, OPT_KV, OPT_WEIGHTS, OPT_SCENARIO, OPT_CPU_MOE,
-    OPT_HOST
 };
 
 struct est_opts {
@@ -73,6 +42,116 @@ struct est_opts {
     double cpu_moe;   /* 0 none; INFINITY for "all" */
     const char *host; /* --host id */
 };
+
+static int opt_hardware(struct lm_ctx *ctx, void *target, const struct lm_opt *row, const char *arg)
+{
+    (void)row;
+    struct est_opts *o = target;
+    if (o->hardware != NULL) {
+        lm_cli_usage_error(ctx, "estimate takes one --hardware");
+        return -1;
+    }
+    o->hardware = arg;
+    return 0;
+}
+
+static int opt_placement(struct lm_ctx *ctx, void *target, const struct lm_opt *row, const char *arg)
+{
+    (void)row;
+    if (strcmp(arg, "device") && strcmp(arg, "on-prem") && strcmp(arg, "cloud")) {
+        lm_cli_usage_error(ctx, "--placement must be device, on-prem or cloud, got '%s'", arg);
+        return -1;
+    }
+    ((struct est_opts *)target)->placement = arg;
+    return 0;
+}
+
+/* Bytes per KV-cache element of each --kv-cache type (q8_0 and q4_0 carry
+ * a 2-byte scale per block of 32). */
+static int opt_kv_cache(struct lm_ctx *ctx, void *target, const struct lm_opt *row, const char *arg)
+{
+    (void)row;
+    static const struct { const char *name; double bytes; } types[] = {
+        { "f16", 2 }, { "fp8", 1 }, { "q8_0", 1.0625 }, { "q4_0", 0.5625 },
+    };
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (strcmp(arg, types[i].name) == 0) {
+            ((struct est_opts *)target)->kv_bytes = types[i].bytes;
+            return 0;
+        }
+    }
+    lm_cli_usage_error(ctx, "--kv-cache must be f16, q8_0, q4_0 or fp8, got '%s'", arg);
+    return -1;
+}
+
+static int opt_cpu_moe(struct lm_ctx *ctx, void *target, const struct lm_opt *row, const char *arg)
+{
+    struct est_opts *o = target;
+    if (strcmp(arg, "all") == 0) {
+        o->cpu_moe = (double)INFINITY;
+        return 0;
+    }
+    return lm_cli_parse_count(ctx, "--cpu-moe", arg, row->min, row->max, &o->cpu_moe);
+}
+
+#define EST(field) offsetof(struct est_opts, field)
+static const struct lm_opt opts[] = {
+    { "hardware", 0, "ID|local", "the machine (default: local, this machine)", LM_OPT_CALL, 0,
+      0, 0, 0, opt_hardware },
+    { "quant", 0, "ID|auto", "weight format; auto picks the best quality that fits (default)",
+      LM_OPT_STRING, 0, EST(quant), 0, 0, NULL },
+    { "context", 0, "N", "tokens per sequence (default: min(model context, 8192))",
+      LM_OPT_COUNT, 0, EST(context), 1, 1e8, NULL },
+    { "prompt", 0, "N", "prompt tokens for the time to first token (default: the context)",
+      LM_OPT_COUNT, 0, EST(prompt), 1, 1e8, NULL },
+    { "batch", 0, "N", "concurrent sequences held in memory (default 1)", LM_OPT_COUNT, 0,
+      EST(batch), 1, 1e6, NULL },
+    { "devices", 0, "N", "accelerators, tensor parallel (default: 1, or the fewest that fit)",
+      LM_OPT_COUNT, 0, EST(devices), 1, 64, NULL },
+    { "runtime", 0, "NAME",
+      "llama.cpp, vllm, mlx or transformers (default: from quant and hardware)", LM_OPT_STRING,
+      0, EST(runtime), 0, 0, NULL },
+    { "placement", 0, "P", "device, on-prem or cloud (default: the first the hardware lists)",
+      LM_OPT_CALL, 0, 0, 0, 0, opt_placement },
+    { "kv-cache", 0, "T", "KV cache type: f16 (default), q8_0, q4_0, fp8", LM_OPT_CALL, 0, 0, 0,
+      0, opt_kv_cache },
+    { "weights", 0, "formula|auto",
+      "weights from the formula, or from published file sizes (default auto)", LM_OPT_CALL, 0,
+      EST(weights_formula), 0, 0, lm_cli_opt_weights },
+    { "cpu-moe", 0, "N|all",
+      "llama.cpp expert offload (--n-cpu-moe): the routed experts of the\n"
+      "first N layers (all: every layer) stay in the system RAM of --host", LM_OPT_CALL, 0, 0,
+      1, 1e4, opt_cpu_moe },
+    { "host", 0, "ID", "the machine whose RAM holds the offloaded experts (a hardware id)",
+      LM_OPT_STRING, 0, EST(host), 0, 0, NULL },
+    LM_OPT_FORMAT("text|json", "output format (default text)", 0),
+    LM_OPT_OUTPUT("write the result to FILE atomically", 0),
+    LM_OPT_PROFILES("add a profile layer (repeatable; also LMCHOOSE_PROFILES)", 0),
+    LM_OPT_QUIET("print no text result", 0),
+    LM_OPT_HELP_ROW("print this help", 0),
+    LM_OPT_TEXT(""),
+    { "scenario", 0, "FILE", "take the workload, assumptions, task kind, labeled\n"
+      "examples and output-speed target from a scenario", LM_OPT_STRING, 0, EST(scenario), 0,
+      0, NULL },
+    /* Accepted, but not named by --help (docs/cli.md). */
+    LM_OPT_MAX_INPUT_SIZE(NULL, LM_OPT_UNLISTED),
+    LM_OPT_MAX_DEPTH(NULL, LM_OPT_UNLISTED),
+    LM_OPT_MAX_NODES(NULL, LM_OPT_UNLISTED),
+    LM_OPT_MAX_SCALAR(NULL, LM_OPT_UNLISTED),
+    LM_OPT_MAX_FILES(NULL, LM_OPT_UNLISTED),
+    LM_OPT_COLOR(NULL, LM_OPT_UNLISTED),
+    LM_OPT_TABLE_END
+};
+
+static const char *const tail[] = {
+    "",
+    "Without --scenario, cost uses the default workload: 200 requests a day of 1000",
+    "input and 300 output tokens, one stream, 0.15 USD/kWh, hardware amortized over",
+    "36 months.",
+    NULL
+};
+
+const struct lm_cmd_spec lm_estimate_spec = { usage, opts, tail };
 
 /* Estimates with --devices, or with the device count of §5 step 1. */
 static void estimate_with_devices(struct lm_est_input *in, const struct est_opts *o,
@@ -170,115 +249,21 @@ static int prompt_exceeds_context(struct lm_ctx *ctx, const struct est_opts *o, 
 
 int cmd_estimate(int argc, char **argv, struct lm_ctx *ctx)
 {
-    static const struct option opts[] = {
-        { "hardware", required_argument, NULL, OPT_HARDWARE },
-        { "quant", required_argument, NULL, OPT_QUANT },
-        { "context", required_argument, NULL, OPT_CONTEXT },
-        { "prompt", required_argument, NULL, OPT_PROMPT },
-        { "batch", required_argument, NULL, OPT_BATCH },
-        { "devices", required_argument, NULL, OPT_DEVICES },
-        { "runtime", required_argument, NULL, OPT_RUNTIME },
-        { "placement", required_argument, NULL, OPT_PLACEMENT },
-        { "kv-cache", required_argument, NULL, OPT_KV },
-        { "weights", required_argument, NULL, OPT_WEIGHTS },
-        { "scenario", required_argument, NULL, OPT_SCENARIO },
-        { "cpu-moe", required_argument, NULL, OPT_CPU_MOE },
-        { "host", required_argument, NULL, OPT_HOST },
-        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
-    };
     struct est_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, (double)NAN, (double)NAN, 1, (double)NAN, 2, 0,
                           0, NULL };
-    int c, nhw = 0;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            lm_cli_print_usage(lm_cli_find_command("estimate"), ctx->out);
-            return LM_EXIT_OK;
-        case '?':
-            return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
-        case ':':
-            return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-        case OPT_HARDWARE:
-            if (++nhw > 1)
-                return lm_cli_usage_error(ctx, "estimate takes one --hardware");
-            o.hardware = optarg;
-            break;
-        case OPT_QUANT:
-            o.quant = optarg;
-            break;
-        case OPT_CONTEXT:
-            if (lm_cli_parse_count(ctx, "--context", optarg, 1, 1e8, &o.context) != 0)
-                return LM_EXIT_USAGE;
-            break;
-        case OPT_PROMPT:
-            if (lm_cli_parse_count(ctx, "--prompt", optarg, 1, 1e8, &o.prompt) != 0)
-                return LM_EXIT_USAGE;
-            break;
-        case OPT_BATCH:
-            if (lm_cli_parse_count(ctx, "--batch", optarg, 1, 1e6, &o.batch) != 0)
-                return LM_EXIT_USAGE;
-            break;
-        case OPT_DEVICES:
-            if (lm_cli_parse_count(ctx, "--devices", optarg, 1, 64, &o.devices) != 0)
-                return LM_EXIT_USAGE;
-            break;
-        case OPT_RUNTIME:
-            o.runtime = optarg;
-            break;
-        case OPT_PLACEMENT:
-            if (strcmp(optarg, "device") && strcmp(optarg, "on-prem") && strcmp(optarg, "cloud"))
-                return lm_cli_usage_error(ctx, "--placement must be device, on-prem or cloud, got '%s'", optarg);
-            o.placement = optarg;
-            break;
-        case OPT_KV:
-            if (strcmp(optarg, "f16") == 0)
-                o.kv_bytes = 2;
-            else if (strcmp(optarg, "fp8") == 0)
-                o.kv_bytes = 1;
-            else if (strcmp(optarg, "q8_0") == 0)
-                o.kv_bytes = 1.0625;
-            else if (strcmp(optarg, "q4_0") == 0)
-                o.kv_bytes = 0.5625;
-            else
-                return lm_cli_usage_error(ctx, "--kv-cache must be f16, q8_0, q4_0 or fp8, got '%s'", optarg);
-            break;
-        case OPT_SCENARIO:
-            o.scenario = optarg;
-            break;
-        case OPT_CPU_MOE:
-            if (strcmp(optarg, "all") == 0)
-                o.cpu_moe = (double)INFINITY;
-            else if (lm_cli_parse_count(ctx, "--cpu-moe", optarg, 1, 1e4, &o.cpu_moe) != 0)
-                return LM_EXIT_USAGE;
-            break;
-        case OPT_HOST:
-            o.host = optarg;
-            break;
-        case OPT_WEIGHTS:
-            if (strcmp(optarg, "formula") == 0)
-                o.weights_formula = 1;
-            else if (strcmp(optarg, "auto") == 0)
-                o.weights_formula = 0;
-            else
-                return lm_cli_usage_error(ctx, "--weights must be formula or auto, got '%s'", optarg);
-            break;
-        default:
-            if (lm_cli_common_option(ctx, c, optarg) < 0)
-                return LM_EXIT_USAGE;
-            break;
-        }
-    }
+    int first;
+    int rc = lm_cli_parse(ctx, &lm_estimate_spec, argc, argv, &o, &first);
+    if (rc != LM_CLI_PARSED)
+        return rc;
     if (ctx->format != LM_FMT_TEXT && ctx->format != LM_FMT_JSON)
         return lm_cli_usage_error(ctx, "estimate supports --format text or json");
-    if (optind >= argc)
+    if (first >= argc)
         return lm_cli_usage_error(ctx, "estimate needs a MODEL id");
-    if (optind + 1 < argc)
-        return lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
-    o.model = argv[optind];
+    if (first + 1 < argc)
+        return lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[first + 1]);
+    o.model = argv[first];
 
-    int rc = lm_cli_load_catalog(ctx);
+    rc = lm_cli_load_catalog(ctx);
     if (rc != 0) {
         if (ctx->format == LM_FMT_JSON && rc == LM_EXIT_INPUT)
             lm_render_json_errors("estimate", rc, &ctx->diags, ctx->out);

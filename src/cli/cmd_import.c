@@ -5,7 +5,7 @@
  * atomically, and prints a summary.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,7 +17,7 @@
 #include "util/strutil.h"
 #include "lmchoose/status.h"
 
-const char *const lm_import_usage[] = {
+static const char *const usage[] = {
     "usage: lmchoose import litellm FILE [--all-offers] [--out DIR] [--date YYYY-MM-DD]",
     "       lmchoose import gguf FILE [--id ID] [--out DIR] [--date YYYY-MM-DD] [options]",
     "       lmchoose import hf-config config.json|DIR [--id ID] [--out DIR] [options]",
@@ -39,21 +39,8 @@ const char *const lm_import_usage[] = {
     "                 architecture, context and parameters (formula printed).",
     "",
     "Options:",
-    "  --out DIR               the layer directory to write (default: lmchoose-layer)",
-    "  --all-offers            litellm: also write each unmatched offer with a context",
-    "                          length as an API-only profile of its own (no quality)",
-    "  --id ID                 gguf, hf-config: the model id (default: general.name,",
-    "                          or _name_or_path, as an id)",
-    "  --date YYYY-MM-DD       the date the file was downloaded (default: today);",
-    "                          a layer imported over 90 days ago warns when loaded",
-    "  --profiles DIR          match against this layer too (repeatable)",
-    "  --max-input-size BYTES  input limit (default 4 MiB)",
-    "  -q, --quiet             print no summary",
-    "  --help                  print this help",
     NULL
 };
-
-enum { OPT_OUT = OPT_CMD_BASE, OPT_DATE, OPT_ID, OPT_ALL_OFFERS };
 
 /* YYYY-MM-DD naming a real calendar day. */
 static int valid_date(const char *s)
@@ -202,73 +189,100 @@ static int import_hf(struct lm_ctx *ctx, const char *path, const char *dir, cons
     return lm_status_exit_code(r);
 }
 
+/* What import's own options set. */
+struct import_args {
+    const char *dir, *date, *id;
+    int all_offers;
+};
+
+/* --id: a profile id, [a-z0-9][a-z0-9._-]*, at most 100 bytes. */
+static int opt_id(struct lm_ctx *ctx, void *target, const struct lm_opt *row, const char *arg)
+{
+    (void)row;
+    size_t n = strlen(arg);
+    int ok = n > 0 && n <= 100 && ((arg[0] >= 'a' && arg[0] <= 'z') || (arg[0] >= '0' && arg[0] <= '9'));
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (arg[i] >= 'a' && arg[i] <= 'z') || (arg[i] >= '0' && arg[i] <= '9') ||
+             arg[i] == '.' || arg[i] == '_' || arg[i] == '-';
+    if (!ok) {
+        lm_cli_usage_error(ctx, "--id needs an id ([a-z0-9][a-z0-9._-]*, at most "
+                           "100 bytes), got '%s'", arg);
+        return -1;
+    }
+    ((struct import_args *)target)->id = arg;
+    return 0;
+}
+
+static int opt_date(struct lm_ctx *ctx, void *target, const struct lm_opt *row, const char *arg)
+{
+    (void)row;
+    if (!valid_date(arg)) {
+        lm_cli_usage_error(ctx, "--date needs a day as YYYY-MM-DD, got '%s'", arg);
+        return -1;
+    }
+    ((struct import_args *)target)->date = arg;
+    return 0;
+}
+
+static const struct lm_opt opts[] = {
+    { "out", 0, "DIR", "the layer directory to write (default: lmchoose-layer)", LM_OPT_STRING,
+      0, offsetof(struct import_args, dir), 0, 0, NULL },
+    { "all-offers", 0, NULL, "litellm: also write each unmatched offer with a context\n"
+      "length as an API-only profile of its own (no quality)", LM_OPT_FLAG, 0,
+      offsetof(struct import_args, all_offers), 0, 0, NULL },
+    { "id", 0, "ID", "gguf, hf-config: the model id (default: general.name,\n"
+      "or _name_or_path, as an id)", LM_OPT_CALL, 0, 0, 0, 0, opt_id },
+    { "date", 0, "YYYY-MM-DD", "the date the file was downloaded (default: today);\n"
+      "a layer imported over 90 days ago warns when loaded", LM_OPT_CALL, 0, 0, 0, 0, opt_date },
+    LM_OPT_PROFILES("match against this layer too (repeatable)", 0),
+    LM_OPT_MAX_INPUT_SIZE("input limit (default 4 MiB)", 0),
+    LM_OPT_QUIET("print no summary", 0),
+    LM_OPT_HELP_ROW("print this help", 0),
+    /* Accepted, but not named by --help (docs/cli.md); --format is then
+     * refused ("import takes no --format"). */
+    LM_OPT_FORMAT("FORMAT", NULL, LM_OPT_UNLISTED),
+    LM_OPT_OUTPUT(NULL, LM_OPT_UNLISTED),
+    LM_OPT_MAX_DEPTH(NULL, LM_OPT_UNLISTED),
+    LM_OPT_MAX_NODES(NULL, LM_OPT_UNLISTED),
+    LM_OPT_MAX_SCALAR(NULL, LM_OPT_UNLISTED),
+    LM_OPT_MAX_FILES(NULL, LM_OPT_UNLISTED),
+    LM_OPT_COLOR(NULL, LM_OPT_UNLISTED),
+    LM_OPT_TABLE_END
+};
+
+const struct lm_cmd_spec lm_import_spec = { usage, opts, NULL };
+
 int cmd_import(int argc, char **argv, struct lm_ctx *ctx)
 {
-    static const struct option opts[] = {
-        { "out", required_argument, NULL, OPT_OUT },
-        { "date", required_argument, NULL, OPT_DATE },
-        { "id", required_argument, NULL, OPT_ID },
-        { "all-offers", no_argument, NULL, OPT_ALL_OFFERS },
-        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
-    };
-    const char *dir = "lmchoose-layer", *date = NULL, *id = NULL;
-    int all_offers = 0;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            lm_cli_print_usage(lm_cli_find_command("import"), ctx->out);
-            return LM_EXIT_OK;
-        }
-        if (c == '?')
-            return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
-        if (c == ':')
-            return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-        if (c == OPT_ALL_OFFERS) {
-            all_offers = 1;
-        } else if (c == OPT_OUT) {
-            dir = optarg;
-        } else if (c == OPT_ID) {
-            id = optarg;
-            size_t n = strlen(id);
-            int ok = n > 0 && n <= 100 && ((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= '0' && id[0] <= '9'));
-            for (size_t i = 0; ok && i < n; i++)
-                ok = (id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
-                     id[i] == '.' || id[i] == '_' || id[i] == '-';
-            if (!ok)
-                return lm_cli_usage_error(ctx, "--id needs an id ([a-z0-9][a-z0-9._-]*, at most "
-                                          "100 bytes), got '%s'", id);
-        } else if (c == OPT_DATE) {
-            if (!valid_date(optarg))
-                return lm_cli_usage_error(ctx, "--date needs a day as YYYY-MM-DD, got '%s'", optarg);
-            date = optarg;
-        } else if (lm_cli_common_option(ctx, c, optarg) < 0) {
-            return LM_EXIT_USAGE;
-        }
-    }
+    struct import_args a = { "lmchoose-layer", NULL, NULL, 0 };
+    int first;
+    int rc = lm_cli_parse(ctx, &lm_import_spec, argc, argv, &a, &first);
+    if (rc != LM_CLI_PARSED)
+        return rc;
+    const char *dir = a.dir, *date = a.date, *id = a.id;
+    int all_offers = a.all_offers;
     if (ctx->format != LM_FMT_TEXT)
         return lm_cli_usage_error(ctx, "import takes no --format");
     static const char *const kinds[] = { "litellm", "gguf", "hf-config" };
-    if (optind >= argc)
+    if (first >= argc)
         return lm_cli_usage_error(ctx, "import needs a kind (litellm, gguf or hf-config) and a FILE");
-    const char *kind = argv[optind];
+    const char *kind = argv[first];
     if (strcmp(kind, "litellm") != 0 && strcmp(kind, "gguf") != 0 && strcmp(kind, "hf-config") != 0)
         return lm_cli_unknown_id(ctx, "import kind", kind, kinds, 3);
     if (id != NULL && strcmp(kind, "litellm") == 0)
         return lm_cli_usage_error(ctx, "--id is for import gguf and hf-config");
     if (all_offers && strcmp(kind, "litellm") != 0)
         return lm_cli_usage_error(ctx, "--all-offers is for import litellm");
-    if (argc - optind != 2)
-        return lm_cli_usage_error(ctx, argc - optind < 2 ? "import %s needs a FILE"
+    if (argc - first != 2)
+        return lm_cli_usage_error(ctx, argc - first < 2 ? "import %s needs a FILE"
                                                          : "import %s takes one FILE", kind);
     if (dir[0] == '\0')
         return lm_cli_usage_error(ctx, "--out needs a directory");
     char now[32];
     today(now);
     if (strcmp(kind, "gguf") == 0)
-        return import_gguf(ctx, argv[optind + 1], dir, id, date ? date : now);
+        return import_gguf(ctx, argv[first + 1], dir, id, date ? date : now);
     if (strcmp(kind, "hf-config") == 0)
-        return import_hf(ctx, argv[optind + 1], dir, id, date ? date : now);
-    return import_litellm(ctx, argv[optind + 1], dir, date ? date : now, all_offers);
+        return import_hf(ctx, argv[first + 1], dir, id, date ? date : now);
+    return import_litellm(ctx, argv[first + 1], dir, date ? date : now, all_offers);
 }

@@ -4,7 +4,6 @@
  * overwrites an existing file unless --force, and always writes atomically,
  * so an interrupted run leaves either the old file or the new one.
  */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -12,7 +11,7 @@
 #include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
 
-const char *const lm_init_usage[] = {
+static const char *const usage[] = {
     "usage: lmchoose init [FILE|-] [--force]",
     "",
     "Write a commented starter scenario (the defaults lmchoose uses with no",
@@ -21,37 +20,27 @@ const char *const lm_init_usage[] = {
     "written atomically (a temporary file, then rename).",
     "",
     "Options:",
-    "  --force                 replace an existing FILE",
-    "  --help                  print this help",
     NULL
 };
 
-enum { OPT_FORCE = OPT_CMD_BASE };
+/* init takes no common option: it reads no profile and writes no report. */
+static const struct lm_opt opts[] = {
+    { "force", 0, NULL, "replace an existing FILE", LM_OPT_FLAG, 0, 0, 0, 0, NULL },
+    LM_OPT_HELP_ROW("print this help", 0),
+    LM_OPT_TABLE_END
+};
+
+const struct lm_cmd_spec lm_init_spec = { usage, opts, NULL };
 
 int cmd_init(int argc, char **argv, struct lm_ctx *ctx)
 {
-    static const struct option opts[] = {
-        { "force", no_argument, NULL, OPT_FORCE },
-        { "help", no_argument, NULL, OPT_HELP },
-        { NULL, 0, NULL, 0 }
-    };
-    int force = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            lm_cli_print_usage(lm_cli_find_command("init"), ctx->out);
-            return LM_EXIT_OK;
-        }
-        if (c == OPT_FORCE) {
-            force = 1;
-            continue;
-        }
-        return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
-    }
-    if (optind + 1 < argc)
-        return lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
-    const char *path = optind < argc ? argv[optind] : "lmchoose.yaml";
+    int force = 0, first;
+    int rc = lm_cli_parse(ctx, &lm_init_spec, argc, argv, &force, &first);
+    if (rc != LM_CLI_PARSED)
+        return rc;
+    if (first + 1 < argc)
+        return lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[first + 1]);
+    const char *path = first < argc ? argv[first] : "lmchoose.yaml";
     if (strcmp(path, "-") == 0) {
         fputs(lm_scenario_default_text, ctx->out);
         return LM_EXIT_OK;

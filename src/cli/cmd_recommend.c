@@ -4,14 +4,14 @@
  * rejections (DESIGN §5, §6.1). With no scenario it advises for this machine
  * with the default scenario of §6.2.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cli/run.h"
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
 
-const char *const lm_recommend_usage[] = {
+static const char *const usage[] = {
     "usage: lmchoose [recommend] [SCENARIO|-] [options]",
     "",
     "Rank every deployment option (model x quantization x hardware x devices x",
@@ -21,71 +21,79 @@ const char *const lm_recommend_usage[] = {
     "the default scenario (private, on this device, general chat).",
     "",
     "Options:",
-    "  --format text|json|markdown|html  output format (default text); html: one",
-    "                          self-contained page with a quality/cost chart",
-    "  --top N                 recommendations and rejections to print (default 5)",
-    "  --all                   print every candidate, feasible and rejected",
-    "  --variants              text: every format and hardware row, not one row per model",
-    "  --hardware ID|local     replace constraints.hardware (repeatable)",
-    "  --quant ID|auto         only this weight format; auto: the best that fits per option",
-    "  --runtime NAME          force the runtime; formats it cannot load are dropped",
-    "  --context N             replace task.context_tokens",
-    "  --weights formula|auto  weights from the formula, or published file sizes (default auto)",
-    "  --rules FILE            add rules (repeatable); a rule with an existing id replaces it",
-    "  --no-default-rules      start from an empty rule set",
-    "  --profiles DIR          add a profile layer (repeatable; also LMCHOOSE_PROFILES)",
-    "  --output FILE           write the result to FILE atomically",
-    "  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,",
-    "  --max-scalar, --max-files   as for every command (docs/cli.md)",
+    NULL
+};
+
+#define RUN(field) offsetof(struct lm_run_args, field)
+static const struct lm_opt opts[] = {
+    LM_OPT_FORMAT("text|json|markdown|html", "output format (default text); html: one\n"
+                  "self-contained page with a quality/cost chart", 0),
+    { "top", 0, "N", "recommendations and rejections to print (default 5)", LM_OPT_COUNT, 0,
+      RUN(top), 1, 1e9, NULL },
+    { "all", 0, NULL, "print every candidate, feasible and rejected", LM_OPT_FLAG, 0, RUN(all),
+      0, 0, NULL },
+    { "variants", 0, NULL, "text: every format and hardware row, not one row per model",
+      LM_OPT_FLAG, 0, RUN(variants), 0, 0, NULL },
+    { "hardware", 0, "ID|local", "replace constraints.hardware (repeatable)", LM_OPT_LIST, 0,
+      RUN(hw), 0, 0, NULL },
+    { "quant", 0, "ID|auto", "only this weight format; auto: the best that fits per option",
+      LM_OPT_STRING, 0, RUN(quant_id), 0, 0, NULL },
+    { "runtime", 0, "NAME", "force the runtime; formats it cannot load are dropped",
+      LM_OPT_STRING, 0, RUN(runtime_id), 0, 0, NULL },
+    { "context", 0, "N", "replace task.context_tokens", LM_OPT_COUNT, 0, RUN(context), 1, 1e8,
+      NULL },
+    { "weights", 0, "formula|auto",
+      "weights from the formula, or published file sizes (default auto)", LM_OPT_CALL, 0,
+      RUN(weights_formula), 0, 0, lm_cli_opt_weights },
+    { "rules", 0, "FILE", "add rules (repeatable); a rule with an existing id replaces it",
+      LM_OPT_LIST, 0, RUN(rules), 0, 0, NULL },
+    { "no-default-rules", 0, NULL, "start from an empty rule set", LM_OPT_FLAG, 0,
+      RUN(no_default_rules), 0, 0, NULL },
+    LM_OPT_PROFILES("add a profile layer (repeatable; also LMCHOOSE_PROFILES)", 0),
+    LM_OPT_OUTPUT("write the result to FILE atomically", 0),
+    LM_OPT_TEXT("  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,"),
+    LM_OPT_TEXT("  --max-scalar, --max-files   as for every command (docs/cli.md)"),
+    LM_OPT_COLOR(NULL, LM_OPT_GROUPED),
+    LM_OPT_QUIET(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_INPUT_SIZE(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_DEPTH(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_NODES(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_SCALAR(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_FILES(NULL, LM_OPT_GROUPED),
+    LM_OPT_HELP_ROW(NULL, LM_OPT_UNLISTED),
+    LM_OPT_TABLE_END
+};
+
+static const char *const tail[] = {
     "",
     "Exit 0 with a recommendation, 1 when no candidate satisfies the hard",
     "constraints, 2 usage, 3 invalid input, 4 internal or output error.",
     NULL
 };
 
+const struct lm_cmd_spec lm_recommend_spec = { usage, opts, tail };
+
 int cmd_recommend(int argc, char **argv, struct lm_ctx *ctx)
 {
-    static const struct option opts[] = {
-        LM_RUN_LONG_OPTIONS, LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
-    };
     struct lm_run_args a;
     struct lm_run run;
     memset(&run, 0, sizeof(run));
-    int rc = LM_EXIT_OK, c;
-    if (lm_run_args_init(&a, argc) != 0) {
-        lm_run_args_release(&a);
-        return LM_EXIT_INTERNAL;
-    }
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            lm_cli_print_usage(lm_cli_find_command("recommend"), ctx->out);
-            goto out;
-        }
-        if (c == '?') {
-            rc = lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
-            goto out;
-        }
-        if (c == ':') {
-            rc = lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-            goto out;
-        }
-        if (lm_run_option(ctx, &a, c, optarg) < 0) {
-            rc = LM_EXIT_USAGE;
-            goto out;
-        }
-    }
+    int first;
+    lm_run_args_init(&a);
+    int rc = lm_cli_parse(ctx, &lm_recommend_spec, argc, argv, &a, &first);
+    if (rc != LM_CLI_PARSED)
+        goto out;
+    rc = LM_EXIT_OK;
     if (ctx->format != LM_FMT_TEXT && ctx->format != LM_FMT_JSON &&
         ctx->format != LM_FMT_MARKDOWN && ctx->format != LM_FMT_HTML) {
         rc = lm_cli_usage_error(ctx, "recommend supports --format text, json, markdown or html");
         goto out;
     }
-    if (optind + 1 < argc) {
-        rc = lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
+    if (first + 1 < argc) {
+        rc = lm_cli_usage_error(ctx, "unexpected argument '%s'", argv[first + 1]);
         goto out;
     }
-    a.scenario_path = optind < argc ? argv[optind] : NULL;
+    a.scenario_path = first < argc ? argv[first] : NULL;
     rc = lm_run_prepare(ctx, &a, &run);
     if (rc != LM_EXIT_OK)
         goto out;

@@ -3,7 +3,7 @@
  * say (or --kind) and report every error of every file. Each valid file prints
  * `FILE: ok (KIND)`. Exit 0 when all are valid, else 3.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +15,7 @@
 #include "lmchoose/status.h"
 #include "io/ynode.h"
 
-const char *const lm_validate_usage[] = {
+static const char *const usage[] = {
     "usage: lmchoose validate FILE... [--kind KIND] [--profiles DIR]",
     "       lmchoose validate --profiles DIR",
     "",
@@ -30,21 +30,48 @@ const char *const lm_validate_usage[] = {
     "unless --kind says otherwise. FILE may be - for standard input.",
     "",
     "Options:",
-    "  --kind KIND             model, hardware, quantizations, runtimes, scenario or rules",
-    "  --format text|json      output format (default text); json lists every file with",
-    "                          its kind and every error (docs/cli.md)",
-    "  --profiles DIR          load this profile layer first (repeatable)",
-    "  --max-input-size BYTES  --max-depth N  --max-nodes N  --max-scalar BYTES  --max-files N",
-    "                          input limits (defaults: 4 MiB, 64, 100000, 65536, 100000)",
-    "  -q, --quiet             do not print the ok lines",
-    "  --help                  print this help",
     NULL
 };
 
-enum { OPT_KIND = OPT_CMD_BASE };
-
 static const char *const kinds[] = { "model", "hardware", "quantizations", "runtimes",
                                      "scenario", "rules", NULL };
+
+/* --kind: one of kinds[], stored at off (forced) as the array's own string. */
+static int opt_kind(struct lm_ctx *ctx, void *target, const struct lm_opt *row, const char *arg)
+{
+    (void)row;
+    for (size_t i = 0; kinds[i] != NULL; i++) {
+        if (strcmp(kinds[i], arg) == 0) {
+            *(const char **)target = kinds[i];
+            return 0;
+        }
+    }
+    lm_cli_unknown_id(ctx, "kind", arg, kinds, 6);
+    return -1;
+}
+
+static const struct lm_opt opts[] = {
+    { "kind", 0, "KIND", "model, hardware, quantizations, runtimes, scenario or rules",
+      LM_OPT_CALL, 0, 0, 0, 0, opt_kind },
+    LM_OPT_FORMAT("text|json", "output format (default text); json lists every file with\n"
+                  "its kind and every error (docs/cli.md)", 0),
+    LM_OPT_PROFILES("load this profile layer first (repeatable)", 0),
+    LM_OPT_TEXT("  --max-input-size BYTES  --max-depth N  --max-nodes N  --max-scalar BYTES  --max-files N"),
+    LM_OPT_TEXT("                          input limits (defaults: 4 MiB, 64, 100000, 65536, 100000)"),
+    LM_OPT_MAX_INPUT_SIZE(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_DEPTH(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_NODES(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_SCALAR(NULL, LM_OPT_GROUPED),
+    LM_OPT_MAX_FILES(NULL, LM_OPT_GROUPED),
+    LM_OPT_QUIET("do not print the ok lines", 0),
+    LM_OPT_HELP_ROW("print this help", 0),
+    /* Accepted, but not named by --help (docs/cli.md). */
+    LM_OPT_OUTPUT(NULL, LM_OPT_UNLISTED),
+    LM_OPT_COLOR(NULL, LM_OPT_UNLISTED),
+    LM_OPT_TABLE_END
+};
+
+const struct lm_cmd_spec lm_validate_spec = { usage, opts, NULL };
 
 /* The kind a file's top-level keys announce (DESIGN §6.7). */
 static const char *detect_kind(const struct lm_ynode *root)
@@ -121,60 +148,36 @@ static int validate_layers(struct lm_ctx *ctx)
 
 int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
 {
-    static const struct option opts[] = {
-        { "kind", required_argument, NULL, OPT_KIND },
-        LM_COMMON_LONG_OPTIONS, { NULL, 0, NULL, 0 }
-    };
     const char *forced = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            lm_cli_print_usage(lm_cli_find_command("validate"), ctx->out);
-            return LM_EXIT_OK;
-        }
-        if (c == '?')
-            return lm_cli_usage_error(ctx, "unknown option '%s'", argv[optind - 1]);
-        if (c == ':')
-            return lm_cli_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-        if (c == OPT_KIND) {
-            forced = NULL;
-            for (size_t i = 0; kinds[i] != NULL; i++)
-                if (strcmp(kinds[i], optarg) == 0)
-                    forced = kinds[i];
-            if (forced == NULL)
-                return lm_cli_unknown_id(ctx, "kind", optarg, kinds, 6);
-            continue;
-        }
-        if (lm_cli_common_option(ctx, c, optarg) < 0)
-            return LM_EXIT_USAGE;
-    }
-    if (optind >= argc && ctx->nprofile_dirs > 0)
+    int first;
+    int prc = lm_cli_parse(ctx, &lm_validate_spec, argc, argv, &forced, &first);
+    if (prc != LM_CLI_PARSED)
+        return prc;
+    if (first >= argc && ctx->nprofile_dirs > 0)
         return validate_layers(ctx);
-    if (optind >= argc)
+    if (first >= argc)
         return lm_cli_usage_error(ctx, "validate needs at least one FILE (or --profiles DIR)");
     int nstdin = 0;
-    for (int i = optind; i < argc; i++)
+    for (int i = first; i < argc; i++)
         if (strcmp(argv[i], "-") == 0 && ++nstdin > 1)
             return lm_cli_usage_error(ctx, "'-' (standard input) given twice");
-    if ((size_t)(argc - optind) > ctx->limits.max_files)
-        return lm_cli_usage_error(ctx, "%d files exceed --max-files (%zu)", argc - optind,
+    if ((size_t)(argc - first) > ctx->limits.max_files)
+        return lm_cli_usage_error(ctx, "%d files exceed --max-files (%zu)", argc - first,
                                   ctx->limits.max_files);
     if (ctx->format != LM_FMT_TEXT && ctx->format != LM_FMT_JSON)
         return lm_cli_usage_error(ctx, "validate prints text or json, not %s",
                                   lm_format_names[ctx->format]);
     int json = ctx->format == LM_FMT_JSON;
-    struct lm_validate_file *vf = calloc((size_t)(argc - optind), sizeof(*vf));
+    struct lm_validate_file *vf = calloc((size_t)(argc - first), sizeof(*vf));
     if (vf == NULL)
         return LM_EXIT_INTERNAL;
 
     int rc = LM_EXIT_OK;
-    for (int i = optind; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
         int printed = 0;
         const char *path = argv[i];
         const char *display = strcmp(path, "-") == 0 ? "<stdin>" : path;
-        struct lm_validate_file *v = &vf[i - optind];
+        struct lm_validate_file *v = &vf[i - first];
         v->file = display;
         v->d0 = ctx->diags.count;
         char *buf;
@@ -246,7 +249,7 @@ int cmd_validate(int argc, char **argv, struct lm_ctx *ctx)
         if (lm_status_exit_code(r) > rc)
             rc = lm_status_exit_code(r);
     }
-    if (json && lm_render_json_validate(vf, (size_t)(argc - optind), &ctx->diags, rc, ctx->out) != LM_OK)
+    if (json && lm_render_json_validate(vf, (size_t)(argc - first), &ctx->diags, rc, ctx->out) != LM_OK)
         rc = LM_EXIT_INTERNAL;
     free(vf);
     return rc;

@@ -8,7 +8,6 @@
  * error prints "cannot write output" and exits 4.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +19,9 @@
 #include "lmchoose/status.h"
 #include "util/strutil.h"
 
-const char *const lm_help_usage[] = {
+/* help parses its arguments itself (help --man [--output FILE] is positional),
+ * so it has no option table. */
+static const char *const help_usage[] = {
     "usage: lmchoose help [COMMAND]",
     "       lmchoose help --man [--output FILE]",
     "       lmchoose help --completions bash|zsh|fish [--output FILE]",
@@ -29,6 +30,7 @@ const char *const lm_help_usage[] = {
     "lmchoose(1), or a shell completion script, generated from these texts.",
     NULL
 };
+const struct lm_cmd_spec lm_help_spec = { help_usage, NULL, NULL };
 
 static void print_top_usage(FILE *f)
 {
@@ -112,7 +114,7 @@ static int add_env_profiles(struct lm_ctx *ctx, char **env_copy)
     char *save = NULL;
     for (char *tok = strtok_r(*env_copy, ":", &save); tok != NULL;
          tok = strtok_r(NULL, ":", &save))
-        if (lm_cli_common_option(ctx, OPT_PROFILES, tok) < 0)
+        if (lm_cli_add_profile_dir(ctx, tok) < 0)
             return -1;
     return 0;
 }

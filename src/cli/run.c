@@ -1,4 +1,4 @@
-/* Shared option handling and run preparation for recommend and explain. */
+/* Run preparation for recommend and explain. */
 #include "cli/run.h"
 
 #include <math.h>
@@ -10,61 +10,18 @@
 #include "lmchoose/render.h"
 #include "lmchoose/status.h"
 
-int lm_run_args_init(struct lm_run_args *a, int argc)
+void lm_run_args_init(struct lm_run_args *a)
 {
     memset(a, 0, sizeof(*a));
     a->context = (double)NAN;
     a->top = 5;
-    a->hw_ids = calloc((size_t)argc + 1, sizeof(*a->hw_ids));
-    a->rule_files = calloc((size_t)argc + 1, sizeof(*a->rule_files));
-    return a->hw_ids && a->rule_files ? 0 : -1;
 }
 
 void lm_run_args_release(struct lm_run_args *a)
 {
-    free(a->hw_ids);
-    free(a->rule_files);
+    lm_cli_list_release(&a->hw);
+    lm_cli_list_release(&a->rules);
     memset(a, 0, sizeof(*a));
-}
-
-int lm_run_option(struct lm_ctx *ctx, struct lm_run_args *a, int opt, const char *arg)
-{
-    switch (opt) {
-    case OPT_RUN_TOP:
-        return lm_cli_parse_count(ctx, "--top", arg, 1, 1e9, &a->top) == 0 ? 1 : -1;
-    case OPT_RUN_ALL:
-        a->all = 1;
-        return 1;
-    case OPT_RUN_VARIANTS:
-        a->variants = 1;
-        return 1;
-    case OPT_RUN_HW:
-        a->hw_ids[a->nhw++] = arg;
-        return 1;
-    case OPT_RUN_QUANT:
-        a->quant_id = arg;
-        return 1;
-    case OPT_RUN_RUNTIME:
-        a->runtime_id = arg;
-        return 1;
-    case OPT_RUN_CONTEXT:
-        return lm_cli_parse_count(ctx, "--context", arg, 1, 1e8, &a->context) == 0 ? 1 : -1;
-    case OPT_RUN_WEIGHTS:
-        if (strcmp(arg, "formula") != 0 && strcmp(arg, "auto") != 0) {
-            lm_cli_usage_error(ctx, "--weights must be formula or auto, got '%s'", arg);
-            return -1;
-        }
-        a->weights_formula = strcmp(arg, "formula") == 0;
-        return 1;
-    case OPT_RUN_RULES:
-        a->rule_files[a->nrules++] = arg;
-        return 1;
-    case OPT_RUN_NO_DEFAULT_RULES:
-        a->no_default_rules = 1;
-        return 1;
-    default:
-        return lm_cli_common_option(ctx, opt, arg);
-    }
 }
 
 int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_run *run)
@@ -73,8 +30,8 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
     struct lm_ruleset init = LM_RULESET_INIT;
     run->rs = init;
     int nstdin = a->scenario_path && strcmp(a->scenario_path, "-") == 0;
-    for (size_t i = 0; i < a->nrules; i++)
-        nstdin += strcmp(a->rule_files[i], "-") == 0;
+    for (size_t i = 0; i < a->rules.n; i++)
+        nstdin += strcmp(a->rules.items[i], "-") == 0;
     if (nstdin > 1)
         return lm_cli_usage_error(ctx, "'-' (standard input) given twice");
 
@@ -91,9 +48,9 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         if ((run->model = lm_cli_resolve_model(ctx, &name, &tag_quant, &rc)) == NULL)
             return rc;
     }
-    for (size_t i = 0; i < a->nhw; i++)
-        if (strcmp(a->hw_ids[i], "local") != 0 &&
-            lm_cli_resolve(ctx, LM_KIND_HARDWARE, &a->hw_ids[i], "local", &rc) == NULL)
+    for (size_t i = 0; i < a->hw.n; i++)
+        if (strcmp(a->hw.items[i], "local") != 0 &&
+            lm_cli_resolve(ctx, LM_KIND_HARDWARE, &a->hw.items[i], "local", &rc) == NULL)
             return rc;
     run->ropt.weights_formula = a->weights_formula;
     if (a->quant_id != NULL && strcmp(a->quant_id, "auto") == 0) {
@@ -114,7 +71,7 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
             return rc;
     }
 
-    r = lm_cli_load_rules(ctx, &run->rs, a->rule_files, a->nrules, a->no_default_rules);
+    r = lm_cli_load_rules(ctx, &run->rs, a->rules.items, a->rules.n, a->no_default_rules);
     if (r != LM_OK)
         goto fail_status;
     ctx->cat.slm_max_params_b = run->rs.slm_max_params_b;
@@ -144,9 +101,9 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
         }
     }
     /* Command-line overrides (§3.2). */
-    if (a->nhw > 0) {
-        run->sc.constraints.hardware.items = a->hw_ids;
-        run->sc.constraints.hardware.n = a->nhw;
+    if (a->hw.n > 0) {
+        run->sc.constraints.hardware.items = a->hw.items;
+        run->sc.constraints.hardware.n = a->hw.n;
         run->sc.constraints.hardware_set = 1;
         run->sc.constraints.hardware_pos = NULL;
         /* --hardware says where to look: owned hardware outside it stays
@@ -157,9 +114,9 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
                                     : NULL;
         size_t nk = 0;
         for (size_t i = 0; kept != NULL && i < run->sc.constraints.nowned; i++)
-            for (size_t k = 0; k < a->nhw; k++)
+            for (size_t k = 0; k < a->hw.n; k++)
                 if (run->sc.constraints.owned[i].hardware != NULL &&
-                    strcmp(run->sc.constraints.owned[i].hardware, a->hw_ids[k]) == 0) {
+                    strcmp(run->sc.constraints.owned[i].hardware, a->hw.items[k]) == 0) {
                     kept[nk++] = run->sc.constraints.owned[i];
                     break;
                 }

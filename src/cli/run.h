@@ -1,6 +1,6 @@
 /*
- * What recommend and explain share (CLI side): their common options, and
- * preparing a run — catalog, command-line ids, rules, scenario, overrides,
+ * What recommend and explain share (CLI side): their arguments (filled by
+ * their option tables, cmd_recommend.c and cmd_explain.c), and preparing a run — catalog, command-line ids, rules, scenario, overrides,
  * host detection — then computing the recommendation.
  */
 #ifndef LMCHOOSE_RUN_H
@@ -11,33 +11,14 @@
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
 
-enum {
-    OPT_RUN_TOP = OPT_CMD_BASE, OPT_RUN_ALL, OPT_RUN_HW, OPT_RUN_QUANT, OPT_RUN_RUNTIME,
-    OPT_RUN_CONTEXT, OPT_RUN_WEIGHTS, OPT_RUN_RULES, OPT_RUN_NO_DEFAULT_RULES, OPT_RUN_VARIANTS
-};
-
-#define LM_RUN_LONG_OPTIONS                                              \
-    { "top", required_argument, NULL, OPT_RUN_TOP },                     \
-    { "all", no_argument, NULL, OPT_RUN_ALL },                           \
-    { "hardware", required_argument, NULL, OPT_RUN_HW },                 \
-    { "quant", required_argument, NULL, OPT_RUN_QUANT },                 \
-    { "runtime", required_argument, NULL, OPT_RUN_RUNTIME },             \
-    { "context", required_argument, NULL, OPT_RUN_CONTEXT },             \
-    { "weights", required_argument, NULL, OPT_RUN_WEIGHTS },             \
-    { "rules", required_argument, NULL, OPT_RUN_RULES },                 \
-    { "no-default-rules", no_argument, NULL, OPT_RUN_NO_DEFAULT_RULES }, \
-    { "variants", no_argument, NULL, OPT_RUN_VARIANTS }
-
 struct lm_run_args {
     const char *scenario_path; /* NULL: the default scenario */
     int default_open;          /* explain: drop hardware and privacy from the default */
-    const char **hw_ids;
-    size_t nhw;
+    struct lm_cli_list hw;     /* --hardware, repeatable */
     const char *quant_id, *runtime_id;
     double context;            /* NAN: unset */
     int weights_formula;
-    const char **rule_files;
-    size_t nrules;
+    struct lm_cli_list rules;  /* --rules, repeatable */
     int no_default_rules;
     double top;
     int all;
@@ -53,13 +34,9 @@ struct lm_run {
     const struct lm_model *model; /* explain */
 };
 
-/* Initialises args (allocates room for argc repeatable values). */
-int lm_run_args_init(struct lm_run_args *a, int argc);
+/* Sets the defaults: --top 5, no --context. */
+void lm_run_args_init(struct lm_run_args *a);
 void lm_run_args_release(struct lm_run_args *a);
-
-/* Handles one of LM_RUN_LONG_OPTIONS: 1 handled, 0 not one of them, -1 after
- * a usage error. */
-int lm_run_option(struct lm_ctx *ctx, struct lm_run_args *a, int opt, const char *arg);
 
 /* Loads everything and computes the recommendation. Returns 0, or the exit
  * code to stop with (2 usage, 3 input, 4 internal); with --format json and

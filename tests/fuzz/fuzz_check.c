@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* main.c is not linked (it has main()); the command table in cli.c names
  * its help command. */
-const char *const lm_help_usage[] = { NULL };
+static const char *const help_usage[] = { NULL };
+const struct lm_cmd_spec lm_help_spec = { help_usage, NULL, NULL };
 int cmd_help(int argc, char **argv, struct lm_ctx *c)
 {
     (void)argc;

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +19,7 @@
 #include "lmchoose/catalog.h"
 #include "lmchoose/estimate.h"
 #include "lmchoose/quality.h"
+#include "lmchoose/render.h"
 
 #define GIB 1073741824.0
 #define DNAN ((double)NAN)
@@ -524,6 +526,17 @@ static void test_sizing(void **state)
     assert_true(e.decode_tokens_per_s >= 10);
     /* Cloud: 4 instances × 1 L4 × its cheapest offer × 730 h. */
     assert_near(e.usd_per_month, 4 * in.hw->usd_per_hour * 730, 1e-9);
+    /* Peak 40 is 2.5 batches of 16: the half batch needs a third instance
+     * (ceil, never floor: 2 instances would hold 32 streams). Peak 17: 2. */
+    in.peak_concurrency = 40;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.max_concurrency, 16, 0);
+    assert_near(e.instances, 3, 0);
+    assert_near(e.usd_per_month, 3 * in.hw->usd_per_hour * 730, 1e-9);
+    in.peak_concurrency = 17;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.instances, 2, 0);
+    in.peak_concurrency = 64;
     in.target_tokens_per_s = 1000;
     lm_estimate_compute(&in, &e, NULL);
     assert_near(e.max_concurrency, 0, 0);
@@ -539,6 +552,49 @@ static void test_sizing(void **state)
     in.target_tokens_per_s = 1000;
     lm_estimate_compute(&in, &e, NULL);
     assert_near(e.max_concurrency, 1, 0);
+}
+
+/* Rounding as printed (docs/cli.md, docs/scoring.md): every number is
+ * rounded to its decimals, half away from zero, never truncated; text
+ * prints USD a month to the cent. Worked example: Llama-3.1-8B q4_k_m on
+ * L4s in the cloud at a peak of 40 streams = 3 instances (test_sizing) x
+ * 0.44 USD/h (the L4's cheapest offer, RunPod Community Cloud) x 730 h =
+ * 963.6 USD -> "963.60 USD" (to 0.1 it would read "963.6"). */
+static void test_render_rounding(void **state)
+{
+    (void)state;
+    assert_true(lm_round(0.96, 1) == 1.0);
+    assert_true(lm_round(73.456, 2) == 73.46);
+    assert_true(lm_round(-2.5, 0) == -3.0);
+    assert_true(lm_round(1234.5678, 2) == 1234.57);
+    assert_true(lm_round(99.95, 0) == 100.0);
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-l4", LM_PLACE_CLOUD);
+    in.peak_concurrency = 40;
+    struct lm_estimate_doc doc;
+    memset(&doc, 0, sizeof(doc));
+    lm_estimate_compute(&in, &doc.est, &doc.basis);
+    assert_near(in.hw->usd_per_hour, 0.44, 1e-12);
+    assert_near(doc.est.usd_per_month, 963.6, 1e-6);
+    doc.cat = &cat;
+    doc.model = in.model;
+    doc.hw = in.hw;
+    doc.quant = in.quant;
+    doc.runtime = in.runtime;
+    doc.hardware_id = in.hw->id;
+    doc.placement = LM_PLACE_CLOUD;
+    doc.devices = 1;
+    doc.batch = 1;
+    doc.context_tokens = in.context_tokens;
+    doc.prompt_tokens = in.prompt_tokens;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    assert_int_equal(lm_render_text_estimate(&doc, out), 0);
+    fclose(out);
+    if (strstr(buf, "  per month       963.60 USD (") == NULL)
+        fail_msg("no 'per month 963.60 USD' line in:\n%s", buf);
+    free(buf);
 }
 
 /* Throughput capacity (§9.1), worked by hand from the estimator's own
@@ -844,6 +900,7 @@ int main(void)
         cmocka_unit_test(test_gguf_separate_output),
         cmocka_unit_test(test_moe_offload),
         cmocka_unit_test(test_sizing),
+        cmocka_unit_test(test_render_rounding),
         cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_api_cost),
         cmocka_unit_test(test_owned_cost),

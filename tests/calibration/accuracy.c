@@ -100,6 +100,11 @@ static const char *const catalog_alias[][2] = {
     { "tinyllama-1.1b", "tinyllama-1.1b-chat-v1.0" },
     { "qwen2.5-0.5b", "qwen2.5-0.5b-instruct" },
     { "qwen2.5-7b", "qwen2.5-7b-instruct" },
+    /* Qwen2-7B has Qwen2.5-7B's dimensions (the catalog profile cites the
+     * mlc-llm preset qwen2_7b for them); the 32B base and instruct models
+     * share one config. */
+    { "qwen2-7b", "qwen2.5-7b-instruct" },
+    { "qwen2.5-32b", "qwen2.5-32b-instruct" },
     { "mixtral-8x7b", "mixtral-8x7b-instruct-v0.1" },
     { "mistral-7b", "mistral-7b-instruct-v0.3" },
 };
@@ -1336,6 +1341,13 @@ int main(int argc, char **argv)
     put("offload_median", 1, 100 * st_offload.median);
     put("decode_p90", 1, 100 * st_in[M_DECODE].p90);
     put("prefill_p90", 1, 100 * st_in[M_PREFILL].p90);
+    /* The vLLM GPU group's fitted constants and size, for the prose. */
+    for (int gi = 0; gi < ngroups; gi++)
+        if (strcmp(groups[gi].name, "vllm/gpu") == 0) {
+            put("vllm_eff", 2, groups[gi].eff);
+            put("vllm_kv_eff", 2, groups[gi].kv_eff);
+            put("vllm_decode_n", 0, groups[gi].ndecode);
+        }
 
     int rc = 0;
     if (tmpl != NULL) {

@@ -566,6 +566,80 @@ static void test_rule_thresholds(void **state)
     }
 }
 
+/* Sub-scores as docs/scoring.md states them, and the many-instances rule at
+ * its boundary, over every candidate of a scenario that produces multi-GPU
+ * and multi-instance sizings (peak 64 streams, every hardware profile):
+ * - fit: 100 up to 70 % of usable memory, then straight down to 50 at 100 %
+ *   (slope 50 / 0.30 = 166.7 points per unit of u), 0 when it does not fit;
+ *   e.g. u = 0.85 -> 75.0;
+ * - simplicity: cloud 65, on-prem 55, a device the team owns 80 and a
+ *   bought one on-prem's 55 (§9.2), minus 15 x log2(devices) (2 GPUs -15,
+ *   4 GPUs -30), minus 10 with more than one instance;
+ * - latency.scale ("a peak ... needs N always-on instances", docs/rules.md)
+ *   fires from 4 instances on, not from 5.
+ * Each check must meet at least one candidate on the interesting side of
+ * its knee, so it cannot pass vacuously. */
+static void test_subscores_documented(void **state)
+{
+    struct fixture *fx = *state;
+    long scale = lm_rules_find(&fx->rules, "latency.scale");
+    assert_true(scale >= 0);
+    struct lm_scenario sc;
+    lm_scenario_default(&sc);
+    sc.constraints.hardware_set = 0;
+    sc.constraints.privacy = -1;
+    sc.workload.peak_concurrency = 64;
+    struct lm_rec_options opt;
+    memset(&opt, 0, sizeof(opt));
+    opt.no_flips = 1;
+    struct lm_recommendation r;
+    assert_int_equal(lm_recommend(&fx->cat, &sc, &fx->rules, &opt, &r), LM_OK);
+    size_t on_slope = 0, multi_gpu = 0, multi_inst = 0, at_four = 0, at_three = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        struct lm_candidate c;
+        lm_recommendation_candidate(&r, i, &c);
+        if (c.offer != NULL) {
+            assert_true(isnan(c.scores[LM_S_FIT]));
+            assert_true(c.scores[LM_S_SIMPLICITY] == 100);
+            continue;
+        }
+        const struct lm_estimate *e = &c.est;
+        double u = e->memory_gib / e->usable_gib;
+        double fit = e->fit == LM_FIT_NO ? 0 : u <= 0.70 ? 100 : 100 - (u - 0.70) * 50 / 0.30;
+        fit = fit < 0 ? 0 : fit > 100 ? 100 : fit;
+        if (fabs(c.scores[LM_S_FIT] - fit) > 0.06)
+            fail_msg("%s: fit %.1f at u = %.4f, docs/scoring.md gives %.2f", c.id,
+                     c.scores[LM_S_FIT], u, fit);
+        on_slope += e->fit != LM_FIT_NO && u > 0.75 && u < 0.98;
+        double simp = c.placement == LM_PLACE_CLOUD ? 65
+                    : c.placement == LM_PLACE_DEVICE && c.owned > 0 ? 80 : 55;
+        simp -= 15 * log2(c.devices);
+        if (e->instances > 1)
+            simp -= 10;
+        simp = simp < 0 ? 0 : simp;
+        if (fabs(c.scores[LM_S_SIMPLICITY] - simp) > 0.06)
+            fail_msg("%s: simplicity %.1f, docs/scoring.md gives %.1f (%d devices, %.0f instances)",
+                     c.id, c.scores[LM_S_SIMPLICITY], simp, c.devices, e->instances);
+        multi_gpu += c.devices >= 2;
+        multi_inst += e->instances > 1;
+        if (!c.rejected && isfinite(e->instances)) {
+            int fired = lm_recommendation_fired(&r, i, (size_t)scale) != 0;
+            if (fired != (e->instances >= 4))
+                fail_msg("%s: latency.scale %s at %.0f instances", c.id,
+                         fired ? "fired" : "did not fire", e->instances);
+            at_four += e->instances == 4;
+            at_three += e->instances == 3;
+        }
+    }
+    assert_true(on_slope > 0);
+    assert_true(multi_gpu > 0);
+    assert_true(multi_inst > 0);
+    assert_true(at_four > 0);
+    assert_true(at_three > 0);
+    lm_recommendation_release(&r);
+    lm_scenario_release(&sc);
+}
+
 /* The privacy matrix of DESIGN §3.5, cell by cell: for each required level,
  * which kinds of candidate satisfy it. Columns: device, on-prem and cloud
  * self-hosting; API offers that train on data, that do not (no-training),
@@ -631,6 +705,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_privacy_matrix),
         cmocka_unit_test(test_rule_thresholds),
+        cmocka_unit_test(test_subscores_documented),
         cmocka_unit_test(test_example_scenarios),
         cmocka_unit_test(test_open_scenario),
         cmocka_unit_test(test_awkward_ids),

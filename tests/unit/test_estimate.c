@@ -20,6 +20,7 @@
 #include "lmchoose/estimate.h"
 #include "lmchoose/quality.h"
 #include "lmchoose/render.h"
+#include "util/numfmt.h"
 
 #define GIB 1073741824.0
 #define DNAN ((double)NAN)

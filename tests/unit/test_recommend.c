@@ -599,8 +599,12 @@ static void test_subscores_documented(void **state)
         struct lm_candidate c;
         lm_recommendation_candidate(&r, i, &c);
         if (c.offer != NULL) {
-            assert_true(isnan(c.scores[LM_S_FIT]));
+            /* An API has nothing to fit: 100 (docs/scoring.md, "Privacy and
+             * fit, as decided"); no privacy level is set here, so privacy
+             * is graded, and no API reaches on-device's 100. */
+            assert_true(c.scores[LM_S_FIT] == 100);
             assert_true(c.scores[LM_S_SIMPLICITY] == 100);
+            assert_true(c.scores[LM_S_PRIVACY] < 100);
             continue;
         }
         const struct lm_estimate *e = &c.est;
@@ -636,6 +640,26 @@ static void test_subscores_documented(void **state)
     assert_true(multi_inst > 0);
     assert_true(at_four > 0);
     assert_true(at_three > 0);
+    lm_recommendation_release(&r);
+    /* With a level set, privacy saturates: a candidate that meets it scores
+     * 100, one that does not keeps the graded value of its level (and is
+     * rejected by privacy.level). */
+    sc.constraints.privacy = LM_PRIV_NO_TRAINING;
+    assert_int_equal(lm_recommend(&fx->cat, &sc, &fx->rules, &opt, &r), LM_OK);
+    static const double graded[] = { 0, 30, 50, 50, 70, 90, 100, 100 };
+    size_t met = 0, unmet = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        struct lm_candidate c;
+        lm_recommendation_candidate(&r, i, &c);
+        double want = c.meets_privacy ? 100 : graded[c.privacy_level];
+        if (c.scores[LM_S_PRIVACY] != want)
+            fail_msg("%s: privacy %.1f, want %.1f (level %d, meets %d)", c.id,
+                     c.scores[LM_S_PRIVACY], want, c.privacy_level, c.meets_privacy);
+        met += c.meets_privacy && c.offer != NULL;
+        unmet += !c.meets_privacy;
+    }
+    assert_true(met > 0);
+    assert_true(unmet > 0);
     lm_recommendation_release(&r);
     lm_scenario_release(&sc);
 }

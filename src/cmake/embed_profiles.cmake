@@ -1,7 +1,9 @@
 # Generates a C source that carries every shipped profile, so the binary works
 # from any directory with nothing else installed (DESIGN §3.1).
 #
-# Run as a script: cmake -DPROFILES_DIR=... -DOUTPUT=... [-DSTRIP_COMMENTS=OFF] -P embed_profiles.cmake
+# Run as a script: cmake -DPROFILES_DIR=... -DOUTPUT=... [-DSTRIP_COMMENTS=OFF]
+# [-DSTRIPPED_DIR=DIR] -P embed_profiles.cmake (STRIPPED_DIR: also write each
+# embedded file's bytes there as FILE.hex, for tests/bench/embed/check_embed.cmake).
 # Each file becomes a byte array plus an entry {name, data, size} in
 # lm_builtin_files[], sorted by name (GLOB_RECURSE order is not guaranteed).
 #
@@ -147,6 +149,9 @@ foreach(f IN LISTS files)
     endif()
   endif()
   math(EXPR bytes_out "${bytes_out} + ${size}")
+  if(DEFINED STRIPPED_DIR)
+    file(WRITE ${STRIPPED_DIR}/${f}.hex "${hex}")
+  endif()
   string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" bytes "${bytes}")
   string(APPEND body "static const unsigned char file_${i}[] = {\n${bytes}0x00};\n")
   string(APPEND table "    { \"${f}\", (const char *)file_${i}, ${size} },\n")

@@ -11,14 +11,15 @@ Parts (all by default):
   large       a catalog the size of LLM Checker's registry (10 800 generated
               models) judged for one machine, `--hardware nvidia-rtx-4090`,
               the machine `llm-checker recommend --simulate rtx4090` assumes;
-              the same recommend/list pair
+              the same recommend/list pair. With --llm-checker CLI (the npm
+              package's bin/cli.js), also `node CLI recommend --simulate
+              rtx4090 --no-verbose`, run in turn with the two lmchoose
+              commands; it runs offline on the registry the package ships,
+              with HOME pointed at a temporary directory so the user's
+              ~/.llm-checker is not touched
   shipped     every profiles/scenarios/*.yaml on the builtin catalog alone, and
               `lmchoose list models`, `lmchoose --version` and /bin/true (the
               cost of starting any process)
-  llm-checker `node CLI recommend --simulate rtx4090 --no-verbose` when
-              --llm-checker CLI (the package's bin/cli.js) is given; it runs
-              offline on the registry the package ships, with HOME pointed at a
-              temporary directory so the user's ~/.llm-checker is not touched
 
 Each command runs --runs times (the shipped scenarios --runs-small times);
 reported are the best and median wall time (time.perf_counter around fork to
@@ -53,14 +54,14 @@ CANDIDATES_LINE = re.compile(r"^(\d+) candidates \((\d+) models?, (\d+) hardware
 GNU_TIME = "/usr/bin/time"
 
 
-def run_once(argv, env, cwd=None):
+def run_once(argv, env):
     """Runs argv with stdout captured (as a pipe read to the end, like a
     terminal or `| less` would), returns (wall s, cpu s, rc, stdout). The
     child's ru_maxrss is not used: a child forked from Python starts with
     Python's pages mapped, and Linux keeps that high-water mark across exec."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+                            stdin=subprocess.DEVNULL, env=env)
     out = proc.stdout.read()
     proc.stdout.close()
     _, status, ru = os.wait4(proc.pid, 0)
@@ -69,38 +70,51 @@ def run_once(argv, env, cwd=None):
     return wall, ru.ru_utime + ru.ru_stime, proc.returncode, out
 
 
-def max_rss_kib(argv, env, cwd=None):
+def max_rss_kib(argv, env):
     """Max RSS of one run under GNU time (a small C parent, so the figure is
     lmchoose's own), or None where /usr/bin/time is not installed."""
     if not os.access(GNU_TIME, os.X_OK):
         return None
     with tempfile.NamedTemporaryFile("r") as f:
         subprocess.run([GNU_TIME, "-f", "%M", "-o", f.name] + argv, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
         return int(f.read().split()[-1])
 
 
-def measure(name, argv, runs, env, ok_codes=(0,), cwd=None):
-    walls, cpus, out = [], [], b""
+def measure_set(cases, runs):
+    """cases: (name, argv, env, ok_codes) tuples, run round-robin `runs` times,
+    so that load which comes and goes on a shared machine hits each alike
+    (a side by side must be measured in the same minutes)."""
+    walls = [[] for _ in cases]
+    cpus = [[] for _ in cases]
+    outs = [b""] * len(cases)
     for _ in range(runs):
-        wall, cpu, rc, out = run_once(argv, env, cwd)
-        if rc not in ok_codes:
-            sys.exit(f"whole_process: {' '.join(argv)} exited {rc}")
-        walls.append(wall)
-        cpus.append(cpu)
-    m = CANDIDATES_LINE.search(out.decode("utf-8", "replace"))
-    return {
-        "name": name,
-        "command": " ".join(argv),
-        "runs": runs,
-        "best_s": min(walls),
-        "median_s": statistics.median(walls),
-        "cpu_best_s": min(cpus),
-        "max_rss_kib": max_rss_kib(argv, env, cwd),
-        "candidates": int(m.group(1)) if m else None,
-        "models": int(m.group(2)) if m else None,
-        "hardware": int(m.group(3)) if m else None,
-    }
+        for i, (name, argv, env, ok_codes) in enumerate(cases):
+            wall, cpu, rc, outs[i] = run_once(argv, env)
+            if rc not in ok_codes:
+                sys.exit(f"whole_process: {' '.join(argv)} exited {rc}")
+            walls[i].append(wall)
+            cpus[i].append(cpu)
+    results = []
+    for i, (name, argv, env, ok_codes) in enumerate(cases):
+        m = CANDIDATES_LINE.search(outs[i].decode("utf-8", "replace"))
+        results.append({
+            "name": name,
+            "command": " ".join(argv),
+            "runs": runs,
+            "best_s": min(walls[i]),
+            "median_s": statistics.median(walls[i]),
+            "cpu_best_s": min(cpus[i]),
+            "max_rss_kib": max_rss_kib(argv, env),
+            "candidates": int(m.group(1)) if m else None,
+            "models": int(m.group(2)) if m else None,
+            "hardware": int(m.group(3)) if m else None,
+        })
+    return results
+
+
+def measure(name, argv, runs, env, ok_codes=(0,)):
+    return measure_set([(name, argv, env, ok_codes)], runs)[0]
 
 
 def fmt_time(s):
@@ -147,10 +161,10 @@ def main(argv):
     ap.add_argument("--hardware", type=int, default=50)
     ap.add_argument("--large-models", type=int, default=10800)
     ap.add_argument("--llm-checker", help="llm-checker's bin/cli.js, to time its recommend")
-    ap.add_argument("--only", nargs="+", choices=["synthetic", "large", "shipped", "llm-checker"])
+    ap.add_argument("--only", nargs="+", choices=["synthetic", "large", "shipped"])
     ap.add_argument("--json", help="also write the results to this file")
     args = ap.parse_args(argv)
-    parts = args.only or ["synthetic", "large", "shipped", "llm-checker"]
+    parts = args.only or ["synthetic", "large", "shipped"]
     lm = os.path.abspath(args.lmchoose)
     if not os.access(lm, os.X_OK):
         sys.exit(f"whole_process: {lm} is not an executable (build it: cmake -S . -B build-rel "
@@ -179,14 +193,35 @@ def main(argv):
         if "large" in parts:
             d = generate(tmp, args.large_models, args.hardware)
             print(f"large catalog: {args.large_models} models, judged on nvidia-rtx-4090 ({d})")
-            floor = measure("list models --profiles (load only)",
-                            [lm, "list", "models", "--profiles", d + "/profiles"], args.runs, env)
-            print_row(floor)
-            rec = measure("recommend --hardware nvidia-rtx-4090",
-                          [lm, "recommend", d + "/scenario.yaml", "--profiles", d + "/profiles",
-                           "--hardware", "nvidia-rtx-4090"], args.runs, env)
-            print_row(rec, floor)
-            results += [dict(floor, part="large"), dict(rec, part="large")]
+            cases = [("list models --profiles (load only)",
+                      [lm, "list", "models", "--profiles", d + "/profiles"], env, (0,)),
+                     ("recommend --hardware nvidia-rtx-4090",
+                      [lm, "recommend", d + "/scenario.yaml", "--profiles", d + "/profiles",
+                       "--hardware", "nvidia-rtx-4090"], env, (0,))]
+            checker = None
+            if args.llm_checker:
+                cli = os.path.abspath(args.llm_checker)
+                home = os.path.join(tmp, "home")
+                os.makedirs(home)
+                node_env = dict(os.environ, HOME=home, NO_COLOR="1")
+                node_ver = subprocess.run(["node", "--version"], capture_output=True,
+                                          text=True).stdout.strip()
+                checker = subprocess.run(["node", cli, "--version"], capture_output=True, text=True,
+                                         env=node_env).stdout.strip()
+                print(f"  side by side, run in turn: llm-checker {checker} on node {node_ver} ({cli})")
+                argv_ = ["node", cli, "recommend", "--simulate", "rtx4090", "--no-verbose"]
+                # The first run copies the packaged registry (models.db) into HOME: not timed.
+                run_once(argv_, node_env)
+                cases.append(("llm-checker recommend --simulate rtx4090", argv_, node_env, (0,)))
+            rows = measure_set(cases, args.runs)
+            print_row(rows[0])
+            print_row(rows[1], rows[0])
+            results += [dict(rows[0], part="large"), dict(rows[1], part="large")]
+            if checker:
+                print_row(rows[2])
+                results.append(dict(rows[2], part="large", version=checker))
+                print(f"  llm-checker / lmchoose recommend: {rows[2]['best_s'] / rows[1]['best_s']:.1f}x"
+                      f" (best wall), {rows[2]['cpu_best_s'] / rows[1]['cpu_best_s']:.1f}x (CPU)")
             shutil.rmtree(d)
         if "shipped" in parts:
             print("shipped catalog (builtin only)")
@@ -200,21 +235,6 @@ def main(argv):
                             args.runs_small, env, ok_codes=(0, 1))
                 print_row(r)
                 results.append(dict(r, part="shipped"))
-        if "llm-checker" in parts and args.llm_checker:
-            cli = os.path.abspath(args.llm_checker)
-            home = os.path.join(tmp, "home")
-            os.makedirs(home)
-            node_env = dict(os.environ, HOME=home, NO_COLOR="1")
-            node_ver = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-            ver = subprocess.run(["node", cli, "--version"], capture_output=True, text=True,
-                                 env=node_env).stdout.strip()
-            print(f"llm-checker {ver} on node {node_ver} ({cli})")
-            argv_ = ["node", cli, "recommend", "--simulate", "rtx4090", "--no-verbose"]
-            # The first run copies the packaged registry (models.db) into HOME: not timed.
-            run_once(argv_, node_env)
-            r = measure("llm-checker recommend --simulate rtx4090", argv_, args.runs, node_env)
-            print_row(r)
-            results.append(dict(r, part="llm-checker", version=ver))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"load average at the end: {loadavg()}")

@@ -1,26 +1,164 @@
 # Generates a C source that carries every shipped profile, so the binary works
 # from any directory with nothing else installed (DESIGN §3.1).
 #
-# Run as a script: cmake -DPROFILES_DIR=... -DOUTPUT=... -P embed_profiles.cmake
+# Run as a script: cmake -DPROFILES_DIR=... -DOUTPUT=... [-DSTRIP_COMMENTS=OFF]
+# [-DSTRIPPED_DIR=DIR] -P embed_profiles.cmake (STRIPPED_DIR: also write each
+# embedded file's bytes there as FILE.hex, for tests/bench/embed/check_embed.cmake).
 # Each file becomes a byte array plus an entry {name, data, size} in
 # lm_builtin_files[], sorted by name (GLOB_RECURSE order is not guaranteed).
+#
+# Comments are stripped from the embedded copy (STRIP_COMMENTS, default ON):
+# they are about 40 % of the shipped YAML's bytes, and libyaml scans every
+# byte of the builtin catalog on every run (issue 13). The YAML files stay the
+# source of truth. Stripping keeps every line and every column: `show` and
+# diagnostics name builtin keys as <builtin>/FILE:LINE, and those must match
+# the file in profiles/. So a comment-only line becomes an empty line, and a
+# trailing comment is cut together with the blanks before it; nothing else
+# changes. Only bytes that YAML reads as a comment are removed:
+#   - a line whose first non-blank character is '#';
+#   - from a '#' preceded by a blank, outside quoted scalars, to the end of
+#     the line. A quote opens a scalar only where a scalar can start (the
+#     line's first non-blank character, or after ':', '-', '?', ',', '[' or
+#     '{'); elsewhere it is a character of a plain scalar (`Meta's`), which
+#     YAML ends at " #" as well. Treating a quote as opening a scalar when
+#     YAML would not only ever keeps more bytes.
+# Where the line scanner cannot be sure, the rest of the file is copied as it
+# is: after a quoted scalar that does not close on its line (a multi-line
+# string), and after a block scalar header (`key: |`, `- >-`), whose lines are
+# content, '#' included. A file that CMake cannot hold as text exactly (a NUL
+# byte, CRLF line ends) is embedded as it is.
+cmake_minimum_required(VERSION 3.21)
+if(NOT DEFINED STRIP_COMMENTS)
+  set(STRIP_COMMENTS ON)
+endif()
+
+# Sets ${out_var} to text with its comments stripped as described above.
+function(lm_strip_yaml_comments text out_var)
+  set(out "")
+  set(verbatim FALSE)
+  set(rest "${text}")
+  while(NOT rest STREQUAL "")
+    string(FIND "${rest}" "\n" nl)
+    if(nl EQUAL -1)
+      set(line "${rest}")
+      set(rest "")
+      set(eol "")
+    else()
+      string(SUBSTRING "${rest}" 0 ${nl} line)
+      math(EXPR next "${nl} + 1")
+      string(SUBSTRING "${rest}" ${next} -1 rest)
+      set(eol "\n")
+    endif()
+    if(verbatim)
+      string(APPEND out "${line}${eol}")
+      continue()
+    endif()
+    if(line MATCHES "^[ \t]*#")
+      string(APPEND out "${eol}")
+      continue()
+    endif()
+    if(NOT line MATCHES "[#'\"]")
+      set(kept "${line}")
+    else()
+      # Walk the line: `done` is what has been scanned, `todo` the rest.
+      set(done "")
+      set(todo "${line}")
+      set(kept "")
+      while(TRUE)
+        string(REGEX MATCH "^[^#'\"]+" run "${todo}")
+        string(LENGTH "${run}" runlen)
+        string(APPEND done "${run}")
+        string(SUBSTRING "${todo}" ${runlen} -1 todo)
+        if(todo STREQUAL "")
+          set(kept "${done}")
+          break()
+        endif()
+        string(SUBSTRING "${todo}" 0 1 c)
+        if(c STREQUAL "#")
+          if(done MATCHES "[ \t]$")
+            string(REGEX REPLACE "[ \t]+$" "" kept "${done}")
+            break()
+          endif()
+          string(APPEND done "#")
+          string(SUBSTRING "${todo}" 1 -1 todo)
+          continue()
+        endif()
+        # A quote: does it open a scalar here?
+        set(opens FALSE)
+        if(done MATCHES "^[ \t]*$")
+          set(opens TRUE)
+        elseif(done MATCHES "[-:?,[{][ \t]*$")
+          set(opens TRUE)
+        endif()
+        if(NOT opens)
+          string(APPEND done "${c}")
+          string(SUBSTRING "${todo}" 1 -1 todo)
+          continue()
+        endif()
+        if(c STREQUAL "'")
+          string(REGEX MATCH "^'([^']|'')*'" quoted "${todo}")
+        else()
+          string(REGEX MATCH "^\"([^\"\\\\]|\\\\.)*\"" quoted "${todo}")
+        endif()
+        if(quoted STREQUAL "")
+          # Not closed on this line: a multi-line scalar. Keep the rest.
+          set(verbatim TRUE)
+          set(kept "${line}")
+          break()
+        endif()
+        string(LENGTH "${quoted}" qlen)
+        string(APPEND done "${quoted}")
+        string(SUBSTRING "${todo}" ${qlen} -1 todo)
+      endwhile()
+    endif()
+    # A block scalar header: its content lines follow, copied as they are.
+    if(kept MATCHES "(^|[ \t])[|>][-+0-9]*[ \t]*$")
+      set(verbatim TRUE)
+    endif()
+    string(APPEND out "${kept}${eol}")
+  endwhile()
+  set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
 file(GLOB_RECURSE files RELATIVE ${PROFILES_DIR} ${PROFILES_DIR}/*.yaml)
 list(SORT files)
 set(body "/* Generated by src/cmake/embed_profiles.cmake. Do not edit. */\n")
 string(APPEND body "#include \"model/builtin.h\"\n\n")
 set(table "")
 set(i 0)
+set(bytes_in 0)
+set(bytes_out 0)
 foreach(f IN LISTS files)
   file(READ ${PROFILES_DIR}/${f} hex HEX)
   string(LENGTH "${hex}" hexlen)
   math(EXPR size "${hexlen} / 2")
-  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
-  string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" hex "${hex}")
-  string(APPEND body "static const unsigned char file_${i}[] = {\n${hex}0x00};\n")
+  math(EXPR bytes_in "${bytes_in} + ${size}")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  # Only where CMake's string holds the file's bytes exactly: CMake drops
+  # '\r', and its commands stop at a NUL. Such a file is embedded byte for byte.
+  string(FIND "${bytes}" "0x00," nul)
+  if(STRIP_COMMENTS AND nul EQUAL -1)
+    file(READ ${PROFILES_DIR}/${f} text)
+    string(HEX "${text}" roundtrip)
+    if(roundtrip STREQUAL hex)
+      lm_strip_yaml_comments("${text}" text)
+      string(HEX "${text}" hex)
+      string(LENGTH "${hex}" hexlen)
+      math(EXPR size "${hexlen} / 2")
+      string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+    endif()
+  endif()
+  math(EXPR bytes_out "${bytes_out} + ${size}")
+  if(DEFINED STRIPPED_DIR)
+    file(WRITE ${STRIPPED_DIR}/${f}.hex "${hex}")
+  endif()
+  string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" bytes "${bytes}")
+  string(APPEND body "static const unsigned char file_${i}[] = {\n${bytes}0x00};\n")
   string(APPEND table "    { \"${f}\", (const char *)file_${i}, ${size} },\n")
   math(EXPR i "${i} + 1")
 endforeach()
-string(APPEND body "\nconst struct lm_builtin_file lm_builtin_files[] = {\n${table}};\n")
+string(APPEND body "\n/* ${i} files, ${bytes_out} bytes embedded of ${bytes_in} in profiles/. */\n")
+string(APPEND body "const struct lm_builtin_file lm_builtin_files[] = {\n${table}};\n")
 string(APPEND body "const size_t lm_builtin_count = ${i};\n")
 file(WRITE ${OUTPUT}.tmp "${body}")
 file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)

@@ -951,6 +951,49 @@ static double finetune_bytes(const struct lm_model *m, const struct shape *s,
 
 /* ---------------------------------------------------------- self-hosted */
 
+/* The memory side of a self-hosted estimate (§4): all the fit verdict
+ * needs, so that lm_estimate_devices can try device counts without the
+ * speed and cost formulas. The one place these sums are made, so the
+ * verdict it gives is the one lm_estimate_compute prints. */
+struct memory {
+    double wfile;   /* the profile's file size; NAN: the formula */
+    double weights; /* bytes, file or formula */
+    struct offload off;
+    double kv, over, usable, mem;
+};
+
+static void memory_need(const struct lm_est_input *in, const struct shape *s, struct memory *mm)
+{
+    const struct lm_model *m = in->model;
+    const struct lm_quant *q = in->quant;
+    double devices = in->devices >= 1 ? in->devices : 1;
+    double bpe = in->kv_bytes_per_element > 0 ? in->kv_bytes_per_element : 2.0;
+    double batch = in->batch >= 1 ? in->batch : 1;
+    mm->wfile = in->weights_formula ? DNAN : file_bytes(m, q);
+    mm->weights = isnan(mm->wfile) ? lm_estimate_weights_formula_bytes(m, q) : mm->wfile;
+    mm->off = offload_split(in, s, mm->weights);
+    mm->kv = kv_bytes(s, m, in->context_tokens, batch, bpe);
+    mm->over = overhead_bytes(in->runtime, m, s, mm->weights - mm->off.host_bytes, devices);
+    mm->usable = usable_bytes(in->hw, in->runtime, devices);
+    mm->mem = mm->weights - mm->off.host_bytes + mm->kv + mm->over;
+}
+
+/* Whether in's candidate fits (fit verdict not `no`), as
+ * lm_estimate_compute would say, from the memory side alone. */
+static int fits_at(const struct lm_est_input *in)
+{
+    if (in->offer != NULL || in->model == NULL || in->hw == NULL || in->quant == NULL ||
+        isnan(in->model->params_b)) {
+        struct lm_estimate e;
+        lm_estimate_compute(in, &e, NULL);
+        return e.fit != LM_FIT_NO;
+    }
+    struct shape s = model_shape(in->model);
+    struct memory need;
+    memory_need(in, &s, &need);
+    return lm_fit_verdict(need.usable / GIB, need.mem / GIB) != LM_FIT_NO;
+}
+
 static const char src_design[] = "DESIGN.md §4";
 
 void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
@@ -997,15 +1040,13 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         flags |= LM_EST_PHONE;
 
     /* Memory. */
-    double wfile = in->weights_formula ? DNAN : file_bytes(m, q);
-    double weights = isnan(wfile) ? lm_estimate_weights_formula_bytes(m, q) : wfile;
+    struct memory mm;
+    memory_need(in, &s, &mm);
+    double wfile = mm.wfile, weights = mm.weights, kv = mm.kv, over = mm.over;
+    double usable = mm.usable, mem = mm.mem;
+    struct offload off = mm.off;
     if (!isnan(wfile))
         flags |= LM_EST_WEIGHTS_FILE;
-    struct offload off = offload_split(in, &s, weights);
-    double kv = kv_bytes(&s, m, in->context_tokens, batch, bpe);
-    double over = overhead_bytes(rt, m, &s, weights - off.host_bytes, devices);
-    double usable = usable_bytes(hw, rt, devices);
-    double mem = weights - off.host_bytes + kv + over;
     out->weights_gib = (weights - off.host_bytes) / GIB;
     out->kv_cache_gib = kv / GIB;
     out->overhead_gib = over / GIB;
@@ -1498,18 +1539,17 @@ void lm_estimate_devices(struct lm_est_input *in, struct lm_estimate *est)
     lm_estimate_compute(in, est, NULL);
     if (est->fit != LM_FIT_NO || in->placement == LM_PLACE_DEVICE)
         return;
+    /* Only the memory side decides the count: the speed and cost formulas
+     * run once, for the count chosen. */
     static const double more[] = { 2, 4, 8 };
     for (size_t i = 0; i < 3 && more[i] <= in->hw->max_devices; i++) {
         struct lm_est_input t = *in;
-        struct lm_estimate e;
         t.devices = more[i];
-        lm_estimate_compute(&t, &e, NULL);
-        if (e.fit != LM_FIT_NO) {
+        if (fits_at(&t)) {
             *in = t;
-            *est = e;
+            lm_estimate_compute(in, est, NULL);
             return;
         }
     }
-    in->devices = 1;
-    lm_estimate_compute(in, est, NULL);
+    /* None fits: *est is still the one-device estimate. */
 }

@@ -119,13 +119,13 @@ MUTANTS = [
      "double r = v > from ? floor(v / p) * p : ceil(v / p) * p;",
      "flips: the flip value rounded inward instead of outward"),
     ("render-usd", "src/render/render_text.c",
-     'fprintf(out, "  per month   %10s USD (±%.0f%%)\\n", fmt_num(a, sizeof(a), e->usd_per_month, 2),',
-     'fprintf(out, "  per month   %10s USD (±%.0f%%)\\n", fmt_num(a, sizeof(a), e->usd_per_month, 1),',
+     'fprintf(out, "  per month   %10s USD (±%.0f%%)\\n", lm_format_fixed(a, sizeof(a), e->usd_per_month, 2),',
+     'fprintf(out, "  per month   %10s USD (±%.0f%%)\\n", lm_format_fixed(a, sizeof(a), e->usd_per_month, 1),',
      "renderer: monthly cost printed to 0.1 USD instead of 0.01"),
-    ("render-json-round", "src/render/render_json.c",
+    ("render-json-round", "src/util/numfmt.c",
      "double r = round(v * p) / p;",
      "double r = floor(v * p) / p;",
-     "renderer: JSON numbers truncated instead of rounded"),
+     "rounding (lm_round, below engine and renderers): numbers truncated instead of rounded"),
 ]
 
 PHASES = [

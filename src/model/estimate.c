@@ -969,13 +969,32 @@ static void memory_need(const struct lm_est_input *in, const struct shape *s, st
     double devices = in->devices >= 1 ? in->devices : 1;
     double bpe = in->kv_bytes_per_element > 0 ? in->kv_bytes_per_element : 2.0;
     double batch = in->batch >= 1 ? in->batch : 1;
-    mm->wfile = in->weights_formula ? DNAN : file_bytes(m, q);
-    mm->weights = isnan(mm->wfile) ? lm_estimate_weights_formula_bytes(m, q) : mm->wfile;
+    if (in->weights_model == m && in->weights_quant == q) {
+        mm->wfile = in->weights_file_bytes;
+        mm->weights = in->weights_bytes;
+    } else {
+        mm->wfile = in->weights_formula ? DNAN : file_bytes(m, q);
+        mm->weights = isnan(mm->wfile) ? lm_estimate_weights_formula_bytes(m, q) : mm->wfile;
+    }
     mm->off = offload_split(in, s, mm->weights);
     mm->kv = kv_bytes(s, m, in->context_tokens, batch, bpe);
     mm->over = overhead_bytes(in->runtime, m, s, mm->weights - mm->off.host_bytes, devices);
     mm->usable = usable_bytes(in->hw, in->runtime, devices);
     mm->mem = mm->weights - mm->off.host_bytes + mm->kv + mm->over;
+}
+
+void lm_estimate_weights_prepare(struct lm_est_input *in)
+{
+    in->weights_model = NULL;
+    in->weights_quant = NULL;
+    if (in->model == NULL || in->quant == NULL)
+        return;
+    in->weights_file_bytes = in->weights_formula ? DNAN : file_bytes(in->model, in->quant);
+    in->weights_bytes = isnan(in->weights_file_bytes)
+                            ? lm_estimate_weights_formula_bytes(in->model, in->quant)
+                            : in->weights_file_bytes;
+    in->weights_model = in->model;
+    in->weights_quant = in->quant;
 }
 
 /* Whether in's candidate fits (fit verdict not `no`), as

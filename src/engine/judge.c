@@ -120,16 +120,17 @@ void lm__subscores(struct lm_candidate *c)
                 : c->placement == LM_PLACE_DEVICE ? (c->owned > 0 ? 80 : 55)
                 : c->placement == LM_PLACE_CLOUD ? 65 : 55;
     if (c->offer == NULL) {
-        simp -= 15 * log2(c->devices);
+        if (c->devices != 1) /* log2(1) is 0: most candidates skip the call */
+            simp -= 15 * log2(c->devices);
         if (e->instances > 1)
             simp -= 10;
     }
-    c->scores[LM_S_QUALITY] = lm_round(clamp100(q), 1);
-    c->scores[LM_S_COST] = lm_round(clamp100(cost), 1);
-    c->scores[LM_S_LATENCY] = lm_round(clamp100(lat), 1);
+    c->scores[LM_S_QUALITY] = lm_round1(clamp100(q));
+    c->scores[LM_S_COST] = lm_round1(clamp100(cost));
+    c->scores[LM_S_LATENCY] = lm_round1(clamp100(lat));
     c->scores[LM_S_PRIVACY] = privacy[c->privacy_level];
-    c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round(clamp100(fit), 1);
-    c->scores[LM_S_SIMPLICITY] = lm_round(clamp100(simp), 1);
+    c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round1(clamp100(fit));
+    c->scores[LM_S_SIMPLICITY] = lm_round1(clamp100(simp));
 }
 
 double lm__weighted_mean(const struct lm_candidate *c, const struct lm_scenario *sc)
@@ -326,7 +327,7 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             else
                 c->adjust += rule->score;
         }
-    c->total = lm_round(lm__weighted_mean(c, sc) + c->adjust, 1);
+    c->total = lm_round1(lm__weighted_mean(c, sc) + c->adjust);
 }
 
 static enum fact_scope fact_scope(const char *p)

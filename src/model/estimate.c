@@ -541,6 +541,13 @@ static double moe_active_bytes(const struct lm_model *m, double weights)
     return weights * (active_params(m) / params(m));
 }
 
+/* The quantization fp8 (the hardware's fp8 peak applies); the first
+ * letter first, since this runs for every candidate. */
+static int is_fp8(const struct lm_quant *q)
+{
+    return q->id[0] == 'f' && strcmp(q->id, "fp8") == 0;
+}
+
 /* Fills the speed context of a self-hosted input; *calp gets the runtime's
  * calibration row for the hardware (NULL: the defaults apply). */
 static void speed_setup(const struct lm_est_input *in, const struct shape *s, double weights,
@@ -580,7 +587,7 @@ static void speed_setup(const struct lm_est_input *in, const struct shape *s, do
     }
     c->kv_token = kv_bytes(s, m, 1, 1, c->bpe);
     c->bw = hw->bandwidth_gbps * 1e9 * devices;
-    int fp8 = in->quant != NULL && strcmp(in->quant->id, "fp8") == 0 && !isnan(hw->fp8_tflops);
+    int fp8 = in->quant != NULL && is_fp8(in->quant) && !isnan(hw->fp8_tflops);
     double peak_tflops = fp8 ? hw->fp8_tflops : hw->fp16_tflops;
     if (isnan(peak_tflops))
         peak_tflops = hw->bandwidth_gbps * FLOPS_PER_BYTE_FALLBACK / 1000.0;
@@ -592,7 +599,7 @@ static void speed_setup(const struct lm_est_input *in, const struct shape *s, do
     c->ttft_overhead_s = cal && !isnan(cal->ttft_overhead_ms) ? cal->ttft_overhead_ms / 1000.0 : 0;
     /* Tensor parallel: N × bandwidth and N × FLOPs above, speeds × 0.9^log2 N
      * (DESIGN §4). Worked example: 4 devices → 0.9² = 0.81. */
-    c->tp = pow(0.9, log2(devices));
+    c->tp = devices == 1 ? 1.0 : pow(0.9, log2(devices)); /* pow(0.9, 0) is exactly 1 */
 }
 
 void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_terms *t)
@@ -1091,7 +1098,7 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     speed_setup(in, &s, weights, &off, &c, &cal);
     if (cal == NULL || (cal->source != NULL && strncmp(cal->source, "assumption", 10) == 0))
         flags |= LM_EST_NO_CALIBRATION;
-    int fp8 = strcmp(q->id, "fp8") == 0 && !isnan(hw->fp8_tflops);
+    int fp8 = is_fp8(q) && !isnan(hw->fp8_tflops);
     double peak_tflops = c.flops / 1e12 / devices;
 
     /* Sizing before decode (§4, §9.1): the decode speed is per stream at the

@@ -77,7 +77,17 @@ struct lm_est_input {
     const struct lm_quant *weights_quant;
     double weights_bytes;      /* file or formula */
     double weights_file_bytes; /* the profile's file size; NAN: the formula */
+    /* NULL, or a memo (lm_est_memo_new) of the last estimate's
+     * placement-free part, reused when model, quant, hw, runtime and
+     * devices match: only for inputs that differ from each other in those,
+     * the placement, owned_count, extra_flags and weights_* alone (one
+     * scenario's candidates, as lm_recommend generates them). */
+    struct lm_est_memo *memo;
 };
+
+struct lm_est_memo;
+struct lm_est_memo *lm_est_memo_new(void); /* NULL when out of memory */
+void lm_est_memo_free(struct lm_est_memo *memo);
 
 struct lm_error_bands {
     double memory, decode, ttft, usd_per_month; /* relative half-widths */

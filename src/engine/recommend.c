@@ -472,7 +472,10 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
     if (rc == LM_OK) {
         g.wbytes = malloc((nq ? nq : 1) * sizeof(*g.wbytes));
         g.wfile = malloc((nq ? nq : 1) * sizeof(*g.wfile));
-        if (g.wbytes == NULL || g.wfile == NULL)
+        /* The placements of one setting share their estimates' memory,
+         * speed set-up and sizing (estimate.h, lm_est_memo). */
+        g.base.memo = lm_est_memo_new();
+        if (g.wbytes == NULL || g.wfile == NULL || g.base.memo == NULL)
             rc = LM_ENOMEM;
     }
     for (size_t mi = 0; mi < r->cat->nmodels && rc == LM_OK; mi++) {
@@ -494,6 +497,7 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
     id_order_release(&g.ord);
     lm__judge_cache_release(&g.jc);
     free(g.pending);
+    lm_est_memo_free(g.base.memo);
     free(g.wbytes);
     free(g.wfile);
     free(g.qrank);

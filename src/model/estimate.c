@@ -20,6 +20,7 @@
 #include "lmchoose/quality.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1020,6 +1021,31 @@ static int fits_at(const struct lm_est_input *in)
     return lm_fit_verdict(need.usable / GIB, need.mem / GIB) != LM_FIT_NO;
 }
 
+/* See lm_est_memo_new (estimate.h). */
+struct lm_est_memo {
+    int valid;
+    const struct lm_model *m;
+    const struct lm_quant *q;
+    const struct lm_hardware *hw;
+    const struct lm_runtime *rt;
+    double devices;
+    struct shape s;
+    struct memory mm;
+    struct speed_ctx c;
+    const struct lm_calibration *cal;
+    double bmax; /* size_bmax's, before the device placement's floor of 1 */
+};
+
+struct lm_est_memo *lm_est_memo_new(void)
+{
+    return calloc(1, sizeof(struct lm_est_memo));
+}
+
+void lm_est_memo_free(struct lm_est_memo *memo)
+{
+    free(memo);
+}
+
 static const char src_design[] = "DESIGN.md §4";
 
 void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
@@ -1059,15 +1085,27 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     double bpe = in->kv_bytes_per_element > 0 ? in->kv_bytes_per_element : 2.0;
     double batch = in->batch >= 1 ? in->batch : 1;
     unsigned flags = in->extra_flags;
-    struct shape s = model_shape(m);
+    /* The placement-free part (shape, memory, speed set-up, B_max) from the
+     * caller's memo when it holds this model, format, hardware, runtime and
+     * device count. */
+    struct lm_est_memo *memo = in->memo;
+    int hit = memo != NULL && memo->valid && memo->m == m && memo->q == q && memo->hw == hw &&
+              memo->rt == rt && memo->devices == devices;
+    struct shape s;
+    struct memory mm;
+    if (hit) {
+        s = memo->s;
+        mm = memo->mm;
+    } else {
+        s = model_shape(m);
+        memory_need(in, &s, &mm);
+    }
     if (!s.exact)
         flags |= LM_EST_KV_FALLBACK;
     if (hw->hw_class == LM_HW_PHONE)
         flags |= LM_EST_PHONE;
 
     /* Memory. */
-    struct memory mm;
-    memory_need(in, &s, &mm);
     double wfile = mm.wfile, weights = mm.weights, kv = mm.kv, over = mm.over;
     double usable = mm.usable, mem = mm.mem;
     struct offload off = mm.off;
@@ -1095,7 +1133,12 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     /* Speed. */
     const struct lm_calibration *cal = NULL;
     struct speed_ctx c;
-    speed_setup(in, &s, weights, &off, &c, &cal);
+    if (hit) {
+        c = memo->c;
+        cal = memo->cal;
+    } else {
+        speed_setup(in, &s, weights, &off, &c, &cal);
+    }
     if (cal == NULL || (cal->source != NULL && strncmp(cal->source, "assumption", 10) == 0))
         flags |= LM_EST_NO_CALIBRATION;
     int fp8 = is_fp8(q) && !isnan(hw->fp8_tflops);
@@ -1115,7 +1158,20 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     double prefill_s = pf / (c.mfu * c.flops) / c.tp;
     out->prefill_tokens_per_s = t / prefill_s;
     out->batch_cap = lm_estimate_batch_cap(in);
-    double bmax = size_bmax(&c, in, weights + over, usable, out->batch_cap);
+    double bmax = hit ? memo->bmax : size_bmax(&c, in, weights + over, usable, out->batch_cap);
+    if (memo != NULL && !hit) {
+        memo->m = m;
+        memo->q = q;
+        memo->hw = hw;
+        memo->rt = rt;
+        memo->devices = devices;
+        memo->s = s;
+        memo->mm = mm;
+        memo->c = c;
+        memo->cal = cal;
+        memo->bmax = bmax;
+        memo->valid = 1;
+    }
     if (device && bmax < 1)
         bmax = 1;
     out->max_concurrency = bmax;

@@ -157,8 +157,16 @@ double lm__request_cost(const struct lm_scenario *sc, const struct lm_api_offer 
 void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
                    struct lm_candidate *c)
 {
+    lm__finish_owned(r, sc, c, c->offer == NULL ? lm__owned_count(r, sc, c->hw) : 0);
+}
+
+/* lm__finish with the owned count already known (generation has it per
+ * hardware: r->hw_owned). */
+void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                      struct lm_candidate *c, double owned)
+{
     lm_candidate_privacy(c, sc);
-    c->owned = c->offer == NULL ? lm__owned_count(r, sc, c->hw) : 0;
+    c->owned = owned;
     c->est.break_even_requests_per_day =
         c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
             ? c->est.usd_per_month / (r->per_request * 30.42)

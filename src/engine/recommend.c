@@ -135,6 +135,8 @@ static void decimal(unsigned v, char buf[4])
  * hardware: by the devices field, then the placement, as in their ids. */
 static int devices_placement_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
 {
+    if (a->devices == b->devices) /* equal ids: the placement decides */
+        return strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
     char da[4], db[4];
     decimal(a->devices, da);
     decimal(b->devices, db);
@@ -170,7 +172,8 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
                 long rti)
 {
     struct lm_recommendation *r = g->r;
-    lm__finish(r, r->sc, c);
+    /* hw_owned[where] is lm__owned_count of that hardware (allowed_hardware). */
+    lm__finish_owned(r, r->sc, c, c->offer == NULL ? r->hw_owned[where] : 0);
     if (c->offer == NULL)
         lm__judge_setting(&g->jc, qi, where, c->placement, c->devices);
     lm__judge(r, r->sc, c, &g->jc);

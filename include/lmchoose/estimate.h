@@ -70,7 +70,24 @@ struct lm_est_input {
      * without them or without a host. */
     double cpu_moe_layers;
     const struct lm_hardware *host;
+    /* The weights of (weights_model, weights_quant) when the caller has
+     * them already (lm_estimate_weights_prepare: one per model and format,
+     * not per candidate); used only when both match model and quant. */
+    const struct lm_model *weights_model;
+    const struct lm_quant *weights_quant;
+    double weights_bytes;      /* file or formula */
+    double weights_file_bytes; /* the profile's file size; NAN: the formula */
+    /* NULL, or a memo (lm_est_memo_new) of the last estimate's
+     * placement-free part, reused when model, quant, hw, runtime and
+     * devices match: only for inputs that differ from each other in those,
+     * the placement, owned_count, extra_flags and weights_* alone (one
+     * scenario's candidates, as lm_recommend generates them). */
+    struct lm_est_memo *memo;
 };
+
+struct lm_est_memo;
+struct lm_est_memo *lm_est_memo_new(void); /* NULL when out of memory */
+void lm_est_memo_free(struct lm_est_memo *memo);
 
 struct lm_error_bands {
     double memory, decode, ttft, usd_per_month; /* relative half-widths */
@@ -170,6 +187,11 @@ double lm_estimate_batch_cap(const struct lm_est_input *in);
  * published file sizes). NAN without params_b. */
 double lm_estimate_weights_formula_bytes(const struct lm_model *m,
                                          const struct lm_quant *q);
+
+/* Fills in's weights_* fields for in->model at in->quant (under
+ * in->weights_formula), so that estimates of that pair with other
+ * hardware, placements or device counts skip the weights formula. */
+void lm_estimate_weights_prepare(struct lm_est_input *in);
 
 /* The same formula for the files the profile's `files` list cites: a tied
  * model with gguf_separate_output (older official Qwen GGUFs) stores its

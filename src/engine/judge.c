@@ -124,17 +124,18 @@ void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc)
                 : c->placement == LM_PLACE_DEVICE ? (c->owned > 0 ? 80 : 55)
                 : c->placement == LM_PLACE_CLOUD ? 65 : 55;
     if (c->offer == NULL) {
-        simp -= 15 * log2(c->devices);
+        if (c->devices != 1) /* log2(1) is 0: most candidates skip the call */
+            simp -= 15 * log2(c->devices);
         if (e->instances > 1)
             simp -= 10;
     }
-    c->scores[LM_S_QUALITY] = lm_round(clamp100(q), 1);
-    c->scores[LM_S_COST] = lm_round(clamp100(cost), 1);
-    c->scores[LM_S_LATENCY] = lm_round(clamp100(lat), 1);
+    c->scores[LM_S_QUALITY] = lm_round1(clamp100(q));
+    c->scores[LM_S_COST] = lm_round1(clamp100(cost));
+    c->scores[LM_S_LATENCY] = lm_round1(clamp100(lat));
     c->scores[LM_S_PRIVACY] =
         sc->constraints.privacy >= 0 && c->meets_privacy ? 100 : privacy[c->privacy_level];
-    c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round(clamp100(fit), 1);
-    c->scores[LM_S_SIMPLICITY] = lm_round(clamp100(simp), 1);
+    c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round1(clamp100(fit));
+    c->scores[LM_S_SIMPLICITY] = lm_round1(clamp100(simp));
 }
 
 double lm__weighted_mean(const struct lm_candidate *c, const struct lm_scenario *sc)
@@ -161,8 +162,16 @@ double lm__request_cost(const struct lm_scenario *sc, const struct lm_api_offer 
 void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
                    struct lm_candidate *c)
 {
+    lm__finish_owned(r, sc, c, c->offer == NULL ? lm__owned_count(r, sc, c->hw) : 0);
+}
+
+/* lm__finish with the owned count already known (generation has it per
+ * hardware: r->hw_owned). */
+void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                      struct lm_candidate *c, double owned)
+{
     lm_candidate_privacy(c, sc);
-    c->owned = c->offer == NULL ? lm__owned_count(r, sc, c->hw) : 0;
+    c->owned = owned;
     c->est.break_even_requests_per_day =
         c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
             ? c->est.usd_per_month / (r->per_request * 30.42)
@@ -331,7 +340,7 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             else
                 c->adjust += rule->score;
         }
-    c->total = lm_round(lm__weighted_mean(c, sc) + c->adjust, 1);
+    c->total = lm_round1(lm__weighted_mean(c, sc) + c->adjust);
 }
 
 static enum fact_scope fact_scope(const char *p)

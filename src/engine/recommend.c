@@ -135,6 +135,8 @@ static void decimal(unsigned v, char buf[4])
  * hardware: by the devices field, then the placement, as in their ids. */
 static int devices_placement_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
 {
+    if (a->devices == b->devices) /* equal ids: the placement decides */
+        return strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
     char da[4], db[4];
     decimal(a->devices, da);
     decimal(b->devices, db);
@@ -160,6 +162,9 @@ struct gen {
     size_t npending, cap_pending;
     size_t *qrank;             /* cat->quants index -> position in id order */
     size_t *hrank;             /* hws index -> position in id order */
+    /* The current model's weights per format (cat->quants index), filled
+     * once per model: lm_estimate_weights_prepare. */
+    double *wbytes, *wfile;
 };
 
 /* Judges c and appends its compact record. */
@@ -167,7 +172,8 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
                 long rti)
 {
     struct lm_recommendation *r = g->r;
-    lm__finish(r, r->sc, c);
+    /* hw_owned[where] is lm__owned_count of that hardware (allowed_hardware). */
+    lm__finish_owned(r, r->sc, c, c->offer == NULL ? r->hw_owned[where] : 0);
     if (c->offer == NULL)
         lm__judge_setting(&g->jc, qi, where, c->placement, c->devices);
     lm__judge(r, r->sc, c, &g->jc);
@@ -216,6 +222,10 @@ static void estimate_self_hosted(const struct gen *g, const struct lm_model *m, 
     in.quant = r->cat->quants[q];
     in.runtime = r->cat->runtimes[g->ord.runtime[q * r->nhardware + h]];
     in.placement = p;
+    in.weights_model = m;
+    in.weights_quant = in.quant;
+    in.weights_bytes = g->wbytes[q];
+    in.weights_file_bytes = g->wfile[q];
     in.extra_flags = r->hw_built[h] ? LM_EST_LOCAL_BUILT : 0;
     in.owned_count = r->hw_owned[h];
     lm__cand_clear(c);
@@ -461,16 +471,38 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
         for (size_t i = 0; rc == LM_OK && i < r->nhardware; i++)
             g.hrank[g.ord.hw[i]] = i;
     }
+    size_t nq = r->cat->nquants;
+    if (rc == LM_OK) {
+        g.wbytes = malloc((nq ? nq : 1) * sizeof(*g.wbytes));
+        g.wfile = malloc((nq ? nq : 1) * sizeof(*g.wfile));
+        /* The placements of one setting share their estimates' memory,
+         * speed set-up and sizing (estimate.h, lm_est_memo). */
+        g.base.memo = lm_est_memo_new();
+        if (g.wbytes == NULL || g.wfile == NULL || g.base.memo == NULL)
+            rc = LM_ENOMEM;
+    }
     for (size_t mi = 0; mi < r->cat->nmodels && rc == LM_OK; mi++) {
         r->nmodels++;
-        g.base.quality_model = r->cat->models[mi];
+        const struct lm_model *m = r->cat->models[mi];
+        g.base.quality_model = m;
         g.base.quality_composite = lm_quality_composite(g.base.quality_model, g.base.task_kind,
                                                         g.base.task_has_image);
+        for (size_t q = 0; q < nq && m->open_weights == 1 && r->nhardware > 0; q++) {
+            struct lm_est_input in = g.base;
+            in.model = m;
+            in.quant = r->cat->quants[q];
+            lm_estimate_weights_prepare(&in);
+            g.wbytes[q] = in.weights_bytes;
+            g.wfile[q] = in.weights_file_bytes;
+        }
         rc = opt->quant_auto ? gen_model_auto(&g, mi) : gen_model(&g, mi);
     }
     id_order_release(&g.ord);
     lm__judge_cache_release(&g.jc);
     free(g.pending);
+    lm_est_memo_free(g.base.memo);
+    free(g.wbytes);
+    free(g.wfile);
     free(g.qrank);
     free(g.hrank);
     return rc;

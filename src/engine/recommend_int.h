@@ -53,6 +53,8 @@ double lm__request_cost(const struct lm_scenario *sc, const struct lm_api_offer 
  * estimated candidate. */
 void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
                 struct lm_candidate *c);
+void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                      struct lm_candidate *c, double owned);
 
 /* Verdicts of the rules that need not run on every candidate (judge.c):
  * those that read only model and scenario facts, for the last model judged

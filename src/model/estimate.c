@@ -20,6 +20,7 @@
 #include "lmchoose/quality.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -541,6 +542,13 @@ static double moe_active_bytes(const struct lm_model *m, double weights)
     return weights * (active_params(m) / params(m));
 }
 
+/* The quantization fp8 (the hardware's fp8 peak applies); the first
+ * letter first, since this runs for every candidate. */
+static int is_fp8(const struct lm_quant *q)
+{
+    return q->id[0] == 'f' && strcmp(q->id, "fp8") == 0;
+}
+
 /* Fills the speed context of a self-hosted input; *calp gets the runtime's
  * calibration row for the hardware (NULL: the defaults apply). */
 static void speed_setup(const struct lm_est_input *in, const struct shape *s, double weights,
@@ -580,7 +588,7 @@ static void speed_setup(const struct lm_est_input *in, const struct shape *s, do
     }
     c->kv_token = kv_bytes(s, m, 1, 1, c->bpe);
     c->bw = hw->bandwidth_gbps * 1e9 * devices;
-    int fp8 = in->quant != NULL && strcmp(in->quant->id, "fp8") == 0 && !isnan(hw->fp8_tflops);
+    int fp8 = in->quant != NULL && is_fp8(in->quant) && !isnan(hw->fp8_tflops);
     double peak_tflops = fp8 ? hw->fp8_tflops : hw->fp16_tflops;
     if (isnan(peak_tflops))
         peak_tflops = hw->bandwidth_gbps * FLOPS_PER_BYTE_FALLBACK / 1000.0;
@@ -592,7 +600,7 @@ static void speed_setup(const struct lm_est_input *in, const struct shape *s, do
     c->ttft_overhead_s = cal && !isnan(cal->ttft_overhead_ms) ? cal->ttft_overhead_ms / 1000.0 : 0;
     /* Tensor parallel: N × bandwidth and N × FLOPs above, speeds × 0.9^log2 N
      * (DESIGN §4). Worked example: 4 devices → 0.9² = 0.81. */
-    c->tp = pow(0.9, log2(devices));
+    c->tp = devices == 1 ? 1.0 : pow(0.9, log2(devices)); /* pow(0.9, 0) is exactly 1 */
 }
 
 void lm_estimate_decode_terms(const struct lm_est_input *in, struct lm_decode_terms *t)
@@ -969,13 +977,32 @@ static void memory_need(const struct lm_est_input *in, const struct shape *s, st
     double devices = in->devices >= 1 ? in->devices : 1;
     double bpe = in->kv_bytes_per_element > 0 ? in->kv_bytes_per_element : 2.0;
     double batch = in->batch >= 1 ? in->batch : 1;
-    mm->wfile = in->weights_formula ? DNAN : file_bytes(m, q);
-    mm->weights = isnan(mm->wfile) ? lm_estimate_weights_formula_bytes(m, q) : mm->wfile;
+    if (in->weights_model == m && in->weights_quant == q) {
+        mm->wfile = in->weights_file_bytes;
+        mm->weights = in->weights_bytes;
+    } else {
+        mm->wfile = in->weights_formula ? DNAN : file_bytes(m, q);
+        mm->weights = isnan(mm->wfile) ? lm_estimate_weights_formula_bytes(m, q) : mm->wfile;
+    }
     mm->off = offload_split(in, s, mm->weights);
     mm->kv = kv_bytes(s, m, in->context_tokens, batch, bpe);
     mm->over = overhead_bytes(in->runtime, m, s, mm->weights - mm->off.host_bytes, devices);
     mm->usable = usable_bytes(in->hw, in->runtime, devices);
     mm->mem = mm->weights - mm->off.host_bytes + mm->kv + mm->over;
+}
+
+void lm_estimate_weights_prepare(struct lm_est_input *in)
+{
+    in->weights_model = NULL;
+    in->weights_quant = NULL;
+    if (in->model == NULL || in->quant == NULL)
+        return;
+    in->weights_file_bytes = in->weights_formula ? DNAN : file_bytes(in->model, in->quant);
+    in->weights_bytes = isnan(in->weights_file_bytes)
+                            ? lm_estimate_weights_formula_bytes(in->model, in->quant)
+                            : in->weights_file_bytes;
+    in->weights_model = in->model;
+    in->weights_quant = in->quant;
 }
 
 /* Whether in's candidate fits (fit verdict not `no`), as
@@ -992,6 +1019,31 @@ static int fits_at(const struct lm_est_input *in)
     struct memory need;
     memory_need(in, &s, &need);
     return lm_fit_verdict(need.usable / GIB, need.mem / GIB) != LM_FIT_NO;
+}
+
+/* See lm_est_memo_new (estimate.h). */
+struct lm_est_memo {
+    int valid;
+    const struct lm_model *m;
+    const struct lm_quant *q;
+    const struct lm_hardware *hw;
+    const struct lm_runtime *rt;
+    double devices;
+    struct shape s;
+    struct memory mm;
+    struct speed_ctx c;
+    const struct lm_calibration *cal;
+    double bmax; /* size_bmax's, before the device placement's floor of 1 */
+};
+
+struct lm_est_memo *lm_est_memo_new(void)
+{
+    return calloc(1, sizeof(struct lm_est_memo));
+}
+
+void lm_est_memo_free(struct lm_est_memo *memo)
+{
+    free(memo);
 }
 
 static const char src_design[] = "DESIGN.md §4";
@@ -1033,15 +1085,27 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     double bpe = in->kv_bytes_per_element > 0 ? in->kv_bytes_per_element : 2.0;
     double batch = in->batch >= 1 ? in->batch : 1;
     unsigned flags = in->extra_flags;
-    struct shape s = model_shape(m);
+    /* The placement-free part (shape, memory, speed set-up, B_max) from the
+     * caller's memo when it holds this model, format, hardware, runtime and
+     * device count. */
+    struct lm_est_memo *memo = in->memo;
+    int hit = memo != NULL && memo->valid && memo->m == m && memo->q == q && memo->hw == hw &&
+              memo->rt == rt && memo->devices == devices;
+    struct shape s;
+    struct memory mm;
+    if (hit) {
+        s = memo->s;
+        mm = memo->mm;
+    } else {
+        s = model_shape(m);
+        memory_need(in, &s, &mm);
+    }
     if (!s.exact)
         flags |= LM_EST_KV_FALLBACK;
     if (hw->hw_class == LM_HW_PHONE)
         flags |= LM_EST_PHONE;
 
     /* Memory. */
-    struct memory mm;
-    memory_need(in, &s, &mm);
     double wfile = mm.wfile, weights = mm.weights, kv = mm.kv, over = mm.over;
     double usable = mm.usable, mem = mm.mem;
     struct offload off = mm.off;
@@ -1069,10 +1133,15 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     /* Speed. */
     const struct lm_calibration *cal = NULL;
     struct speed_ctx c;
-    speed_setup(in, &s, weights, &off, &c, &cal);
+    if (hit) {
+        c = memo->c;
+        cal = memo->cal;
+    } else {
+        speed_setup(in, &s, weights, &off, &c, &cal);
+    }
     if (cal == NULL || (cal->source != NULL && strncmp(cal->source, "assumption", 10) == 0))
         flags |= LM_EST_NO_CALIBRATION;
-    int fp8 = strcmp(q->id, "fp8") == 0 && !isnan(hw->fp8_tflops);
+    int fp8 = is_fp8(q) && !isnan(hw->fp8_tflops);
     double peak_tflops = c.flops / 1e12 / devices;
 
     /* Sizing before decode (§4, §9.1): the decode speed is per stream at the
@@ -1089,7 +1158,20 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     double prefill_s = pf / (c.mfu * c.flops) / c.tp;
     out->prefill_tokens_per_s = t / prefill_s;
     out->batch_cap = lm_estimate_batch_cap(in);
-    double bmax = size_bmax(&c, in, weights + over, usable, out->batch_cap);
+    double bmax = hit ? memo->bmax : size_bmax(&c, in, weights + over, usable, out->batch_cap);
+    if (memo != NULL && !hit) {
+        memo->m = m;
+        memo->q = q;
+        memo->hw = hw;
+        memo->rt = rt;
+        memo->devices = devices;
+        memo->s = s;
+        memo->mm = mm;
+        memo->c = c;
+        memo->cal = cal;
+        memo->bmax = bmax;
+        memo->valid = 1;
+    }
     if (device && bmax < 1)
         bmax = 1;
     out->max_concurrency = bmax;

@@ -6,11 +6,22 @@
 #ifndef LMCHOOSE_UTIL_NUMFMT_H
 #define LMCHOOSE_UTIL_NUMFMT_H
 
+#include <math.h>
 #include <stddef.h>
 
 /* Rounds v to `decimals` places (half away from zero); NAN and infinities
  * stay; never returns -0. */
 double lm_round(double v, int decimals);
+
+/* lm_round(v, 1), the same operations inline: the sub-scores and the total
+ * of every candidate are rounded so (judge.c), a million times a run. */
+static inline double lm_round1(double v)
+{
+    if (!isfinite(v))
+        return v;
+    double r = round(v * 10.0) / 10.0;
+    return r == 0.0 ? 0.0 : r; /* no "-0" */
+}
 
 /* v with `decimals` places after lm_round, or "-" when v is unknown (NAN
  * or infinite), into buf; returns buf. The tables' cells (text, markdown,

@@ -884,6 +884,59 @@ static void test_error_bands(void **state)
     assert_true(found);
 }
 
+/* The per-run caches lm_recommend uses (lm_estimate_weights_prepare, one
+ * lm_est_memo shared by a setting's placements and device counts) change
+ * no estimate: every field is bit-identical to a fresh estimate, in the
+ * order generation visits placements, including device counts above one
+ * (a 70B model at f16 on an L4 needs several). */
+#define SAME(f) assert_true((isnan(a.f) && isnan(b.f)) || a.f == b.f)
+static void test_caches_bit_identical(void **state)
+{
+    (void)state;
+    static const char *const models[] = { "llama-3.1-8b-instruct", "llama-3.1-70b-instruct",
+                                          "qwen2.5-0.5b-instruct" };
+    static const char *const quants[] = { "q4_k_m", "f16" };
+    static const char *const hws[] = { "nvidia-l4", "nvidia-rtx-4090", "nvidia-h100-sxm" };
+    static const int places[] = { LM_PLACE_DEVICE, LM_PLACE_ONPREM, LM_PLACE_CLOUD };
+    struct lm_est_memo *memo = lm_est_memo_new();
+    assert_non_null(memo);
+    int multi = 0;
+    for (size_t mi = 0; mi < 3; mi++)
+        for (size_t qi = 0; qi < 2; qi++)
+            for (size_t hi = 0; hi < 3; hi++)
+                for (size_t pi = 0; pi < 3; pi++) {
+                    struct lm_est_input plain = input(models[mi], quants[qi], hws[hi], places[pi]);
+                    if (plain.runtime == NULL)
+                        continue;
+                    struct lm_est_input cached = plain;
+                    lm_estimate_weights_prepare(&cached);
+                    cached.memo = memo;
+                    struct lm_estimate a, b;
+                    lm_estimate_devices(&plain, &a);
+                    lm_estimate_devices(&cached, &b);
+                    assert_true(plain.devices == cached.devices);
+                    multi |= plain.devices > 1;
+                    SAME(memory_gib);
+                    SAME(usable_gib);
+                    assert_int_equal(a.fit, b.fit);
+                    SAME(decode_tokens_per_s);
+                    SAME(prefill_tokens_per_s);
+                    SAME(ttft_ms);
+                    SAME(e2e_ms);
+                    SAME(max_concurrency);
+                    SAME(instances);
+                    SAME(batch_cap);
+                    SAME(capacity_requests_per_day);
+                    SAME(utilization);
+                    SAME(usd_per_month);
+                    SAME(quality);
+                    assert_int_equal(a.flags, b.flags);
+                }
+    assert_true(multi); /* the device-count search was exercised */
+    lm_est_memo_free(memo);
+}
+#undef SAME
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -909,6 +962,7 @@ int main(void)
         cmocka_unit_test(test_quality),
         cmocka_unit_test(test_runtime_for),
         cmocka_unit_test(test_error_bands),
+        cmocka_unit_test(test_caches_bit_identical),
     };
     return cmocka_run_group_tests_name("estimate", tests, setup, teardown);
 }

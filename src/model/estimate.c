@@ -1292,9 +1292,17 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
     default: {
         /* Worked example: 200 requests/day of 12 s on a 22 W M4 at
          * $0.15/kWh: busy 20.28 h → 0.022 × 20.28 × 0.15 = $0.07. Requests
-         * batched B at a time share the busy time. A device the team does
-         * not own is bought (§9.2): + purchase_usd / amortization_months. */
-        double busy_h = in->requests_per_day * DAYS_PER_MONTH * e2e_s / 3600.0 / bdec;
+         * batched B at a time share the decode time, not the time to the
+         * first token: prompts are processed one after another (the
+         * capacity model above counts input / prefill per request too), so
+         * only e2e − TTFT is divided by B. At most every hour of the month.
+         * A device the team does not own is bought (§9.2): + purchase_usd /
+         * amortization_months. */
+        double ttft_s = out->ttft_ms / 1000.0;
+        double busy_s = bdec > 1 && ttft_s < e2e_s ? ttft_s + (e2e_s - ttft_s) / bdec : e2e_s;
+        double busy_h = in->requests_per_day * DAYS_PER_MONTH * busy_s / 3600.0;
+        if (busy_h > HOURS_PER_MONTH)
+            busy_h = HOURS_PER_MONTH;
         double energy = 0;
         if (isnan(power_kw))
             flags |= LM_EST_NO_POWER;

@@ -185,7 +185,7 @@ static void bash(FILE *f)
         fprintf(f, "    %s) COMPREPLY=($(compgen -W \"$(%s)%s\" -- \"$cur\")); return ;;\n",
                 id_options[i][0], i == 0 ? IDS("hardware") : i == 1 ? IDS("quantizations") : IDS("runtimes"),
                 i == 0 ? " local" : i == 1 ? " auto" : "");
-    fprintf(f, "    --format) COMPREPLY=($(compgen -W \"text json markdown sarif junit github\" -- \"$cur\")); return ;;\n"
+    fprintf(f, "    --format) COMPREPLY=($(compgen -W \"text json markdown html sarif junit github\" -- \"$cur\")); return ;;\n"
                "    --color) COMPREPLY=($(compgen -W \"auto always never\" -- \"$cur\")); return ;;\n"
                "    --profiles|--out) COMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
                "    --output|--rules|--scenario) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
@@ -236,7 +236,7 @@ static void zsh(FILE *f)
                "    --hardware) compadd -- ${(f)\"$(" IDS("hardware") ")\"} local; return ;;\n"
                "    --quant) compadd -- ${(f)\"$(" IDS("quantizations") ")\"} auto; return ;;\n"
                "    --runtime) compadd -- ${(f)\"$(" IDS("runtimes") ")\"}; return ;;\n"
-               "    --format) compadd -- text json markdown sarif junit github; return ;;\n"
+               "    --format) compadd -- text json markdown html sarif junit github; return ;;\n"
                "    --color) compadd -- auto always never; return ;;\n"
                "    --profiles|--out) _files -/; return ;;\n"
                "    --output|--rules|--scenario) _files; return ;;\n"
@@ -297,7 +297,7 @@ static void fish(FILE *f)
                "complete -c lmchoose -l hardware -r -a '(" IDS_FISH("hardware") "; echo local)'\n"
                "complete -c lmchoose -l quant -r -a '(" IDS_FISH("quantizations") "; echo auto)'\n"
                "complete -c lmchoose -l runtime -r -a '(" IDS_FISH("runtimes") ")'\n"
-               "complete -c lmchoose -l format -r -a 'text json markdown sarif junit github'\n"
+               "complete -c lmchoose -l format -r -a 'text json markdown html sarif junit github'\n"
                "complete -c lmchoose -l color -r -a 'auto always never'\n"
                "complete -c lmchoose -l profiles -r -F\n"
                "complete -c lmchoose -l output -r -F\n");

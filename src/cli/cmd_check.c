@@ -76,15 +76,7 @@ static const struct lm_opt opts[] = {
       "in the current directory or a parent)", LM_OPT_STRING, 0, CHK(config_path), 0, 0, NULL },
     { "no-config", 0, NULL, "read no repository config", LM_OPT_FLAG, 0, CHK(no_config), 0, 0,
       NULL },
-    LM_OPT_TEXT("  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,"),
-    LM_OPT_TEXT("  --max-scalar, --max-files   as for every command (docs/cli.md)"),
-    LM_OPT_COLOR(NULL, LM_OPT_GROUPED),
-    LM_OPT_QUIET(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_INPUT_SIZE(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_DEPTH(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_NODES(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_SCALAR(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_FILES(NULL, LM_OPT_GROUPED),
+    LM_OPT_SHARED_GROUPED,
     LM_OPT_HELP_ROW(NULL, LM_OPT_UNLISTED),
     LM_OPT_TABLE_END
 };

@@ -51,15 +51,7 @@ static const struct lm_opt opts[] = {
       RUN(no_default_rules), 0, 0, NULL },
     LM_OPT_PROFILES("add a profile layer (repeatable; also LMCHOOSE_PROFILES)", 0),
     LM_OPT_OUTPUT("write the result to FILE atomically", 0),
-    LM_OPT_TEXT("  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,"),
-    LM_OPT_TEXT("  --max-scalar, --max-files   as for every command (docs/cli.md)"),
-    LM_OPT_COLOR(NULL, LM_OPT_GROUPED),
-    LM_OPT_QUIET(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_INPUT_SIZE(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_DEPTH(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_NODES(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_SCALAR(NULL, LM_OPT_GROUPED),
-    LM_OPT_MAX_FILES(NULL, LM_OPT_GROUPED),
+    LM_OPT_SHARED_GROUPED,
     LM_OPT_HELP_ROW(NULL, LM_OPT_UNLISTED),
     LM_OPT_TABLE_END
 };

@@ -127,6 +127,16 @@ int lm_cli_add_profile_dir(struct lm_ctx *ctx, const char *dir);
 #define LM_OPT_HELP_ROW(text, fl) { "help", 0, NULL, text, LM_OPT_HELP, (fl), 0, 0, 0, NULL }
 /* A line of the option list, printed as written. */
 #define LM_OPT_TEXT(text) { NULL, 0, NULL, text, LM_OPT_LINE, 0, 0, 0, 0, NULL }
+
+/* The shared options as one `--help` line pair ("as for every command"),
+ * each still a row of its own for parsing, the man page and completions. */
+#define LM_OPT_SHARED_GROUPED                                                                     \
+    LM_OPT_TEXT("  --color auto|always|never, -q/--quiet, --max-input-size, --max-depth, --max-nodes,"), \
+    LM_OPT_TEXT("  --max-scalar, --max-files   as for every command (docs/cli.md)"),            \
+    LM_OPT_COLOR(NULL, LM_OPT_GROUPED), LM_OPT_QUIET(NULL, LM_OPT_GROUPED),                       \
+    LM_OPT_MAX_INPUT_SIZE(NULL, LM_OPT_GROUPED), LM_OPT_MAX_DEPTH(NULL, LM_OPT_GROUPED),         \
+    LM_OPT_MAX_NODES(NULL, LM_OPT_GROUPED), LM_OPT_MAX_SCALAR(NULL, LM_OPT_GROUPED),             \
+    LM_OPT_MAX_FILES(NULL, LM_OPT_GROUPED)
 #define LM_OPT_TABLE_END { NULL, 0, NULL, NULL, LM_OPT_END, 0, 0, 0, 0, NULL }
 
 #endif

@@ -17,6 +17,7 @@
 #define LMCHOOSE_CATALOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lmchoose/arena.h"
 #include "lmchoose/diag.h"
@@ -113,6 +114,10 @@ struct lm_model {
      * published scores only. */
     double quality_fit[LM_Q_COUNT], quality_band[LM_Q_COUNT];
     int quality_fitted;
+    /* Task composites taken from the fitted row because the published
+     * scores put the model out of its family's size order (DESIGN §9.4;
+     * src/model/quality.c, "family order"): bit 2 × task row + image. */
+    uint32_t quality_family_fit;
     struct lm_file_size *files;
     size_t nfiles;
     int gguf_separate_output; /* -1 absent; 1: the published GGUFs store an

@@ -96,6 +96,11 @@ double lm_quality_composite(const struct lm_model *m, const char *task_kind,
 
 /* The error band (half-width, points) of that composite: the weighted mean
  * of the imputed cells' bands (0 when every weighted cell is published). */
+/* 1 when the model's composite for the task comes from its fitted row
+ * because its published scores put it out of its family's size order
+ * (DESIGN §9.4; docs/scoring.md, "Family order"); 0 otherwise. */
+int lm_quality_family_fit(const struct lm_model *m, const char *task_kind, int task_has_image);
+
 double lm_quality_composite_band(const struct lm_model *m, const char *task_kind,
                                  int task_has_image);
 

@@ -1015,6 +1015,7 @@ static cJSON *explain_quality_object(const struct lm_explain_view *v)
     e |= add_bool(o, "image", image);
     e |= add_num(o, "composite", lm_quality_composite(v->model, kind, image), 1);
     e |= add_num(o, "band", lm_quality_composite_band(v->model, kind, image), 1);
+    e |= add_bool(o, "family_order", lm_quality_family_fit(v->model, kind, image));
     cJSON *list = cJSON_CreateArray();
     e |= add(o, "benchmarks", list);
     for (int pass = 0; list && pass < 2; pass++)

@@ -482,15 +482,22 @@ static void explain_quality(const struct lm_explain_view *v, int md, FILE *out)
         image |= strcmp(sc->task.modalities.items[i], "image") == 0;
     char a[32], b[40], c[32], d[32];
     double q = lm_quality_composite(v->model, kind, image);
-    fprintf(out, md ? "\nQuality for %s: %s ±%s (published and imputed benchmarks, weighted; "
+    /* Family order (docs/scoring.md): the composite is the fitted row's, so
+     * the value column (published where published) is not what it used. */
+    const char *basis = lm_quality_family_fit(v->model, kind, image)
+                            ? "every benchmark from the fit, because the published ones put it out "
+                              "of its family's size order; value - residual is the fit"
+                            : "published and imputed benchmarks";
+    fprintf(out, md ? "\nQuality for %s: %s ±%s (%s, weighted; "
                       "before the quantization's quality_delta)\n\n"
                       "| benchmark | value | source | band | residual | weight |\n"
                       "|---|---|---|---|---|---|\n"
-                    : "  quality for %s: %s ±%s (published and imputed benchmarks, weighted; "
+                    : "  quality for %s: %s ±%s (%s, weighted; "
                       "before the quantization's quality_delta)\n"
                       "    benchmark               value  source     band  residual  weight\n",
             kind, lm_format_fixed(a, sizeof(a), q, 1),
-            lm_format_fixed(b, sizeof(b), lm_quality_composite_band(v->model, kind, image), 1));
+            lm_format_fixed(b, sizeof(b), lm_quality_composite_band(v->model, kind, image), 1),
+            basis);
     for (int pass = 0; pass < 2; pass++)
         for (int k = 0; k < LM_Q_COUNT; k++) {
             int imputed = 0;

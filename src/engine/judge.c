@@ -94,12 +94,14 @@ static double clamp100(double v)
     return v < 0 ? 0 : v > 100 ? 100 : v;
 }
 
-/* The sub-scores of §5 step 4, each 0–100 rounded to 0.1, with two
- * departures from §5 that docs/scoring.md argues ("Privacy and fit, as
- * decided"): privacy saturates at the level the scenario requires (a
- * candidate that meets it scores 100; more privacy than was asked for is not
- * worth points), and an API candidate's fit is 100 (nothing to fit), not
- * null. docs/scoring.md gives the reasoning for each constant. */
+/* The sub-scores of §5 step 4, each rounded to 0.1, with departures from
+ * §5 that docs/scoring.md argues ("Privacy and fit, as decided"; "Privacy
+ * without a level, and cost without a floor"): privacy saturates at the
+ * level the scenario requires (a candidate that meets it scores 100; more
+ * privacy than was asked for is not worth points), an API candidate's fit
+ * is 100 (nothing to fit), not null, and cost is capped at 100 but not
+ * floored at 0 (a million USD a month must not score like a hundred
+ * thousand). docs/scoring.md gives the reasoning for each constant. */
 void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc)
 {
     const struct lm_estimate *e = &c->est;
@@ -130,10 +132,14 @@ void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc)
             simp -= 10;
     }
     c->scores[LM_S_QUALITY] = lm_round1(clamp100(q));
-    c->scores[LM_S_COST] = lm_round1(clamp100(cost));
+    c->scores[LM_S_COST] = lm_round1(cost > 100 ? 100 : cost);
     c->scores[LM_S_LATENCY] = lm_round1(clamp100(lat));
-    c->scores[LM_S_PRIVACY] =
-        sc->constraints.privacy >= 0 && c->meets_privacy ? 100 : privacy[c->privacy_level];
+    /* Privacy saturates at the required level (docs/scoring.md, "Privacy and
+     * fit, as decided"). With no level, every candidate meets "public": 100
+     * for all, unless the team weighs privacy above the default, a preference
+     * without a line, which the graded table expresses. */
+    int graded = sc->constraints.privacy < 0 ? sc->priorities[LM_S_PRIVACY] > 1 : !c->meets_privacy;
+    c->scores[LM_S_PRIVACY] = graded ? privacy[c->privacy_level] : 100;
     c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round1(clamp100(fit));
     c->scores[LM_S_SIMPLICITY] = lm_round1(clamp100(simp));
 }

@@ -594,18 +594,30 @@ static void test_subscores_documented(void **state)
     opt.no_flips = 1;
     struct lm_recommendation r;
     assert_int_equal(lm_recommend(&fx->cat, &sc, &fx->rules, &opt, &r), LM_OK);
-    size_t on_slope = 0, multi_gpu = 0, multi_inst = 0, at_four = 0, at_three = 0;
+    size_t on_slope = 0, multi_gpu = 0, multi_inst = 0, at_four = 0, at_three = 0, below_zero = 0;
     for (size_t i = 0; i < r.n; i++) {
         struct lm_candidate c;
         lm_recommendation_candidate(&r, i, &c);
         if (c.offer != NULL) {
             /* An API has nothing to fit: 100 (docs/scoring.md, "Privacy and
-             * fit, as decided"); no privacy level is set here, so privacy
-             * is graded, and no API reaches on-device's 100. */
+             * fit, as decided"); no privacy level is set here and privacy
+             * has its default weight, so every candidate meets "public"
+             * and scores 100. */
             assert_true(c.scores[LM_S_FIT] == 100);
             assert_true(c.scores[LM_S_SIMPLICITY] == 100);
-            assert_true(c.scores[LM_S_PRIVACY] < 100);
+            assert_true(c.scores[LM_S_PRIVACY] == 100);
             continue;
+        }
+        assert_true(c.scores[LM_S_PRIVACY] == 100);
+        /* Cost: 25 x (5 - log10(max(usd, 10))), capped at 100 and not
+         * floored: 100 000 USD -> 0, 1 000 000 USD -> -25 (docs/scoring.md). */
+        if (isfinite(c.est.usd_per_month)) {
+            double usd = c.est.usd_per_month > 10 ? c.est.usd_per_month : 10;
+            double cost = 25 * (5 - log10(usd));
+            if (fabs(c.scores[LM_S_COST] - cost) > 0.06)
+                fail_msg("%s: cost %.1f at %.2f USD, docs/scoring.md gives %.2f", c.id,
+                         c.scores[LM_S_COST], c.est.usd_per_month, cost);
+            below_zero += cost < 0;
         }
         const struct lm_estimate *e = &c.est;
         double u = e->memory_gib / e->usable_gib;
@@ -636,6 +648,7 @@ static void test_subscores_documented(void **state)
         }
     }
     assert_true(on_slope > 0);
+    assert_true(below_zero > 0);
     assert_true(multi_gpu > 0);
     assert_true(multi_inst > 0);
     assert_true(at_four > 0);
@@ -660,6 +673,23 @@ static void test_subscores_documented(void **state)
     }
     assert_true(met > 0);
     assert_true(unmet > 0);
+    lm_recommendation_release(&r);
+    /* No level but privacy weighted above the default: a preference without
+     * a line, graded by level for every candidate (an API at most 50, an
+     * on-device candidate 100). */
+    sc.constraints.privacy = -1;
+    sc.priorities[LM_S_PRIVACY] = 2;
+    assert_int_equal(lm_recommend(&fx->cat, &sc, &fx->rules, &opt, &r), LM_OK);
+    size_t api_graded = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        struct lm_candidate c;
+        lm_recommendation_candidate(&r, i, &c);
+        if (c.scores[LM_S_PRIVACY] != graded[c.privacy_level])
+            fail_msg("%s: privacy %.1f, want the graded %.1f (level %d)", c.id,
+                     c.scores[LM_S_PRIVACY], graded[c.privacy_level], c.privacy_level);
+        api_graded += c.offer != NULL && c.scores[LM_S_PRIVACY] < 100;
+    }
+    assert_true(api_graded > 0);
     lm_recommendation_release(&r);
     lm_scenario_release(&sc);
 }

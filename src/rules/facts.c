@@ -148,6 +148,9 @@ static const struct lm_fact_def defs[] = {
     { "workload.window_hours", LM_T_NUM, NULL },
     { "scenario.self_hosted", LM_T_BOOL, NULL },
     { "scenario.owned", LM_T_LIST, NULL },
+    /* The weight the team gives quality (default 1): lets a rule that nudges
+     * toward small models stand aside when quality is weighed above the rest. */
+    { "scenario.priorities.quality", LM_T_NUM, NULL },
 };
 
 const struct lm_fact_table lm_fact_table = { defs, sizeof(defs) / sizeof(defs[0]) };
@@ -581,6 +584,9 @@ void lm__fact_get(void *ctx, size_t id, struct lm_value *out)
         break;
     case 128: /* scenario.owned */
         if (s->constraints.nowned > 0) LIST(s->constraints.owned_ids);
+        break;
+    case 129: /* scenario.priorities.quality */
+        NUM(s->priorities[LM_S_QUALITY]);
         break;
     default:
         break;

@@ -4,7 +4,7 @@
  * loader's own sources (src/io/yaml_load.c and the util files it needs) and
  * runs it whenever a file under profiles/ changes:
  *
- *   embed_profiles PROFILES_DIR OUTPUT.c NAME...
+ *   embed_profiles [--quiet] PROFILES_DIR OUTPUT.c NAME...
  *
  * NAME is a path relative to PROFILES_DIR ("models/phi-4.yaml"). Each file
  * is parsed by lm__yaml_parse with the builtin limits (model/builtin.h),
@@ -17,7 +17,8 @@
  *
  * A file the loader rejects is written as its bytes and parsed at run time,
  * so its diagnostic is the one a run has always printed; the tool prints it
- * as a warning and succeeds. Exit 1 when a file cannot be read or the output
+ * as a warning (not with --quiet, for test inputs rejected on purpose) and
+ * succeeds. Exit 1 when a file cannot be read or the output
  * cannot be written, 2 on a usage error.
  */
 #include <errno.h>
@@ -230,8 +231,11 @@ static int plain_name(const char *s)
 
 int main(int argc, char **argv)
 {
+    int quiet = argc > 1 && strcmp(argv[1], "--quiet") == 0;
+    argv += quiet;
+    argc -= quiet;
     if (argc < 3) {
-        fprintf(stderr, "usage: embed_profiles PROFILES_DIR OUTPUT.c NAME...\n");
+        fprintf(stderr, "usage: embed_profiles [--quiet] PROFILES_DIR OUTPUT.c NAME...\n");
         return 2;
     }
     const char *dir = argv[1], *output = argv[2];
@@ -268,7 +272,7 @@ int main(int argc, char **argv)
             if (lm__yaml_parse(&arena, origin, f->data, f->size, &limits, &diags, &root) == LM_OK) {
                 f->first = t.n;
                 f->count = freeze(&t, root);
-            } else {
+            } else if (!quiet) {
                 fprintf(stderr, "embed_profiles: warning: %s is embedded as text; every run "
                                 "will report:\n", f->name);
                 lm_diags_print(&diags, stderr);

@@ -5,6 +5,8 @@
  * 1-based start mark of every node.
  *
  * Ownership: nodes and their text live in the arena given to lm__yaml_parse.
+ * A tree thawed from the embedded catalog (ypack.h) has its nodes in the
+ * caller's arena and its texts in the program's constant data.
  */
 #ifndef LMCHOOSE_YNODE_H
 #define LMCHOOSE_YNODE_H

@@ -535,6 +535,9 @@ struct source {
     char path[1024];    /* path on disk, or "" for builtin */
     const char *data;
     size_t len;
+    /* A builtin file: its tree was parsed at build time (builtin.h), and
+     * data is NULL unless that parse failed. NULL for any other file. */
+    const struct lm_builtin_file *builtin;
 };
 
 /* Basename without .yaml/.yml, for the id check. */
@@ -883,7 +886,9 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
     if (origin == NULL)
         return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
     struct lm_ynode *root;
-    int rc = lm__yaml_parse(A, origin, src->data, src->len, limits, diags, &root);
+    int rc = src->builtin != NULL
+                 ? lm__builtin_tree(A, src->builtin, origin, diags, &root)
+                 : lm__yaml_parse(A, origin, src->data, src->len, limits, diags, &root);
     if (rc != LM_OK)
         return rc;
     struct lm_sctx c = { A, diags, origin, 0, 0, NULL, 0, 0, "" };
@@ -1054,6 +1059,7 @@ static int load_builtin_layer(struct lm_catalog *cat, const struct lm_limits *li
         src.path[0] = '\0';
         src.data = f->data;
         src.len = f->size;
+        src.builtin = f;
         rc = worse(rc, load_file(cat, kind, &src, &big, diags,
                                  kind == KIND_MODEL ? &seen_m : &seen_h));
     }
@@ -1248,6 +1254,7 @@ static int load_disk_file(struct lm_catalog *cat, enum kind kind, const char *pa
     snprintf(src.path, sizeof(src.path), "%s", path);
     src.data = buf;
     src.len = len;
+    src.builtin = NULL;
     /* The tree's scalars are copied into the arena, so buf can go. */
     rc = load_file(cat, kind, &src, limits, diags, seen);
     free(buf);
@@ -1542,6 +1549,7 @@ int lm_catalog_load_file(struct lm_catalog *cat, const char *kind,
     snprintf(src.path, sizeof(src.path), "%s", display);
     src.data = data;
     src.len = len;
+    src.builtin = NULL;
     size_t before = diags->nerrors;
     int rc = load_file_checked(cat, k, &src, limits, diags, NULL, check_name);
     int xrc = finish(cat, diags, LM_OK, k == KIND_MODEL);

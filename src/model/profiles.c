@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "lmchoose/status.h"
+
 const struct lm_builtin_file *lm__builtin_find(const char *name)
 {
     size_t lo = 0, hi = lm_builtin_count;
@@ -21,7 +23,17 @@ const struct lm_builtin_file *lm__builtin_find(const char *name)
 
 struct lm_limits lm__builtin_limits(void)
 {
-    struct lm_limits l = { (size_t)-1, (size_t)-1, (size_t)-1, (size_t)-1, (size_t)-1,
-                           (size_t)-1 };
+    struct lm_limits l = LM_BUILTIN_LIMITS;
     return l;
+}
+
+int lm__builtin_tree(struct lm_arena *arena, const struct lm_builtin_file *f,
+                     const char *origin, struct lm_diags *diags, struct lm_ynode **root)
+{
+    if (f->tree.nodes != NULL) {
+        int rc = lm__ypack_unpack(arena, &f->tree, root);
+        return rc == LM_OK ? rc : lm_diag_error(diags, rc, NULL, "out of memory");
+    }
+    struct lm_limits big = lm__builtin_limits();
+    return lm__yaml_parse(arena, origin, f->data, f->size, &big, diags, root);
 }

@@ -146,16 +146,11 @@ long lm_rules_find(const struct lm_ruleset *rs, const char *id)
     return -1;
 }
 
-int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, size_t len,
-                  const struct lm_limits *limits, struct lm_diags *diags)
+/* Loads the tree of a rules file named file (in the rule set's arena). */
+static int load_tree(struct lm_ruleset *rs, const char *file, const struct lm_ynode *root,
+                     struct lm_diags *diags)
 {
-    const char *file = lm_arena_strdup(&rs->arena, display);
-    if (file == NULL)
-        return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
-    struct lm_ynode *root;
-    int rc = lm__yaml_parse(&rs->arena, file, data, len, limits, diags, &root);
-    if (rc != LM_OK)
-        return rc;
+    int rc = LM_OK;
     struct lm_sctx c = { &rs->arena, diags, file, 0, 0, NULL, 0, 0, "" };
     if (root->kind != LM_Y_MAP) {
         lm__schema_error(&c, root, "expected a mapping with 'rules', not a %s",
@@ -249,15 +244,29 @@ int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, 
     return rc;
 }
 
+int lm_rules_load(struct lm_ruleset *rs, const char *display, const char *data, size_t len,
+                  const struct lm_limits *limits, struct lm_diags *diags)
+{
+    const char *file = lm_arena_strdup(&rs->arena, display);
+    if (file == NULL)
+        return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+    struct lm_ynode *root;
+    int rc = lm__yaml_parse(&rs->arena, file, data, len, limits, diags, &root);
+    return rc != LM_OK ? rc : load_tree(rs, file, root, diags);
+}
+
 int lm_rules_load_builtin(struct lm_ruleset *rs, const struct lm_limits *limits,
                           struct lm_diags *diags)
 {
     const struct lm_builtin_file *f = lm__builtin_find("rules/default.yaml");
     if (f == NULL)
         return lm_diag_error(diags, LM_EINTERNAL, NULL, "the builtin rule set is missing");
+    /* Parsed at build time; the user's limits never apply to it (DESIGN §7a). */
     (void)limits;
-    struct lm_limits big = lm__builtin_limits();
-    return lm_rules_load(rs, "<builtin>/rules/default.yaml", f->data, f->size, &big, diags);
+    const char *file = "<builtin>/rules/default.yaml";
+    struct lm_ynode *root;
+    int rc = lm__builtin_tree(&rs->arena, f, file, diags, &root);
+    return rc != LM_OK ? rc : load_tree(rs, file, root, diags);
 }
 
 const char *lm_rule_basis(const struct lm_rule *r)

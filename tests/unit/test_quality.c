@@ -661,6 +661,72 @@ static void test_user_layer_model(void **state)
     lm_diags_release(&d);
 }
 
+/*
+ * Family order on a user layer (not the shipped data): two sizes of one
+ * family where the smaller publishes the better IFEval. Loaded as
+ * different families (the control) the smaller leads at extraction, where
+ * IFEval weighs 0.50; loaded as one family, every task where it led is
+ * marked on both models and the bigger one now leads at every task.
+ */
+static void load_pair(struct lm_catalog *c, const char *fam_small, const char *fam_big)
+{
+    char small[512], big[512];
+    snprintf(small, sizeof(small),
+             "id: acme-3b\nname: Acme 3B\nfamily: %s\nparams_b: 3\ncontext_tokens: 8192\n"
+             "open_weights: true\nsources: [x]\n"
+             "quality:\n  mmlu_pro: 40\n  ifeval: 88\n  gsm8k: 75\n  mmlu: 60\n",
+             fam_small);
+    snprintf(big, sizeof(big),
+             "id: acme-8b\nname: Acme 8B\nfamily: %s\nparams_b: 8\ncontext_tokens: 8192\n"
+             "open_weights: true\nsources: [x]\n"
+             "quality:\n  mmlu_pro: 50\n  ifeval: 72\n  gsm8k: 86\n  mmlu: 70\n",
+             fam_big);
+    struct lm_limits limits = LM_LIMITS_DEFAULT;
+    struct lm_diags d = LM_DIAGS_INIT;
+    assert_int_equal(lm_catalog_load_builtin(c, &limits, &d), LM_OK);
+    assert_int_equal(lm_catalog_load_file(c, "model", "acme-3b.yaml", small, strlen(small), 0,
+                                          &limits, &d),
+                     LM_OK);
+    assert_int_equal(lm_catalog_load_file(c, "model", "acme-8b.yaml", big, strlen(big), 0,
+                                          &limits, &d),
+                     LM_OK);
+    lm_diags_release(&d);
+}
+
+static void test_family_order_user_layer(void **state)
+{
+    (void)state;
+    struct lm_catalog apart = LM_CATALOG_INIT, together = LM_CATALOG_INIT;
+    load_pair(&apart, "acme-a", "acme-b");
+    load_pair(&together, "acme", "acme");
+    const struct lm_model *s0 = lm_catalog_model(&apart, "acme-3b");
+    const struct lm_model *b0 = lm_catalog_model(&apart, "acme-8b");
+    const struct lm_model *s1 = lm_catalog_model(&together, "acme-3b");
+    const struct lm_model *b1 = lm_catalog_model(&together, "acme-8b");
+    assert_true(s0 && b0 && s1 && b1);
+    size_t reversed = 0;
+    for (size_t t = 0; t < NKINDS; t++) {
+        const char *k = task_kinds[t];
+        int out_of_order = !(lm_quality_composite(s0, k, 0) < lm_quality_composite(b0, k, 0));
+        reversed += out_of_order;
+        assert_false(lm_quality_family_fit(s0, k, 0) || lm_quality_family_fit(b0, k, 0));
+        if (lm_quality_family_fit(s1, k, 0) != out_of_order ||
+            lm_quality_family_fit(b1, k, 0) != out_of_order)
+            fail_msg("%s: family_fit %d/%d, published order %s", k,
+                     lm_quality_family_fit(s1, k, 0), lm_quality_family_fit(b1, k, 0),
+                     out_of_order ? "reversed" : "kept");
+        if (!(lm_quality_composite(s1, k, 0) < lm_quality_composite(b1, k, 0)))
+            fail_msg("%s: acme-3b %.2f is not below acme-8b %.2f in one family", k,
+                     lm_quality_composite(s1, k, 0), lm_quality_composite(b1, k, 0));
+    }
+    /* The control shows the reversal the family order mends. */
+    assert_true(lm_quality_composite(s0, "extraction", 0) >=
+                lm_quality_composite(b0, "extraction", 0));
+    assert_true(reversed > 0);
+    lm_catalog_release(&apart);
+    lm_catalog_release(&together);
+}
+
 /* Two fits of the same catalog agree bit for bit. */
 static void test_deterministic(void **state)
 {
@@ -708,6 +774,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_composite_unfitted),
         cmocka_unit_test(test_completed_row),
         cmocka_unit_test(test_user_layer_model),
+        cmocka_unit_test(test_family_order_user_layer),
         cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests_name("quality", tests, setup, teardown);

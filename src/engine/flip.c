@@ -63,6 +63,7 @@ struct rebuilt {
 /* What every flip search shares: the candidates rebuilt so far, by index,
  * in an arena. */
 struct flipshare {
+    const struct lm__columns *cols; /* what generation kept (light candidates) */
     struct rebuilt **built; /* NULL until rebuilt */
     struct lm_arena arena;
     /* Scratch of build_by_kept, reused by every search. */
@@ -112,6 +113,10 @@ struct flipctx {
     size_t nx;
     int tried_by_kept;
     int privacy_changes;  /* the search moves the privacy level */
+    /* The rules re-run on candidates that are not re-estimated read nothing
+     * a light candidate lacks (light_candidate): they are judged from the
+     * columns generation kept, without rebuilding. */
+    int light;
     unsigned char varies[LM__MAX_FACTS]; /* lm__candidate_facts */
     /* The re-run rules' conditions specialized to the trial's scenario
      * once evaluated often in it (trial_condition), and their uses. */
@@ -207,9 +212,48 @@ static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
     return 0;
 }
 
-static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r)
+/* Candidate i as the rules of a light search see it (f->light): its
+ * profiles, privacy and owned count as lm__finish sets them under the run's
+ * scenario, its monthly cost and break-even, and its sub-scores, from the
+ * columns generation kept; the other estimate fields are left unset, and no
+ * rule the search runs reads them (lm__fact_light). */
+static void light_candidate(const struct flipctx *f, size_t i, struct lm_candidate *c)
+{
+    const struct lm_recommendation *r = f->r;
+    const struct lm__columns *col = f->sh->cols;
+    lm__record_profiles(r, i, c);
+    lm_candidate_privacy(c, r->sc);
+    c->owned = c->offer == NULL ? r->hw_owned[r->cands[i].where] : 0;
+    c->est.usd_per_month = col->usd[i];
+    c->est.break_even_requests_per_day =
+        c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
+            ? c->est.usd_per_month / (r->per_request * 30.42)
+            : DNAN;
+    const int16_t *t = &col->tenths[i * LM_S_COUNT];
+    for (int s = 0; s < LM_S_COUNT; s++)
+        c->scores[s] = t[s] == LM__NO_SCORE ? DNAN : (double)t[s] / 10;
+}
+
+/* True when every fact the rules in mask read is one a light candidate
+ * has. */
+static int rules_light(const struct lm_recommendation *r, const uint64_t *mask)
+{
+    for (size_t w = 0; w < r->nwords; w++)
+        for (uint64_t b = mask[w]; b != 0; b &= b - 1) {
+            const size_t *ids;
+            size_t n = lm_expr_facts(r->rules->rules[w * 64 + (size_t)lm__lowest_bit(b)]->when, &ids);
+            for (size_t k = 0; k < n; k++)
+                if (!lm__fact_light(ids[k]))
+                    return 0;
+        }
+    return 1;
+}
+
+static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r,
+                          const struct lm__columns *cols)
 {
     memset(sh, 0, sizeof(*sh));
+    sh->cols = cols != NULL && cols->exact && cols->cap >= r->n ? cols : NULL;
     sh->built = calloc(r->n ? r->n : 1, sizeof(*sh->built));
     return sh->built != NULL ? LM_OK : LM_ENOMEM;
 }
@@ -365,6 +409,12 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
             if (reads)
                 f->pos_gain += rule->score;
         }
+    }
+    if (sh->cols != NULL && !finetune) {
+        uint64_t percand[NW];
+        for (size_t w = 0; w < NW; w++)
+            percand[w] = f->rerun[w] & ~f->model_only[w];
+        f->light = rules_light(r, percand);
     }
     size_t nm = r->cat->nmodels ? r->cat->nmodels : 1;
     f->m_trial = calloc(nm, sizeof(*f->m_trial));
@@ -723,12 +773,22 @@ again:;
         if (f->finetune) {
             lm__rebuild(r, sc, i, &t);
         } else {
-            int rc = !sized       ? built(f, i, &t)
+            int rc = 0;
+            if (!sized && f->light)
+                light_candidate(f, i, &t);
+            else
+                rc = !sized       ? built(f, i, &t)
                      : !f->scan   ? sized_variant(f, sc, i, &t)
                                   : sized_at(f, sc, i, &t);
             if (rc != 0)
                 return -2;
-            if (f->privacy_changes) {
+            if (f->privacy_changes && !sized && f->light) {
+                /* What lm__finish would change at the trial level: privacy,
+                 * and the privacy sub-score; the others do not read the
+                 * level. Break-even follows below. */
+                lm_candidate_privacy(&t, sc);
+                t.scores[LM_S_PRIVACY] = lm__privacy_score(&t, sc);
+            } else if (f->privacy_changes) {
                 /* The level moves privacy, break-even and, since the
                  * privacy sub-score saturates at the required level, the
                  * sub-scores (lm__finish). */
@@ -1040,11 +1100,11 @@ static int flip_cmp(const void *pa, const void *pb)
     return c ? c : strcmp(a->constraint, b->constraint);
 }
 
-int lm__find_flips(struct lm_recommendation *r)
+int lm__find_flips(struct lm_recommendation *r, const struct lm__columns *cols)
 {
     struct flipshare sh;
     sized_cap = r->max_batch_cap > 1;
-    int rc = flipshare_init(&sh, r);
+    int rc = flipshare_init(&sh, r, cols);
     for (size_t k = 0; k < NFLIPDIMS && rc == LM_OK; k++)
         rc = search_number(r, &sh, &flipdims[k]);
     if (rc == LM_OK)

@@ -94,6 +94,14 @@ static double clamp100(double v)
     return v < 0 ? 0 : v > 100 ? 100 : v;
 }
 
+/* The privacy sub-score of c, whose privacy lm_candidate_privacy has set
+ * for sc (see lm__subscores). */
+double lm__privacy_score(const struct lm_candidate *c, const struct lm_scenario *sc)
+{
+    static const double privacy[] = { 0, 30, 50, 50, 70, 90, 100, 100 };
+    return sc->constraints.privacy >= 0 && c->meets_privacy ? 100 : privacy[c->privacy_level];
+}
+
 /* The sub-scores of §5 step 4, each 0–100 rounded to 0.1, with two
  * departures from §5 that docs/scoring.md argues ("Privacy and fit, as
  * decided"): privacy saturates at the level the scenario requires (a
@@ -107,7 +115,6 @@ void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc)
     double usd = isnan(e->usd_per_month) ? 1e5 : e->usd_per_month;
     double cost = 25 * (5 - log10(usd > 10 ? usd : 10));
     double lat = isfinite(e->e2e_ms) && e->e2e_ms > 0 ? 100 * log(60000 / e->e2e_ms) / log(240) : 0;
-    static const double privacy[] = { 0, 30, 50, 50, 70, 90, 100, 100 };
     double fit;
     if (c->offer != NULL) {
         fit = 100;
@@ -132,8 +139,7 @@ void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc)
     c->scores[LM_S_QUALITY] = lm_round1(clamp100(q));
     c->scores[LM_S_COST] = lm_round1(clamp100(cost));
     c->scores[LM_S_LATENCY] = lm_round1(clamp100(lat));
-    c->scores[LM_S_PRIVACY] =
-        sc->constraints.privacy >= 0 && c->meets_privacy ? 100 : privacy[c->privacy_level];
+    c->scores[LM_S_PRIVACY] = lm__privacy_score(c, sc);
     c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round1(clamp100(fit));
     c->scores[LM_S_SIMPLICITY] = lm_round1(clamp100(simp));
 }
@@ -362,6 +368,22 @@ static enum fact_scope fact_scope(const char *p)
     if (strncmp(p, "model.", 6) == 0)
         return SCOPE_MODEL;
     return SCOPE_CANDIDATE;
+}
+
+int lm__fact_light(size_t id)
+{
+    static const char *const columns[] = {
+        "estimate.usd_per_month", "estimate.break_even_requests_per_day", "score.",
+    };
+    if (id >= lm_fact_table.n)
+        return 0;
+    const char *p = lm_fact_table.defs[id].path;
+    if (fact_scope(p) != SCOPE_CANDIDATE)
+        return 1;
+    for (size_t k = 0; k < sizeof(columns) / sizeof(*columns); k++)
+        if (strncmp(p, columns[k], strlen(columns[k])) == 0)
+            return 1;
+    return 0;
 }
 
 /* Marks the rules that can fire at all under this scenario: facts of the

@@ -157,6 +157,7 @@ struct gen {
     struct id_order ord;
     struct lm_est_input base;  /* the scenario's estimate input */
     struct lm__judge_cache jc;
+    struct lm__columns *cols;  /* what the flip search reads back */
     /* --quant auto: the model's chosen candidates, before id ordering. */
     struct pending *pending;
     size_t npending, cap_pending;
@@ -190,6 +191,31 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
             return LM_ENOMEM;
         r->fired = nf;
         r->cap = cap;
+    }
+    struct lm__columns *col = g->cols;
+    if (col != NULL && col->cap < r->cap) {
+        double *nu = realloc(col->usd, r->cap * sizeof(*nu));
+        if (nu == NULL)
+            return LM_ENOMEM;
+        col->usd = nu;
+        int16_t *nt = realloc(col->tenths, r->cap * LM_S_COUNT * sizeof(*nt));
+        if (nt == NULL)
+            return LM_ENOMEM;
+        col->tenths = nt;
+        col->cap = r->cap;
+    }
+    for (int s = 0; col != NULL && s < LM_S_COUNT; s++) {
+        double v = c->scores[s];
+        int16_t t = LM__NO_SCORE;
+        if (!isnan(v)) {
+            /* A sub-score is round(x × 10) / 10 or a whole number in
+             * 0–100: its tenths come back exactly (checked). */
+            double k = v * 10 + (v < 0 ? -0.5 : 0.5);
+            t = fabs(k) < 30000 ? (int16_t)k : 0;
+            col->exact &= (double)t / 10 == v;
+        }
+        col->tenths[r->n * LM_S_COUNT + (size_t)s] = t;
+        col->usd[r->n] = c->est.usd_per_month;
     }
     if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > r->max_decode)
         r->max_decode = c->est.decode_tokens_per_s;
@@ -451,12 +477,14 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
     return LM_OK;
 }
 
-static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt)
+static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt,
+                    struct lm__columns *cols)
 {
     struct gen g;
     memset(&g, 0, sizeof(g));
     g.r = r;
     g.opt = opt;
+    g.cols = cols;
     lm__fill_input(r->sc, opt, &g.base);
     int rc = lm__judge_cache_init(&g.jc, r);
     if (rc == LM_OK)
@@ -733,19 +761,24 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
         r->model_llm[i] = strcmp(lm_model_class(cat, cat->models[i]), "llm") == 0;
     r->per_request = lm__cheapest_api_request(cat, sc);
     lm__find_live_rules(r);
+    struct lm__columns cols;
+    memset(&cols, 0, sizeof(cols));
+    cols.exact = 1;
     int rc = allowed_hardware(r, opt);
     if (rc == LM_OK)
-        rc = generate(r, opt);
+        rc = generate(r, opt, opt->no_flips ? NULL : &cols);
     if (rc == LM_OK)
         rc = rank(r);
-    if (rc != LM_OK)
-        return rc;
-    verdict(r);
-    if (!opt->no_flips && lm__find_flips(r) != LM_OK)
-        return LM_ENOMEM;
-    if (!opt->no_flips && lm__find_relaxations(r) != LM_OK)
-        return LM_ENOMEM;
-    return LM_OK;
+    if (rc == LM_OK) {
+        verdict(r);
+        if (!opt->no_flips && lm__find_flips(r, &cols) != LM_OK)
+            rc = LM_ENOMEM;
+        else if (!opt->no_flips && lm__find_relaxations(r) != LM_OK)
+            rc = LM_ENOMEM;
+    }
+    free(cols.usd);
+    free(cols.tenths);
+    return rc;
 }
 
 void lm_recommendation_release(struct lm_recommendation *r)

@@ -44,6 +44,7 @@ void lm__cand_clear(struct lm_candidate *c);
 
 /* The sub-scores of §5 step 4 and their priority-weighted mean. */
 void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc);
+double lm__privacy_score(const struct lm_candidate *c, const struct lm_scenario *sc);
 double lm__weighted_mean(const struct lm_candidate *c, const struct lm_scenario *sc);
 
 /* The API price of one request of the scenario's workload (§4). */
@@ -129,10 +130,30 @@ void lm__restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_
  * API offer that meets sc's privacy level, region and offline; NAN if none. */
 double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc);
 
+/* What generation keeps of each candidate besides its record, by index, so
+ * that the flip search can judge a candidate again without estimating it
+ * (flip.c, "light" candidates): its monthly cost and its sub-scores in
+ * tenths (LM__NO_SCORE for null). 20 bytes a candidate. exact is 0 when
+ * some stored sub-score would not come back bit for bit (never seen: every
+ * sub-score is a rounded tenth or a whole number); the search then rebuilds. */
+#define LM__NO_SCORE INT16_MIN
+
+struct lm__columns {
+    double *usd;
+    int16_t *tenths; /* LM_S_COUNT per candidate */
+    size_t cap;
+    int exact;
+};
+
+/* True when fact id reads nothing a light candidate lacks: the scenario,
+ * the model, the setting (hardware, format, runtime, placement, devices,
+ * offer, privacy, owned), the monthly cost, break-even and the sub-scores. */
+int lm__fact_light(size_t id);
+
 /* Relaxations (relax.c): fills r->relax or r->upgrade. LM_OK or LM_ENOMEM. */
 int lm__find_relaxations(struct lm_recommendation *r);
 
 /* The flip search (flip.c): fills r->flips. Returns LM_OK or LM_ENOMEM. */
-int lm__find_flips(struct lm_recommendation *r);
+int lm__find_flips(struct lm_recommendation *r, const struct lm__columns *cols);
 
 #endif

@@ -117,6 +117,13 @@ struct flipctx {
      * a light candidate lacks (light_candidate): they are judged from the
      * columns generation kept, without rebuilding. */
     int light;
+    /* Of the error rules re-run per candidate, those whose condition, once
+     * the trial's scenario is folded in, reads nothing but the monthly cost
+     * (prefilter_trial): a candidate they reject is skipped without being
+     * built, from its column. */
+    struct lm_expr *pre[LM_MAX_RULES];
+    size_t npre;
+    size_t usd_fact;
     unsigned char varies[LM__MAX_FACTS]; /* lm__candidate_facts */
     /* The re-run rules' conditions specialized to the trial's scenario
      * once evaluated often in it (trial_condition), and their uses. */
@@ -416,6 +423,7 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
             percand[w] = f->rerun[w] & ~f->model_only[w];
         f->light = rules_light(r, percand);
     }
+    f->usd_fact = lm__fact_find("estimate.usd_per_month");
     size_t nm = r->cat->nmodels ? r->cat->nmodels : 1;
     f->m_trial = calloc(nm, sizeof(*f->m_trial));
     f->m_adjust = calloc(nm, sizeof(*f->m_adjust));
@@ -468,9 +476,57 @@ static const struct lm_expr *trial_condition(struct flipctx *f, const struct lm_
     return f->cond[ri] != NULL ? f->cond[ri] : e;
 }
 
+/* Finds this trial's prefilter rules (f->pre), when the search is light. */
+static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
+{
+    const struct lm_recommendation *r = f->r;
+    f->npre = 0;
+    if (!f->light || f->usd_fact == SIZE_MAX)
+        return;
+    struct lm_candidate none;
+    lm__cand_clear(&none);
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = sc;
+    ctx.c = &none;
+    for (size_t w = 0; w < r->nwords; w++)
+        for (uint64_t b = f->rerun[w] & ~f->model_only[w] & f->errors[w]; b != 0; b &= b - 1) {
+            size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
+            struct lm_expr *e = NULL;
+            if (lm_expr_specialize(r->rules->rules[ri]->when, lm__fact_get, &ctx, f->varies, &e) !=
+                0)
+                continue;
+            const size_t *ids;
+            if (lm_expr_facts(e, &ids) == 1 && ids[0] == f->usd_fact)
+                f->pre[f->npre++] = e;
+            else
+                lm_expr_free(e);
+        }
+}
+
+/* True when a prefilter rule rejects candidate i at this trial: its
+ * condition is true of the candidate's monthly cost. *scratch is a cleared
+ * candidate; only its monthly cost is read. */
+static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *sc, size_t i,
+                             struct lm_candidate *scratch)
+{
+    struct lm_fact_ctx ctx;
+    ctx.cat = f->r->cat;
+    ctx.sc = sc;
+    ctx.c = scratch;
+    scratch->est.usd_per_month = f->sh->cols->usd[i];
+    for (size_t k = 0; k < f->npre; k++)
+        if (lm_expr_eval(f->pre[k], lm__fact_get, &ctx) == LM_TRUE)
+            return 1;
+    return 0;
+}
+
 /* Ends a trial: its specialized conditions go. */
 static void unspecialize_trial(struct flipctx *f)
 {
+    for (size_t k = 0; k < f->npre; k++)
+        lm_expr_free(f->pre[k]);
+    f->npre = 0;
     for (size_t ri = 0; ri < LM_MAX_RULES; ri++) {
         lm_expr_free(f->cond[ri]);
         f->cond[ri] = NULL;
@@ -684,6 +740,7 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc);
 
 static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
 {
+    prefilter_trial(f, sc);
     long best = evaluate_trial(f, sc);
     unspecialize_trial(f);
     return best;
@@ -697,6 +754,8 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc)
     ctx.sc = sc;
     long best = -1;
     double best_total = 0;
+    struct lm_candidate scratch;
+    lm__cand_clear(&scratch);
     f->trial++;
     int any_model_only = 0;
     for (size_t w = 0; w < r->nwords; w++)
@@ -746,6 +805,8 @@ again:;
             (floor((rec->base + kept) * 10) + 1) / 10 + max_model + f->pos_gain_sized + 0.05 +
                     1e-9 < best_total)
             break; /* later ones have a smaller kept part */
+        if (!sized && f->npre > 0 && prefilter_rejects(f, sc, i, &scratch))
+            continue;
         judge_model(f, sc, rec->model);
         if (f->m_reject[rec->model])
             continue;

@@ -124,6 +124,14 @@ struct flipctx {
     struct lm_expr *pre[LM_MAX_RULES];
     size_t npre;
     size_t usd_fact;
+    /* Re-run rules that read only setting and scenario facts (not
+     * model_only): their verdict on a self-hosted candidate is its
+     * setting's, found once per trial and setting (setting_fired, keyed as
+     * lm__judge_setting keys settings) and read in rule order. */
+    uint64_t setting_only[NW];
+    uint64_t *set_fired; /* nsettings × nwords */
+    uint32_t *set_trial; /* the trial each entry is for; 0 none */
+    size_t nsettings;
     unsigned char varies[LM__MAX_FACTS]; /* lm__candidate_facts */
     /* The re-run rules' conditions specialized to the trial's scenario
      * once evaluated often in it (trial_condition), and their uses. */
@@ -424,6 +432,30 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
         f->light = rules_light(r, percand);
     }
     f->usd_fact = lm__fact_find("estimate.usd_per_month");
+    /* The setting table, when some re-run rule reads only the setting. */
+    int any_setting = 0;
+    for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
+        uint64_t bit = (uint64_t)1 << (ri % 64);
+        if (!((f->rerun_sized[ri / 64] & ~f->model_only[ri / 64]) & bit))
+            continue;
+        const size_t *ids;
+        size_t n = lm_expr_facts(r->rules->rules[ri]->when, &ids), k = 0;
+        while (k < n && lm__fact_of_setting(ids[k]))
+            k++;
+        if (k == n) {
+            f->setting_only[ri / 64] |= bit;
+            any_setting = 1;
+        }
+    }
+    size_t ns = r->cat->nquants * r->nhardware * 12;
+    if (any_setting && ns > 0 && ns / 12 / r->cat->nquants == r->nhardware &&
+        ns <= ((size_t)1 << 22)) {
+        f->set_fired = malloc(ns * r->nwords * sizeof(*f->set_fired));
+        f->set_trial = calloc(ns, sizeof(*f->set_trial));
+        if (f->set_fired == NULL || f->set_trial == NULL)
+            return LM_ENOMEM;
+        f->nsettings = ns;
+    }
     size_t nm = r->cat->nmodels ? r->cat->nmodels : 1;
     f->m_trial = calloc(nm, sizeof(*f->m_trial));
     f->m_adjust = calloc(nm, sizeof(*f->m_adjust));
@@ -441,6 +473,8 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
 
 static void flipctx_release(struct flipctx *f)
 {
+    free(f->set_fired);
+    free(f->set_trial);
     free(f->m_trial);
     free(f->m_adjust);
     free(f->m_reject);
@@ -538,18 +572,50 @@ static void unspecialize_trial(struct flipctx *f)
  * adding the scores of those that fire to *adjust; 1 as soon as an error
  * rule fires (rejected), else 0. */
 static int rerun_rules(struct flipctx *f, const struct lm_scenario *sc, struct lm_fact_ctx *ctx,
-                       const uint64_t *mask, double *adjust)
+                       const uint64_t *mask, double *adjust, size_t setting)
 {
-    for (size_t w = 0; w < f->r->nwords; w++)
+    size_t nw = f->r->nwords;
+    const uint64_t *sfired = NULL;
+    if (setting < f->nsettings) {
+        uint64_t *sf = &f->set_fired[setting * nw];
+        if (f->set_trial[setting] != f->trial) {
+            /* Every setting-only re-run rule, on this candidate: the
+             * setting's verdict for the trial. */
+            for (size_t w = 0; w < nw; w++) {
+                sf[w] = 0;
+                for (uint64_t b = f->setting_only[w]; b != 0; b &= b - 1) {
+                    size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
+                    if (lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) == LM_TRUE)
+                        sf[w] |= (uint64_t)1 << (ri % 64);
+                }
+            }
+            f->set_trial[setting] = f->trial;
+        }
+        sfired = sf;
+    }
+    for (size_t w = 0; w < nw; w++)
         for (uint64_t b = mask[w]; b != 0; b &= b - 1) {
             size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
-            if (lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) != LM_TRUE)
+            uint64_t bit = (uint64_t)1 << (ri % 64);
+            if (sfired != NULL && (f->setting_only[w] & bit) ? !(sfired[w] & bit)
+                : lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) != LM_TRUE)
                 continue;
             if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
                 return 1;
             *adjust += f->score[ri];
         }
     return 0;
+}
+
+/* Candidate k's setting-table index (lm__judge_setting's key); SIZE_MAX for
+ * an API candidate or without the table. */
+static size_t setting_of(const struct flipctx *f, const struct lm_ranked *k)
+{
+    int d = k->devices == 1 ? 0 : k->devices == 2 ? 1 : k->devices == 4 ? 2 : k->devices == 8 ? 3 : -1;
+    if (f->nsettings == 0 || k->placement > 2 || d < 0)
+        return SIZE_MAX;
+    size_t s = (((size_t)k->quant * f->r->nhardware + k->where) * 3 + k->placement) * 4 + (size_t)d;
+    return s < f->nsettings ? s : SIZE_MAX;
 }
 
 /* The model-only re-run rules' verdict on model mi under sc, once a trial. */
@@ -566,7 +632,7 @@ static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t 
     ctx.sc = sc;
     ctx.c = &m;
     double adjust = 0;
-    int reject = rerun_rules(f, sc, &ctx, f->model_only, &adjust);
+    int reject = rerun_rules(f, sc, &ctx, f->model_only, &adjust, SIZE_MAX);
     f->m_trial[mi] = f->trial;
     f->m_adjust[mi] = adjust;
     f->m_reject[mi] = (unsigned char)reject;
@@ -862,7 +928,7 @@ again:;
         }
         const struct lm_candidate *c = &t;
         ctx.c = c;
-        if (rerun_rules(f, sc, &ctx, percand, &adjust))
+        if (rerun_rules(f, sc, &ctx, percand, &adjust, setting_of(f, rec)))
             continue;
         double wm = (f->resize && is_sized(rec)) || f->privacy_changes ? lm__weighted_mean(c, sc)
                                                                         : rec->base;

@@ -370,6 +370,14 @@ static enum fact_scope fact_scope(const char *p)
     return SCOPE_CANDIDATE;
 }
 
+int lm__fact_of_setting(size_t id)
+{
+    if (id >= lm_fact_table.n)
+        return 0;
+    enum fact_scope sc = fact_scope(lm_fact_table.defs[id].path);
+    return sc == SCOPE_FIXED || sc == SCOPE_SETTING;
+}
+
 int lm__fact_light(size_t id)
 {
     static const char *const columns[] = {

@@ -150,6 +150,11 @@ struct lm__columns {
  * offer, privacy, owned), the monthly cost, break-even and the sub-scores. */
 int lm__fact_light(size_t id);
 
+/* True when fact id is fixed for the run or read off the candidate's
+ * setting alone (hardware, format, runtime, placement, devices, offer,
+ * privacy, owned): the same for every self-hosted candidate of a setting. */
+int lm__fact_of_setting(size_t id);
+
 /* Relaxations (relax.c): fills r->relax or r->upgrade. LM_OK or LM_ENOMEM. */
 int lm__find_relaxations(struct lm_recommendation *r);
 

@@ -230,11 +230,29 @@ int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendat
         lm__judge_cache_release(jc);
         return LM_ENOMEM;
     }
+    /* Each setting's own conditions, while the table stays small. */
+    if (jc->ncand > 0 && n * jc->ncand <= ((size_t)1 << 20)) {
+        jc->setting_cond = calloc(n * jc->ncand, sizeof(*jc->setting_cond));
+        jc->setting_uses = calloc(n, 1);
+        if (jc->setting_cond == NULL || jc->setting_uses == NULL) {
+            lm__judge_cache_release(jc);
+            return LM_ENOMEM;
+        }
+    }
     return LM_OK;
 }
 
 void lm__judge_cache_release(struct lm__judge_cache *jc)
 {
+    if (jc->setting_cond != NULL) {
+        size_t n = jc->nquants * jc->nhardware * 12 * jc->ncand;
+        for (size_t k = 0; k < n; k++)
+            lm_expr_free(jc->setting_cond[k]);
+        free(jc->setting_cond);
+        jc->setting_cond = NULL;
+    }
+    free(jc->setting_uses);
+    jc->setting_uses = NULL;
     free(jc->setting_known);
     free(jc->setting_words);
     jc->setting_known = NULL;
@@ -308,12 +326,28 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
          * offer, or no table). */
         uint64_t local[2 * (LM_MAX_RULES / 64)];
         uint64_t *fired_s = local, *can_s = local + nw;
+        struct lm_expr **cond_s = NULL;
         int known = 0;
         if (jc->setting != SIZE_MAX && c->offer == NULL) {
             fired_s = &jc->setting_words[jc->setting * 2 * nw];
             can_s = fired_s + nw;
             known = jc->setting_known[jc->setting];
             jc->setting_known[jc->setting] = 1;
+            if (jc->setting_cond != NULL && jc->setting_uses[jc->setting] <= LM__SPECIALIZE_AT) {
+                /* Specialized conditions cost about 13 evaluations each:
+                 * made for a setting once it has had a few candidates. */
+                cond_s = &jc->setting_cond[jc->setting * jc->ncand];
+                if (jc->setting_uses[jc->setting]++ == LM__SPECIALIZE_AT)
+                    for (size_t k = 0; k < jc->ncand; k++) {
+                        size_t i = jc->cand_rules[k];
+                        if (!(can_s[i / 64] & ((uint64_t)1 << (i % 64))) ||
+                            lm_expr_specialize(condition(r, i), lm__fact_get, &ctx,
+                                               jc->vary_setting_fixed, &cond_s[k]) != 0)
+                            cond_s[k] = NULL;
+                    }
+            } else if (jc->setting_cond != NULL) {
+                cond_s = &jc->setting_cond[jc->setting * jc->ncand];
+            }
         }
         if (!known) {
             memset(fired_s, 0, 2 * nw * sizeof(uint64_t));
@@ -330,7 +364,9 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             uint64_t bit = (uint64_t)1 << (i % 64);
             if (!(jc->model_can[i / 64] & bit) || !(can_s[i / 64] & bit))
                 continue;
-            if (lm_expr_eval(condition(r, i), lm__fact_get, &ctx) == LM_TRUE)
+            const struct lm_expr *e = cond_s != NULL && cond_s[k] != NULL ? cond_s[k]
+                                                                          : condition(r, i);
+            if (lm_expr_eval(e, lm__fact_get, &ctx) == LM_TRUE)
                 c->fired[i / 64] |= bit;
         }
     }

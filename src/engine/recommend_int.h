@@ -64,6 +64,9 @@ void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenari
  * scenario facts, for every self-hosted setting seen, in a table indexed by
  * the setting (lm__judge_setting). */
 #define LM__MAX_FACTS 512
+/* The candidates of one setting judged before its conditions are
+ * specialized to it (judge.c). */
+#define LM__SPECIALIZE_AT 16
 
 struct lm__judge_cache {
     /* The enabled rules that can fire, by what their verdict depends on. */
@@ -78,6 +81,12 @@ struct lm__judge_cache {
      * candidate rules that can), and whether they are known yet. */
     uint64_t *setting_words;
     unsigned char *setting_known;
+    /* Per setting, the candidate rules' conditions with the setting's facts
+     * folded in as well (ncand per setting; NULL: the run's condition), made
+     * once the setting has judged LM__SPECIALIZE_AT candidates; NULL when
+     * the table would be too large. */
+    struct lm_expr **setting_cond;
+    unsigned char *setting_uses;
     size_t nquants, nhardware, nwords;
     size_t setting;      /* of the candidate about to be judged, or SIZE_MAX */
 };

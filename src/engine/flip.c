@@ -122,6 +122,9 @@ struct flipctx {
      * (prefilter_trial): a candidate they reject is skipped without being
      * built, from its column. */
     struct lm_expr *pre[LM_MAX_RULES];
+    int pre_direct[LM_MAX_RULES]; /* a plain comparison (lm_expr_fact_cmp) */
+    enum lm_cmp pre_cmp[LM_MAX_RULES];
+    double pre_num[LM_MAX_RULES];
     size_t npre;
     size_t usd_fact;
     /* Re-run rules that read only setting and scenario facts (not
@@ -531,10 +534,15 @@ static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
                 0)
                 continue;
             const size_t *ids;
-            if (lm_expr_facts(e, &ids) == 1 && ids[0] == f->usd_fact)
+            if (lm_expr_facts(e, &ids) == 1 && ids[0] == f->usd_fact) {
+                size_t fact;
+                f->pre_direct[f->npre] = lm_expr_fact_cmp(e, &fact, &f->pre_cmp[f->npre],
+                                                          &f->pre_num[f->npre]) &&
+                                         fact == f->usd_fact;
                 f->pre[f->npre++] = e;
-            else
+            } else {
                 lm_expr_free(e);
+            }
         }
 }
 
@@ -548,10 +556,25 @@ static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *
     ctx.cat = f->r->cat;
     ctx.sc = sc;
     ctx.c = scratch;
-    scratch->est.usd_per_month = f->sh->cols->usd[i];
-    for (size_t k = 0; k < f->npre; k++)
-        if (lm_expr_eval(f->pre[k], lm__fact_get, &ctx) == LM_TRUE)
+    double x = f->sh->cols->usd[i];
+    scratch->est.usd_per_month = x;
+    for (size_t k = 0; k < f->npre; k++) {
+        if (f->pre_direct[k]) {
+            /* The evaluator's own test (OP_FACT_CMP_NUM), inline. */
+            double v = f->pre_num[k];
+            enum lm_cmp op = f->pre_cmp[k];
+            int fires = op == LM_CMP_EQ   ? x == v
+                        : op == LM_CMP_NE ? x != v
+                        : op == LM_CMP_LT ? x < v
+                        : op == LM_CMP_LE ? x <= v
+                        : op == LM_CMP_GT ? x > v
+                                          : x >= v;
+            if (isfinite(x) && fires)
+                return 1;
+        } else if (lm_expr_eval(f->pre[k], lm__fact_get, &ctx) == LM_TRUE) {
             return 1;
+        }
+    }
     return 0;
 }
 
@@ -864,6 +887,10 @@ again:;
             if (stop + 1e-9 < best_total)
                 break; /* no later candidate can reach the current best */
         }
+        /* Rejected at this trial whatever else it scores: skipped before
+         * anything else is looked at. */
+        if (!sized && f->npre > 0 && prefilter_rejects(f, sc, i, &scratch))
+            continue;
         if (kept_part(f, i, &kept))
             continue;
         double pos = sized ? f->pos_gain_sized : f->pos_gain;
@@ -871,8 +898,6 @@ again:;
             (floor((rec->base + kept) * 10) + 1) / 10 + max_model + f->pos_gain_sized + 0.05 +
                     1e-9 < best_total)
             break; /* later ones have a smaller kept part */
-        if (!sized && f->npre > 0 && prefilter_rejects(f, sc, i, &scratch))
-            continue;
         judge_model(f, sc, rec->model);
         if (f->m_reject[rec->model])
             continue;

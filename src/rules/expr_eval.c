@@ -361,3 +361,27 @@ enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get, void *ctx)
     }
     return eval_program(e, get, ctx);
 }
+
+int lm_expr_fact_cmp(const struct lm_expr *e, size_t *fact, enum lm_cmp *cmp, double *num)
+{
+    if (e->ncode != 1 || e->code[0].op != OP_FACT_CMP_NUM)
+        return 0;
+    enum op op = (enum op)e->code[0].n;
+    if (op == OP_EQ)
+        *cmp = LM_CMP_EQ;
+    else if (op == OP_NE)
+        *cmp = LM_CMP_NE;
+    else if (op == OP_LT)
+        *cmp = LM_CMP_LT;
+    else if (op == OP_LE)
+        *cmp = LM_CMP_LE;
+    else if (op == OP_GT)
+        *cmp = LM_CMP_GT;
+    else if (op == OP_GE)
+        *cmp = LM_CMP_GE;
+    else
+        return 0;
+    *fact = e->code[0].a;
+    *num = e->code[0].num;
+    return 1;
+}

@@ -87,6 +87,13 @@ void lm__cand_clear(struct lm_candidate *c)
     c->id[0] = '\0';
 }
 
+void lm__cand_clear_but_est(struct lm_candidate *c)
+{
+    memset(c, 0, offsetof(struct lm_candidate, est));
+    memset(c->scores, 0, offsetof(struct lm_candidate, id) - offsetof(struct lm_candidate, scores));
+    c->id[0] = '\0';
+}
+
 /* ---------------------------------------------------------------- scoring */
 
 static double clamp100(double v)
@@ -234,7 +241,10 @@ int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendat
     if (jc->ncand > 0 && n * jc->ncand <= ((size_t)1 << 20)) {
         jc->setting_cond = calloc(n * jc->ncand, sizeof(*jc->setting_cond));
         jc->setting_uses = calloc(n, 1);
-        if (jc->setting_cond == NULL || jc->setting_uses == NULL) {
+        jc->setting_k = malloc(n * jc->ncand * sizeof(*jc->setting_k));
+        jc->setting_nk = malloc(n * sizeof(*jc->setting_nk));
+        if (jc->setting_cond == NULL || jc->setting_uses == NULL || jc->setting_k == NULL ||
+            jc->setting_nk == NULL) {
             lm__judge_cache_release(jc);
             return LM_ENOMEM;
         }
@@ -252,7 +262,10 @@ void lm__judge_cache_release(struct lm__judge_cache *jc)
         jc->setting_cond = NULL;
     }
     free(jc->setting_uses);
+    free(jc->setting_k);
+    free(jc->setting_nk);
     jc->setting_uses = NULL;
+    jc->setting_k = jc->setting_nk = NULL;
     free(jc->setting_known);
     free(jc->setting_words);
     jc->setting_known = NULL;
@@ -355,18 +368,38 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             uint64_t can[LM_MAX_RULES / 64];
             can_fire(r, &ctx, jc, jc->vary_setting_fixed, can);
             memcpy(can_s, can, nw * sizeof(uint64_t));
+            if (cond_s != NULL) {
+                uint16_t *ks = &jc->setting_k[jc->setting * jc->ncand], nk = 0;
+                for (size_t k = 0; k < jc->ncand; k++) {
+                    size_t i = jc->cand_rules[k];
+                    if (can[i / 64] & ((uint64_t)1 << (i % 64)))
+                        ks[nk++] = (uint16_t)k;
+                }
+                jc->setting_nk[jc->setting] = nk;
+            }
         }
         for (size_t w = 0; w < nw; w++)
             c->fired[w] |= jc->model_fired[w] | fired_s[w];
-        /* The candidate rules that both the model and the setting let fire. */
-        for (size_t k = 0; k < jc->ncand; k++) {
+        /* The candidate rules that both the model and the setting let fire:
+         * from the setting's list, or all of them. */
+        if (cond_s != NULL) {
+            const uint16_t *ks = &jc->setting_k[jc->setting * jc->ncand];
+            for (size_t j = 0, nk = jc->setting_nk[jc->setting]; j < nk; j++) {
+                size_t k = ks[j], i = jc->cand_rules[k];
+                uint64_t bit = (uint64_t)1 << (i % 64);
+                if (!(jc->model_can[i / 64] & bit))
+                    continue;
+                const struct lm_expr *e = cond_s[k] != NULL ? cond_s[k] : condition(r, i);
+                if (lm_expr_eval(e, lm__fact_get, &ctx) == LM_TRUE)
+                    c->fired[i / 64] |= bit;
+            }
+        }
+        for (size_t k = 0; cond_s == NULL && k < jc->ncand; k++) {
             size_t i = jc->cand_rules[k];
             uint64_t bit = (uint64_t)1 << (i % 64);
             if (!(jc->model_can[i / 64] & bit) || !(can_s[i / 64] & bit))
                 continue;
-            const struct lm_expr *e = cond_s != NULL && cond_s[k] != NULL ? cond_s[k]
-                                                                          : condition(r, i);
-            if (lm_expr_eval(e, lm__fact_get, &ctx) == LM_TRUE)
+            if (lm_expr_eval(condition(r, i), lm__fact_get, &ctx) == LM_TRUE)
                 c->fired[i / 64] |= bit;
         }
     }

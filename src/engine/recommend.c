@@ -254,7 +254,7 @@ static void estimate_self_hosted(const struct gen *g, const struct lm_model *m, 
     in.weights_file_bytes = g->wfile[q];
     in.extra_flags = r->hw_built[h] ? LM_EST_LOCAL_BUILT : 0;
     in.owned_count = r->hw_owned[h];
-    lm__cand_clear(c);
+    lm__cand_clear_but_est(c);
     lm_estimate_devices(&in, &c->est);
     c->model = m;
     c->hw = in.hw;

@@ -41,6 +41,9 @@ int lm__quant_better(const struct lm_quant *a, const struct lm_quant *b);
 
 /* Clears a candidate's fields (its id buffer only to ""). */
 void lm__cand_clear(struct lm_candidate *c);
+/* The same but for c->est, which the caller is about to overwrite whole
+ * (lm_estimate_compute assigns every field). */
+void lm__cand_clear_but_est(struct lm_candidate *c);
 
 /* The sub-scores of §5 step 4 and their priority-weighted mean. */
 void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc);
@@ -87,6 +90,9 @@ struct lm__judge_cache {
      * the table would be too large. */
     struct lm_expr **setting_cond;
     unsigned char *setting_uses;
+    /* Per setting, the candidate rules (positions in cand_rules) that can
+     * fire there, in order: ncand per setting, setting_nk of them used. */
+    uint16_t *setting_k, *setting_nk;
     size_t nquants, nhardware, nwords;
     size_t setting;      /* of the candidate about to be judged, or SIZE_MAX */
 };

@@ -117,6 +117,10 @@ struct flipctx {
      * a light candidate lacks (light_candidate): they are judged from the
      * columns generation kept, without rebuilding. */
     int light;
+    /* Privacy flips: the rise of a total allowed for the privacy sub-score
+     * (in gain and pos_gain), which a light search narrows per candidate
+     * (own_privacy_gain). */
+    double privacy_gain;
     /* Of the error rules re-run per candidate, those whose condition, once
      * the trial's scenario is folded in, reads nothing but the monthly cost
      * (prefilter_trial): a candidate they reject is skipped without being
@@ -578,6 +582,26 @@ static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *
     return 0;
 }
 
+/* Privacy flips, light search: how far candidate i's weighted mean can
+ * rise with its privacy sub-score, which can at most reach 100: its
+ * privacy weight over its own weights (those of its non-null sub-scores,
+ * as lm__weighted_mean divides) times its gap to 100, with slack for
+ * rounding. Never above what the search allows every candidate. */
+static double own_privacy_gain(const struct flipctx *f, size_t i)
+{
+    const int16_t *t = &f->sh->cols->tenths[i * LM_S_COUNT];
+    const double *w = f->r->sc->priorities;
+    double sw = 0;
+    for (int s = 0; s < LM_S_COUNT; s++)
+        if (t[s] != LM__NO_SCORE)
+            sw += w[s];
+    if (!(sw > 0) || t[LM_S_PRIVACY] == LM__NO_SCORE)
+        return f->privacy_gain;
+    double g = w[LM_S_PRIVACY] * (100 - (double)t[LM_S_PRIVACY] / 10) / sw;
+    g = g < 0 ? 0 : g + 1e-6;
+    return g < f->privacy_gain ? g : f->privacy_gain;
+}
+
 /* Ends a trial: its specialized conditions go. */
 static void unspecialize_trial(struct flipctx *f)
 {
@@ -918,6 +942,10 @@ again:;
         }
         if (!f->scan && best >= 0 && rec->base + adjust + pos + 0.05 + 1e-9 < best_total)
             continue; /* cannot reach the best: no need to rebuild it */
+        if (f->privacy_changes && f->light && !sized && best >= 0 &&
+            rec->base + adjust + (pos - f->privacy_gain) + own_privacy_gain(f, i) + 0.05 + 1e-9 <
+                best_total)
+            continue; /* nor with its own privacy gap */
         /* The candidate as this trial sees it: the stored one, one of its
          * two sizings, or (when the trial changes it) a copy re-estimated
          * or with the new privacy level and break-even. */
@@ -1199,6 +1227,7 @@ static int search_privacy(struct lm_recommendation *r, struct flipshare *sh)
     f.gain += privacy_gain;
     f.pos_gain += privacy_gain;
     f.pos_gain_sized += privacy_gain;
+    f.privacy_gain = privacy_gain;
     int from = r->sc->constraints.privacy;
     int pos = from < 0 ? 0 : chain_pos(from);
     int special = from == LM_PRIV_REGION || from == LM_PRIV_AIR_GAPPED;

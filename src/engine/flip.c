@@ -236,9 +236,10 @@ static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
 
 /* Candidate i as the rules of a light search see it (f->light): its
  * profiles, privacy and owned count as lm__finish sets them under the run's
- * scenario, its monthly cost and break-even, and its sub-scores, from the
- * columns generation kept; the other estimate fields are left unset, and no
- * rule the search runs reads them (lm__fact_light). */
+ * scenario, and its monthly cost and break-even from the columns generation
+ * kept; the other estimate fields and the sub-scores are left unset, and no
+ * rule the search runs reads them (lm__fact_light), nor is its weighted mean
+ * taken (a privacy search, which moves sub-scores, builds candidates). */
 static void light_candidate(const struct flipctx *f, size_t i, struct lm_candidate *c)
 {
     const struct lm_recommendation *r = f->r;
@@ -251,9 +252,6 @@ static void light_candidate(const struct flipctx *f, size_t i, struct lm_candida
         c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
             ? c->est.usd_per_month / (r->per_request * 30.42)
             : DNAN;
-    const int16_t *t = &col->tenths[i * LM_S_COUNT];
-    for (int s = 0; s < LM_S_COUNT; s++)
-        c->scores[s] = t[s] == LM__NO_SCORE ? DNAN : (double)t[s] / 10;
 }
 
 /* True when every fact the rules in mask read is one a light candidate
@@ -589,15 +587,15 @@ static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *
  * rounding. Never above what the search allows every candidate. */
 static double own_privacy_gain(const struct flipctx *f, size_t i)
 {
-    const int16_t *t = &f->sh->cols->tenths[i * LM_S_COUNT];
+    const struct lm__columns *col = f->sh->cols;
     const double *w = f->r->sc->priorities;
     double sw = 0;
     for (int s = 0; s < LM_S_COUNT; s++)
-        if (t[s] != LM__NO_SCORE)
+        if (!(col->nulls[i] & (1u << s)))
             sw += w[s];
-    if (!(sw > 0) || t[LM_S_PRIVACY] == LM__NO_SCORE)
+    if (!(sw > 0))
         return f->privacy_gain;
-    double g = w[LM_S_PRIVACY] * (100 - (double)t[LM_S_PRIVACY] / 10) / sw;
+    double g = w[LM_S_PRIVACY] * (100 - (double)col->privacy[i]) / sw;
     g = g < 0 ? 0 : g + 1e-6;
     return g < f->privacy_gain ? g : f->privacy_gain;
 }
@@ -942,7 +940,7 @@ again:;
         }
         if (!f->scan && best >= 0 && rec->base + adjust + pos + 0.05 + 1e-9 < best_total)
             continue; /* cannot reach the best: no need to rebuild it */
-        if (f->privacy_changes && f->light && !sized && best >= 0 &&
+        if (f->privacy_changes && f->sh->cols != NULL && !sized && best >= 0 &&
             rec->base + adjust + (pos - f->privacy_gain) + own_privacy_gain(f, i) + 0.05 + 1e-9 <
                 best_total)
             continue; /* nor with its own privacy gap */
@@ -954,7 +952,7 @@ again:;
             lm__rebuild(r, sc, i, &t);
         } else {
             int rc = 0;
-            if (!sized && f->light)
+            if (!sized && f->light && !f->privacy_changes)
                 light_candidate(f, i, &t);
             else
                 rc = !sized       ? built(f, i, &t)
@@ -962,13 +960,7 @@ again:;
                                   : sized_at(f, sc, i, &t);
             if (rc != 0)
                 return -2;
-            if (f->privacy_changes && !sized && f->light) {
-                /* What lm__finish would change at the trial level: privacy,
-                 * and the privacy sub-score; the others do not read the
-                 * level. Break-even follows below. */
-                lm_candidate_privacy(&t, sc);
-                t.scores[LM_S_PRIVACY] = lm__privacy_score(&t, sc);
-            } else if (f->privacy_changes) {
+            if (f->privacy_changes) {
                 /* The level moves privacy, break-even and, since the
                  * privacy sub-score saturates at the required level, the
                  * sub-scores (lm__finish). */

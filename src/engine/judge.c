@@ -450,7 +450,7 @@ int lm__fact_of_setting(size_t id)
 int lm__fact_light(size_t id)
 {
     static const char *const columns[] = {
-        "estimate.usd_per_month", "estimate.break_even_requests_per_day", "score.",
+        "estimate.usd_per_month", "estimate.break_even_requests_per_day",
     };
     if (id >= lm_fact_table.n)
         return 0;

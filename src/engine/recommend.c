@@ -198,24 +198,27 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
         if (nu == NULL)
             return LM_ENOMEM;
         col->usd = nu;
-        int16_t *nt = realloc(col->tenths, r->cap * LM_S_COUNT * sizeof(*nt));
-        if (nt == NULL)
+        uint8_t *np = realloc(col->privacy, r->cap);
+        if (np == NULL)
             return LM_ENOMEM;
-        col->tenths = nt;
+        col->privacy = np;
+        uint8_t *nn = realloc(col->nulls, r->cap);
+        if (nn == NULL)
+            return LM_ENOMEM;
+        col->nulls = nn;
         col->cap = r->cap;
     }
-    for (int s = 0; col != NULL && s < LM_S_COUNT; s++) {
-        double v = c->scores[s];
-        int16_t t = LM__NO_SCORE;
-        if (!isnan(v)) {
-            /* A sub-score is round(x × 10) / 10 or a whole number in
-             * 0–100: its tenths come back exactly (checked). */
-            double k = v * 10 + (v < 0 ? -0.5 : 0.5);
-            t = fabs(k) < 30000 ? (int16_t)k : 0;
-            col->exact &= (double)t / 10 == v;
-        }
-        col->tenths[r->n * LM_S_COUNT + (size_t)s] = t;
+    if (col != NULL) {
         col->usd[r->n] = c->est.usd_per_month;
+        double pv = c->scores[LM_S_PRIVACY];
+        uint8_t pb = pv >= 0 && pv <= 100 ? (uint8_t)pv : 0;
+        col->exact &= (double)pb == pv;
+        col->privacy[r->n] = pb;
+        uint8_t nulls = 0;
+        for (int s = 0; s < LM_S_COUNT; s++)
+            if (isnan(c->scores[s]))
+                nulls |= (uint8_t)(1u << s);
+        col->nulls[r->n] = nulls;
     }
     if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > r->max_decode)
         r->max_decode = c->est.decode_tokens_per_s;
@@ -777,7 +780,8 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
             rc = LM_ENOMEM;
     }
     free(cols.usd);
-    free(cols.tenths);
+    free(cols.privacy);
+    free(cols.nulls);
     return rc;
 }
 

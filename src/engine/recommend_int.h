@@ -147,22 +147,22 @@ double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_sc
 
 /* What generation keeps of each candidate besides its record, by index, so
  * that the flip search can judge a candidate again without estimating it
- * (flip.c, "light" candidates): its monthly cost and its sub-scores in
- * tenths (LM__NO_SCORE for null). 20 bytes a candidate. exact is 0 when
- * some stored sub-score would not come back bit for bit (never seen: every
- * sub-score is a rounded tenth or a whole number); the search then rebuilds. */
-#define LM__NO_SCORE INT16_MIN
-
+ * (flip.c, "light" candidates) and bound how far a privacy level moves its
+ * total: its monthly cost, its privacy sub-score (a whole number, 0–100)
+ * and which of its sub-scores are null (bit k: sub-score k). 10 bytes a
+ * candidate. exact is 0 when some privacy sub-score is not a whole number
+ * in 0–100 (never: lm__privacy_score gives 0, 30, 50, 70, 90 or 100); the
+ * search then rebuilds. */
 struct lm__columns {
     double *usd;
-    int16_t *tenths; /* LM_S_COUNT per candidate */
+    uint8_t *privacy, *nulls;
     size_t cap;
     int exact;
 };
 
 /* True when fact id reads nothing a light candidate lacks: the scenario,
  * the model, the setting (hardware, format, runtime, placement, devices,
- * offer, privacy, owned), the monthly cost, break-even and the sub-scores. */
+ * offer, privacy, owned), the monthly cost and break-even. */
 int lm__fact_light(size_t id);
 
 /* True when fact id is fixed for the run or read off the candidate's

@@ -117,6 +117,11 @@ struct flipctx {
      * a light candidate lacks (light_candidate): they are judged from the
      * columns generation kept, without rebuilding. */
     int light;
+    /* kept_part's sums by pattern of kept rules (one word of rules). */
+#define KEPT_CACHE_BITS 8
+    uint64_t kc_key[1 << KEPT_CACHE_BITS];
+    double kc_val[1 << KEPT_CACHE_BITS];
+    unsigned char kc_valid[1 << KEPT_CACHE_BITS];
     /* Privacy flips: the rise of a total allowed for the privacy sub-score
      * (in gain and pos_gain), which a light search narrows per candidate
      * (own_privacy_gain). */
@@ -685,7 +690,7 @@ static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t 
 
 /* Candidate i's stored verdict without the rules re-run on it: 1 when
  * another rule rejects it; else its kept scores' sum in *kept. */
-static int kept_part(const struct flipctx *f, size_t i, double *kept)
+static int kept_part(struct flipctx *f, size_t i, double *kept)
 {
     const struct lm_recommendation *r = f->r;
     const struct lm_ranked *rec = &r->cands[i];
@@ -696,6 +701,21 @@ static int kept_part(const struct flipctx *f, size_t i, double *kept)
         if (fw[w] & f->errors[w] & ~mask[w])
             return 1;
         bits[w] = fw[w] & ~mask[w] & ~f->errors[w];
+    }
+    if (r->nwords == 1) {
+        /* Candidates share a few patterns of fired rules: their sums, by
+         * pattern, in a small direct-mapped table (the same sum in the same
+         * order, so the same double). */
+        size_t h = (size_t)((bits[0] * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - KEPT_CACHE_BITS));
+        if (f->kc_valid[h] && f->kc_key[h] == bits[0]) {
+            *kept = f->kc_val[h];
+            return 0;
+        }
+        *kept = score_sum(f, bits);
+        f->kc_valid[h] = 1;
+        f->kc_key[h] = bits[0];
+        f->kc_val[h] = *kept;
+        return 0;
     }
     *kept = score_sum(f, bits);
     return 0;

@@ -240,11 +240,15 @@ int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendat
     /* Each setting's own conditions, while the table stays small. */
     if (jc->ncand > 0 && n * jc->ncand <= ((size_t)1 << 20)) {
         jc->setting_cond = calloc(n * jc->ncand, sizeof(*jc->setting_cond));
+        jc->setting_off = calloc(n * jc->ncand, sizeof(*jc->setting_off));
+        jc->setting_cmp = calloc(n * jc->ncand, sizeof(*jc->setting_cmp));
+        jc->setting_num = calloc(n * jc->ncand, sizeof(*jc->setting_num));
         jc->setting_uses = calloc(n, 1);
         jc->setting_k = malloc(n * jc->ncand * sizeof(*jc->setting_k));
         jc->setting_nk = malloc(n * sizeof(*jc->setting_nk));
         if (jc->setting_cond == NULL || jc->setting_uses == NULL || jc->setting_k == NULL ||
-            jc->setting_nk == NULL) {
+            jc->setting_nk == NULL || jc->setting_off == NULL || jc->setting_cmp == NULL ||
+            jc->setting_num == NULL) {
             lm__judge_cache_release(jc);
             return LM_ENOMEM;
         }
@@ -262,6 +266,12 @@ void lm__judge_cache_release(struct lm__judge_cache *jc)
         jc->setting_cond = NULL;
     }
     free(jc->setting_uses);
+    free(jc->setting_off);
+    free(jc->setting_cmp);
+    free(jc->setting_num);
+    jc->setting_off = NULL;
+    jc->setting_cmp = NULL;
+    jc->setting_num = NULL;
     free(jc->setting_k);
     free(jc->setting_nk);
     jc->setting_uses = NULL;
@@ -355,8 +365,20 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                         size_t i = jc->cand_rules[k];
                         if (!(can_s[i / 64] & ((uint64_t)1 << (i % 64))) ||
                             lm_expr_specialize(condition(r, i), lm__fact_get, &ctx,
-                                               jc->vary_setting_fixed, &cond_s[k]) != 0)
+                                               jc->vary_setting_fixed, &cond_s[k]) != 0) {
                             cond_s[k] = NULL;
+                            continue;
+                        }
+                        size_t at = jc->setting * jc->ncand + k, fact;
+                        enum lm_cmp cmp;
+                        double num;
+                        long off;
+                        if (lm_expr_fact_cmp(cond_s[k], &fact, &cmp, &num) &&
+                            (off = lm__fact_num_offset(fact)) >= 0) {
+                            jc->setting_off[at] = (int32_t)off + 1;
+                            jc->setting_cmp[at] = (uint8_t)cmp;
+                            jc->setting_num[at] = num;
+                        }
                     }
             } else if (jc->setting_cond != NULL) {
                 cond_s = &jc->setting_cond[jc->setting * jc->ncand];
@@ -384,11 +406,29 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
          * from the setting's list, or all of them. */
         if (cond_s != NULL) {
             const uint16_t *ks = &jc->setting_k[jc->setting * jc->ncand];
+            const int32_t *off_s = &jc->setting_off[jc->setting * jc->ncand];
             for (size_t j = 0, nk = jc->setting_nk[jc->setting]; j < nk; j++) {
                 size_t k = ks[j], i = jc->cand_rules[k];
                 uint64_t bit = (uint64_t)1 << (i % 64);
                 if (!(jc->model_can[i / 64] & bit))
                     continue;
+                if (off_s[k] != 0) {
+                    /* The fused comparison's own test (OP_FACT_CMP_NUM: a
+                     * number when finite, else null, which never fires). */
+                    size_t at = jc->setting * jc->ncand + k;
+                    double x, v = jc->setting_num[at];
+                    memcpy(&x, (const char *)c + off_s[k] - 1, sizeof(x));
+                    enum lm_cmp op = (enum lm_cmp)jc->setting_cmp[at];
+                    int fires = op == LM_CMP_EQ   ? x == v
+                                : op == LM_CMP_NE ? x != v
+                                : op == LM_CMP_LT ? x < v
+                                : op == LM_CMP_LE ? x <= v
+                                : op == LM_CMP_GT ? x > v
+                                                  : x >= v;
+                    if (isfinite(x) && fires)
+                        c->fired[i / 64] |= bit;
+                    continue;
+                }
                 const struct lm_expr *e = cond_s[k] != NULL ? cond_s[k] : condition(r, i);
                 if (lm_expr_eval(e, lm__fact_get, &ctx) == LM_TRUE)
                     c->fired[i / 64] |= bit;

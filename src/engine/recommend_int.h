@@ -89,6 +89,13 @@ struct lm__judge_cache {
      * once the setting has judged LM__SPECIALIZE_AT candidates; NULL when
      * the table would be too large. */
     struct lm_expr **setting_cond;
+    /* When that condition is one comparison of a number the candidate
+     * holds as a double (lm_expr_fact_cmp, lm__fact_num_offset): the
+     * double's offset + 1 (0: evaluate the condition), comparison and
+     * number, tested in place. */
+    int32_t *setting_off;
+    uint8_t *setting_cmp;
+    double *setting_num;
     unsigned char *setting_uses;
     /* Per setting, the candidate rules (positions in cand_rules) that can
      * fire there, in order: ncand per setting, setting_nk of them used. */

@@ -30,6 +30,13 @@ void lm__fact_get(void *ctx, size_t fact_id, struct lm_value *out);
  * "scenario." prefix, i.e. the path under `constraints`) goes to *key. */
 int lm__fact_is_scenario(size_t fact_id, const char **key);
 
+/* When lm__fact_get reads fact_id as nothing but one double of the
+ * candidate (a number when finite, else null), that double's offset in
+ * struct lm_candidate; else -1. Lets a caller compare the field itself
+ * (judge.c); tests/unit/test_recommend.c checks every offset against the
+ * resolver. */
+long lm__fact_num_offset(size_t fact_id);
+
 /* The index of path in the table, or (size_t)-1. */
 size_t lm__fact_find(const char *path);
 

@@ -117,6 +117,10 @@ struct flipctx {
      * a light candidate lacks (light_candidate): they are judged from the
      * columns generation kept, without rebuilding. */
     int light;
+    /* judge_model's candidate (cleared; only its model is set) and whether
+     * there are model-only re-run rules at all. */
+    struct lm_candidate model_cand;
+    int any_model_only;
     /* kept_part's sums by pattern of kept rules (one word of rules). */
 #define KEPT_CACHE_BITS 8
     uint64_t kc_key[1 << KEPT_CACHE_BITS];
@@ -442,6 +446,9 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
         f->light = rules_light(r, percand);
     }
     f->usd_fact = lm__fact_find("estimate.usd_per_month");
+    lm__cand_clear(&f->model_cand);
+    for (size_t w = 0; w < NW; w++)
+        f->any_model_only |= f->model_only[w] != 0;
     /* The setting table, when some re-run rule reads only the setting. */
     int any_setting = 0;
     for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
@@ -674,15 +681,19 @@ static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t 
     struct lm_recommendation *r = f->r;
     if (f->m_trial[mi] == f->trial)
         return;
-    struct lm_candidate m;
-    lm__cand_clear(&m);
-    m.model = r->cat->models[mi];
-    struct lm_fact_ctx ctx;
-    ctx.cat = r->cat;
-    ctx.sc = sc;
-    ctx.c = &m;
     double adjust = 0;
-    int reject = rerun_rules(f, sc, &ctx, f->model_only, &adjust, SIZE_MAX);
+    int reject = 0;
+    if (f->any_model_only) {
+        /* The rules read only model and scenario facts: one cleared
+         * candidate serves every model. */
+        struct lm_candidate *m = &f->model_cand;
+        m->model = r->cat->models[mi];
+        struct lm_fact_ctx ctx;
+        ctx.cat = r->cat;
+        ctx.sc = sc;
+        ctx.c = m;
+        reject = rerun_rules(f, sc, &ctx, f->model_only, &adjust, SIZE_MAX);
+    }
     f->m_trial[mi] = f->trial;
     f->m_adjust[mi] = adjust;
     f->m_reject[mi] = (unsigned char)reject;

@@ -732,6 +732,18 @@ static int kept_part(struct flipctx *f, size_t i, double *kept)
     return 0;
 }
 
+/* floor(v × 10), without the libm call below 2^52 (where every double is
+ * whole), for the bounds on kept parts, run once per candidate and search.
+ * It can give 0 where floor gives −0, which no use of it tells apart. */
+static inline double floor_tenths(double v)
+{
+    double y = v * 10;
+    if (!(fabs(y) < 4503599627370496.0))
+        return floor(y);
+    double t = (double)(int64_t)y; /* toward zero */
+    return t > y ? t - 1 : t;
+}
+
 /* Builds by_kept with a counting sort on the kept part in tenths, in the
  * shared buffers; leaves it NULL (the scan stays by total) when the parts
  * span too wide a range. */
@@ -758,7 +770,7 @@ static int build_by_kept(struct flipctx *f)
             sh->key[i] = INT32_MIN;
             continue;
         }
-        double x = floor((r->cands[i].base + kept) * 10);
+        double x = floor_tenths(r->cands[i].base + kept);
         if (nx == 0)
             origin = x;
         x -= origin;
@@ -948,7 +960,7 @@ again:;
             continue;
         double pos = sized ? f->pos_gain_sized : f->pos_gain;
         if (f->by_kept != NULL && best >= 0 &&
-            (floor((rec->base + kept) * 10) + 1) / 10 + max_model + f->pos_gain_sized + 0.05 +
+            (floor_tenths(rec->base + kept) + 1) / 10 + max_model + f->pos_gain_sized + 0.05 +
                     1e-9 < best_total)
             break; /* later ones have a smaller kept part */
         judge_model(f, sc, rec->model);

@@ -201,6 +201,10 @@ enum fact_scope { SCOPE_FIXED, SCOPE_MODEL, SCOPE_SETTING, SCOPE_CANDIDATE };
 
 static enum fact_scope fact_scope(const char *p);
 
+/* setting_cmp values past enum lm_cmp: an enum fact compared with a string. */
+#define CMP_ENUM_EQ 16
+#define CMP_ENUM_NE 17
+
 int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r)
 {
     memset(jc, 0, sizeof(*jc));
@@ -373,11 +377,25 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                         enum lm_cmp cmp;
                         double num;
                         long off;
+                        const char *lit;
+                        const char *const *names;
+                        int equal;
                         if (lm_expr_fact_cmp(cond_s[k], &fact, &cmp, &num) &&
                             (off = lm__fact_num_offset(fact)) >= 0) {
                             jc->setting_off[at] = (int32_t)off + 1;
                             jc->setting_cmp[at] = (uint8_t)cmp;
                             jc->setting_num[at] = num;
+                        } else if (lm_expr_fact_str(cond_s[k], &fact, &lit, &equal) &&
+                                   (off = lm__fact_enum_offset(fact, &names)) >= 0) {
+                            /* An enum: equal to the literal exactly when its
+                             * index is the literal's (-1: none is). */
+                            int idx = -1;
+                            for (int v = 0; names[v] != NULL; v++)
+                                if (strcmp(names[v], lit) == 0)
+                                    idx = v;
+                            jc->setting_off[at] = (int32_t)off + 1;
+                            jc->setting_cmp[at] = equal ? CMP_ENUM_EQ : CMP_ENUM_NE;
+                            jc->setting_num[at] = idx;
                         }
                     }
             } else if (jc->setting_cond != NULL) {
@@ -412,6 +430,17 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                 uint64_t bit = (uint64_t)1 << (i % 64);
                 if (!(jc->model_can[i / 64] & bit))
                     continue;
+                if (off_s[k] != 0 && jc->setting_cmp[jc->setting * jc->ncand + k] >= CMP_ENUM_EQ) {
+                    /* An enum compared with a literal (OP_FACT_EQ_STR /
+                     * NE_STR: null, which never fires, below 0). */
+                    size_t at = jc->setting * jc->ncand + k;
+                    int v;
+                    memcpy(&v, (const char *)c + off_s[k] - 1, sizeof(v));
+                    int same = (double)v == jc->setting_num[at];
+                    if (v >= 0 && (jc->setting_cmp[at] == CMP_ENUM_EQ ? same : !same))
+                        c->fired[i / 64] |= bit;
+                    continue;
+                }
                 if (off_s[k] != 0) {
                     /* The fused comparison's own test (OP_FACT_CMP_NUM: a
                      * number when finite, else null, which never fires). */

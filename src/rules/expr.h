@@ -148,6 +148,12 @@ enum lm_cmp { LM_CMP_EQ, LM_CMP_NE, LM_CMP_LT, LM_CMP_LE, LM_CMP_GT, LM_CMP_GE }
  * is a number x (finite) with x CMP num. Else returns 0. */
 int lm_expr_fact_cmp(const struct lm_expr *e, size_t *fact, enum lm_cmp *cmp, double *num);
 
+/* When e is a single comparison of a string fact with a string (the fused
+ * form of `fact == "literal"` or `!=`), sets *fact, *lit and *equal (1 for
+ * ==) and returns 1: lm_expr_eval(e) is then LM_TRUE exactly when the fact
+ * is a string and equals *lit (==) or differs from it (!=). Else 0. */
+int lm_expr_fact_str(const struct lm_expr *e, size_t *fact, const char **lit, int *equal);
+
 /*
  * Compiles the message template src[0..len): literal text with `{path}` and
  * `{path:.Nf}` (N in 0-6) placeholders and `{{`/`}}` escapes. Same return,

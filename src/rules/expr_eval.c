@@ -385,3 +385,13 @@ int lm_expr_fact_cmp(const struct lm_expr *e, size_t *fact, enum lm_cmp *cmp, do
     *num = e->code[0].num;
     return 1;
 }
+
+int lm_expr_fact_str(const struct lm_expr *e, size_t *fact, const char **lit, int *equal)
+{
+    if (e->ncode != 1 || (e->code[0].op != OP_FACT_EQ_STR && e->code[0].op != OP_FACT_NE_STR))
+        return 0;
+    *fact = e->code[0].a;
+    *lit = e->strs[e->code[0].n];
+    *equal = e->code[0].op == OP_FACT_EQ_STR;
+    return 1;
+}

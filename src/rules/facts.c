@@ -631,6 +631,21 @@ long lm__fact_num_offset(size_t fact_id)
 #undef SCORE
 }
 
+long lm__fact_enum_offset(size_t fact_id, const char *const **names)
+{
+    switch (fact_id) {
+    case 84:
+        *names = lm_fit_names;
+        return (long)(offsetof(struct lm_candidate, est) + offsetof(struct lm_estimate, fit));
+    case 93:
+        *names = lm_ft_method_names;
+        return (long)(offsetof(struct lm_candidate, est) +
+                      offsetof(struct lm_estimate, finetune_method));
+    default:
+        return -1;
+    }
+}
+
 size_t lm__fact_find(const char *path)
 {
     for (size_t i = 0; i < lm_fact_table.n; i++)

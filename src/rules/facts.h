@@ -37,6 +37,11 @@ int lm__fact_is_scenario(size_t fact_id, const char **key);
  * resolver. */
 long lm__fact_num_offset(size_t fact_id);
 
+/* When lm__fact_get reads fact_id as names[v] for the int v at the
+ * returned offset of struct lm_candidate (null when v < 0), that offset,
+ * with the NULL-terminated names in *names; else -1. */
+long lm__fact_enum_offset(size_t fact_id, const char *const **names);
+
 /* The index of path in the table, or (size_t)-1. */
 size_t lm__fact_find(const char *path);
 

@@ -1531,6 +1531,40 @@ static void test_fact_cmp(void **state)
     }
 }
 
+/* lm_expr_fact_str: `model.class == "llm"` (or !=) specialized reads as one
+ * string comparison, which the judge tests by enum index; its verdict must
+ * be the evaluator's, false for a null fact. */
+static void test_fact_str(void **state)
+{
+    static const char *const srcs[] = { "model.class == \"llm\"", "model.class != \"llm\"" };
+    static const char *const values[] = { "llm", "slm", NULL };
+    unsigned char varies[F_NFACTS] = {0};
+    (void)state;
+
+    varies[F_CLASS] = 1;
+    for (size_t i = 0; i < 2; i++) {
+        struct world w;
+        world_init(&w);
+        struct lm_expr *e = compile_ok(srcs[i]);
+        struct lm_expr *s = specialize_ok(e, &w, varies);
+        size_t fact = 0;
+        const char *lit = NULL;
+        int equal = -1;
+        assert_int_equal(lm_expr_fact_str(s, &fact, &lit, &equal), 1);
+        assert_int_equal(fact, F_CLASS);
+        assert_string_equal(lit, "llm");
+        assert_int_equal(equal, i == 0);
+        for (size_t k = 0; k < 3; k++) {
+            w.v[F_CLASS] = values[k] != NULL ? str(values[k]) : null();
+            int fires = values[k] != NULL && (strcmp(values[k], lit) == 0) == equal;
+            assert_int_equal(lm_expr_eval(s, get_fact, &w) == LM_TRUE, fires);
+        }
+        assert_int_equal(lm_expr_fact_str(e, &fact, &lit, &equal), 0); /* unspecialized */
+        lm_expr_free(s);
+        lm_expr_free(e);
+    }
+}
+
 static void test_specialize_folds(void **state)
 {
     static const struct {
@@ -1697,6 +1731,7 @@ int main(void)
         cmocka_unit_test(test_specialize_differential),
         cmocka_unit_test(test_specialize_folds),
         cmocka_unit_test(test_fact_cmp),
+        cmocka_unit_test(test_fact_str),
         cmocka_unit_test(test_specialize_keeps_varying),
         cmocka_unit_test(test_specialize_copies_strings),
     };

@@ -764,6 +764,33 @@ static void test_fact_num_offsets(void **state)
         }
     }
     assert_true(mapped >= 20);
+    /* The enum facts the judge compares by index (lm__fact_enum_offset). */
+    size_t enums = 0;
+    for (size_t id = 0; id < lm_fact_table.n; id++) {
+        const char *const *names = NULL;
+        long off = lm__fact_enum_offset(id, &names);
+        if (off < 0)
+            continue;
+        enums++;
+        assert_int_equal(lm_fact_table.defs[id].type, LM_T_ENUM);
+        assert_true((size_t)off + sizeof(int) <= offsetof(struct lm_candidate, id));
+        for (int v = -1; v == -1 || names[v] != NULL; v++) {
+            static struct lm_candidate c;
+            memset(&c, 0xff, sizeof(c)); /* other ints read as -1: wrong offsets show */
+            memcpy((char *)&c + off, &v, sizeof(v));
+            struct lm_fact_ctx ctx;
+            memset(&ctx, 0, sizeof(ctx));
+            ctx.c = &c;
+            struct lm_value val = { .type = LM_V_NULL };
+            lm__fact_get(&ctx, id, &val);
+            if (v < 0)
+                assert_int_equal(val.type, LM_V_NULL);
+            else if (val.type != LM_V_STR || strcmp(val.str, names[v]) != 0)
+                fail_msg("%s: index %d does not read as %s", lm_fact_table.defs[id].path, v,
+                         names[v]);
+        }
+    }
+    assert_int_equal(enums, 2);
 }
 
 int main(void)

@@ -184,6 +184,12 @@ void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenari
                       struct lm_candidate *c, double owned)
 {
     lm_candidate_privacy(c, sc);
+    lm__finish_privacy_known(r, sc, c, owned);
+}
+
+void lm__finish_privacy_known(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                              struct lm_candidate *c, double owned)
+{
     c->owned = owned;
     c->est.break_even_requests_per_day =
         c->offer == NULL && isfinite(r->per_request) && r->per_request > 0

@@ -133,15 +133,32 @@ static void decimal(unsigned v, char buf[4])
 
 /* The order of two candidates of one model and one quantization and
  * hardware: by the devices field, then the placement, as in their ids. */
+static int placement_cmp(int a, int b)
+{
+    /* strcmp of the names, which are fixed: worked out once. */
+    static int known, rank[4];
+    if (!known) {
+        for (int x = 0; x < 4; x++) {
+            rank[x] = 0;
+            for (int y = 0; y < 4; y++)
+                rank[x] += strcmp(lm_placement_names[y], lm_placement_names[x]) < 0;
+        }
+        known = 1;
+    }
+    if (a < 0 || a > 3 || b < 0 || b > 3)
+        return strcmp(lm_placement_names[a], lm_placement_names[b]);
+    return (rank[a] > rank[b]) - (rank[a] < rank[b]);
+}
+
 static int devices_placement_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
 {
     if (a->devices == b->devices) /* equal ids: the placement decides */
-        return strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
+        return placement_cmp(a->placement, b->placement);
     char da[4], db[4];
     decimal(a->devices, da);
     decimal(b->devices, db);
     int c = cmp_slash(da, db);
-    return c ? c : strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
+    return c ? c : placement_cmp(a->placement, b->placement);
 }
 
 /* ------------------------------------------------------------- generation */
@@ -158,6 +175,10 @@ struct gen {
     struct lm_est_input base;  /* the scenario's estimate input */
     struct lm__judge_cache jc;
     struct lm__columns *cols;  /* what the flip search reads back */
+    /* A self-hosted candidate's privacy by placement (lm_candidate_privacy
+     * reads only the placement and the scenario for those), once known. */
+    struct lm_candidate priv[3];
+    unsigned char priv_known[3];
     /* --quant auto: the model's chosen candidates, before id ordering. */
     struct pending *pending;
     size_t npending, cap_pending;
@@ -174,7 +195,22 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
 {
     struct lm_recommendation *r = g->r;
     /* hw_owned[where] is lm__owned_count of that hardware (allowed_hardware). */
-    lm__finish_owned(r, r->sc, c, c->offer == NULL ? r->hw_owned[where] : 0);
+    if (c->offer == NULL && c->placement < 3) {
+        struct lm_candidate *p = &g->priv[c->placement];
+        if (!g->priv_known[c->placement]) {
+            lm_candidate_privacy(c, r->sc);
+            p->privacy_level = c->privacy_level;
+            p->meets_privacy = c->meets_privacy;
+            p->in_region = c->in_region;
+            g->priv_known[c->placement] = 1;
+        }
+        c->privacy_level = p->privacy_level;
+        c->meets_privacy = p->meets_privacy;
+        c->in_region = p->in_region;
+        lm__finish_privacy_known(r, r->sc, c, r->hw_owned[where]);
+    } else {
+        lm__finish_owned(r, r->sc, c, c->offer == NULL ? r->hw_owned[where] : 0);
+    }
     if (c->offer == NULL)
         lm__judge_setting(&g->jc, qi, where, c->placement, c->devices);
     lm__judge(r, r->sc, c, &g->jc);

@@ -59,6 +59,11 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
                 struct lm_candidate *c);
 void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenario *sc,
                       struct lm_candidate *c, double owned);
+/* lm__finish_owned after c's privacy level, meets_privacy and in_region are
+ * set (lm_candidate_privacy: for a self-hosted candidate they depend on the
+ * placement and the scenario only). */
+void lm__finish_privacy_known(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                              struct lm_candidate *c, double owned);
 
 /* Verdicts of the rules that need not run on every candidate (judge.c):
  * those that read only model and scenario facts, for the last model judged

@@ -516,6 +516,53 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
     return LM_OK;
 }
 
+/* Sizes the record, rule-bit and column arrays for n candidates at once
+ * (doubling them as they fill copied each array about once more). */
+static int reserve(struct lm_recommendation *r, struct lm__columns *col, size_t n)
+{
+    if (n == 0 || n > UINT32_MAX)
+        return LM_OK;
+    r->cands = malloc(n * sizeof(*r->cands));
+    r->fired = malloc(n * r->nwords * sizeof(*r->fired));
+    if (r->cands == NULL || r->fired == NULL)
+        return LM_ENOMEM;
+    r->cap = n;
+    if (col != NULL) {
+        col->usd = malloc(n * sizeof(*col->usd));
+        col->privacy = malloc(n);
+        col->nulls = malloc(n);
+        if (col->usd == NULL || col->privacy == NULL || col->nulls == NULL)
+            return LM_ENOMEM;
+        col->cap = n;
+    }
+    return LM_OK;
+}
+
+/* How many candidates gen_model emits: every offer, and for an open-weights
+ * model every format (or --quant's) and hardware with a runtime, once per
+ * placement the hardware allows. */
+static size_t candidate_count(const struct lm_recommendation *r, const struct lm_rec_options *opt,
+                              const struct id_order *ord)
+{
+    const struct lm_catalog *cat = r->cat;
+    size_t per = 0, total = 0;
+    for (size_t q = 0; q < cat->nquants; q++) {
+        if (opt->quant != NULL && cat->quants[q] != opt->quant)
+            continue;
+        for (size_t h = 0; h < r->nhardware; h++)
+            if (ord->runtime[q * r->nhardware + h] >= 0)
+                for (int p = 0; p < 3; p++)
+                    per += (r->hws[h]->placements >> p) & 1u;
+    }
+    for (size_t mi = 0; mi < cat->nmodels; mi++) {
+        const struct lm_model *m = cat->models[mi];
+        total += m->napi + (m->open_weights == 1 ? per : 0);
+        if (total > UINT32_MAX)
+            return 0;
+    }
+    return total;
+}
+
 static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt,
                     struct lm__columns *cols)
 {
@@ -539,6 +586,8 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
             g.hrank[g.ord.hw[i]] = i;
     }
     size_t nq = r->cat->nquants;
+    if (rc == LM_OK && !opt->quant_auto)
+        rc = reserve(r, cols, candidate_count(r, opt, &g.ord));
     if (rc == LM_OK) {
         g.wbytes = malloc((nq ? nq : 1) * sizeof(*g.wbytes));
         g.wfile = malloc((nq ? nq : 1) * sizeof(*g.wfile));

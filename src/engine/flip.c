@@ -14,8 +14,14 @@
  * other rule's verdict is the one stored. Rules that read nothing but model
  * and scenario facts are re-run once per model; the others only on the
  * candidates whose bound can still reach the best of the trial, rebuilt
- * once and kept. docs/performance.md describes the bounds and the caches;
- * tests/unit/test_recommend.c recomputes every reported flip in full.
+ * once and kept. A search that re-estimates nothing judges "light"
+ * candidates instead, from the monthly cost generation kept (struct
+ * lm__columns), when its re-run rules read nothing else of the estimate;
+ * an error rule that, folded to the trial, reads only that cost rejects
+ * from the column before anything is built; rules that read only the
+ * setting run once per trial and setting. docs/performance.md describes
+ * the bounds and the caches; tests/unit/test_recommend.c recomputes every
+ * reported flip in full.
  */
 #include "engine/recommend_int.h"
 

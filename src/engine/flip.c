@@ -14,8 +14,14 @@
  * other rule's verdict is the one stored. Rules that read nothing but model
  * and scenario facts are re-run once per model; the others only on the
  * candidates whose bound can still reach the best of the trial, rebuilt
- * once and kept. docs/performance.md describes the bounds and the caches;
- * tests/unit/test_recommend.c recomputes every reported flip in full.
+ * once and kept. A search that re-estimates nothing judges "light"
+ * candidates instead, from the monthly cost generation kept (struct
+ * lm__columns), when its re-run rules read nothing else of the estimate;
+ * an error rule that, folded to the trial, reads only that cost rejects
+ * from the column before anything is built; rules that read only the
+ * setting run once per trial and setting. docs/performance.md describes
+ * the bounds and the caches; tests/unit/test_recommend.c recomputes every
+ * reported flip in full.
  */
 #include "engine/recommend_int.h"
 
@@ -63,6 +69,7 @@ struct rebuilt {
 /* What every flip search shares: the candidates rebuilt so far, by index,
  * in an arena. */
 struct flipshare {
+    const struct lm__columns *cols; /* what generation kept (light candidates) */
     struct rebuilt **built; /* NULL until rebuilt */
     struct lm_arena arena;
     /* Scratch of build_by_kept, reused by every search. */
@@ -112,6 +119,41 @@ struct flipctx {
     size_t nx;
     int tried_by_kept;
     int privacy_changes;  /* the search moves the privacy level */
+    /* The rules re-run on candidates that are not re-estimated read nothing
+     * a light candidate lacks (light_candidate): they are judged from the
+     * columns generation kept, without rebuilding. */
+    int light;
+    /* judge_model's candidate (cleared; only its model is set) and whether
+     * there are model-only re-run rules at all. */
+    struct lm_candidate model_cand;
+    int any_model_only;
+    /* kept_part's sums by pattern of kept rules (one word of rules). */
+#define KEPT_CACHE_BITS 8
+    uint64_t kc_key[1 << KEPT_CACHE_BITS];
+    double kc_val[1 << KEPT_CACHE_BITS];
+    unsigned char kc_valid[1 << KEPT_CACHE_BITS];
+    /* Privacy flips: the rise of a total allowed for the privacy sub-score
+     * (in gain and pos_gain), which a light search narrows per candidate
+     * (own_privacy_gain). */
+    double privacy_gain;
+    /* Of the error rules re-run per candidate, those whose condition, once
+     * the trial's scenario is folded in, reads nothing but the monthly cost
+     * (prefilter_trial): a candidate they reject is skipped without being
+     * built, from its column. */
+    struct lm_expr *pre[LM_MAX_RULES];
+    int pre_direct[LM_MAX_RULES]; /* a plain comparison (lm_expr_fact_cmp) */
+    enum lm_cmp pre_cmp[LM_MAX_RULES];
+    double pre_num[LM_MAX_RULES];
+    size_t npre;
+    size_t usd_fact;
+    /* Re-run rules that read only setting and scenario facts (not
+     * model_only): their verdict on a self-hosted candidate is its
+     * setting's, found once per trial and setting (setting_fired, keyed as
+     * lm__judge_setting keys settings) and read in rule order. */
+    uint64_t setting_only[NW];
+    uint64_t *set_fired; /* nsettings × nwords */
+    uint32_t *set_trial; /* the trial each entry is for; 0 none */
+    size_t nsettings;
     unsigned char varies[LM__MAX_FACTS]; /* lm__candidate_facts */
     /* The re-run rules' conditions specialized to the trial's scenario
      * once evaluated often in it (trial_condition), and their uses. */
@@ -207,9 +249,46 @@ static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
     return 0;
 }
 
-static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r)
+/* Candidate i as the rules of a light search see it (f->light): its
+ * profiles, privacy and owned count as lm__finish sets them under the run's
+ * scenario, and its monthly cost and break-even from the columns generation
+ * kept; the other estimate fields and the sub-scores are left unset, and no
+ * rule the search runs reads them (lm__fact_light), nor is its weighted mean
+ * taken (a privacy search, which moves sub-scores, builds candidates). */
+static void light_candidate(const struct flipctx *f, size_t i, struct lm_candidate *c)
+{
+    const struct lm_recommendation *r = f->r;
+    const struct lm__columns *col = f->sh->cols;
+    lm__record_profiles(r, i, c);
+    lm_candidate_privacy(c, r->sc);
+    c->owned = c->offer == NULL ? r->hw_owned[r->cands[i].where] : 0;
+    c->est.usd_per_month = col->usd[i];
+    c->est.break_even_requests_per_day =
+        c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
+            ? c->est.usd_per_month / (r->per_request * 30.42)
+            : DNAN;
+}
+
+/* True when every fact the rules in mask read is one a light candidate
+ * has. */
+static int rules_light(const struct lm_recommendation *r, const uint64_t *mask)
+{
+    for (size_t w = 0; w < r->nwords; w++)
+        for (uint64_t b = mask[w]; b != 0; b &= b - 1) {
+            const size_t *ids;
+            size_t n = lm_expr_facts(r->rules->rules[w * 64 + (size_t)lm__lowest_bit(b)]->when, &ids);
+            for (size_t k = 0; k < n; k++)
+                if (!lm__fact_light(ids[k]))
+                    return 0;
+        }
+    return 1;
+}
+
+static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *r,
+                          const struct lm__columns *cols)
 {
     memset(sh, 0, sizeof(*sh));
+    sh->cols = cols != NULL && cols->exact && cols->cap >= r->n ? cols : NULL;
     sh->built = calloc(r->n ? r->n : 1, sizeof(*sh->built));
     return sh->built != NULL ? LM_OK : LM_ENOMEM;
 }
@@ -366,6 +445,40 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
                 f->pos_gain += rule->score;
         }
     }
+    if (sh->cols != NULL && !finetune) {
+        uint64_t percand[NW];
+        for (size_t w = 0; w < NW; w++)
+            percand[w] = f->rerun[w] & ~f->model_only[w];
+        f->light = rules_light(r, percand);
+    }
+    f->usd_fact = lm__fact_find("estimate.usd_per_month");
+    lm__cand_clear(&f->model_cand);
+    for (size_t w = 0; w < NW; w++)
+        f->any_model_only |= f->model_only[w] != 0;
+    /* The setting table, when some re-run rule reads only the setting. */
+    int any_setting = 0;
+    for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
+        uint64_t bit = (uint64_t)1 << (ri % 64);
+        if (!((f->rerun_sized[ri / 64] & ~f->model_only[ri / 64]) & bit))
+            continue;
+        const size_t *ids;
+        size_t n = lm_expr_facts(r->rules->rules[ri]->when, &ids), k = 0;
+        while (k < n && lm__fact_of_setting(ids[k]))
+            k++;
+        if (k == n) {
+            f->setting_only[ri / 64] |= bit;
+            any_setting = 1;
+        }
+    }
+    size_t ns = r->cat->nquants * r->nhardware * 12;
+    if (any_setting && ns > 0 && ns / 12 / r->cat->nquants == r->nhardware &&
+        ns <= ((size_t)1 << 22)) {
+        f->set_fired = malloc(ns * r->nwords * sizeof(*f->set_fired));
+        f->set_trial = calloc(ns, sizeof(*f->set_trial));
+        if (f->set_fired == NULL || f->set_trial == NULL)
+            return LM_ENOMEM;
+        f->nsettings = ns;
+    }
     size_t nm = r->cat->nmodels ? r->cat->nmodels : 1;
     f->m_trial = calloc(nm, sizeof(*f->m_trial));
     f->m_adjust = calloc(nm, sizeof(*f->m_adjust));
@@ -383,6 +496,8 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
 
 static void flipctx_release(struct flipctx *f)
 {
+    free(f->set_fired);
+    free(f->set_trial);
     free(f->m_trial);
     free(f->m_adjust);
     free(f->m_reject);
@@ -418,9 +533,97 @@ static const struct lm_expr *trial_condition(struct flipctx *f, const struct lm_
     return f->cond[ri] != NULL ? f->cond[ri] : e;
 }
 
+/* Finds this trial's prefilter rules (f->pre), when the search is light. */
+static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
+{
+    const struct lm_recommendation *r = f->r;
+    f->npre = 0;
+    if (!f->light || f->usd_fact == SIZE_MAX)
+        return;
+    struct lm_candidate none;
+    lm__cand_clear(&none);
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = sc;
+    ctx.c = &none;
+    for (size_t w = 0; w < r->nwords; w++)
+        for (uint64_t b = f->rerun[w] & ~f->model_only[w] & f->errors[w]; b != 0; b &= b - 1) {
+            size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
+            struct lm_expr *e = NULL;
+            if (lm_expr_specialize(r->rules->rules[ri]->when, lm__fact_get, &ctx, f->varies, &e) !=
+                0)
+                continue;
+            const size_t *ids;
+            if (lm_expr_facts(e, &ids) == 1 && ids[0] == f->usd_fact) {
+                size_t fact;
+                f->pre_direct[f->npre] = lm_expr_fact_cmp(e, &fact, &f->pre_cmp[f->npre],
+                                                          &f->pre_num[f->npre]) &&
+                                         fact == f->usd_fact;
+                f->pre[f->npre++] = e;
+            } else {
+                lm_expr_free(e);
+            }
+        }
+}
+
+/* True when a prefilter rule rejects candidate i at this trial: its
+ * condition is true of the candidate's monthly cost. *scratch is a cleared
+ * candidate; only its monthly cost is read. */
+static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *sc, size_t i,
+                             struct lm_candidate *scratch)
+{
+    struct lm_fact_ctx ctx;
+    ctx.cat = f->r->cat;
+    ctx.sc = sc;
+    ctx.c = scratch;
+    double x = f->sh->cols->usd[i];
+    scratch->est.usd_per_month = x;
+    for (size_t k = 0; k < f->npre; k++) {
+        if (f->pre_direct[k]) {
+            /* The evaluator's own test (OP_FACT_CMP_NUM), inline. */
+            double v = f->pre_num[k];
+            enum lm_cmp op = f->pre_cmp[k];
+            int fires = op == LM_CMP_EQ   ? x == v
+                        : op == LM_CMP_NE ? x != v
+                        : op == LM_CMP_LT ? x < v
+                        : op == LM_CMP_LE ? x <= v
+                        : op == LM_CMP_GT ? x > v
+                                          : x >= v;
+            if (isfinite(x) && fires)
+                return 1;
+        } else if (lm_expr_eval(f->pre[k], lm__fact_get, &ctx) == LM_TRUE) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Privacy flips, light search: how far candidate i's weighted mean can
+ * rise with its privacy sub-score, which can at most reach 100: its
+ * privacy weight over its own weights (those of its non-null sub-scores,
+ * as lm__weighted_mean divides) times its gap to 100, with slack for
+ * rounding. Never above what the search allows every candidate. */
+static double own_privacy_gain(const struct flipctx *f, size_t i)
+{
+    const struct lm__columns *col = f->sh->cols;
+    const double *w = f->r->sc->priorities;
+    double sw = 0;
+    for (int s = 0; s < LM_S_COUNT; s++)
+        if (!(col->nulls[i] & (1u << s)))
+            sw += w[s];
+    if (!(sw > 0))
+        return f->privacy_gain;
+    double g = w[LM_S_PRIVACY] * (100 - (double)col->privacy[i]) / sw;
+    g = g < 0 ? 0 : g + 1e-6;
+    return g < f->privacy_gain ? g : f->privacy_gain;
+}
+
 /* Ends a trial: its specialized conditions go. */
 static void unspecialize_trial(struct flipctx *f)
 {
+    for (size_t k = 0; k < f->npre; k++)
+        lm_expr_free(f->pre[k]);
+    f->npre = 0;
     for (size_t ri = 0; ri < LM_MAX_RULES; ri++) {
         lm_expr_free(f->cond[ri]);
         f->cond[ri] = NULL;
@@ -432,12 +635,33 @@ static void unspecialize_trial(struct flipctx *f)
  * adding the scores of those that fire to *adjust; 1 as soon as an error
  * rule fires (rejected), else 0. */
 static int rerun_rules(struct flipctx *f, const struct lm_scenario *sc, struct lm_fact_ctx *ctx,
-                       const uint64_t *mask, double *adjust)
+                       const uint64_t *mask, double *adjust, size_t setting)
 {
-    for (size_t w = 0; w < f->r->nwords; w++)
+    size_t nw = f->r->nwords;
+    const uint64_t *sfired = NULL;
+    if (setting < f->nsettings) {
+        uint64_t *sf = &f->set_fired[setting * nw];
+        if (f->set_trial[setting] != f->trial) {
+            /* Every setting-only re-run rule, on this candidate: the
+             * setting's verdict for the trial. */
+            for (size_t w = 0; w < nw; w++) {
+                sf[w] = 0;
+                for (uint64_t b = f->setting_only[w]; b != 0; b &= b - 1) {
+                    size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
+                    if (lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) == LM_TRUE)
+                        sf[w] |= (uint64_t)1 << (ri % 64);
+                }
+            }
+            f->set_trial[setting] = f->trial;
+        }
+        sfired = sf;
+    }
+    for (size_t w = 0; w < nw; w++)
         for (uint64_t b = mask[w]; b != 0; b &= b - 1) {
             size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
-            if (lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) != LM_TRUE)
+            uint64_t bit = (uint64_t)1 << (ri % 64);
+            if (sfired != NULL && (f->setting_only[w] & bit) ? !(sfired[w] & bit)
+                : lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) != LM_TRUE)
                 continue;
             if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
                 return 1;
@@ -446,21 +670,36 @@ static int rerun_rules(struct flipctx *f, const struct lm_scenario *sc, struct l
     return 0;
 }
 
+/* Candidate k's setting-table index (lm__judge_setting's key); SIZE_MAX for
+ * an API candidate or without the table. */
+static size_t setting_of(const struct flipctx *f, const struct lm_ranked *k)
+{
+    int d = k->devices == 1 ? 0 : k->devices == 2 ? 1 : k->devices == 4 ? 2 : k->devices == 8 ? 3 : -1;
+    if (f->nsettings == 0 || k->placement > 2 || d < 0)
+        return SIZE_MAX;
+    size_t s = (((size_t)k->quant * f->r->nhardware + k->where) * 3 + k->placement) * 4 + (size_t)d;
+    return s < f->nsettings ? s : SIZE_MAX;
+}
+
 /* The model-only re-run rules' verdict on model mi under sc, once a trial. */
 static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t mi)
 {
     struct lm_recommendation *r = f->r;
     if (f->m_trial[mi] == f->trial)
         return;
-    struct lm_candidate m;
-    lm__cand_clear(&m);
-    m.model = r->cat->models[mi];
-    struct lm_fact_ctx ctx;
-    ctx.cat = r->cat;
-    ctx.sc = sc;
-    ctx.c = &m;
     double adjust = 0;
-    int reject = rerun_rules(f, sc, &ctx, f->model_only, &adjust);
+    int reject = 0;
+    if (f->any_model_only) {
+        /* The rules read only model and scenario facts: one cleared
+         * candidate serves every model. */
+        struct lm_candidate *m = &f->model_cand;
+        m->model = r->cat->models[mi];
+        struct lm_fact_ctx ctx;
+        ctx.cat = r->cat;
+        ctx.sc = sc;
+        ctx.c = m;
+        reject = rerun_rules(f, sc, &ctx, f->model_only, &adjust, SIZE_MAX);
+    }
     f->m_trial[mi] = f->trial;
     f->m_adjust[mi] = adjust;
     f->m_reject[mi] = (unsigned char)reject;
@@ -468,7 +707,7 @@ static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t 
 
 /* Candidate i's stored verdict without the rules re-run on it: 1 when
  * another rule rejects it; else its kept scores' sum in *kept. */
-static int kept_part(const struct flipctx *f, size_t i, double *kept)
+static int kept_part(struct flipctx *f, size_t i, double *kept)
 {
     const struct lm_recommendation *r = f->r;
     const struct lm_ranked *rec = &r->cands[i];
@@ -480,8 +719,35 @@ static int kept_part(const struct flipctx *f, size_t i, double *kept)
             return 1;
         bits[w] = fw[w] & ~mask[w] & ~f->errors[w];
     }
+    if (r->nwords == 1) {
+        /* Candidates share a few patterns of fired rules: their sums, by
+         * pattern, in a small direct-mapped table (the same sum in the same
+         * order, so the same double). */
+        size_t h = (size_t)((bits[0] * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - KEPT_CACHE_BITS));
+        if (f->kc_valid[h] && f->kc_key[h] == bits[0]) {
+            *kept = f->kc_val[h];
+            return 0;
+        }
+        *kept = score_sum(f, bits);
+        f->kc_valid[h] = 1;
+        f->kc_key[h] = bits[0];
+        f->kc_val[h] = *kept;
+        return 0;
+    }
     *kept = score_sum(f, bits);
     return 0;
+}
+
+/* floor(v × 10), without the libm call below 2^52 (where every double is
+ * whole), for the bounds on kept parts, run once per candidate and search.
+ * It can give 0 where floor gives −0, which no use of it tells apart. */
+static inline double floor_tenths(double v)
+{
+    double y = v * 10;
+    if (!(fabs(y) < 4503599627370496.0))
+        return floor(y);
+    double t = (double)(int64_t)y; /* toward zero */
+    return t > y ? t - 1 : t;
 }
 
 /* Builds by_kept with a counting sort on the kept part in tenths, in the
@@ -510,7 +776,7 @@ static int build_by_kept(struct flipctx *f)
             sh->key[i] = INT32_MIN;
             continue;
         }
-        double x = floor((r->cands[i].base + kept) * 10);
+        double x = floor_tenths(r->cands[i].base + kept);
         if (nx == 0)
             origin = x;
         x -= origin;
@@ -634,6 +900,7 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc);
 
 static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
 {
+    prefilter_trial(f, sc);
     long best = evaluate_trial(f, sc);
     unspecialize_trial(f);
     return best;
@@ -647,6 +914,8 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc)
     ctx.sc = sc;
     long best = -1;
     double best_total = 0;
+    struct lm_candidate scratch;
+    lm__cand_clear(&scratch);
     f->trial++;
     int any_model_only = 0;
     for (size_t w = 0; w < r->nwords; w++)
@@ -689,11 +958,15 @@ again:;
             if (stop + 1e-9 < best_total)
                 break; /* no later candidate can reach the current best */
         }
+        /* Rejected at this trial whatever else it scores: skipped before
+         * anything else is looked at. */
+        if (!sized && f->npre > 0 && prefilter_rejects(f, sc, i, &scratch))
+            continue;
         if (kept_part(f, i, &kept))
             continue;
         double pos = sized ? f->pos_gain_sized : f->pos_gain;
         if (f->by_kept != NULL && best >= 0 &&
-            (floor((rec->base + kept) * 10) + 1) / 10 + max_model + f->pos_gain_sized + 0.05 +
+            (floor_tenths(rec->base + kept) + 1) / 10 + max_model + f->pos_gain_sized + 0.05 +
                     1e-9 < best_total)
             break; /* later ones have a smaller kept part */
         judge_model(f, sc, rec->model);
@@ -716,6 +989,10 @@ again:;
         }
         if (!f->scan && best >= 0 && rec->base + adjust + pos + 0.05 + 1e-9 < best_total)
             continue; /* cannot reach the best: no need to rebuild it */
+        if (f->privacy_changes && f->sh->cols != NULL && !sized && best >= 0 &&
+            rec->base + adjust + (pos - f->privacy_gain) + own_privacy_gain(f, i) + 0.05 + 1e-9 <
+                best_total)
+            continue; /* nor with its own privacy gap */
         /* The candidate as this trial sees it: the stored one, one of its
          * two sizings, or (when the trial changes it) a copy re-estimated
          * or with the new privacy level and break-even. */
@@ -723,7 +1000,11 @@ again:;
         if (f->finetune) {
             lm__rebuild(r, sc, i, &t);
         } else {
-            int rc = !sized       ? built(f, i, &t)
+            int rc = 0;
+            if (!sized && f->light && !f->privacy_changes)
+                light_candidate(f, i, &t);
+            else
+                rc = !sized       ? built(f, i, &t)
                      : !f->scan   ? sized_variant(f, sc, i, &t)
                                   : sized_at(f, sc, i, &t);
             if (rc != 0)
@@ -741,7 +1022,7 @@ again:;
         }
         const struct lm_candidate *c = &t;
         ctx.c = c;
-        if (rerun_rules(f, sc, &ctx, percand, &adjust))
+        if (rerun_rules(f, sc, &ctx, percand, &adjust, setting_of(f, rec)))
             continue;
         double wm = (f->resize && is_sized(rec)) || f->privacy_changes ? lm__weighted_mean(c, sc)
                                                                         : rec->base;
@@ -987,6 +1268,7 @@ static int search_privacy(struct lm_recommendation *r, struct flipshare *sh)
     f.gain += privacy_gain;
     f.pos_gain += privacy_gain;
     f.pos_gain_sized += privacy_gain;
+    f.privacy_gain = privacy_gain;
     int from = r->sc->constraints.privacy;
     int pos = from < 0 ? 0 : chain_pos(from);
     int special = from == LM_PRIV_REGION || from == LM_PRIV_AIR_GAPPED;
@@ -1040,11 +1322,11 @@ static int flip_cmp(const void *pa, const void *pb)
     return c ? c : strcmp(a->constraint, b->constraint);
 }
 
-int lm__find_flips(struct lm_recommendation *r)
+int lm__find_flips(struct lm_recommendation *r, const struct lm__columns *cols)
 {
     struct flipshare sh;
     sized_cap = r->max_batch_cap > 1;
-    int rc = flipshare_init(&sh, r);
+    int rc = flipshare_init(&sh, r, cols);
     for (size_t k = 0; k < NFLIPDIMS && rc == LM_OK; k++)
         rc = search_number(r, &sh, &flipdims[k]);
     if (rc == LM_OK)

@@ -87,11 +87,31 @@ void lm__cand_clear(struct lm_candidate *c)
     c->id[0] = '\0';
 }
 
+void lm__cand_clear_but_est(struct lm_candidate *c)
+{
+    memset(c, 0, offsetof(struct lm_candidate, est));
+    memset(c->scores, 0, offsetof(struct lm_candidate, id) - offsetof(struct lm_candidate, scores));
+    c->id[0] = '\0';
+}
+
 /* ---------------------------------------------------------------- scoring */
 
 static double clamp100(double v)
 {
     return v < 0 ? 0 : v > 100 ? 100 : v;
+}
+
+/* The privacy sub-score of c, whose privacy lm_candidate_privacy has set
+ * for sc (see lm__subscores). It saturates at the required level
+ * (docs/scoring.md, "Privacy and fit, as decided"). With no level, every
+ * candidate meets "public": 100 for all, unless the team weighs privacy
+ * above the default, a preference without a line, which the graded table
+ * expresses ("Privacy without a level, and cost without a floor"). */
+double lm__privacy_score(const struct lm_candidate *c, const struct lm_scenario *sc)
+{
+    static const double privacy[] = { 0, 30, 50, 50, 70, 90, 100, 100 };
+    int graded = sc->constraints.privacy < 0 ? sc->priorities[LM_S_PRIVACY] > 1 : !c->meets_privacy;
+    return graded ? privacy[c->privacy_level] : 100;
 }
 
 /* The sub-scores of §5 step 4, each rounded to 0.1, with departures from
@@ -109,7 +129,6 @@ void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc)
     double usd = isnan(e->usd_per_month) ? 1e5 : e->usd_per_month;
     double cost = 25 * (5 - log10(usd > 10 ? usd : 10));
     double lat = isfinite(e->e2e_ms) && e->e2e_ms > 0 ? 100 * log(60000 / e->e2e_ms) / log(240) : 0;
-    static const double privacy[] = { 0, 30, 50, 50, 70, 90, 100, 100 };
     double fit;
     if (c->offer != NULL) {
         fit = 100;
@@ -134,12 +153,7 @@ void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc)
     c->scores[LM_S_QUALITY] = lm_round1(clamp100(q));
     c->scores[LM_S_COST] = lm_round1(cost > 100 ? 100 : cost);
     c->scores[LM_S_LATENCY] = lm_round1(clamp100(lat));
-    /* Privacy saturates at the required level (docs/scoring.md, "Privacy and
-     * fit, as decided"). With no level, every candidate meets "public": 100
-     * for all, unless the team weighs privacy above the default, a preference
-     * without a line, which the graded table expresses. */
-    int graded = sc->constraints.privacy < 0 ? sc->priorities[LM_S_PRIVACY] > 1 : !c->meets_privacy;
-    c->scores[LM_S_PRIVACY] = graded ? privacy[c->privacy_level] : 100;
+    c->scores[LM_S_PRIVACY] = lm__privacy_score(c, sc);
     c->scores[LM_S_FIT] = isnan(fit) ? DNAN : lm_round1(clamp100(fit));
     c->scores[LM_S_SIMPLICITY] = lm_round1(clamp100(simp));
 }
@@ -177,6 +191,12 @@ void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenari
                       struct lm_candidate *c, double owned)
 {
     lm_candidate_privacy(c, sc);
+    lm__finish_privacy_known(r, sc, c, owned);
+}
+
+void lm__finish_privacy_known(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                              struct lm_candidate *c, double owned)
+{
     c->owned = owned;
     c->est.break_even_requests_per_day =
         c->offer == NULL && isfinite(r->per_request) && r->per_request > 0
@@ -193,6 +213,10 @@ void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenari
 enum fact_scope { SCOPE_FIXED, SCOPE_MODEL, SCOPE_SETTING, SCOPE_CANDIDATE };
 
 static enum fact_scope fact_scope(const char *p);
+
+/* setting_cmp values past enum lm_cmp: an enum fact compared with a string. */
+#define CMP_ENUM_EQ 16
+#define CMP_ENUM_NE 17
 
 int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r)
 {
@@ -230,11 +254,45 @@ int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendat
         lm__judge_cache_release(jc);
         return LM_ENOMEM;
     }
+    /* Each setting's own conditions, while the table stays small. */
+    if (jc->ncand > 0 && n * jc->ncand <= ((size_t)1 << 20)) {
+        jc->setting_cond = calloc(n * jc->ncand, sizeof(*jc->setting_cond));
+        jc->setting_off = calloc(n * jc->ncand, sizeof(*jc->setting_off));
+        jc->setting_cmp = calloc(n * jc->ncand, sizeof(*jc->setting_cmp));
+        jc->setting_num = calloc(n * jc->ncand, sizeof(*jc->setting_num));
+        jc->setting_uses = calloc(n, 1);
+        jc->setting_k = malloc(n * jc->ncand * sizeof(*jc->setting_k));
+        jc->setting_nk = malloc(n * sizeof(*jc->setting_nk));
+        if (jc->setting_cond == NULL || jc->setting_uses == NULL || jc->setting_k == NULL ||
+            jc->setting_nk == NULL || jc->setting_off == NULL || jc->setting_cmp == NULL ||
+            jc->setting_num == NULL) {
+            lm__judge_cache_release(jc);
+            return LM_ENOMEM;
+        }
+    }
     return LM_OK;
 }
 
 void lm__judge_cache_release(struct lm__judge_cache *jc)
 {
+    if (jc->setting_cond != NULL) {
+        size_t n = jc->nquants * jc->nhardware * 12 * jc->ncand;
+        for (size_t k = 0; k < n; k++)
+            lm_expr_free(jc->setting_cond[k]);
+        free(jc->setting_cond);
+        jc->setting_cond = NULL;
+    }
+    free(jc->setting_uses);
+    free(jc->setting_off);
+    free(jc->setting_cmp);
+    free(jc->setting_num);
+    jc->setting_off = NULL;
+    jc->setting_cmp = NULL;
+    jc->setting_num = NULL;
+    free(jc->setting_k);
+    free(jc->setting_nk);
+    jc->setting_uses = NULL;
+    jc->setting_k = jc->setting_nk = NULL;
     free(jc->setting_known);
     free(jc->setting_words);
     jc->setting_known = NULL;
@@ -308,12 +366,54 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
          * offer, or no table). */
         uint64_t local[2 * (LM_MAX_RULES / 64)];
         uint64_t *fired_s = local, *can_s = local + nw;
+        struct lm_expr **cond_s = NULL;
         int known = 0;
         if (jc->setting != SIZE_MAX && c->offer == NULL) {
             fired_s = &jc->setting_words[jc->setting * 2 * nw];
             can_s = fired_s + nw;
             known = jc->setting_known[jc->setting];
             jc->setting_known[jc->setting] = 1;
+            if (jc->setting_cond != NULL && jc->setting_uses[jc->setting] <= LM__SPECIALIZE_AT) {
+                /* Specialized conditions cost about 13 evaluations each:
+                 * made for a setting once it has had a few candidates. */
+                cond_s = &jc->setting_cond[jc->setting * jc->ncand];
+                if (jc->setting_uses[jc->setting]++ == LM__SPECIALIZE_AT)
+                    for (size_t k = 0; k < jc->ncand; k++) {
+                        size_t i = jc->cand_rules[k];
+                        if (!(can_s[i / 64] & ((uint64_t)1 << (i % 64))) ||
+                            lm_expr_specialize(condition(r, i), lm__fact_get, &ctx,
+                                               jc->vary_setting_fixed, &cond_s[k]) != 0) {
+                            cond_s[k] = NULL;
+                            continue;
+                        }
+                        size_t at = jc->setting * jc->ncand + k, fact;
+                        enum lm_cmp cmp;
+                        double num;
+                        long off;
+                        const char *lit;
+                        const char *const *names;
+                        int equal;
+                        if (lm_expr_fact_cmp(cond_s[k], &fact, &cmp, &num) &&
+                            (off = lm__fact_num_offset(fact)) >= 0) {
+                            jc->setting_off[at] = (int32_t)off + 1;
+                            jc->setting_cmp[at] = (uint8_t)cmp;
+                            jc->setting_num[at] = num;
+                        } else if (lm_expr_fact_str(cond_s[k], &fact, &lit, &equal) &&
+                                   (off = lm__fact_enum_offset(fact, &names)) >= 0) {
+                            /* An enum: equal to the literal exactly when its
+                             * index is the literal's (-1: none is). */
+                            int idx = -1;
+                            for (int v = 0; names[v] != NULL; v++)
+                                if (strcmp(names[v], lit) == 0)
+                                    idx = v;
+                            jc->setting_off[at] = (int32_t)off + 1;
+                            jc->setting_cmp[at] = equal ? CMP_ENUM_EQ : CMP_ENUM_NE;
+                            jc->setting_num[at] = idx;
+                        }
+                    }
+            } else if (jc->setting_cond != NULL) {
+                cond_s = &jc->setting_cond[jc->setting * jc->ncand];
+            }
         }
         if (!known) {
             memset(fired_s, 0, 2 * nw * sizeof(uint64_t));
@@ -321,11 +421,62 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             uint64_t can[LM_MAX_RULES / 64];
             can_fire(r, &ctx, jc, jc->vary_setting_fixed, can);
             memcpy(can_s, can, nw * sizeof(uint64_t));
+            if (cond_s != NULL) {
+                uint16_t *ks = &jc->setting_k[jc->setting * jc->ncand], nk = 0;
+                for (size_t k = 0; k < jc->ncand; k++) {
+                    size_t i = jc->cand_rules[k];
+                    if (can[i / 64] & ((uint64_t)1 << (i % 64)))
+                        ks[nk++] = (uint16_t)k;
+                }
+                jc->setting_nk[jc->setting] = nk;
+            }
         }
         for (size_t w = 0; w < nw; w++)
             c->fired[w] |= jc->model_fired[w] | fired_s[w];
-        /* The candidate rules that both the model and the setting let fire. */
-        for (size_t k = 0; k < jc->ncand; k++) {
+        /* The candidate rules that both the model and the setting let fire:
+         * from the setting's list, or all of them. */
+        if (cond_s != NULL) {
+            const uint16_t *ks = &jc->setting_k[jc->setting * jc->ncand];
+            const int32_t *off_s = &jc->setting_off[jc->setting * jc->ncand];
+            for (size_t j = 0, nk = jc->setting_nk[jc->setting]; j < nk; j++) {
+                size_t k = ks[j], i = jc->cand_rules[k];
+                uint64_t bit = (uint64_t)1 << (i % 64);
+                if (!(jc->model_can[i / 64] & bit))
+                    continue;
+                if (off_s[k] != 0 && jc->setting_cmp[jc->setting * jc->ncand + k] >= CMP_ENUM_EQ) {
+                    /* An enum compared with a literal (OP_FACT_EQ_STR /
+                     * NE_STR: null, which never fires, below 0). */
+                    size_t at = jc->setting * jc->ncand + k;
+                    int v;
+                    memcpy(&v, (const char *)c + off_s[k] - 1, sizeof(v));
+                    int same = (double)v == jc->setting_num[at];
+                    if (v >= 0 && (jc->setting_cmp[at] == CMP_ENUM_EQ ? same : !same))
+                        c->fired[i / 64] |= bit;
+                    continue;
+                }
+                if (off_s[k] != 0) {
+                    /* The fused comparison's own test (OP_FACT_CMP_NUM: a
+                     * number when finite, else null, which never fires). */
+                    size_t at = jc->setting * jc->ncand + k;
+                    double x, v = jc->setting_num[at];
+                    memcpy(&x, (const char *)c + off_s[k] - 1, sizeof(x));
+                    enum lm_cmp op = (enum lm_cmp)jc->setting_cmp[at];
+                    int fires = op == LM_CMP_EQ   ? x == v
+                                : op == LM_CMP_NE ? x != v
+                                : op == LM_CMP_LT ? x < v
+                                : op == LM_CMP_LE ? x <= v
+                                : op == LM_CMP_GT ? x > v
+                                                  : x >= v;
+                    if (isfinite(x) && fires)
+                        c->fired[i / 64] |= bit;
+                    continue;
+                }
+                const struct lm_expr *e = cond_s[k] != NULL ? cond_s[k] : condition(r, i);
+                if (lm_expr_eval(e, lm__fact_get, &ctx) == LM_TRUE)
+                    c->fired[i / 64] |= bit;
+            }
+        }
+        for (size_t k = 0; cond_s == NULL && k < jc->ncand; k++) {
             size_t i = jc->cand_rules[k];
             uint64_t bit = (uint64_t)1 << (i % 64);
             if (!(jc->model_can[i / 64] & bit) || !(can_s[i / 64] & bit))
@@ -368,6 +519,30 @@ static enum fact_scope fact_scope(const char *p)
     if (strncmp(p, "model.", 6) == 0)
         return SCOPE_MODEL;
     return SCOPE_CANDIDATE;
+}
+
+int lm__fact_of_setting(size_t id)
+{
+    if (id >= lm_fact_table.n)
+        return 0;
+    enum fact_scope sc = fact_scope(lm_fact_table.defs[id].path);
+    return sc == SCOPE_FIXED || sc == SCOPE_SETTING;
+}
+
+int lm__fact_light(size_t id)
+{
+    static const char *const columns[] = {
+        "estimate.usd_per_month", "estimate.break_even_requests_per_day",
+    };
+    if (id >= lm_fact_table.n)
+        return 0;
+    const char *p = lm_fact_table.defs[id].path;
+    if (fact_scope(p) != SCOPE_CANDIDATE)
+        return 1;
+    for (size_t k = 0; k < sizeof(columns) / sizeof(*columns); k++)
+        if (strncmp(p, columns[k], strlen(columns[k])) == 0)
+            return 1;
+    return 0;
 }
 
 /* Marks the rules that can fire at all under this scenario: facts of the

@@ -133,15 +133,32 @@ static void decimal(unsigned v, char buf[4])
 
 /* The order of two candidates of one model and one quantization and
  * hardware: by the devices field, then the placement, as in their ids. */
+static int placement_cmp(int a, int b)
+{
+    /* strcmp of the names, which are fixed: worked out once. */
+    static int known, rank[4];
+    if (!known) {
+        for (int x = 0; x < 4; x++) {
+            rank[x] = 0;
+            for (int y = 0; y < 4; y++)
+                rank[x] += strcmp(lm_placement_names[y], lm_placement_names[x]) < 0;
+        }
+        known = 1;
+    }
+    if (a < 0 || a > 3 || b < 0 || b > 3)
+        return strcmp(lm_placement_names[a], lm_placement_names[b]);
+    return (rank[a] > rank[b]) - (rank[a] < rank[b]);
+}
+
 static int devices_placement_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
 {
     if (a->devices == b->devices) /* equal ids: the placement decides */
-        return strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
+        return placement_cmp(a->placement, b->placement);
     char da[4], db[4];
     decimal(a->devices, da);
     decimal(b->devices, db);
     int c = cmp_slash(da, db);
-    return c ? c : strcmp(lm_placement_names[a->placement], lm_placement_names[b->placement]);
+    return c ? c : placement_cmp(a->placement, b->placement);
 }
 
 /* ------------------------------------------------------------- generation */
@@ -157,6 +174,11 @@ struct gen {
     struct id_order ord;
     struct lm_est_input base;  /* the scenario's estimate input */
     struct lm__judge_cache jc;
+    struct lm__columns *cols;  /* what the flip search reads back */
+    /* A self-hosted candidate's privacy by placement (lm_candidate_privacy
+     * reads only the placement and the scenario for those), once known. */
+    struct lm_candidate priv[3];
+    unsigned char priv_known[3];
     /* --quant auto: the model's chosen candidates, before id ordering. */
     struct pending *pending;
     size_t npending, cap_pending;
@@ -173,7 +195,22 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
 {
     struct lm_recommendation *r = g->r;
     /* hw_owned[where] is lm__owned_count of that hardware (allowed_hardware). */
-    lm__finish_owned(r, r->sc, c, c->offer == NULL ? r->hw_owned[where] : 0);
+    if (c->offer == NULL && c->placement < 3) {
+        struct lm_candidate *p = &g->priv[c->placement];
+        if (!g->priv_known[c->placement]) {
+            lm_candidate_privacy(c, r->sc);
+            p->privacy_level = c->privacy_level;
+            p->meets_privacy = c->meets_privacy;
+            p->in_region = c->in_region;
+            g->priv_known[c->placement] = 1;
+        }
+        c->privacy_level = p->privacy_level;
+        c->meets_privacy = p->meets_privacy;
+        c->in_region = p->in_region;
+        lm__finish_privacy_known(r, r->sc, c, r->hw_owned[where]);
+    } else {
+        lm__finish_owned(r, r->sc, c, c->offer == NULL ? r->hw_owned[where] : 0);
+    }
     if (c->offer == NULL)
         lm__judge_setting(&g->jc, qi, where, c->placement, c->devices);
     lm__judge(r, r->sc, c, &g->jc);
@@ -190,6 +227,34 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
             return LM_ENOMEM;
         r->fired = nf;
         r->cap = cap;
+    }
+    struct lm__columns *col = g->cols;
+    if (col != NULL && col->cap < r->cap) {
+        double *nu = realloc(col->usd, r->cap * sizeof(*nu));
+        if (nu == NULL)
+            return LM_ENOMEM;
+        col->usd = nu;
+        uint8_t *np = realloc(col->privacy, r->cap);
+        if (np == NULL)
+            return LM_ENOMEM;
+        col->privacy = np;
+        uint8_t *nn = realloc(col->nulls, r->cap);
+        if (nn == NULL)
+            return LM_ENOMEM;
+        col->nulls = nn;
+        col->cap = r->cap;
+    }
+    if (col != NULL) {
+        col->usd[r->n] = c->est.usd_per_month;
+        double pv = c->scores[LM_S_PRIVACY];
+        uint8_t pb = pv >= 0 && pv <= 100 ? (uint8_t)pv : 0;
+        col->exact &= (double)pb == pv;
+        col->privacy[r->n] = pb;
+        uint8_t nulls = 0;
+        for (int s = 0; s < LM_S_COUNT; s++)
+            if (isnan(c->scores[s]))
+                nulls |= (uint8_t)(1u << s);
+        col->nulls[r->n] = nulls;
     }
     if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > r->max_decode)
         r->max_decode = c->est.decode_tokens_per_s;
@@ -228,7 +293,7 @@ static void estimate_self_hosted(const struct gen *g, const struct lm_model *m, 
     in.weights_file_bytes = g->wfile[q];
     in.extra_flags = r->hw_built[h] ? LM_EST_LOCAL_BUILT : 0;
     in.owned_count = r->hw_owned[h];
-    lm__cand_clear(c);
+    lm__cand_clear_but_est(c);
     lm_estimate_devices(&in, &c->est);
     c->model = m;
     c->hw = in.hw;
@@ -451,12 +516,61 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
     return LM_OK;
 }
 
-static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt)
+/* Sizes the record, rule-bit and column arrays for n candidates at once
+ * (doubling them as they fill copied each array about once more). */
+static int reserve(struct lm_recommendation *r, struct lm__columns *col, size_t n)
+{
+    if (n == 0 || n > UINT32_MAX)
+        return LM_OK;
+    r->cands = malloc(n * sizeof(*r->cands));
+    r->fired = malloc(n * r->nwords * sizeof(*r->fired));
+    if (r->cands == NULL || r->fired == NULL)
+        return LM_ENOMEM;
+    r->cap = n;
+    if (col != NULL) {
+        col->usd = malloc(n * sizeof(*col->usd));
+        col->privacy = malloc(n);
+        col->nulls = malloc(n);
+        if (col->usd == NULL || col->privacy == NULL || col->nulls == NULL)
+            return LM_ENOMEM;
+        col->cap = n;
+    }
+    return LM_OK;
+}
+
+/* How many candidates gen_model emits: every offer, and for an open-weights
+ * model every format (or --quant's) and hardware with a runtime, once per
+ * placement the hardware allows. */
+static size_t candidate_count(const struct lm_recommendation *r, const struct lm_rec_options *opt,
+                              const struct id_order *ord)
+{
+    const struct lm_catalog *cat = r->cat;
+    size_t per = 0, total = 0;
+    for (size_t q = 0; q < cat->nquants; q++) {
+        if (opt->quant != NULL && cat->quants[q] != opt->quant)
+            continue;
+        for (size_t h = 0; h < r->nhardware; h++)
+            if (ord->runtime[q * r->nhardware + h] >= 0)
+                for (int p = 0; p < 3; p++)
+                    per += (r->hws[h]->placements >> p) & 1u;
+    }
+    for (size_t mi = 0; mi < cat->nmodels; mi++) {
+        const struct lm_model *m = cat->models[mi];
+        total += m->napi + (m->open_weights == 1 ? per : 0);
+        if (total > UINT32_MAX)
+            return 0;
+    }
+    return total;
+}
+
+static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt,
+                    struct lm__columns *cols)
 {
     struct gen g;
     memset(&g, 0, sizeof(g));
     g.r = r;
     g.opt = opt;
+    g.cols = cols;
     lm__fill_input(r->sc, opt, &g.base);
     int rc = lm__judge_cache_init(&g.jc, r);
     if (rc == LM_OK)
@@ -472,6 +586,8 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
             g.hrank[g.ord.hw[i]] = i;
     }
     size_t nq = r->cat->nquants;
+    if (rc == LM_OK && !opt->quant_auto)
+        rc = reserve(r, cols, candidate_count(r, opt, &g.ord));
     if (rc == LM_OK) {
         g.wbytes = malloc((nq ? nq : 1) * sizeof(*g.wbytes));
         g.wfile = malloc((nq ? nq : 1) * sizeof(*g.wfile));
@@ -733,19 +849,25 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
         r->model_llm[i] = strcmp(lm_model_class(cat, cat->models[i]), "llm") == 0;
     r->per_request = lm__cheapest_api_request(cat, sc);
     lm__find_live_rules(r);
+    struct lm__columns cols;
+    memset(&cols, 0, sizeof(cols));
+    cols.exact = 1;
     int rc = allowed_hardware(r, opt);
     if (rc == LM_OK)
-        rc = generate(r, opt);
+        rc = generate(r, opt, opt->no_flips ? NULL : &cols);
     if (rc == LM_OK)
         rc = rank(r);
-    if (rc != LM_OK)
-        return rc;
-    verdict(r);
-    if (!opt->no_flips && lm__find_flips(r) != LM_OK)
-        return LM_ENOMEM;
-    if (!opt->no_flips && lm__find_relaxations(r) != LM_OK)
-        return LM_ENOMEM;
-    return LM_OK;
+    if (rc == LM_OK) {
+        verdict(r);
+        if (!opt->no_flips && lm__find_flips(r, &cols) != LM_OK)
+            rc = LM_ENOMEM;
+        else if (!opt->no_flips && lm__find_relaxations(r) != LM_OK)
+            rc = LM_ENOMEM;
+    }
+    free(cols.usd);
+    free(cols.privacy);
+    free(cols.nulls);
+    return rc;
 }
 
 void lm_recommendation_release(struct lm_recommendation *r)

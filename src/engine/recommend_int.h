@@ -41,9 +41,13 @@ int lm__quant_better(const struct lm_quant *a, const struct lm_quant *b);
 
 /* Clears a candidate's fields (its id buffer only to ""). */
 void lm__cand_clear(struct lm_candidate *c);
+/* The same but for c->est, which the caller is about to overwrite whole
+ * (lm_estimate_compute assigns every field). */
+void lm__cand_clear_but_est(struct lm_candidate *c);
 
 /* The sub-scores of §5 step 4 and their priority-weighted mean. */
 void lm__subscores(struct lm_candidate *c, const struct lm_scenario *sc);
+double lm__privacy_score(const struct lm_candidate *c, const struct lm_scenario *sc);
 double lm__weighted_mean(const struct lm_candidate *c, const struct lm_scenario *sc);
 
 /* The API price of one request of the scenario's workload (§4). */
@@ -55,6 +59,11 @@ void lm__finish(const struct lm_recommendation *r, const struct lm_scenario *sc,
                 struct lm_candidate *c);
 void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenario *sc,
                       struct lm_candidate *c, double owned);
+/* lm__finish_owned after c's privacy level, meets_privacy and in_region are
+ * set (lm_candidate_privacy: for a self-hosted candidate they depend on the
+ * placement and the scenario only). */
+void lm__finish_privacy_known(const struct lm_recommendation *r, const struct lm_scenario *sc,
+                              struct lm_candidate *c, double owned);
 
 /* Verdicts of the rules that need not run on every candidate (judge.c):
  * those that read only model and scenario facts, for the last model judged
@@ -63,6 +72,9 @@ void lm__finish_owned(const struct lm_recommendation *r, const struct lm_scenari
  * scenario facts, for every self-hosted setting seen, in a table indexed by
  * the setting (lm__judge_setting). */
 #define LM__MAX_FACTS 512
+/* The candidates of one setting judged before its conditions are
+ * specialized to it (judge.c). */
+#define LM__SPECIALIZE_AT 16
 
 struct lm__judge_cache {
     /* The enabled rules that can fire, by what their verdict depends on. */
@@ -77,6 +89,22 @@ struct lm__judge_cache {
      * candidate rules that can), and whether they are known yet. */
     uint64_t *setting_words;
     unsigned char *setting_known;
+    /* Per setting, the candidate rules' conditions with the setting's facts
+     * folded in as well (ncand per setting; NULL: the run's condition), made
+     * once the setting has judged LM__SPECIALIZE_AT candidates; NULL when
+     * the table would be too large. */
+    struct lm_expr **setting_cond;
+    /* When that condition is one comparison of a number the candidate
+     * holds as a double (lm_expr_fact_cmp, lm__fact_num_offset): the
+     * double's offset + 1 (0: evaluate the condition), comparison and
+     * number, tested in place. */
+    int32_t *setting_off;
+    uint8_t *setting_cmp;
+    double *setting_num;
+    unsigned char *setting_uses;
+    /* Per setting, the candidate rules (positions in cand_rules) that can
+     * fire there, in order: ncand per setting, setting_nk of them used. */
+    uint16_t *setting_k, *setting_nk;
     size_t nquants, nhardware, nwords;
     size_t setting;      /* of the candidate about to be judged, or SIZE_MAX */
 };
@@ -129,10 +157,35 @@ void lm__restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_
  * API offer that meets sc's privacy level, region and offline; NAN if none. */
 double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_scenario *sc);
 
+/* What generation keeps of each candidate besides its record, by index, so
+ * that the flip search can judge a candidate again without estimating it
+ * (flip.c, "light" candidates) and bound how far a privacy level moves its
+ * total: its monthly cost, its privacy sub-score (a whole number, 0–100)
+ * and which of its sub-scores are null (bit k: sub-score k). 10 bytes a
+ * candidate. exact is 0 when some privacy sub-score is not a whole number
+ * in 0–100 (never: lm__privacy_score gives 0, 30, 50, 70, 90 or 100); the
+ * search then rebuilds. */
+struct lm__columns {
+    double *usd;
+    uint8_t *privacy, *nulls;
+    size_t cap;
+    int exact;
+};
+
+/* True when fact id reads nothing a light candidate lacks: the scenario,
+ * the model, the setting (hardware, format, runtime, placement, devices,
+ * offer, privacy, owned), the monthly cost and break-even. */
+int lm__fact_light(size_t id);
+
+/* True when fact id is fixed for the run or read off the candidate's
+ * setting alone (hardware, format, runtime, placement, devices, offer,
+ * privacy, owned): the same for every self-hosted candidate of a setting. */
+int lm__fact_of_setting(size_t id);
+
 /* Relaxations (relax.c): fills r->relax or r->upgrade. LM_OK or LM_ENOMEM. */
 int lm__find_relaxations(struct lm_recommendation *r);
 
 /* The flip search (flip.c): fills r->flips. Returns LM_OK or LM_ENOMEM. */
-int lm__find_flips(struct lm_recommendation *r);
+int lm__find_flips(struct lm_recommendation *r, const struct lm__columns *cols);
 
 #endif

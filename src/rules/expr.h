@@ -139,6 +139,21 @@ unsigned lm_expr_outcomes(const struct lm_expr *e, lm_fact_get_fn get, void *ctx
 int lm_expr_specialize(const struct lm_expr *e, lm_fact_get_fn get, void *ctx,
                        const unsigned char *varies, struct lm_expr **out);
 
+/* The comparisons of lm_expr_fact_cmp. */
+enum lm_cmp { LM_CMP_EQ, LM_CMP_NE, LM_CMP_LT, LM_CMP_LE, LM_CMP_GT, LM_CMP_GE };
+
+/* When e is a single comparison of a numeric fact with a number (the fused
+ * form lm_expr_specialize makes of `fact CMP number`), sets *fact, *cmp and
+ * *num and returns 1: lm_expr_eval(e) is then LM_TRUE exactly when the fact
+ * is a number x (finite) with x CMP num. Else returns 0. */
+int lm_expr_fact_cmp(const struct lm_expr *e, size_t *fact, enum lm_cmp *cmp, double *num);
+
+/* When e is a single comparison of a string fact with a string (the fused
+ * form of `fact == "literal"` or `!=`), sets *fact, *lit and *equal (1 for
+ * ==) and returns 1: lm_expr_eval(e) is then LM_TRUE exactly when the fact
+ * is a string and equals *lit (==) or differs from it (!=). Else 0. */
+int lm_expr_fact_str(const struct lm_expr *e, size_t *fact, const char **lit, int *equal);
+
 /*
  * Compiles the message template src[0..len): literal text with `{path}` and
  * `{path:.Nf}` (N in 0-6) placeholders and `{{`/`}}` escapes. Same return,

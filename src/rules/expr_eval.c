@@ -311,7 +311,23 @@ void lm__expr_exec_one(const struct lm_expr *e, const struct ins *in,
     exec_ins(e, in, st, spp, pcp, get, ctx);
 }
 
-enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get, void *ctx)
+static enum lm_tri tri_of(const struct slot *s)
+{
+    switch (lm__tri(s)) {
+    case 0:
+        return LM_FALSE;
+    case 1:
+        return LM_TRUE;
+    default:
+        return LM_UNKNOWN;
+    }
+}
+
+/* A program of more than one instruction: the loop, on a stack as deep as
+ * the largest program (apart, so that the one-instruction path below does
+ * not set up that frame). */
+static EXPR_NOINLINE enum lm_tri eval_program(const struct lm_expr *e, lm_fact_get_fn get,
+                                              void *ctx)
 {
     /* Every push comes from a distinct node, so this cannot overflow. Two
      * null slots lie below the stack: the code never reads them, but with
@@ -326,12 +342,56 @@ enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get, void *ctx)
     for (size_t pc = 0; pc < ncode; pc++)
         exec_ins(e, &code[pc], st, &sp, &pc, get, ctx);
     assert(sp == 1);
-    switch (lm__tri(&st[0])) {
-    case 0:
-        return LM_FALSE;
-    case 1:
-        return LM_TRUE;
-    default:
-        return LM_UNKNOWN;
+    return tri_of(&st[0]);
+}
+
+enum lm_tri lm_expr_eval(const struct lm_expr *e, lm_fact_get_fn get, void *ctx)
+{
+    /* Most conditions a run evaluates are one instruction once specialized
+     * (a fused fact comparison, or a constant): the same instruction, on a
+     * small stack, without the loop. */
+    if (e->ncode == 1) {
+        struct slot one[3];
+        size_t sp = 0, pc = 0;
+        memset(one, 0, 2 * sizeof one[0]);
+        one[2].t = S_NULL;
+        exec_ins(e, &e->code[0], one + 2, &sp, &pc, get, ctx);
+        assert(sp == 1);
+        return tri_of(&one[2]);
     }
+    return eval_program(e, get, ctx);
+}
+
+int lm_expr_fact_cmp(const struct lm_expr *e, size_t *fact, enum lm_cmp *cmp, double *num)
+{
+    if (e->ncode != 1 || e->code[0].op != OP_FACT_CMP_NUM)
+        return 0;
+    enum op op = (enum op)e->code[0].n;
+    if (op == OP_EQ)
+        *cmp = LM_CMP_EQ;
+    else if (op == OP_NE)
+        *cmp = LM_CMP_NE;
+    else if (op == OP_LT)
+        *cmp = LM_CMP_LT;
+    else if (op == OP_LE)
+        *cmp = LM_CMP_LE;
+    else if (op == OP_GT)
+        *cmp = LM_CMP_GT;
+    else if (op == OP_GE)
+        *cmp = LM_CMP_GE;
+    else
+        return 0;
+    *fact = e->code[0].a;
+    *num = e->code[0].num;
+    return 1;
+}
+
+int lm_expr_fact_str(const struct lm_expr *e, size_t *fact, const char **lit, int *equal)
+{
+    if (e->ncode != 1 || (e->code[0].op != OP_FACT_EQ_STR && e->code[0].op != OP_FACT_NE_STR))
+        return 0;
+    *fact = e->code[0].a;
+    *lit = e->strs[e->code[0].n];
+    *equal = e->code[0].op == OP_FACT_EQ_STR;
+    return 1;
 }

@@ -30,9 +30,11 @@
 #if defined(__GNUC__)
 #define EXPR_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define EXPR_ALWAYS_INLINE __attribute__((always_inline)) inline
+#define EXPR_NOINLINE __attribute__((noinline))
 #else
 #define EXPR_PRINTF(f, a)
 #define EXPR_ALWAYS_INLINE inline
+#define EXPR_NOINLINE
 #endif
 
 /* ===================================================================== */

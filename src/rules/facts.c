@@ -11,6 +11,7 @@
 #include "rules/facts.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 static const char *const class_values[] = { "slm", "llm", NULL };
@@ -600,6 +601,55 @@ int lm__fact_is_scenario(size_t id, const char **key)
     if (key != NULL)
         *key = defs[id].path + 9;
     return 1;
+}
+
+long lm__fact_num_offset(size_t fact_id)
+{
+#define EST(f) (long)(offsetof(struct lm_candidate, est) + offsetof(struct lm_estimate, f))
+#define SCORE(k) (long)(offsetof(struct lm_candidate, scores) + (k) * sizeof(double))
+    switch (fact_id) {
+    case 77: return EST(memory_gib);
+    case 78: return EST(memory_per_device_gib);
+    case 79: return EST(weights_gib);
+    case 80: return EST(kv_cache_gib);
+    case 81: return EST(overhead_gib);
+    case 82: return EST(usable_gib);
+    case 83: return EST(headroom_gib);
+    case 85: return EST(decode_tokens_per_s);
+    case 86: return EST(prefill_tokens_per_s);
+    case 87: return EST(ttft_ms);
+    case 88: return EST(max_concurrency);
+    case 89: return EST(instances);
+    case 90: return EST(usd_per_month);
+    case 91: return EST(break_even_requests_per_day);
+    case 92: return EST(quality);
+    case 116: return SCORE(0);
+    case 117: return SCORE(1);
+    case 118: return SCORE(2);
+    case 119: return SCORE(3);
+    case 120: return SCORE(4);
+    case 121: return SCORE(5);
+    case 124: return EST(capacity_requests_per_day);
+    case 125: return EST(utilization);
+    default: return -1;
+    }
+#undef EST
+#undef SCORE
+}
+
+long lm__fact_enum_offset(size_t fact_id, const char *const **names)
+{
+    switch (fact_id) {
+    case 84:
+        *names = lm_fit_names;
+        return (long)(offsetof(struct lm_candidate, est) + offsetof(struct lm_estimate, fit));
+    case 93:
+        *names = lm_ft_method_names;
+        return (long)(offsetof(struct lm_candidate, est) +
+                      offsetof(struct lm_estimate, finetune_method));
+    default:
+        return -1;
+    }
 }
 
 size_t lm__fact_find(const char *path)

@@ -30,6 +30,18 @@ void lm__fact_get(void *ctx, size_t fact_id, struct lm_value *out);
  * "scenario." prefix, i.e. the path under `constraints`) goes to *key. */
 int lm__fact_is_scenario(size_t fact_id, const char **key);
 
+/* When lm__fact_get reads fact_id as nothing but one double of the
+ * candidate (a number when finite, else null), that double's offset in
+ * struct lm_candidate; else -1. Lets a caller compare the field itself
+ * (judge.c); tests/unit/test_recommend.c checks every offset against the
+ * resolver. */
+long lm__fact_num_offset(size_t fact_id);
+
+/* When lm__fact_get reads fact_id as names[v] for the int v at the
+ * returned offset of struct lm_candidate (null when v < 0), that offset,
+ * with the NULL-terminated names in *names; else -1. */
+long lm__fact_enum_offset(size_t fact_id, const char *const **names);
+
 /* The index of path in the table, or (size_t)-1. */
 size_t lm__fact_find(const char *path);
 

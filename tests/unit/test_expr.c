@@ -1470,6 +1470,101 @@ static void test_specialize_differential(void **state)
 
 /* A condition whose fixed part decides it becomes a constant that reads
  * no fact at all. */
+/* lm_expr_fact_cmp: a specialized `fact CMP scenario value` reads as one
+ * plain comparison, which the flip search tests inline; its verdict must be
+ * the evaluator's for numbers, and false (not true) for a null fact. Other
+ * shapes are refused. */
+static void test_fact_cmp(void **state)
+{
+    static const struct {
+        const char *src;
+        int plain;
+        enum lm_cmp cmp;
+    } cases[] = {
+        {"estimate.ttft_ms > scenario.latency.ttft_ms", 1, LM_CMP_GT},
+        {"estimate.ttft_ms <= scenario.latency.ttft_ms", 1, LM_CMP_LE},
+        {"estimate.ttft_ms == scenario.latency.ttft_ms", 1, LM_CMP_EQ},
+        {"estimate.ttft_ms != scenario.latency.ttft_ms", 1, LM_CMP_NE},
+        {"estimate.ttft_ms < scenario.latency.ttft_ms", 1, LM_CMP_LT},
+        {"estimate.ttft_ms >= scenario.latency.ttft_ms", 1, LM_CMP_GE},
+        {"estimate.ttft_ms > scenario.latency.ttft_ms * 2 and model.params_b > 1", 0, LM_CMP_EQ},
+        {"estimate.ttft_ms == null", 0, LM_CMP_EQ},
+    };
+    static const double probes[] = {0, 299.5, 300, 300.5, 1e9};
+    unsigned char varies[F_NFACTS] = {0};
+    (void)state;
+
+    varies[F_TTFT] = varies[F_PARAMS] = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct world w;
+        world_init(&w);
+        w.v[F_TTFT_MAX] = num(300);
+        struct lm_expr *e = compile_ok(cases[i].src);
+        struct lm_expr *s = specialize_ok(e, &w, varies);
+        size_t fact = 0;
+        enum lm_cmp cmp = LM_CMP_EQ;
+        double v = 0;
+        int plain = lm_expr_fact_cmp(s, &fact, &cmp, &v);
+        if (plain != cases[i].plain)
+            fail_msg("'%s': lm_expr_fact_cmp gave %d", cases[i].src, plain);
+        assert_int_equal(lm_expr_fact_cmp(e, &fact, &cmp, &v), 0); /* unspecialized */
+        if (plain) {
+            assert_int_equal(lm_expr_fact_cmp(s, &fact, &cmp, &v), 1);
+            assert_int_equal(fact, F_TTFT);
+            assert_int_equal(cmp, cases[i].cmp);
+            assert_true(v == 300);
+            for (size_t k = 0; k <= sizeof probes / sizeof probes[0]; k++) {
+                double x = k < sizeof probes / sizeof probes[0] ? probes[k] : 0;
+                w.v[F_TTFT] = k < sizeof probes / sizeof probes[0] ? num(x) : null();
+                int fires = cmp == LM_CMP_EQ   ? x == v
+                            : cmp == LM_CMP_NE ? x != v
+                            : cmp == LM_CMP_LT ? x < v
+                            : cmp == LM_CMP_LE ? x <= v
+                            : cmp == LM_CMP_GT ? x > v
+                                               : x >= v;
+                fires = fires && w.v[F_TTFT].type == LM_V_NUM;
+                assert_int_equal(lm_expr_eval(s, get_fact, &w) == LM_TRUE, fires);
+            }
+        }
+        lm_expr_free(s);
+        lm_expr_free(e);
+    }
+}
+
+/* lm_expr_fact_str: `model.class == "llm"` (or !=) specialized reads as one
+ * string comparison, which the judge tests by enum index; its verdict must
+ * be the evaluator's, false for a null fact. */
+static void test_fact_str(void **state)
+{
+    static const char *const srcs[] = { "model.class == \"llm\"", "model.class != \"llm\"" };
+    static const char *const values[] = { "llm", "slm", NULL };
+    unsigned char varies[F_NFACTS] = {0};
+    (void)state;
+
+    varies[F_CLASS] = 1;
+    for (size_t i = 0; i < 2; i++) {
+        struct world w;
+        world_init(&w);
+        struct lm_expr *e = compile_ok(srcs[i]);
+        struct lm_expr *s = specialize_ok(e, &w, varies);
+        size_t fact = 0;
+        const char *lit = NULL;
+        int equal = -1;
+        assert_int_equal(lm_expr_fact_str(s, &fact, &lit, &equal), 1);
+        assert_int_equal(fact, F_CLASS);
+        assert_string_equal(lit, "llm");
+        assert_int_equal(equal, i == 0);
+        for (size_t k = 0; k < 3; k++) {
+            w.v[F_CLASS] = values[k] != NULL ? str(values[k]) : null();
+            int fires = values[k] != NULL && (strcmp(values[k], lit) == 0) == equal;
+            assert_int_equal(lm_expr_eval(s, get_fact, &w) == LM_TRUE, fires);
+        }
+        assert_int_equal(lm_expr_fact_str(e, &fact, &lit, &equal), 0); /* unspecialized */
+        lm_expr_free(s);
+        lm_expr_free(e);
+    }
+}
+
 static void test_specialize_folds(void **state)
 {
     static const struct {
@@ -1635,6 +1730,8 @@ int main(void)
         cmocka_unit_test(test_outcomes),
         cmocka_unit_test(test_specialize_differential),
         cmocka_unit_test(test_specialize_folds),
+        cmocka_unit_test(test_fact_cmp),
+        cmocka_unit_test(test_fact_str),
         cmocka_unit_test(test_specialize_keeps_varying),
         cmocka_unit_test(test_specialize_copies_strings),
     };

@@ -32,6 +32,7 @@
 #include "lmchoose/rules.h"
 #include "lmchoose/scenario.h"
 #include "lmchoose/status.h"
+#include "rules/facts.h"
 
 static const char *const scenario_files[] = {
     "air-gapped-plant.yaml",   "coding-assistant.yaml",    "eu-data-residency.yaml",
@@ -754,6 +755,74 @@ static void test_privacy_matrix(void **state)
     }
 }
 
+/* The judge compares a fused `fact CMP number` on the candidate's own double
+ * (lm__fact_num_offset): for every fact that names one, the resolver must
+ * read exactly that double, null when it is not finite. A wrong offset reads
+ * another field, which the zeroed candidate shows. */
+static void test_fact_num_offsets(void **state)
+{
+    static const double values[] = { 1.5, -2.25, 0, 1e300, (double)NAN, (double)INFINITY };
+    size_t mapped = 0;
+    (void)state;
+    for (size_t id = 0; id < lm_fact_table.n; id++) {
+        long off = lm__fact_num_offset(id);
+        if (off < 0)
+            continue;
+        mapped++;
+        assert_true((size_t)off + sizeof(double) <= offsetof(struct lm_candidate, id));
+        assert_int_equal(lm_fact_table.defs[id].type, LM_T_NUM);
+        for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
+            static struct lm_candidate c;
+            static struct lm_model m;
+            static struct lm_hardware hw;
+            memset(&c, 0, sizeof(c));
+            c.model = &m;
+            c.hw = &hw;
+            memcpy((char *)&c + off, &values[k], sizeof(double));
+            struct lm_fact_ctx ctx;
+            memset(&ctx, 0, sizeof(ctx));
+            ctx.c = &c;
+            struct lm_value v = { .type = LM_V_NULL };
+            lm__fact_get(&ctx, id, &v);
+            if (isfinite(values[k])) {
+                if (v.type != LM_V_NUM || v.num != values[k])
+                    fail_msg("%s: offset %ld does not hold the value the resolver reads",
+                             lm_fact_table.defs[id].path, off);
+            } else if (v.type != LM_V_NULL) {
+                fail_msg("%s: a non-finite value is not null", lm_fact_table.defs[id].path);
+            }
+        }
+    }
+    assert_true(mapped >= 20);
+    /* The enum facts the judge compares by index (lm__fact_enum_offset). */
+    size_t enums = 0;
+    for (size_t id = 0; id < lm_fact_table.n; id++) {
+        const char *const *names = NULL;
+        long off = lm__fact_enum_offset(id, &names);
+        if (off < 0)
+            continue;
+        enums++;
+        assert_int_equal(lm_fact_table.defs[id].type, LM_T_ENUM);
+        assert_true((size_t)off + sizeof(int) <= offsetof(struct lm_candidate, id));
+        for (int v = -1; v == -1 || names[v] != NULL; v++) {
+            static struct lm_candidate c;
+            memset(&c, 0xff, sizeof(c)); /* other ints read as -1: wrong offsets show */
+            memcpy((char *)&c + off, &v, sizeof(v));
+            struct lm_fact_ctx ctx;
+            memset(&ctx, 0, sizeof(ctx));
+            ctx.c = &c;
+            struct lm_value val = { .type = LM_V_NULL };
+            lm__fact_get(&ctx, id, &val);
+            if (v < 0)
+                assert_int_equal(val.type, LM_V_NULL);
+            else if (val.type != LM_V_STR || strcmp(val.str, names[v]) != 0)
+                fail_msg("%s: index %d does not read as %s", lm_fact_table.defs[id].path, v,
+                         names[v]);
+        }
+    }
+    assert_int_equal(enums, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -764,6 +833,7 @@ int main(void)
         cmocka_unit_test(test_open_scenario),
         cmocka_unit_test(test_awkward_ids),
         cmocka_unit_test(test_one_stream_sizings),
+        cmocka_unit_test(test_fact_num_offsets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

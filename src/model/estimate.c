@@ -819,7 +819,9 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
     out->usd_per_month = in->requests_per_day * DAYS_PER_MONTH *
                          (in->input_tokens * o->input_usd_per_mtok +
                           in->output_tokens * o->output_usd_per_mtok) / 1e6;
-    out->quality = lm_quality_composite(in->model, in->task_kind, in->task_has_image);
+    out->quality = in->quality_model == in->model
+                       ? in->quality_composite
+                       : lm_quality_composite(in->model, in->task_kind, in->task_has_image);
     if (!isnan(in->labeled_examples)) {
         out->finetune_method = LM_FT_API;
         out->finetune_usd = isnan(o->finetune_usd_per_mtok)

@@ -572,6 +572,16 @@ double lm_quality_weight(const char *task_kind, int task_has_image, int key)
     return weight_of(weights_for(task_kind), task_has_image, key);
 }
 
+/* Whether the model's composite for task row tw comes from its fitted row
+ * (family order, at the end of this file). */
+static int family_fit_row(const struct lm_model *m, const struct task_weights *tw, int image)
+{
+    if (tw == NULL || !m->quality_fitted || m->quality_family_fit == 0)
+        return 0;
+    unsigned bit = (unsigned)(tw - task_table) * 2 + (image != 0);
+    return (m->quality_family_fit >> bit) & 1;
+}
+
 static int published_any(const struct lm_model *m)
 {
     for (int k = 0; k < K; k++)
@@ -596,7 +606,7 @@ double lm_quality_composite(const struct lm_model *m, const char *task_kind,
     if (m == NULL || !published_any(m))
         return DNAN;
     const struct task_weights *tw = weights_for(task_kind);
-    int from_fit = lm_quality_family_fit(m, task_kind, task_has_image);
+    int from_fit = family_fit_row(m, tw, task_has_image);
     double num = 0, den = 0;
     for (int k = 0; k < K; k++) {
         double w = weight_of(tw, task_has_image, k);
@@ -627,7 +637,7 @@ double lm_quality_composite_band(const struct lm_model *m, const char *task_kind
     if (m == NULL || !published_any(m))
         return DNAN;
     const struct task_weights *tw = weights_for(task_kind);
-    int from_fit = lm_quality_family_fit(m, task_kind, task_has_image);
+    int from_fit = family_fit_row(m, tw, task_has_image);
     double num = 0, den = 0;
     for (int k = 0; k < K; k++) {
         double w = weight_of(tw, task_has_image, k);
@@ -707,11 +717,7 @@ static int by_family_size(const void *pa, const void *pb)
 
 int lm_quality_family_fit(const struct lm_model *m, const char *task_kind, int task_has_image)
 {
-    const struct task_weights *tw = weights_for(task_kind);
-    if (m == NULL || tw == NULL || !m->quality_fitted)
-        return 0;
-    unsigned bit = (unsigned)(tw - task_table) * 2 + (task_has_image != 0);
-    return (m->quality_family_fit >> bit) & 1;
+    return m != NULL && family_fit_row(m, weights_for(task_kind), task_has_image);
 }
 
 /* One task row (and image flag) over one family group [lo, hi) of idx,

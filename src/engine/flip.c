@@ -581,15 +581,7 @@ static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *
     for (size_t k = 0; k < f->npre; k++) {
         if (f->pre_direct[k]) {
             /* The evaluator's own test (OP_FACT_CMP_NUM), inline. */
-            double v = f->pre_num[k];
-            enum lm_cmp op = f->pre_cmp[k];
-            int fires = op == LM_CMP_EQ   ? x == v
-                        : op == LM_CMP_NE ? x != v
-                        : op == LM_CMP_LT ? x < v
-                        : op == LM_CMP_LE ? x <= v
-                        : op == LM_CMP_GT ? x > v
-                                          : x >= v;
-            if (isfinite(x) && fires)
+            if (lm_cmp_fires(f->pre_cmp[k], x, f->pre_num[k]))
                 return 1;
         } else if (lm_expr_eval(f->pre[k], lm__fact_get, &ctx) == LM_TRUE) {
             return 1;

@@ -458,16 +458,9 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                     /* The fused comparison's own test (OP_FACT_CMP_NUM: a
                      * number when finite, else null, which never fires). */
                     size_t at = jc->setting * jc->ncand + k;
-                    double x, v = jc->setting_num[at];
+                    double x;
                     memcpy(&x, (const char *)c + off_s[k] - 1, sizeof(x));
-                    enum lm_cmp op = (enum lm_cmp)jc->setting_cmp[at];
-                    int fires = op == LM_CMP_EQ   ? x == v
-                                : op == LM_CMP_NE ? x != v
-                                : op == LM_CMP_LT ? x < v
-                                : op == LM_CMP_LE ? x <= v
-                                : op == LM_CMP_GT ? x > v
-                                                  : x >= v;
-                    if (isfinite(x) && fires)
+                    if (lm_cmp_fires((enum lm_cmp)jc->setting_cmp[at], x, jc->setting_num[at]))
                         c->fired[i / 64] |= bit;
                     continue;
                 }

@@ -23,6 +23,7 @@
 #ifndef LMCHOOSE_EXPR_H
 #define LMCHOOSE_EXPR_H
 
+#include <math.h>
 #include <stddef.h>
 
 /* Limits of one condition (DESIGN §3.3). The character limit counts bytes. */
@@ -141,6 +142,20 @@ int lm_expr_specialize(const struct lm_expr *e, lm_fact_get_fn get, void *ctx,
 
 /* The comparisons of lm_expr_fact_cmp. */
 enum lm_cmp { LM_CMP_EQ, LM_CMP_NE, LM_CMP_LT, LM_CMP_LE, LM_CMP_GT, LM_CMP_GE };
+
+/* Whether `x op v` fires as the evaluator's fused comparison
+ * (OP_FACT_CMP_NUM) decides it: x is the fact's value, which fires only
+ * when finite (a non-finite fact reads as null, and null never fires). */
+static inline int lm_cmp_fires(enum lm_cmp op, double x, double v)
+{
+    int fires = op == LM_CMP_EQ   ? x == v
+                : op == LM_CMP_NE ? x != v
+                : op == LM_CMP_LT ? x < v
+                : op == LM_CMP_LE ? x <= v
+                : op == LM_CMP_GT ? x > v
+                                  : x >= v;
+    return fires && isfinite(x);
+}
 
 /* When e is a single comparison of a numeric fact with a number (the fused
  * form lm_expr_specialize makes of `fact CMP number`), sets *fact, *cmp and

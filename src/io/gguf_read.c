@@ -462,5 +462,16 @@ int lm__gguf_read(FILE *f, const char *display, struct lm_arena *arena, struct l
             return c.rc;
         }
     }
+    /* Each tensor lies inside the file, but together they may not claim
+     * more than the data section holds: tensors that overlap would make the
+     * weights, which `import gguf` reports as the file's size, larger than
+     * the file (found by fuzz_gguf). */
+    if (g->ntensors > 0 && g->weight_bytes > c.size - g->data_start) {
+        c.pos = g->data_start;
+        fail(&c, LM_ESYNTAX, "the tensors claim %llu bytes but the data section holds %llu "
+             "(overlapping tensors?)", (unsigned long long)(g->weight_bytes),
+             (unsigned long long)(c.size - g->data_start));
+        return c.rc;
+    }
     return LM_OK;
 }

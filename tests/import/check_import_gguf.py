@@ -202,6 +202,12 @@ with tempfile.TemporaryDirectory() as tmp:
     one = lambda dims, t: hdr + struct.pack("<QQ", 1, 0) + gstr("w") + struct.pack("<I", len(dims)) + \
         b"".join(struct.pack("<Q", d) for d in dims) + struct.pack("<IQ", t, 0) + b"\0" * 64
     hostile("five-dims.gguf", one([1, 1, 1, 1, 1], F32), "tensor 'w' has 5 dimensions")
+    # Two 64-byte tensors at the same offset: each lies inside the 64-byte data
+    # section, together they claim 128 bytes (found by fuzz_gguf).
+    two = hdr + struct.pack("<QQ", 2, 0) + b"".join(
+        gstr(n) + struct.pack("<I", 1) + struct.pack("<Q", 16) + struct.pack("<IQ", F32, 0) for n in ("a", "b"))
+    two += b"\0" * ((32 - len(two) % 32) % 32) + b"\0" * 64
+    hostile("overlap.gguf", two, "the tensors claim 128 bytes but the data section holds 64 (overlapping tensors?)")
     hostile("overflow.gguf", one([2**32, 2**32, 2**32], F32), "element count overflows")
     hostile("zero-dim.gguf", one([0], F32), "dimension 0 is 0")
     hostile("bytes-overflow.gguf", one([2**62], F32), "the byte size overflows")

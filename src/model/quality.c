@@ -643,14 +643,10 @@ double lm_quality_composite_band(const struct lm_model *m, const char *task_kind
         double w = weight_of(tw, task_has_image, k);
         if (!(w > 0))
             continue;
-        int imputed = 0;
-        double bnd = DNAN;
-        double v = lm_quality_value(m, k, &imputed, &bnd, NULL);
-        if (from_fit) {
-            v = m->quality_fit[k];
-            imputed = 1;
-            bnd = m->quality_band[k];
-        }
+        /* From the fitted row every cell counts as imputed, with its band. */
+        int imputed = from_fit;
+        double bnd = from_fit ? m->quality_band[k] : DNAN;
+        double v = from_fit ? m->quality_fit[k] : lm_quality_value(m, k, &imputed, &bnd, NULL);
         if (isnan(v))
             continue;
         /* The bands of one model's cells share its θ error: adding them

@@ -80,6 +80,8 @@ struct lm_ranked {
     uint8_t rejected;
 };
 
+struct lm__kept; /* engine-internal (src/engine/recommend_int.h) */
+
 struct lm_recommendation {
     const struct lm_catalog *cat;
     const struct lm_scenario *sc;
@@ -127,6 +129,12 @@ struct lm_recommendation {
     struct lm_relaxation upgrade;
     int has_upgrade;
     struct lm_rec_options opt;
+    /* Internal: each candidate's estimate, sub-scores and privacy as
+     * generation computed them, by index, when the run is small enough to
+     * keep them (recommend.c, KEEP_MAX); NULL otherwise. Rebuilding a
+     * candidate under the run's scenario then copies instead of
+     * re-estimating. */
+    struct lm__kept *kept;
 };
 
 /* Rebuilds candidate i in full: profiles, estimate, privacy, sub-scores,

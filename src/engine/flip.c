@@ -55,22 +55,11 @@ static const struct flipdim flipdims[] = {
 };
 #define NFLIPDIMS (sizeof(flipdims) / sizeof(flipdims[0]))
 
-/* What a rebuilt candidate adds to its record: the estimate, sub-scores
- * and privacy (expand() makes a full candidate of it). A full candidate is
- * about 700 bytes, half of it the id buffer; on machines where fresh memory
- * costs about 3 ns a byte this keeps the cache at 300. */
-struct rebuilt {
-    struct lm_estimate est;
-    double scores[LM_S_COUNT];
-    uint8_t privacy_level, meets_privacy;
-    int8_t in_region;
-};
-
 /* What every flip search shares: the candidates rebuilt so far, by index,
  * in an arena. */
 struct flipshare {
     const struct lm__columns *cols; /* what generation kept (light candidates) */
-    struct rebuilt **built; /* NULL until rebuilt */
+    struct lm__kept **built; /* NULL until rebuilt */
     struct lm_arena arena;
     /* Scratch of build_by_kept, reused by every search. */
     int32_t *key;
@@ -108,7 +97,7 @@ struct flipctx {
     uint32_t *scan;
     /* Resize with one stream at peak: each sized candidate estimated once,
      * at the sizing target 0 (sized_variant). */
-    struct rebuilt **sized_hi;
+    struct lm__kept **sized_hi;
     /* Resize with more streams at peak: each sized candidate's last
      * estimate and the targets it holds for (sized_at). */
     struct sized_interval **sized_iv;
@@ -197,40 +186,17 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
  * at each visit (32 MiB: about 110 000 candidates). */
 #define CACHE_MAX_BYTES ((size_t)32 << 20)
 
-/* Copies the parts of c a record lacks into *k. */
-static struct rebuilt *keep_into(struct rebuilt *k, const struct lm_candidate *c)
-{
-    k->est = c->est;
-    memcpy(k->scores, c->scores, sizeof(k->scores));
-    k->privacy_level = c->privacy_level;
-    k->meets_privacy = c->meets_privacy;
-    k->in_region = c->in_region;
-    return k;
-}
-
 /* A sized candidate's estimate and the sizing targets it holds for. */
 struct sized_interval {
     double lo, hi;
-    struct rebuilt k;
+    struct lm__kept k;
 };
 
 /* Keeps the parts of c a record lacks, in the shared arena. */
-static struct rebuilt *keep(struct flipshare *sh, const struct lm_candidate *c)
+static struct lm__kept *keep(struct flipshare *sh, const struct lm_candidate *c)
 {
-    struct rebuilt *k = lm_arena_alloc(&sh->arena, sizeof(*k));
-    return k != NULL ? keep_into(k, c) : NULL;
-}
-
-/* Candidate i in full from its record and what was kept of it. */
-static void expand(const struct lm_recommendation *r, size_t i, const struct rebuilt *k,
-                   struct lm_candidate *c)
-{
-    lm__record_profiles(r, i, c);
-    c->est = k->est;
-    memcpy(c->scores, k->scores, sizeof(c->scores));
-    c->privacy_level = k->privacy_level;
-    c->meets_privacy = k->meets_privacy;
-    c->in_region = k->in_region;
+    struct lm__kept *k = lm_arena_alloc(&sh->arena, sizeof(*k));
+    return k != NULL ? lm__keep(k, c) : NULL;
 }
 
 /* Candidate i's profiles, estimate, privacy and sub-scores as the run had
@@ -239,13 +205,17 @@ static void expand(const struct lm_recommendation *r, size_t i, const struct reb
 static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
 {
     struct flipshare *sh = f->sh;
+    if (f->r->kept != NULL) {
+        lm__kept_expand(f->r, i, &f->r->kept[i], c);
+        return 0;
+    }
     if (sh->built[i] == NULL) {
         lm__rebuild(f->r, f->r->sc, i, c);
         if (sh->arena.used_bytes >= CACHE_MAX_BYTES)
             return 0;
         return (sh->built[i] = keep(sh, c)) != NULL ? 0 : -1;
     }
-    expand(f->r, i, sh->built[i], c);
+    lm__kept_expand(f->r, i, sh->built[i], c);
     return 0;
 }
 
@@ -370,6 +340,18 @@ static int resize_bounds(struct flipctx *f)
     for (size_t i = 0; i < n; i++) {
         f->scan[i] = (uint32_t)i;
         const struct lm_ranked *k = &r->cands[i];
+        /* Rejected by a rule the search does not re-run: rejected at every
+         * trial (kept_part skips it), so it never needs a bound; last in
+         * the scan. */
+        const uint64_t *fw = &r->fired[i * r->nwords];
+        const uint64_t *mask = reestimated(f, k) ? f->rerun_sized : f->rerun;
+        int stays_rejected = 0;
+        for (size_t w = 0; w < r->nwords; w++)
+            stays_rejected |= (fw[w] & f->errors[w] & ~mask[w]) != 0;
+        if (stays_rejected) {
+            f->ub[i] = -(double)INFINITY;
+            continue;
+        }
         if (!is_sized(k)) {
             f->ub[i] = k->total + f->gain + 0.1;
             continue;
@@ -382,7 +364,6 @@ static int resize_bounds(struct flipctx *f)
             if (!isnan(c.scores[s]) && c.scores[s] > t.scores[s])
                 t.scores[s] = c.scores[s];
         uint64_t kept[NW];
-        const uint64_t *fw = &r->fired[i * r->nwords];
         for (size_t w = 0; w < r->nwords; w++)
             kept[w] = fw[w] & ~f->rerun_sized[w] & ~f->errors[w];
         f->ub[i] = lm__weighted_mean(&t, r->sc) + score_sum(f, kept) + f->pos_gain_sized +
@@ -827,7 +808,7 @@ static int sized_variant(struct flipctx *f, const struct lm_scenario *sc, size_t
         if (f->sh->arena.used_bytes < CACHE_MAX_BYTES && (f->sized_hi[i] = keep(f->sh, c)) == NULL)
             return -1;
     } else {
-        expand(r, i, f->sized_hi[i], c);
+        lm__kept_expand(r, i, f->sized_hi[i], c);
     }
     double target = sc->constraints.latency.output_tokens_per_s;
     if (isnan(target))
@@ -861,7 +842,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
     }
     struct sized_interval *iv = f->sized_iv[i];
     if (iv != NULL && target >= iv->lo && target <= iv->hi) {
-        expand(r, i, &iv->k, c);
+        lm__kept_expand(r, i, &iv->k, c);
         return 0;
     }
     if (built(f, i, c) != 0)
@@ -873,7 +854,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
         return -1;
     iv->lo = target;
     iv->hi = c->est.max_concurrency >= 1 ? c->est.bmax_decode_tokens_per_s : (double)INFINITY;
-    keep_into(&iv->k, c);
+    lm__keep(&iv->k, c);
     return 0;
 }
 

@@ -135,6 +135,12 @@ struct lm_recommendation {
      * candidate under the run's scenario then copies instead of
      * re-estimating. */
     struct lm__kept *kept;
+    /* Internal: each model's task composite (lm_quality_composite) for the
+     * run's task kind and image modality, by model index; NULL until
+     * generation fills it. Re-estimates read it instead of recomputing. */
+    double *model_quality;
+    const char *quality_kind;
+    int quality_image;
 };
 
 /* Rebuilds candidate i in full: profiles, estimate, privacy, sub-scores,

@@ -174,10 +174,11 @@ static double score_sum(const struct flipctx *f, const uint64_t *bits)
 
 /* Re-estimates a sized candidate for a new output-speed target. */
 static void resize_candidate(const struct lm_recommendation *r, const struct lm_scenario *sc,
-                             struct lm_candidate *t)
+                             size_t i, struct lm_candidate *t)
 {
     struct lm_est_input in;
     lm__input_of(r, sc, t, (t->est.flags & LM_EST_LOCAL_BUILT) != 0, &in);
+    lm__input_quality(r, r->cands[i].model, &in);
     lm_estimate_compute(&in, &t->est, NULL);
     lm__finish(r, sc, t); /* break-even follows the new cost */
 }
@@ -359,7 +360,7 @@ static int resize_bounds(struct flipctx *f)
         struct lm_candidate c, t;
         lm__rebuild(r, r->sc, i, &c);
         t = c;
-        resize_candidate(r, &best_case, &t);
+        resize_candidate(r, &best_case, i, &t);
         for (int s = 0; s < LM_S_COUNT; s++)
             if (!isnan(c.scores[s]) && c.scores[s] > t.scores[s])
                 t.scores[s] = c.scores[s];
@@ -847,7 +848,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
     }
     if (built(f, i, c) != 0)
         return -1;
-    resize_candidate(r, sc, c);
+    resize_candidate(r, sc, i, c);
     if (f->sh->arena.used_bytes >= CACHE_MAX_BYTES)
         return 0;
     if (iv == NULL && (iv = f->sized_iv[i] = lm_arena_alloc(&f->sh->arena, sizeof(*iv))) == NULL)

@@ -661,6 +661,15 @@ void lm__input_of(const struct lm_recommendation *r, const struct lm_scenario *s
     }
 }
 
+void lm__input_quality(const struct lm_recommendation *r, size_t mi, struct lm_est_input *in)
+{
+    if (r->model_quality == NULL || mi >= r->cat->nmodels || in->task_kind != r->quality_kind ||
+        in->task_has_image != r->quality_image)
+        return;
+    in->quality_model = r->cat->models[mi];
+    in->quality_composite = r->model_quality[mi];
+}
+
 /* §9.2: how many devices of hw the scenario declares owned (0: bought).
  * "local" names the machine `local` resolved to. */
 double lm__owned_count(const struct lm_recommendation *r, const struct lm_scenario *sc,
@@ -710,6 +719,7 @@ void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc
     struct lm_est_input in;
     lm__record_profiles(r, i, c);
     lm__input_of(r, sc, c, c->offer == NULL && r->hw_built[r->cands[i].where], &in);
+    lm__input_quality(r, r->cands[i].model, &in);
     lm_estimate_compute(&in, &c->est, NULL);
     lm__finish(r, sc, c);
 }

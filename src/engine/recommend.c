@@ -604,6 +604,17 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
             g.hrank[g.ord.hw[i]] = i;
     }
     size_t nq = r->cat->nquants;
+    if (rc == LM_OK) {
+        r->model_quality = malloc((r->cat->nmodels ? r->cat->nmodels : 1) *
+                                  sizeof(*r->model_quality));
+        if (r->model_quality == NULL)
+            rc = LM_ENOMEM;
+        for (size_t mi = 0; rc == LM_OK && mi < r->cat->nmodels; mi++)
+            r->model_quality[mi] = lm_quality_composite(r->cat->models[mi], g.base.task_kind,
+                                                        g.base.task_has_image);
+        r->quality_kind = g.base.task_kind;
+        r->quality_image = g.base.task_has_image;
+    }
     if (rc == LM_OK && !opt->quant_auto)
         rc = reserve(r, cols, candidate_count(r, opt, &g.ord));
     if (rc == LM_OK) {
@@ -619,8 +630,7 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
         r->nmodels++;
         const struct lm_model *m = r->cat->models[mi];
         g.base.quality_model = m;
-        g.base.quality_composite = lm_quality_composite(g.base.quality_model, g.base.task_kind,
-                                                        g.base.task_has_image);
+        g.base.quality_composite = r->model_quality[mi];
         for (size_t q = 0; q < nq && m->open_weights == 1 && r->nhardware > 0; q++) {
             struct lm_est_input in = g.base;
             in.model = m;
@@ -902,6 +912,7 @@ void lm_recommendation_release(struct lm_recommendation *r)
     free(r->relax);
     free(r->model_llm);
     free(r->kept);
+    free(r->model_quality);
     for (size_t i = 0; i < LM_MAX_RULES; i++)
         lm_expr_free(r->when[i]);
     memset(r, 0, sizeof(*r));

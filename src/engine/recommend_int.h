@@ -142,6 +142,11 @@ void lm__record_profiles(const struct lm_recommendation *r, size_t i, struct lm_
 void lm__input_of(const struct lm_recommendation *r, const struct lm_scenario *sc,
                   const struct lm_candidate *c, int local_built, struct lm_est_input *in);
 
+/* Sets in's quality composite from r->model_quality for model index mi,
+ * when in is for the run's task (it always is: no flip or relaxation
+ * changes the task); else leaves in to compute it. */
+void lm__input_quality(const struct lm_recommendation *r, size_t mi, struct lm_est_input *in);
+
 /* §9.2: devices of hw that sc declares owned; 0 when bought. */
 double lm__owned_count(const struct lm_recommendation *r, const struct lm_scenario *sc,
                        const struct lm_hardware *hw);

@@ -114,11 +114,35 @@ static int rule_constraint(const struct lm_rule *rule)
     return found;
 }
 
+/* Per rule: whether one constraint can relax it, and which (computed once
+ * a run). */
+struct relaxable {
+    uint64_t ok[LM_MAX_RULES / 64];
+    uint64_t errors[LM_MAX_RULES / 64];
+    short constraint[LM_MAX_RULES]; /* rule_constraint of each error rule */
+};
+
+static void relaxable_init(const struct lm_recommendation *r, struct relaxable *x)
+{
+    memset(x, 0, sizeof(*x));
+    for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
+        const struct lm_rule *rule = r->rules->rules[ri];
+        x->constraint[ri] = -1;
+        if (rule->severity != LM_SEV_RULE_ERROR)
+            continue;
+        x->errors[ri / 64] |= (uint64_t)1 << (ri % 64);
+        x->constraint[ri] = (short)rule_constraint(rule);
+        if (x->constraint[ri] >= 0)
+            x->ok[ri / 64] |= (uint64_t)1 << (ri % 64);
+    }
+}
+
 /* The relaxed scenario for candidate c: fills rel and *out (a copy of r's
  * scenario with the changes). Returns 0 when every fired error rule can be
  * relaxed, else -1. exact: use the candidate's figures unrounded. */
-static int relax_for(const struct lm_recommendation *r, const struct lm_candidate *c, int exact,
-                     struct lm_relaxation *rel, struct lm_scenario *out)
+static int relax_for(const struct lm_recommendation *r, const struct relaxable *x,
+                     const struct lm_candidate *c, int exact, struct lm_relaxation *rel,
+                     struct lm_scenario *out)
 {
     *out = *r->sc;
     memset(rel->changes, 0, sizeof(rel->changes));
@@ -128,10 +152,9 @@ static int relax_for(const struct lm_recommendation *r, const struct lm_candidat
     for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
         if (!((c->fired[ri / 64] >> (ri % 64)) & 1))
             continue;
-        const struct lm_rule *rule = r->rules->rules[ri];
-        if (rule->severity != LM_SEV_RULE_ERROR)
+        if (!((x->errors[ri / 64] >> (ri % 64)) & 1))
             continue;
-        int k = rule_constraint(rule);
+        int k = x->constraint[ri];
         if (k < 0)
             return -1;
         unsigned bit = k >= RELAX_PRIVACY ? 1u << (16 + k - RELAX_PRIVACY) : 1u << k;
@@ -212,25 +235,6 @@ static int feasible_under(const struct lm_recommendation *r, const struct lm_sce
     return 1;
 }
 
-/* Per rule: whether one constraint can relax it (computed once a run). */
-struct relaxable {
-    uint64_t ok[LM_MAX_RULES / 64];
-    uint64_t errors[LM_MAX_RULES / 64];
-};
-
-static void relaxable_init(const struct lm_recommendation *r, struct relaxable *x)
-{
-    memset(x, 0, sizeof(*x));
-    for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
-        const struct lm_rule *rule = r->rules->rules[ri];
-        if (rule->severity != LM_SEV_RULE_ERROR)
-            continue;
-        x->errors[ri / 64] |= (uint64_t)1 << (ri % 64);
-        if (rule_constraint(rule) >= 0)
-            x->ok[ri / 64] |= (uint64_t)1 << (ri % 64);
-    }
-}
-
 /* From the stored verdict alone: every error rule that rejected candidate
  * i can be relaxed. */
 static int maybe_near(const struct lm_recommendation *r, const struct relaxable *x, size_t i)
@@ -244,13 +248,14 @@ static int maybe_near(const struct lm_recommendation *r, const struct relaxable 
 
 /* The verified relaxation of rejected candidate i into rel: 0, or -1 when
  * it has none. */
-static int relaxation_of(const struct lm_recommendation *r, size_t i, struct lm_relaxation *rel)
+static int relaxation_of(const struct lm_recommendation *r, const struct relaxable *x, size_t i,
+                         struct lm_relaxation *rel)
 {
     struct lm_candidate c;
     lm_recommendation_candidate(r, i, &c);
     struct lm_scenario sc;
     for (int exact = 0; exact <= 1; exact++) {
-        if (relax_for(r, &c, exact, rel, &sc) != 0)
+        if (relax_for(r, x, &c, exact, rel, &sc) != 0)
             return -1;
         if (feasible_under(r, &sc, i)) {
             rel->cand = i;
@@ -289,7 +294,7 @@ static int find_near(struct lm_recommendation *r)
         if (!k->rejected || !maybe_near(r, &x, i))
             continue;
         struct lm_relaxation rel;
-        if (relaxation_of(r, i, &rel) != 0)
+        if (relaxation_of(r, &x, i, &rel) != 0)
             continue;
         if (!have[k->model] || rel_better(r, &rel, &best[k->model])) {
             best[k->model] = rel;
@@ -322,6 +327,20 @@ static int find_near(struct lm_recommendation *r)
     return LM_OK;
 }
 
+/* A candidate find_upgrade may verify, with its bound. */
+struct upgrade_try {
+    size_t cand;
+    double bound, quality;
+};
+
+static int upgrade_try_cmp(const void *pa, const void *pb)
+{
+    const struct upgrade_try *a = pa, *b = pb;
+    if (a->bound != b->bound)
+        return a->bound < b->bound ? -1 : 1;
+    return (a->cand > b->cand) - (a->cand < b->cand);
+}
+
 /* §9.5 "within-class upgrade": among the winning class's rejected
  * candidates of higher quality than the winner, the one whose verified
  * relaxation is smallest (ties: higher quality). */
@@ -348,8 +367,19 @@ static int find_upgrade(struct lm_recommendation *r)
     struct lm_est_input in;
     lm__fill_input(r->sc, &r->opt, &in);
     for (size_t m = 0; m < nm; m++)
-        mq[m] = lm_quality_composite(r->cat->models[m], in.task_kind, in.task_has_image);
-    for (size_t i = 0; i < r->n; i++) {
+        mq[m] = r->model_quality != NULL
+                    ? r->model_quality[m]
+                    : lm_quality_composite(r->cat->models[m], in.task_kind, in.task_has_image);
+    /* The candidates that can be upgrades, each with a lower bound on its
+     * relaxation's size: the exact relaxation (the reported one is rounded
+     * outward, never smaller; relax_for fails for both or neither). They
+     * are verified in the order of that bound, and the search stops once
+     * the bound exceeds the best verified size, which a later one can then
+     * neither beat nor tie. */
+    struct upgrade_try *tries = NULL;
+    size_t ntries = 0, cap = 0;
+    int rc = LM_OK;
+    for (size_t i = 0; i < r->n && rc == LM_OK; i++) {
         const struct lm_ranked *k = &r->cands[i];
         if (!k->rejected || r->model_llm[k->model] != (unsigned char)r->verdict_class)
             continue;
@@ -361,15 +391,51 @@ static int find_upgrade(struct lm_recommendation *r)
         lm__rebuild(r, r->sc, i, &c);
         if (!(c.est.quality > wq + 0.05))
             continue;
+        memcpy(c.fired, &r->fired[i * r->nwords], r->nwords * sizeof(uint64_t)); /* relax_for */
         struct lm_relaxation rel;
-        if (relaxation_of(r, i, &rel) != 0)
+        struct lm_scenario sc;
+        if (relax_for(r, &x, &c, 1, &rel, &sc) != 0)
             continue;
+        if (ntries == cap) {
+            cap = cap ? 2 * cap : 64;
+            struct upgrade_try *nt = realloc(tries, cap * sizeof(*nt));
+            if (nt == NULL) {
+                rc = LM_ENOMEM;
+                break;
+            }
+            tries = nt;
+        }
+        tries[ntries].cand = i;
+        tries[ntries].bound = rel.total_change;
+        tries[ntries].quality = c.est.quality;
+        ntries++;
+    }
+    if (rc == LM_OK && ntries > 1)
+        qsort(tries, ntries, sizeof(*tries), upgrade_try_cmp);
+    size_t best_i = 0;
+    for (size_t t = 0; t < ntries && rc == LM_OK; t++) {
+        if (found && tries[t].bound > r->upgrade.total_change)
+            break;
+        size_t i = tries[t].cand;
+        double q = tries[t].quality;
+        struct lm_relaxation rel;
+        if (relaxation_of(r, &x, i, &rel) != 0)
+            continue;
+        /* Smallest relaxation, then higher quality, then the first in the
+         * total order of ids (the index). */
         if (!found || rel.total_change < r->upgrade.total_change ||
-            (rel.total_change == r->upgrade.total_change && c.est.quality > best_q)) {
+            (rel.total_change == r->upgrade.total_change &&
+             (q > best_q || (q == best_q && i < best_i)))) {
             r->upgrade = rel;
-            best_q = c.est.quality;
+            best_q = q;
+            best_i = i;
             found = 1;
         }
+    }
+    free(tries);
+    if (rc != LM_OK) {
+        free(mq);
+        return rc;
     }
     free(mq);
     r->has_upgrade = found;

@@ -130,8 +130,10 @@ struct lm_model {
     /* The YAML tree the entry was read from (a merged tree for a partial
      * override), and the origin of the entry it was merged over (NULL when
      * the file was complete). `show` prints the tree; a later partial layer
-     * merges over it. */
+     * merges over it. NULL for an embedded file, whose tree is thawed only
+     * when asked for (lm_catalog_model_tree). */
     struct lm_ynode *tree;
+    const void *tree_pack; /* private (catalog.c): the embedded tree, or NULL */
     const char *merged_over;
 };
 
@@ -172,6 +174,7 @@ struct lm_hardware {
     struct lm_strlist sources;
     const char *origin;
     struct lm_ynode *tree; /* as in lm_model */
+    const void *tree_pack;
     const char *merged_over;
 };
 
@@ -255,6 +258,12 @@ int lm_catalog_load_file(struct lm_catalog *cat, const char *kind,
 /* Lookups by id; NULL when absent. */
 const struct lm_model *lm_catalog_model(const struct lm_catalog *cat, const char *id);
 const struct lm_hardware *lm_catalog_hardware(const struct lm_catalog *cat, const char *id);
+
+/* The YAML tree an entry was read from (lm_model.tree): an embedded file's
+ * is thawed into the catalog's arena at each call (`show` and a partial
+ * override are the only readers). NULL when out of memory. */
+struct lm_ynode *lm_catalog_model_tree(struct lm_catalog *cat, const struct lm_model *m);
+struct lm_ynode *lm_catalog_hardware_tree(struct lm_catalog *cat, const struct lm_hardware *h);
 const struct lm_quant *lm_catalog_quant(const struct lm_catalog *cat, const char *id);
 const struct lm_runtime *lm_catalog_runtime(const struct lm_catalog *cat, const char *id);
 

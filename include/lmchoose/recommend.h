@@ -80,8 +80,6 @@ struct lm_ranked {
     uint8_t rejected;
 };
 
-struct lm__kept; /* engine-internal (src/engine/recommend_int.h) */
-
 struct lm_recommendation {
     const struct lm_catalog *cat;
     const struct lm_scenario *sc;
@@ -129,12 +127,6 @@ struct lm_recommendation {
     struct lm_relaxation upgrade;
     int has_upgrade;
     struct lm_rec_options opt;
-    /* Internal: each candidate's estimate, sub-scores and privacy as
-     * generation computed them, by index, when the run is small enough to
-     * keep them (recommend.c, KEEP_MAX); NULL otherwise. Rebuilding a
-     * candidate under the run's scenario then copies instead of
-     * re-estimating. */
-    struct lm__kept *kept;
     /* Internal: each model's task composite (lm_quality_composite) for the
      * run's task kind and image modality, by model index; NULL until
      * generation fills it. Re-estimates read it instead of recomputing. */

@@ -206,14 +206,14 @@ int cmd_show(int argc, char **argv, struct lm_ctx *ctx)
     if (is_model) {
         const struct lm_model *m = lm_catalog_model(&ctx->cat, id);
         if (m != NULL) {
-            tree = m->tree;
+            tree = lm_catalog_model_tree(&ctx->cat, m);
             origin = m->origin;
             over = m->merged_over;
         }
     } else {
         const struct lm_hardware *h = lm_catalog_hardware(&ctx->cat, id);
         if (h != NULL) {
-            tree = h->tree;
+            tree = lm_catalog_hardware_tree(&ctx->cat, h);
             origin = h->origin;
             over = h->merged_over;
         }

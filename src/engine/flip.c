@@ -206,10 +206,6 @@ static struct lm__kept *keep(struct flipshare *sh, const struct lm_candidate *c)
 static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
 {
     struct flipshare *sh = f->sh;
-    if (f->r->kept != NULL) {
-        lm__kept_expand(f->r, i, &f->r->kept[i], c);
-        return 0;
-    }
     if (sh->built[i] == NULL) {
         lm__rebuild(f->r, f->r->sc, i, c);
         if (sh->arena.used_bytes >= CACHE_MAX_BYTES)

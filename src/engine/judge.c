@@ -710,12 +710,6 @@ void lm__kept_expand(const struct lm_recommendation *r, size_t i, const struct l
 void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
                  struct lm_candidate *c)
 {
-    /* Under the run's scenario the estimate is the one generation made
-     * (estimates are pure functions of the record and the scenario). */
-    if (sc == r->sc && r->kept != NULL) {
-        lm__kept_expand(r, i, &r->kept[i], c);
-        return;
-    }
     struct lm_est_input in;
     lm__record_profiles(r, i, c);
     lm__input_of(r, sc, c, c->offer == NULL && r->hw_built[r->cands[i].where], &in);

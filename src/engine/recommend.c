@@ -217,9 +217,6 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
     if (r->n == UINT32_MAX)
         return LM_ELIMIT; /* indices are 32-bit */
     if (r->n == r->cap) {
-        /* Not reserved (--quant auto) or more than counted: keep nothing. */
-        free(r->kept);
-        r->kept = NULL;
         size_t cap = r->cap ? r->cap * 2 : 1024;
         struct lm_ranked *nc = realloc(r->cands, cap * sizeof(*nc));
         if (nc == NULL)
@@ -274,8 +271,6 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
     k->devices = c->devices;
     k->rejected = c->rejected;
     memcpy(&r->fired[r->n * r->nwords], c->fired, r->nwords * sizeof(uint64_t));
-    if (r->kept != NULL)
-        lm__keep(&r->kept[r->n], c);
     r->n++;
     return LM_OK;
 }
@@ -523,14 +518,6 @@ static int allowed_hardware(struct lm_recommendation *r, const struct lm_rec_opt
 
 /* Sizes the record, rule-bit and column arrays for n candidates at once
  * (doubling them as they fill copied each array about once more). */
-/* Runs of at most this many candidates keep each one's estimate (r->kept,
- * 330 bytes a candidate: 2.6 MiB at most). The flip search and the
- * relaxations then copy the candidates they need instead of estimating
- * them again; past this size they visit a shrinking share of the
- * candidates, and the fresh memory would cost more than the estimates
- * (docs/performance.md, "Kept estimates"). */
-#define KEEP_MAX 8192
-
 static int reserve(struct lm_recommendation *r, struct lm__columns *col, size_t n)
 {
     if (n == 0 || n > UINT32_MAX)
@@ -540,11 +527,6 @@ static int reserve(struct lm_recommendation *r, struct lm__columns *col, size_t 
     if (r->cands == NULL || r->fired == NULL)
         return LM_ENOMEM;
     r->cap = n;
-    if (col != NULL && n <= KEEP_MAX) {
-        r->kept = malloc(n * sizeof(*r->kept));
-        if (r->kept == NULL)
-            return LM_ENOMEM;
-    }
     if (col != NULL) {
         col->usd = malloc(n * sizeof(*col->usd));
         col->privacy = malloc(n);
@@ -911,7 +893,6 @@ void lm_recommendation_release(struct lm_recommendation *r)
     free(r->hw_owned);
     free(r->relax);
     free(r->model_llm);
-    free(r->kept);
     free(r->model_quality);
     for (size_t i = 0; i < LM_MAX_RULES; i++)
         lm_expr_free(r->when[i]);

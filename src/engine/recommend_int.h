@@ -190,8 +190,8 @@ int lm__fact_of_setting(size_t id);
 /* What a rebuilt candidate adds to its record: the estimate, sub-scores
  * and privacy (lm__kept_expand makes a full candidate of it with the
  * record's profiles). About 330 bytes; a full candidate is about 700, half
- * of it the id buffer. Generation keeps one per candidate in small runs
- * (r->kept); the flip search keeps the ones it rebuilds. */
+ * of it the id buffer; on machines where fresh memory costs about 3 ns a
+ * byte the flip search keeps its rebuilt candidates so (flip.c). */
 struct lm__kept {
     struct lm_estimate est;
     double scores[LM_S_COUNT];

@@ -830,6 +830,25 @@ static void *find_entry(void **items, size_t n, size_t id_off, const char *id)
     return NULL;
 }
 
+static struct lm_ynode *entry_tree(struct lm_catalog *cat, struct lm_ynode *tree,
+                                   const void *pack)
+{
+    struct lm_ynode *root = NULL;
+    if (tree != NULL || pack == NULL)
+        return tree;
+    return lm__ypack_unpack(&cat->arena, pack, &root) == LM_OK ? root : NULL;
+}
+
+struct lm_ynode *lm_catalog_model_tree(struct lm_catalog *cat, const struct lm_model *m)
+{
+    return entry_tree(cat, m->tree, m->tree_pack);
+}
+
+struct lm_ynode *lm_catalog_hardware_tree(struct lm_catalog *cat, const struct lm_hardware *h)
+{
+    return entry_tree(cat, h->tree, h->tree_pack);
+}
+
 /* When root is a partial override of an entry already in the catalog,
  * returns the merged tree and sets *over to that entry's origin; otherwise
  * returns root. NULL when out of memory. */
@@ -846,12 +865,12 @@ static struct lm_ynode *merge_partial(struct lm_catalog *cat, int is_model,
     if (is_model) {
         const struct lm_model *m = find_entry((void **)cat->models, cat->nmodels,
                                               offsetof(struct lm_model, id), idn->text);
-        low_tree = m ? m->tree : NULL;
+        low_tree = m ? lm_catalog_model_tree(cat, m) : NULL;
         low_origin = m ? m->origin : NULL;
     } else {
         const struct lm_hardware *h = find_entry((void **)cat->hardware, cat->nhardware,
                                                  offsetof(struct lm_hardware, id), idn->text);
-        low_tree = h ? h->tree : NULL;
+        low_tree = h ? lm_catalog_hardware_tree(cat, h) : NULL;
         low_origin = h ? h->origin : NULL;
     }
     if (low_tree == NULL)
@@ -876,27 +895,67 @@ static int load_file(struct lm_catalog *cat, enum kind kind,
     return load_file_checked(cat, kind, src, limits, diags, seen, 1);
 }
 
+/* An embedded model or hardware file's tree is thawed into this scratch
+ * arena, freed once the file is typed (the entry thaws it again if `show`
+ * or a partial override asks, entry_tree): the typed entry keeps no node,
+ * only scalar texts, which are in the program's constant data. Each thawed
+ * tree is tens of kilobytes of fresh memory, and on the VMs we measure on
+ * a first touch of a page costs about 10 µs (docs/performance.md). */
+static int load_entry(struct lm_catalog *cat, enum kind kind, const struct source *src,
+                      const struct lm_limits *limits, struct lm_diags *diags,
+                      struct layer_ids *seen, int check_name, struct lm_arena *scratch);
+
 static int load_file_checked(struct lm_catalog *cat, enum kind kind,
                              const struct source *src, const struct lm_limits *limits,
                              struct lm_diags *diags, struct layer_ids *seen,
                              int check_name)
 {
+    struct lm_arena scratch = LM_ARENA_INIT;
+    int rc = load_entry(cat, kind, src, limits, diags, seen, check_name, &scratch);
+    lm_arena_release(&scratch);
+    return rc;
+}
+
+static int load_entry(struct lm_catalog *cat, enum kind kind, const struct source *src,
+                      const struct lm_limits *limits, struct lm_diags *diags,
+                      struct layer_ids *seen, int check_name, struct lm_arena *scratch)
+{
     struct lm_arena *A = &cat->arena;
     const char *origin = lm_arena_strdup(A, src->display);
     if (origin == NULL)
         return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
+    const struct lm_ypack *pack = src->builtin != NULL && src->builtin->tree.nodes != NULL &&
+                                          (kind == KIND_MODEL || kind == KIND_HARDWARE)
+                                      ? &src->builtin->tree
+                                      : NULL;
     struct lm_ynode *root;
-    int rc = src->builtin != NULL
+    int rc;
+    if (pack != NULL) {
+        rc = lm__ypack_unpack(scratch, pack, &root);
+        if (rc != LM_OK)
+            return lm_diag_error(diags, rc, NULL, "out of memory");
+    } else {
+        rc = src->builtin != NULL
                  ? lm__builtin_tree(A, src->builtin, origin, diags, &root)
                  : lm__yaml_parse(A, origin, src->data, src->len, limits, diags, &root);
-    if (rc != LM_OK)
-        return rc;
+        if (rc != LM_OK)
+            return rc;
+    }
     struct lm_sctx c = { A, diags, origin, 0, 0, NULL, 0, 0, "" };
 
     if (kind == KIND_MODEL || kind == KIND_HARDWARE) {
         void *obj;
         const char *over;
         root = merge_partial(cat, kind == KIND_MODEL, root, &over);
+        if (root != NULL && pack != NULL && over != NULL) {
+            /* Merged over a lower entry: the merged tree is kept, so its
+             * nodes must outlive the scratch arena. */
+            if (lm__ypack_unpack(A, pack, &root) != LM_OK)
+                root = NULL;
+            else
+                root = merge_partial(cat, kind == KIND_MODEL, root, &over);
+            pack = NULL;
+        }
         if (root == NULL)
             return lm_diag_error(diags, LM_ENOMEM, NULL, "out of memory");
         if (kind == KIND_MODEL) {
@@ -906,7 +965,8 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
             lm__schema_map(&c, root, &model_schema, m);
             model_defaults_and_checks(&c, root, m);
             m->origin = origin;
-            m->tree = root;
+            m->tree = pack != NULL ? NULL : root;
+            m->tree_pack = pack;
             m->merged_over = over;
             obj = m;
         } else {
@@ -916,7 +976,8 @@ static int load_file_checked(struct lm_catalog *cat, enum kind kind,
             lm__schema_map(&c, root, &hardware_schema, h);
             hardware_defaults_and_checks(&c, root, h);
             h->origin = origin;
-            h->tree = root;
+            h->tree = pack != NULL ? NULL : root;
+            h->tree_pack = pack;
             h->merged_over = over;
             obj = h;
         }

@@ -334,12 +334,12 @@ static int resize_bounds(struct flipctx *f)
     best_case.workload.peak_concurrency = 1;
     best_case.workload.requests_per_day = 0;
     best_case.constraints.latency.output_tokens_per_s = 1e-9;
+    size_t front = 0, back = n; /* the scan: bounded ones first, then the rest */
     for (size_t i = 0; i < n; i++) {
-        f->scan[i] = (uint32_t)i;
         const struct lm_ranked *k = &r->cands[i];
         /* Rejected by a rule the search does not re-run: rejected at every
          * trial (kept_part skips it), so it never needs a bound; last in
-         * the scan. */
+         * the scan, in any order. */
         const uint64_t *fw = &r->fired[i * r->nwords];
         const uint64_t *mask = reestimated(f, k) ? f->rerun_sized : f->rerun;
         int stays_rejected = 0;
@@ -347,8 +347,10 @@ static int resize_bounds(struct flipctx *f)
             stays_rejected |= (fw[w] & f->errors[w] & ~mask[w]) != 0;
         if (stays_rejected) {
             f->ub[i] = -(double)INFINITY;
+            f->scan[--back] = (uint32_t)i;
             continue;
         }
+        f->scan[front++] = (uint32_t)i;
         if (!is_sized(k)) {
             f->ub[i] = k->total + f->gain + 0.1;
             continue;
@@ -367,7 +369,7 @@ static int resize_bounds(struct flipctx *f)
                    1.0 + 0.1;
     }
     ub_sort_key = f->ub;
-    qsort(f->scan, n, sizeof(*f->scan), ub_cmp);
+    qsort(f->scan, front, sizeof(*f->scan), ub_cmp);
     ub_sort_key = NULL;
     return LM_OK;
 }

@@ -416,12 +416,18 @@ size_t lm__schema_map(struct lm_sctx *c, const struct lm_ynode *map,
                          lm__node_kind_name(map));
         return c->errors - before;
     }
+    size_t next = 0; /* files mostly list keys in schema order: look there first */
     for (size_t i = 0; i < map->n; i++) {
         const struct lm_ynode *k = map->items[2 * i];
         const struct lm_ynode *v = map->items[2 * i + 1];
-        size_t fi = 0;
-        while (fi < s->n && strcmp(s->fields[fi].key, k->text) != 0)
-            fi++;
+        size_t fi = s->n, tries = 0;
+        for (size_t at = next; tries < s->n; tries++, at = at + 1 < s->n ? at + 1 : 0)
+            if (strcmp(s->fields[at].key, k->text) == 0) {
+                fi = at;
+                break;
+            }
+        if (fi < s->n)
+            next = fi + 1 < s->n ? fi + 1 : 0;
         if (fi == s->n) {
             const char *sugg = lm__suggest(k->text, keys, s->n);
             if (sugg != NULL)

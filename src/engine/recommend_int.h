@@ -74,7 +74,7 @@ void lm__finish_privacy_known(const struct lm_recommendation *r, const struct lm
 #define LM__MAX_FACTS 512
 /* The candidates of one setting judged before its conditions are
  * specialized to it (judge.c). */
-#define LM__SPECIALIZE_AT 16
+#define LM__SPECIALIZE_AT 64
 
 struct lm__judge_cache {
     /* The enabled rules that can fire, by what their verdict depends on. */

@@ -264,9 +264,19 @@ int lm_rules_load_builtin(struct lm_ruleset *rs, const struct lm_limits *limits,
     /* Parsed at build time; the user's limits never apply to it (DESIGN §7a). */
     (void)limits;
     const char *file = "<builtin>/rules/default.yaml";
+    /* A tree thawed from the embedded tables has its texts in constant
+     * data and the rules keep no node, so the nodes go in a scratch arena
+     * freed at once (fresh pages are the cost of a small run,
+     * docs/performance.md); a tree parsed here keeps its texts in the
+     * rule set's arena. */
+    struct lm_arena scratch = LM_ARENA_INIT;
     struct lm_ynode *root;
-    int rc = lm__builtin_tree(&rs->arena, f, file, diags, &root);
-    return rc != LM_OK ? rc : load_tree(rs, file, root, diags);
+    int rc = lm__builtin_tree(f->tree.nodes != NULL ? &scratch : &rs->arena, f, file, diags,
+                              &root);
+    if (rc == LM_OK)
+        rc = load_tree(rs, file, root, diags);
+    lm_arena_release(&scratch);
+    return rc;
 }
 
 const char *lm_rule_basis(const struct lm_rule *r)

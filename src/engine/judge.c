@@ -218,6 +218,58 @@ static enum fact_scope fact_scope(const char *p);
 #define CMP_ENUM_EQ 16
 #define CMP_ENUM_NE 17
 
+/* When condition e is one comparison of a number, or of an enum with a
+ * literal, that a candidate holds in place (lm_expr_fact_cmp and
+ * lm__fact_num_offset; lm_expr_fact_str and lm__fact_enum_offset), sets
+ * *off to the field's offset + 1 with *cmp and *num for inline_fires;
+ * else leaves *off 0. */
+static void inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, double *num)
+{
+    size_t fact;
+    enum lm_cmp op;
+    double v;
+    long o;
+    const char *lit;
+    const char *const *names;
+    int equal;
+    *off = 0;
+    if (lm_expr_fact_cmp(e, &fact, &op, &v) && (o = lm__fact_num_offset(fact)) >= 0) {
+        *off = (int32_t)o + 1;
+        *cmp = (uint8_t)op;
+        *num = v;
+    } else if (lm_expr_fact_str(e, &fact, &lit, &equal) &&
+               (o = lm__fact_enum_offset(fact, &names)) >= 0) {
+        /* An enum: equal to the literal exactly when its index is the
+         * literal's (-1: none is). */
+        int idx = -1;
+        for (int k = 0; names[k] != NULL; k++)
+            if (strcmp(names[k], lit) == 0)
+                idx = k;
+        *off = (int32_t)o + 1;
+        *cmp = equal ? CMP_ENUM_EQ : CMP_ENUM_NE;
+        *num = idx;
+    }
+}
+
+/* The test inline_test_of made, on candidate c (off != 0): the fused
+ * comparison's own (OP_FACT_CMP_NUM: a number when finite, else null,
+ * which never fires), or an enum's (OP_FACT_EQ_STR / NE_STR: null, below
+ * 0, never fires). */
+static int inline_fires(const struct lm_candidate *c, int32_t off, uint8_t cmp, double num)
+{
+    if (cmp >= CMP_ENUM_EQ) {
+        int v;
+        memcpy(&v, (const char *)c + off - 1, sizeof(v));
+        int same = (double)v == num;
+        return v >= 0 && (cmp == CMP_ENUM_EQ ? same : !same);
+    }
+    double x;
+    memcpy(&x, (const char *)c + off - 1, sizeof(x));
+    return lm_cmp_fires((enum lm_cmp)cmp, x, num);
+}
+
+static const struct lm_expr *condition(const struct lm_recommendation *r, size_t i);
+
 int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendation *r)
 {
     memset(jc, 0, sizeof(*jc));
@@ -238,6 +290,9 @@ int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendat
         else
             jc->cand_rules[jc->ncand++] = (uint16_t)i;
     }
+    for (size_t k = 0; k < jc->ncand; k++)
+        inline_test_of(condition(r, jc->cand_rules[k]), &jc->cand_off[k], &jc->cand_cmp[k],
+                       &jc->cand_num[k]);
     /* Settings: format × hardware × 3 placements × 4 device counts, in the
      * order generation visits them (format outermost), so that the table is
      * read nearly sequentially. Beyond 2^22 settings it is not worth it. */
@@ -386,30 +441,9 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                             cond_s[k] = NULL;
                             continue;
                         }
-                        size_t at = jc->setting * jc->ncand + k, fact;
-                        enum lm_cmp cmp;
-                        double num;
-                        long off;
-                        const char *lit;
-                        const char *const *names;
-                        int equal;
-                        if (lm_expr_fact_cmp(cond_s[k], &fact, &cmp, &num) &&
-                            (off = lm__fact_num_offset(fact)) >= 0) {
-                            jc->setting_off[at] = (int32_t)off + 1;
-                            jc->setting_cmp[at] = (uint8_t)cmp;
-                            jc->setting_num[at] = num;
-                        } else if (lm_expr_fact_str(cond_s[k], &fact, &lit, &equal) &&
-                                   (off = lm__fact_enum_offset(fact, &names)) >= 0) {
-                            /* An enum: equal to the literal exactly when its
-                             * index is the literal's (-1: none is). */
-                            int idx = -1;
-                            for (int v = 0; names[v] != NULL; v++)
-                                if (strcmp(names[v], lit) == 0)
-                                    idx = v;
-                            jc->setting_off[at] = (int32_t)off + 1;
-                            jc->setting_cmp[at] = equal ? CMP_ENUM_EQ : CMP_ENUM_NE;
-                            jc->setting_num[at] = idx;
-                        }
+                        size_t at = jc->setting * jc->ncand + k;
+                        inline_test_of(cond_s[k], &jc->setting_off[at], &jc->setting_cmp[at],
+                                       &jc->setting_num[at]);
                     }
             } else if (jc->setting_cond != NULL) {
                 cond_s = &jc->setting_cond[jc->setting * jc->ncand];
@@ -443,29 +477,16 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                 uint64_t bit = (uint64_t)1 << (i % 64);
                 if (!(jc->model_can[i / 64] & bit))
                     continue;
-                if (off_s[k] != 0 && jc->setting_cmp[jc->setting * jc->ncand + k] >= CMP_ENUM_EQ) {
-                    /* An enum compared with a literal (OP_FACT_EQ_STR /
-                     * NE_STR: null, which never fires, below 0). */
-                    size_t at = jc->setting * jc->ncand + k;
-                    int v;
-                    memcpy(&v, (const char *)c + off_s[k] - 1, sizeof(v));
-                    int same = (double)v == jc->setting_num[at];
-                    if (v >= 0 && (jc->setting_cmp[at] == CMP_ENUM_EQ ? same : !same))
-                        c->fired[i / 64] |= bit;
-                    continue;
-                }
-                if (off_s[k] != 0) {
-                    /* The fused comparison's own test (OP_FACT_CMP_NUM: a
-                     * number when finite, else null, which never fires). */
-                    size_t at = jc->setting * jc->ncand + k;
-                    double x;
-                    memcpy(&x, (const char *)c + off_s[k] - 1, sizeof(x));
-                    if (lm_cmp_fires((enum lm_cmp)jc->setting_cmp[at], x, jc->setting_num[at]))
-                        c->fired[i / 64] |= bit;
-                    continue;
-                }
-                const struct lm_expr *e = cond_s[k] != NULL ? cond_s[k] : condition(r, i);
-                if (lm_expr_eval(e, lm__fact_get, &ctx) == LM_TRUE)
+                size_t at = jc->setting * jc->ncand + k;
+                int fires;
+                if (off_s[k] != 0)
+                    fires = inline_fires(c, off_s[k], jc->setting_cmp[at], jc->setting_num[at]);
+                else if (cond_s[k] == NULL && jc->cand_off[k] != 0)
+                    fires = inline_fires(c, jc->cand_off[k], jc->cand_cmp[k], jc->cand_num[k]);
+                else
+                    fires = lm_expr_eval(cond_s[k] != NULL ? cond_s[k] : condition(r, i),
+                                         lm__fact_get, &ctx) == LM_TRUE;
+                if (fires)
                     c->fired[i / 64] |= bit;
             }
         }
@@ -474,7 +495,10 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             uint64_t bit = (uint64_t)1 << (i % 64);
             if (!(jc->model_can[i / 64] & bit) || !(can_s[i / 64] & bit))
                 continue;
-            if (lm_expr_eval(condition(r, i), lm__fact_get, &ctx) == LM_TRUE)
+            if (jc->cand_off[k] != 0 ? inline_fires(c, jc->cand_off[k], jc->cand_cmp[k],
+                                                    jc->cand_num[k])
+                                     : lm_expr_eval(condition(r, i), lm__fact_get, &ctx) ==
+                                           LM_TRUE)
                 c->fired[i / 64] |= bit;
         }
     }

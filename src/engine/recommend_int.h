@@ -85,6 +85,12 @@ struct lm__judge_cache {
     const struct lm_model *model;
     uint64_t model_fired[LM_MAX_RULES / 64];
     uint64_t model_can[LM_MAX_RULES / 64]; /* the candidate rules the model lets fire */
+    /* Per candidate rule (position in cand_rules): when the run's condition
+     * is one comparison the candidate holds in place, as setting_off and
+     * the rest below hold them for a setting's conditions (0: evaluate). */
+    int32_t cand_off[LM_MAX_RULES];
+    uint8_t cand_cmp[LM_MAX_RULES];
+    double cand_num[LM_MAX_RULES];
     /* Per setting: 2 × nwords words (the setting rules that fired, the
      * candidate rules that can), and whether they are known yet. */
     uint64_t *setting_words;

@@ -215,7 +215,10 @@ int lm__strlist(struct lm_sctx *c, const char *key, const struct lm_ynode *v,
     }
     size_t n = 0;
     int bad = 0;
-    struct lm_strset seen = LM_STRSET_INIT; /* linear, not quadratic, in v->n */
+    /* Duplicates: a hash set keeps a long list linear; a short one (nearly
+     * every list in a profile) is cheaper to scan than to hash. */
+    enum { SCAN_MAX = 16 };
+    struct lm_strset seen = LM_STRSET_INIT;
     for (size_t i = 0; i < v->n; i++) {
         const struct lm_ynode *it = v->items[i];
         if (it->kind != LM_Y_SCALAR) {
@@ -231,13 +234,20 @@ int lm__strlist(struct lm_sctx *c, const char *key, const struct lm_ynode *v,
                 continue;
             }
         }
-        size_t first = lm__strset_put(&seen, it->text, i);
-        if (first == LM_STRSET_NOMEM) {
-            lm__schema_error(c, it, "out of memory");
-            bad = 1;
-            break;
+        int twice = 0;
+        if (v->n <= SCAN_MAX) {
+            for (size_t k = 0; k < n && !twice; k++)
+                twice = strcmp(items[k], it->text) == 0;
+        } else {
+            size_t first = lm__strset_put(&seen, it->text, i);
+            if (first == LM_STRSET_NOMEM) {
+                lm__schema_error(c, it, "out of memory");
+                bad = 1;
+                break;
+            }
+            twice = first != LM_STRSET_NONE;
         }
-        if (first != LM_STRSET_NONE) {
+        if (twice) {
             lm__schema_error(c, it, "'%s' lists '%s' twice", key, it->text);
             bad = 1;
             continue;

@@ -83,6 +83,9 @@ struct lm_est_input {
      * the placement, owned_count, extra_flags and weights_* alone (one
      * scenario's candidates, as lm_recommend generates them). */
     struct lm_est_memo *memo;
+    /* Fill est.sizing_lo_tps and sizing_hi_tps (the flip search's
+     * re-sizing; two more decode steps an estimate). */
+    int want_sizing_interval;
 };
 
 struct lm_est_memo;
@@ -101,7 +104,14 @@ struct lm_estimate {
     double decode_tokens_per_s, prefill_tokens_per_s, ttft_ms, e2e_ms;
     double max_concurrency, instances;
     double batch_cap;                 /* §9.1: the largest batch the load can fill */
-    double bmax_decode_tokens_per_s;  /* per-stream decode at B_max (flip.c's intervals) */
+    double bmax_decode_tokens_per_s;  /* per-stream decode at B_max */
+    /* The sizing targets (output tokens/s) for which this estimate holds:
+     * B_max, and with it every figure, is the same for every target in
+     * (sizing_lo_tps, sizing_hi_tps] (±inf: unbounded); the flip search
+     * re-estimates a candidate only when a trial's target leaves it
+     * (flip.c, sized_at). NAN when nothing is sized or the input did not
+     * ask (lm_est_input.want_sizing_interval). */
+    double sizing_lo_tps, sizing_hi_tps;
     double capacity_requests_per_day; /* §9.1: one instance at ρ over the window */
     double utilization;               /* §9.1: λ / (instances × C(B_max)) */
     double usd_per_month;

@@ -179,6 +179,7 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
     struct lm_est_input in;
     lm__input_of(r, sc, t, (t->est.flags & LM_EST_LOCAL_BUILT) != 0, &in);
     lm__input_quality(r, r->cands[i].model, &in);
+    in.want_sizing_interval = 1; /* sized_at */
     lm_estimate_compute(&in, &t->est, NULL);
     lm__finish(r, sc, t); /* break-even follows the new cost */
 }
@@ -189,7 +190,7 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
 
 /* A sized candidate's estimate and the sizing targets it holds for. */
 struct sized_interval {
-    double lo, hi;
+    double lo, hi; /* (lo, hi] */
     struct lm__kept k;
 };
 
@@ -821,12 +822,12 @@ static int sized_variant(struct flipctx *f, const struct lm_scenario *sc, size_t
 
 /* Resize with more streams at peak: the estimate depends on the target
  * only through B_max, the largest batch whose per-stream decode speed
- * reaches it (estimate.c, size_bmax; that speed falls as the batch grows).
- * An estimate made at target t with B_max b ≥ 1 therefore holds for every
- * target in [t, decode speed at b], and one with B_max 0 for every target
- * from t up; each sized candidate keeps its last such interval. The
- * candidate at this trial's target goes to *c; returns 0, or -1 when out
- * of memory. */
+ * reaches it (estimate.c, size_bmax; that speed falls as the batch grows),
+ * so it holds for every target in the interval the estimate reports
+ * (est.sizing_lo_tps, est.sizing_hi_tps]: down to the speed at which one
+ * more stream would pass, up to the speed at B_max. Each sized candidate
+ * keeps its last estimate and interval. The candidate at this trial's
+ * target goes to *c; returns 0, or -1 when out of memory. */
 static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
                     struct lm_candidate *c)
 {
@@ -840,7 +841,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
             return -1;
     }
     struct sized_interval *iv = f->sized_iv[i];
-    if (iv != NULL && target >= iv->lo && target <= iv->hi) {
+    if (iv != NULL && target > iv->lo && target <= iv->hi) {
         lm__kept_expand(r, i, &iv->k, c);
         return 0;
     }
@@ -851,8 +852,14 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
         return 0;
     if (iv == NULL && (iv = f->sized_iv[i] = lm_arena_alloc(&f->sh->arena, sizeof(*iv))) == NULL)
         return -1;
-    iv->lo = target;
-    iv->hi = c->est.max_concurrency >= 1 ? c->est.bmax_decode_tokens_per_s : (double)INFINITY;
+    iv->lo = c->est.sizing_lo_tps;
+    iv->hi = c->est.sizing_hi_tps;
+    if (!(iv->lo < target && target <= iv->hi)) {
+        /* Not an interval around the target it was made at (a NAN bound):
+         * it holds for that target alone. */
+        iv->lo = nextafter(target, -(double)INFINITY);
+        iv->hi = target;
+    }
     lm__keep(&iv->k, c);
     return 0;
 }

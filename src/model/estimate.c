@@ -881,6 +881,14 @@ static void estimate_api(const struct lm_est_input *in, struct lm_estimate *out,
  * weights + 1.25 GiB overhead, 8192-token sequences of 1 GiB each: memory
  * allows B ≤ 16; with a cap of 4 and a 10 tokens/s target, B_max 4.
  */
+/* Whether B sequences fit in the usable memory (the memory half of
+ * size_bmax's test). */
+static int batch_fits(const struct speed_ctx *c, const struct lm_est_input *in,
+                      double fixed_bytes, double usable, double b)
+{
+    return fixed_bytes + kv_bytes(&c->s, c->m, in->context_tokens, b, c->bpe) <= usable;
+}
+
 static double size_bmax(const struct speed_ctx *c, const struct lm_est_input *in,
                         double fixed_bytes, double usable, double cap)
 {
@@ -888,14 +896,38 @@ static double size_bmax(const struct speed_ctx *c, const struct lm_est_input *in
     double lo = 0, hi = cap < 1 ? 1 : floor(cap);
     while (lo < hi) {
         double mid = floor((lo + hi + 1) / 2);
-        double mem = fixed_bytes + kv_bytes(&c->s, c->m, in->context_tokens, mid, c->bpe);
-        int ok = mem <= usable && decode_tps(c, in->decode_context, mid) >= target;
+        int ok = batch_fits(c, in, fixed_bytes, usable, mid) &&
+                 decode_tps(c, in->decode_context, mid) >= target;
         if (ok)
             lo = mid;
         else
             hi = mid - 1;
     }
     return lo;
+}
+
+/*
+ * The targets for which size_bmax gives the same b (its tests are monotone
+ * in B, so it returns the largest B that passes both): b ≥ 1 still passes
+ * while the target is at most dec(b), and b + 1 still fails while the
+ * target is above dec(b + 1), or for every target when b + 1 is past the
+ * cap or does not fit. A device serves its own stream at B 1 even when
+ * B 1 misses the target, so there b 0 and 1 are the same sizing. Sets the
+ * half-open interval (*lo, *hi].
+ */
+static void sizing_interval(const struct speed_ctx *c, const struct lm_est_input *in,
+                            double fixed_bytes, double usable, double cap, double b,
+                            int device, double *lo, double *hi)
+{
+    double top = cap < 1 ? 1 : floor(cap);
+    if (device && b < 1)
+        b = 1;
+    *hi = b >= 1 && !(device && b == 1) ? decode_tps(c, in->decode_context, b)
+                                         : (double)INFINITY;
+    double next = b + 1;
+    *lo = next <= top && batch_fits(c, in, fixed_bytes, usable, next)
+              ? decode_tps(c, in->decode_context, next)
+              : -(double)INFINITY;
 }
 
 
@@ -1060,7 +1092,9 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         .kv_cache_gib = DNAN, .overhead_gib = DNAN, .usable_gib = DNAN, .headroom_gib = DNAN,
         .fit = -1, .decode_tokens_per_s = DNAN, .prefill_tokens_per_s = DNAN,
         .ttft_ms = DNAN, .e2e_ms = DNAN, .max_concurrency = DNAN, .instances = DNAN,
-        .batch_cap = DNAN, .bmax_decode_tokens_per_s = DNAN, .capacity_requests_per_day = DNAN, .utilization = DNAN,
+        .batch_cap = DNAN, .bmax_decode_tokens_per_s = DNAN,
+        .sizing_lo_tps = DNAN, .sizing_hi_tps = DNAN,
+        .capacity_requests_per_day = DNAN, .utilization = DNAN,
         .usd_per_month = DNAN, .break_even_requests_per_day = DNAN, .quality = DNAN,
         .finetune_method = -1, .finetune_hours = DNAN, .finetune_usd = DNAN,
         .error_bands = { DNAN, DNAN, DNAN, DNAN }, .flags = 0
@@ -1176,6 +1210,9 @@ void lm_estimate_compute(const struct lm_est_input *in, struct lm_estimate *out,
         memo->bmax = bmax;
         memo->valid = 1;
     }
+    if (in->want_sizing_interval)
+        sizing_interval(&c, in, weights + over, usable, out->batch_cap, bmax, device,
+                        &out->sizing_lo_tps, &out->sizing_hi_tps);
     if (device && bmax < 1)
         bmax = 1;
     out->max_concurrency = bmax;

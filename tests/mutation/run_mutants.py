@@ -30,6 +30,10 @@ import time
 
 # (id, file, original text, mutated text, what the bug is)
 MUTANTS = [
+    ("sizing-interval", "src/model/estimate.c",
+     "    double next = b + 1;",
+     "    double next = b + 2;",
+     "estimate: the flip search's sizing interval skips the next batch (re-uses a stale sizing)"),
     ("kv-decode", "src/model/estimate.c",
      "                 kv_read(c, ctx, b) / (c->kv_eff * c->bw) +",
      "                 0 * kv_read(c, ctx, b) / (c->kv_eff * c->bw) +",

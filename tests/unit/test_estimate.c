@@ -555,6 +555,101 @@ static void test_sizing(void **state)
     assert_near(e.max_concurrency, 1, 0);
 }
 
+/* The sizing interval the flip search relies on (flip.c, sized_at): an
+ * estimate asked for it holds, figure for figure, for every target inside
+ * (sizing_lo_tps, sizing_hi_tps], and B_max moves just outside it. Worked
+ * example: Llama-3.1-8B q4_k_m on an L4 at a peak of 64 streams and a
+ * 10 tokens/s target has B_max 16 (memory-bound, test_sizing), so B 17
+ * never fits: the estimate holds for every lower target (lo = -inf) and up
+ * to the per-stream speed at B 16. */
+static int same_d(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+static void test_sizing_interval(void **state)
+{
+    (void)state;
+    static const char *const models[] = { "llama-3.1-8b-instruct", "qwen3-30b-a3b",
+                                          "gpt-oss-20b", "qwen2.5-0.5b-instruct" };
+    static const char *const hws[] = { "nvidia-l4", "nvidia-rtx-4090", "nvidia-h100-sxm",
+                                       "nvidia-a10g" };
+    static const int places[] = { LM_PLACE_DEVICE, LM_PLACE_ONPREM, LM_PLACE_CLOUD };
+    static const double targets[] = { 0.5, 3, 10, 30, 80, 250 };
+    static const double peaks[] = { 1, 8, 40, 300 };
+    struct lm_est_input in = input("llama-3.1-8b-instruct", "q4_k_m", "nvidia-l4", LM_PLACE_CLOUD);
+    in.peak_concurrency = 64;
+    in.target_tokens_per_s = 10;
+    in.want_sizing_interval = 1;
+    struct lm_estimate e;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_near(e.max_concurrency, 16, 0);
+    assert_true(isinf(e.sizing_lo_tps) && e.sizing_lo_tps < 0);
+    assert_near(e.sizing_hi_tps, e.bmax_decode_tokens_per_s, 0);
+    /* Without asking, nothing is computed. */
+    in.want_sizing_interval = 0;
+    lm_estimate_compute(&in, &e, NULL);
+    assert_true(isnan(e.sizing_lo_tps) && isnan(e.sizing_hi_tps));
+
+    size_t checked = 0, bounded = 0;
+    for (size_t mi = 0; mi < sizeof(models) / sizeof(*models); mi++)
+        for (size_t hi = 0; hi < sizeof(hws) / sizeof(*hws); hi++)
+            for (size_t pi = 0; pi < 3; pi++)
+                for (size_t ki = 0; ki < sizeof(peaks) / sizeof(*peaks); ki++)
+                    for (size_t ti = 0; ti < sizeof(targets) / sizeof(*targets); ti++) {
+                        in = input(models[mi], "q4_k_m", hws[hi], places[pi]);
+                        if (in.runtime == NULL)
+                            continue;
+                        in.peak_concurrency = peaks[ki];
+                        in.requests_per_day = 20000;
+                        in.target_tokens_per_s = targets[ti];
+                        in.want_sizing_interval = 1;
+                        lm_estimate_compute(&in, &e, NULL);
+                        double lo = e.sizing_lo_tps, hi2 = e.sizing_hi_tps;
+                        assert_true(lo < targets[ti] && targets[ti] <= hi2);
+                        /* Inside: the same estimate. */
+                        double inside[4] = { targets[ti], hi2, 0, 0 };
+                        size_t nin = isinf(hi2) ? 1 : 2;
+                        inside[nin++] = isinf(lo) ? targets[ti] / 1000 : nextafter(lo, INFINITY);
+                        inside[nin++] = isinf(lo) ? targets[ti] / 2 : (lo + targets[ti]) / 2;
+                        for (size_t k = 0; k < nin; k++) {
+                            struct lm_est_input o = in;
+                            o.target_tokens_per_s = inside[k];
+                            struct lm_estimate f;
+                            lm_estimate_compute(&o, &f, NULL);
+                            if (!(same_d(f.max_concurrency, e.max_concurrency) &&
+                                  same_d(f.usd_per_month, e.usd_per_month) &&
+                                  same_d(f.decode_tokens_per_s, e.decode_tokens_per_s) &&
+                                  same_d(f.e2e_ms, e.e2e_ms) && same_d(f.instances, e.instances) &&
+                                  same_d(f.utilization, e.utilization) &&
+                                  same_d(f.capacity_requests_per_day,
+                                         e.capacity_requests_per_day)))
+                                fail_msg("%s/%s placement %d peak %g: made at %g, differs at "
+                                         "%.17g inside (%.17g, %.17g]",
+                                         models[mi], hws[hi], places[pi], peaks[ki], targets[ti],
+                                         inside[k], lo, hi2);
+                            checked++;
+                        }
+                        /* Just outside: B_max is another. */
+                        double outside[2];
+                        size_t nout = 0;
+                        if (isfinite(hi2))
+                            outside[nout++] = nextafter(hi2, INFINITY);
+                        if (isfinite(lo))
+                            outside[nout++] = lo;
+                        for (size_t k = 0; k < nout; k++) {
+                            struct lm_est_input o = in;
+                            o.target_tokens_per_s = outside[k];
+                            struct lm_estimate f;
+                            lm_estimate_compute(&o, &f, NULL);
+                            assert_true(f.max_concurrency != e.max_concurrency);
+                            bounded++;
+                        }
+                    }
+    assert_true(checked > 500);
+    assert_true(bounded > 100);
+}
+
 /* Rounding as printed (docs/cli.md, docs/scoring.md): every number is
  * rounded to its decimals, half away from zero, never truncated; text
  * prints USD a month to the cent. Worked example: Llama-3.1-8B q4_k_m on
@@ -954,6 +1049,7 @@ int main(void)
         cmocka_unit_test(test_gguf_separate_output),
         cmocka_unit_test(test_moe_offload),
         cmocka_unit_test(test_sizing),
+        cmocka_unit_test(test_sizing_interval),
         cmocka_unit_test(test_render_rounding),
         cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_api_cost),

@@ -133,6 +133,10 @@ struct lm_recommendation {
     double *model_quality;
     const char *quality_kind;
     int quality_image;
+    /* Internal: the estimate memo (estimate.h) of candidates rebuilt under
+     * the run's scenario; consecutive candidates of one setting share its
+     * placement-free part. */
+    struct lm_est_memo *rebuild_memo;
 };
 
 /* Rebuilds candidate i in full: profiles, estimate, privacy, sub-scores,

@@ -217,10 +217,15 @@ static enum fact_scope fact_scope(const char *p);
 /* setting_cmp values past enum lm_cmp: an enum fact compared with a string. */
 #define CMP_ENUM_EQ 16
 #define CMP_ENUM_NE 17
+/* ... and a number compared with null (a number fact is null when not
+ * finite, lm__fact_get). */
+#define CMP_NULL_EQ 18
+#define CMP_NULL_NE 19
 
-/* When condition e is one comparison of a number, or of an enum with a
- * literal, that a candidate holds in place (lm_expr_fact_cmp and
- * lm__fact_num_offset; lm_expr_fact_str and lm__fact_enum_offset), sets
+/* When condition e is one comparison of a number with a number or with
+ * null, or of an enum with a literal, that a candidate holds in place
+ * (lm_expr_fact_cmp or lm_expr_fact_null, and lm__fact_num_offset;
+ * lm_expr_fact_str and lm__fact_enum_offset), sets
  * *off to the field's offset + 1 with *cmp and *num for inline_fires;
  * else leaves *off 0. */
 static void inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, double *num)
@@ -237,6 +242,10 @@ static void inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, 
         *off = (int32_t)o + 1;
         *cmp = (uint8_t)op;
         *num = v;
+    } else if (lm_expr_fact_null(e, &fact, &equal) && (o = lm__fact_num_offset(fact)) >= 0) {
+        *off = (int32_t)o + 1;
+        *cmp = equal ? CMP_NULL_EQ : CMP_NULL_NE;
+        *num = 0;
     } else if (lm_expr_fact_str(e, &fact, &lit, &equal) &&
                (o = lm__fact_enum_offset(fact, &names)) >= 0) {
         /* An enum: equal to the literal exactly when its index is the
@@ -253,10 +262,15 @@ static void inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, 
 
 /* The test inline_test_of made, on candidate c (off != 0): the fused
  * comparison's own (OP_FACT_CMP_NUM: a number when finite, else null,
- * which never fires), or an enum's (OP_FACT_EQ_STR / NE_STR: null, below
- * 0, never fires). */
+ * which never fires), null's (OP_EQ_NULL / NE_NULL), or an enum's
+ * (OP_FACT_EQ_STR / NE_STR: null, below 0, never fires). */
 static int inline_fires(const struct lm_candidate *c, int32_t off, uint8_t cmp, double num)
 {
+    if (cmp >= CMP_NULL_EQ) {
+        double x;
+        memcpy(&x, (const char *)c + off - 1, sizeof(x));
+        return (cmp == CMP_NULL_EQ) == !isfinite(x);
+    }
     if (cmp >= CMP_ENUM_EQ) {
         int v;
         memcpy(&v, (const char *)c + off - 1, sizeof(v));
@@ -738,6 +752,8 @@ void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc
     lm__record_profiles(r, i, c);
     lm__input_of(r, sc, c, c->offer == NULL && r->hw_built[r->cands[i].where], &in);
     lm__input_quality(r, r->cands[i].model, &in);
+    if (sc == r->sc)
+        in.memo = r->rebuild_memo; /* its contract: one scenario's candidates */
     lm_estimate_compute(&in, &c->est, NULL);
     lm__finish(r, sc, c);
 }

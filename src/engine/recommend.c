@@ -867,6 +867,8 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
         rc = generate(r, opt, opt->no_flips ? NULL : &cols);
     if (rc == LM_OK)
         rc = rank(r);
+    if (rc == LM_OK && (r->rebuild_memo = lm_est_memo_new()) == NULL)
+        rc = LM_ENOMEM;
     if (rc == LM_OK) {
         verdict(r);
         if (!opt->no_flips && lm__find_flips(r, &cols) != LM_OK)
@@ -894,6 +896,7 @@ void lm_recommendation_release(struct lm_recommendation *r)
     free(r->relax);
     free(r->model_llm);
     free(r->model_quality);
+    lm_est_memo_free(r->rebuild_memo);
     for (size_t i = 0; i < LM_MAX_RULES; i++)
         lm_expr_free(r->when[i]);
     memset(r, 0, sizeof(*r));

@@ -169,6 +169,12 @@ int lm_expr_fact_cmp(const struct lm_expr *e, size_t *fact, enum lm_cmp *cmp, do
  * is a string and equals *lit (==) or differs from it (!=). Else 0. */
 int lm_expr_fact_str(const struct lm_expr *e, size_t *fact, const char **lit, int *equal);
 
+/* When e is a fact compared with the literal null (`fact == null` or
+ * `!=`, either side first), sets *fact and *equal (1 for ==) and returns
+ * 1: lm_expr_eval(e) is then LM_TRUE exactly when the fact is null (==) or
+ * is not (!=). Else 0. */
+int lm_expr_fact_null(const struct lm_expr *e, size_t *fact, int *equal);
+
 /*
  * Compiles the message template src[0..len): literal text with `{path}` and
  * `{path:.Nf}` (N in 0-6) placeholders and `{{`/`}}` escapes. Same return,

@@ -386,6 +386,23 @@ int lm_expr_fact_cmp(const struct lm_expr *e, size_t *fact, enum lm_cmp *cmp, do
     return 1;
 }
 
+int lm_expr_fact_null(const struct lm_expr *e, size_t *fact, int *equal)
+{
+    if (e->ncode != 3 || (e->code[2].op != OP_EQ_NULL && e->code[2].op != OP_NE_NULL))
+        return 0;
+    const struct ins *f = &e->code[0], *n = &e->code[1];
+    if (f->op == OP_NULL) {
+        const struct ins *t = f;
+        f = n;
+        n = t;
+    }
+    if (f->op != OP_FACT || n->op != OP_NULL)
+        return 0;
+    *fact = f->a;
+    *equal = e->code[2].op == OP_EQ_NULL;
+    return 1;
+}
+
 int lm_expr_fact_str(const struct lm_expr *e, size_t *fact, const char **lit, int *equal)
 {
     if (e->ncode != 1 || (e->code[0].op != OP_FACT_EQ_STR && e->code[0].op != OP_FACT_NE_STR))

@@ -1565,6 +1565,52 @@ static void test_fact_str(void **state)
     }
 }
 
+/* lm_expr_fact_null: `fact == null` (or !=, either side first), compiled
+ * or specialized, reads as one null test, which the judge makes on the
+ * number in place; its verdict must be the evaluator's for a number and
+ * for null. Other shapes are refused. */
+static void test_fact_null(void **state)
+{
+    static const struct {
+        const char *src;
+        int plain, equal;
+    } cases[] = {
+        {"estimate.ttft_ms == null", 1, 1},
+        {"estimate.ttft_ms != null", 1, 0},
+        {"null == estimate.ttft_ms", 1, 1},
+        {"scenario.latency.ttft_ms != null and estimate.ttft_ms == null", 1, 1},
+        {"estimate.ttft_ms == null or model.params_b > 1", 0, 0},
+        {"estimate.ttft_ms > 300", 0, 0},
+    };
+    unsigned char varies[F_NFACTS] = {0};
+    (void)state;
+
+    varies[F_TTFT] = varies[F_PARAMS] = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct world w;
+        world_init(&w);
+        w.v[F_TTFT_MAX] = num(300);
+        struct lm_expr *e = compile_ok(cases[i].src);
+        struct lm_expr *s = specialize_ok(e, &w, varies);
+        size_t fact = 0;
+        int equal = -1;
+        int plain = lm_expr_fact_null(s, &fact, &equal);
+        if (plain != cases[i].plain)
+            fail_msg("'%s': lm_expr_fact_null gave %d", cases[i].src, plain);
+        if (plain) {
+            assert_int_equal(fact, F_TTFT);
+            assert_int_equal(equal, cases[i].equal);
+            for (int k = 0; k < 2; k++) {
+                w.v[F_TTFT] = k == 0 ? num(250) : null();
+                int fires = (k == 1) == equal;
+                assert_int_equal(lm_expr_eval(s, get_fact, &w) == LM_TRUE, fires);
+            }
+        }
+        lm_expr_free(s);
+        lm_expr_free(e);
+    }
+}
+
 static void test_specialize_folds(void **state)
 {
     static const struct {
@@ -1732,6 +1778,7 @@ int main(void)
         cmocka_unit_test(test_specialize_folds),
         cmocka_unit_test(test_fact_cmp),
         cmocka_unit_test(test_fact_str),
+        cmocka_unit_test(test_fact_null),
         cmocka_unit_test(test_specialize_keeps_varying),
         cmocka_unit_test(test_specialize_copies_strings),
     };

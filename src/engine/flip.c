@@ -177,7 +177,7 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
                              size_t i, struct lm_candidate *t)
 {
     struct lm_est_input in;
-    lm__input_of(r, sc, t, (t->est.flags & LM_EST_LOCAL_BUILT) != 0, &in);
+    lm__input_of(r, sc, t, t->offer == NULL && r->hw_built[r->cands[i].where], &in);
     lm__input_quality(r, r->cands[i].model, &in);
     in.want_sizing_interval = 1; /* sized_at */
     lm_estimate_compute(&in, &t->est, NULL);
@@ -845,8 +845,9 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
         lm__kept_expand(r, i, &iv->k, c);
         return 0;
     }
-    if (built(f, i, c) != 0)
-        return -1;
+    /* Re-estimated from its profiles: privacy and sub-scores follow
+     * (lm__finish), so the run's estimate of it is not needed. */
+    lm__record_profiles(r, i, c);
     resize_candidate(r, sc, i, c);
     if (f->sh->arena.used_bytes >= CACHE_MAX_BYTES)
         return 0;

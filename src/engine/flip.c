@@ -59,6 +59,7 @@ static const struct flipdim flipdims[] = {
  * in an arena. */
 struct flipshare {
     const struct lm__columns *cols; /* what generation kept (light candidates) */
+    const float *run_scores;        /* its sub-scores column, or NULL */
     struct lm__kept **built; /* NULL until rebuilt */
     struct lm_arena arena;
     /* Scratch of build_by_kept, reused by every search. */
@@ -257,6 +258,7 @@ static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *
 {
     memset(sh, 0, sizeof(*sh));
     sh->cols = cols != NULL && cols->exact && cols->cap >= r->n ? cols : NULL;
+    sh->run_scores = cols != NULL && cols->cap >= r->n ? cols->scores : NULL;
     sh->built = calloc(r->n ? r->n : 1, sizeof(*sh->built));
     return sh->built != NULL ? LM_OK : LM_ENOMEM;
 }
@@ -357,12 +359,22 @@ static int resize_bounds(struct flipctx *f)
             continue;
         }
         struct lm_candidate c, t;
-        lm__rebuild(r, r->sc, i, &c);
-        t = c;
+        double run[LM_S_COUNT];
+        if (f->sh->run_scores != NULL) {
+            /* The run's sub-scores from the column (each the float just
+             * above: the bound can only grow), the sizing from profiles. */
+            for (int s = 0; s < LM_S_COUNT; s++)
+                run[s] = f->sh->run_scores[i * LM_S_COUNT + (size_t)s];
+            lm__record_profiles(r, i, &t);
+        } else {
+            lm__rebuild(r, r->sc, i, &c);
+            memcpy(run, c.scores, sizeof(run));
+            t = c;
+        }
         resize_candidate(r, &best_case, i, &t);
         for (int s = 0; s < LM_S_COUNT; s++)
-            if (!isnan(c.scores[s]) && c.scores[s] > t.scores[s])
-                t.scores[s] = c.scores[s];
+            if (!isnan(run[s]) && run[s] > t.scores[s])
+                t.scores[s] = run[s];
         uint64_t kept[NW];
         for (size_t w = 0; w < r->nwords; w++)
             kept[w] = fw[w] & ~f->rerun_sized[w] & ~f->errors[w];

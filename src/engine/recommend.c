@@ -242,6 +242,12 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
         if (nn == NULL)
             return LM_ENOMEM;
         col->nulls = nn;
+        if (col->want_scores) {
+            float *ns = realloc(col->scores, r->cap * LM_S_COUNT * sizeof(*ns));
+            if (ns == NULL)
+                return LM_ENOMEM;
+            col->scores = ns;
+        }
         col->cap = r->cap;
     }
     if (col != NULL) {
@@ -255,6 +261,13 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
             if (isnan(c->scores[s]))
                 nulls |= (uint8_t)(1u << s);
         col->nulls[r->n] = nulls;
+        for (int s = 0; col->scores != NULL && s < LM_S_COUNT; s++) {
+            double v = c->scores[s];
+            float x = (float)v;
+            if ((double)x < v)
+                x = nextafterf(x, (float)INFINITY); /* a bound: never below */
+            col->scores[r->n * LM_S_COUNT + (size_t)s] = x;
+        }
     }
     if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > r->max_decode)
         r->max_decode = c->est.decode_tokens_per_s;
@@ -533,6 +546,9 @@ static int reserve(struct lm_recommendation *r, struct lm__columns *col, size_t 
         col->nulls = malloc(n);
         if (col->usd == NULL || col->privacy == NULL || col->nulls == NULL)
             return LM_ENOMEM;
+        if (col->want_scores &&
+            (col->scores = malloc(n * LM_S_COUNT * sizeof(*col->scores))) == NULL)
+            return LM_ENOMEM;
         col->cap = n;
     }
     return LM_OK;
@@ -572,6 +588,8 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
     g.opt = opt;
     g.cols = cols;
     lm__fill_input(r->sc, opt, &g.base);
+    if (cols != NULL)
+        cols->want_scores = lm_estimate_batch_cap(&g.base) > 1;
     int rc = lm__judge_cache_init(&g.jc, r);
     if (rc == LM_OK)
         rc = id_order_init(&g.ord, r, opt);
@@ -879,6 +897,7 @@ int lm_recommend(const struct lm_catalog *cat, const struct lm_scenario *sc,
     free(cols.usd);
     free(cols.privacy);
     free(cols.nulls);
+    free(cols.scores);
     return rc;
 }
 

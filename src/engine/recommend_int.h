@@ -179,8 +179,14 @@ double lm__cheapest_api_request(const struct lm_catalog *cat, const struct lm_sc
 struct lm__columns {
     double *usd;
     uint8_t *privacy, *nulls;
+    /* When the scenario's batch cap exceeds 1 (the output-speed flip then
+     * bounds each sized candidate, flip.c resize_bounds): its sub-scores,
+     * LM_S_COUNT a candidate, each the float nearest above (NAN kept), so
+     * that the bound need not rebuild it. NULL otherwise. */
+    float *scores;
     size_t cap;
     int exact;
+    int want_scores;
 };
 
 /* True when fact id reads nothing a light candidate lacks: the scenario,

@@ -76,6 +76,29 @@ int lm_quality_fit_matrix(const double *scores, size_t n,
  * the models stay unfitted and keep the published-only composite). */
 int lm_quality_fit_catalog(struct lm_catalog *cat, struct lm_quality_fit *fit);
 
+/*
+ * A fit made ahead of time: the n × LM_Q_COUNT published-score matrix
+ * (row-major, NAN where absent) and what lm_quality_fit_matrix made of it
+ * with the default options (pred and band, the same shape). The build
+ * makes one for the embedded catalog (src/cmake/fit_builtin.c), so that a
+ * run on it does not fit again (issue 13: the fit was 8 % of a small run).
+ */
+struct lm_quality_precomputed {
+    size_t n;
+    const double *scores, *pred, *band;
+};
+
+/* Makes lm_quality_fit_catalog take pred and band from p when the
+ * catalog's published-score matrix is p's, value for value (a NAN matches
+ * a NAN); any other catalog is fitted. NULL forgets it. Call before
+ * loading; not thread-safe. */
+void lm_quality_use_precomputed(const struct lm_quality_precomputed *p);
+
+/* The embedded catalog's fit, in the builtin_quality.c that the build
+ * generates and links into the lmchoose program only (a library user
+ * registers it, or fits). */
+extern const struct lm_quality_precomputed lm_builtin_quality_fit;
+
 /* One cell of a model's completed row: the published score when there is
  * one (*imputed = 0, *band NAN, *residual = published − fit), else the
  * fit's value (*imputed = 1, *band its half-width, *residual NAN). NAN when

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "lmchoose/quality.h"
 #include "util/fs.h"
 #include "lmchoose/status.h"
 #include "util/strutil.h"
@@ -166,6 +167,8 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
 #endif
+    /* The shipped catalog's quality fit, made at build time. */
+    lm_quality_use_precomputed(&lm_builtin_quality_fit);
 
     struct lm_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));

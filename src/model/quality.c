@@ -469,6 +469,26 @@ out:
 
 static int family_order(struct lm_catalog *cat);
 
+static const struct lm_quality_precomputed *precomputed;
+
+void lm_quality_use_precomputed(const struct lm_quality_precomputed *p)
+{
+    precomputed = p;
+}
+
+/* True when y (n × K) is the precomputed fit's matrix, value for value. */
+static int is_precomputed(const double *y, size_t n)
+{
+    if (precomputed == NULL || precomputed->n != n)
+        return 0;
+    for (size_t i = 0; i < n * K; i++) {
+        double a = y[i], b = precomputed->scores[i];
+        if (!(a == b || (isnan(a) && isnan(b))))
+            return 0;
+    }
+    return 1;
+}
+
 int lm_quality_fit_catalog(struct lm_catalog *cat, struct lm_quality_fit *fit)
 {
     size_t n = cat->nmodels;
@@ -479,7 +499,12 @@ int lm_quality_fit_catalog(struct lm_catalog *cat, struct lm_quality_fit *fit)
     if (rc == 0 && n) {
         for (size_t m = 0; m < n; m++)
             memcpy(&y[m * K], cat->models[m]->quality, sizeof(cat->models[m]->quality));
-        rc = lm_quality_fit_matrix(y, n, NULL, pred, band, fit);
+        if (fit == NULL && is_precomputed(y, n)) {
+            memcpy(pred, precomputed->pred, n * K * sizeof(*pred));
+            memcpy(band, precomputed->band, n * K * sizeof(*band));
+        } else {
+            rc = lm_quality_fit_matrix(y, n, NULL, pred, band, fit);
+        }
     }
     for (size_t m = 0; m < n; m++) {
         struct lm_model *md = cat->models[m];

@@ -752,6 +752,70 @@ static void test_deterministic(void **state)
     free(p2);
 }
 
+static int same_or_both_nan(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* The fit made at build time (src/cmake/fit_builtin.c, linked here as the
+ * program links it) is the fit a run makes, bit for bit; a registered one
+ * is used for exactly its own score matrix and no other. */
+static void test_precomputed(void **state)
+{
+    (void)state;
+    const struct lm_quality_precomputed *b = &lm_builtin_quality_fit;
+    assert_int_equal(b->n, cat.nmodels); /* cat was fitted at load (setup) */
+    for (size_t m = 0; m < cat.nmodels; m++)
+        for (int k = 0; k < K; k++) {
+            size_t i = m * K + (size_t)k;
+            assert_true(same_or_both_nan(b->scores[i], cat.models[m]->quality[k]));
+            assert_true(same_or_both_nan(b->pred[i], cat.models[m]->quality_fit[k]));
+            assert_true(same_or_both_nan(b->band[i], cat.models[m]->quality_band[k]));
+        }
+    struct lm_limits limits = LM_LIMITS_DEFAULT;
+    struct lm_diags d = LM_DIAGS_INIT;
+    /* Registered: a load takes it, family order included. */
+    lm_quality_use_precomputed(b);
+    struct lm_catalog again = LM_CATALOG_INIT;
+    assert_int_equal(lm_catalog_load_builtin(&again, &limits, &d), LM_OK);
+    for (size_t m = 0; m < cat.nmodels; m++) {
+        assert_int_equal(again.models[m]->quality_family_fit, cat.models[m]->quality_family_fit);
+        for (int k = 0; k < K; k++)
+            assert_true(same_or_both_nan(again.models[m]->quality_fit[k],
+                                         cat.models[m]->quality_fit[k]));
+    }
+    lm_catalog_release(&again);
+    /* A doctored table proves which path a load took: taken for the same
+     * scores, not when one score differs. */
+    size_t nk = cat.nmodels * K;
+    double *scores = malloc(nk * sizeof(*scores)), *fifty = malloc(nk * sizeof(*fifty));
+    assert_non_null(scores);
+    assert_non_null(fifty);
+    memcpy(scores, b->scores, nk * sizeof(*scores));
+    for (size_t i = 0; i < nk; i++)
+        fifty[i] = 50.0;
+    struct lm_quality_precomputed doctored = { cat.nmodels, scores, fifty, fifty };
+    lm_quality_use_precomputed(&doctored);
+    assert_int_equal(lm_catalog_load_builtin(&again, &limits, &d), LM_OK);
+    assert_true(again.models[0]->quality_fit[LM_Q_MMLU] == 50.0);
+    lm_catalog_release(&again);
+    size_t first = 0;
+    while (first < nk && isnan(scores[first]))
+        first++;
+    assert_true(first < nk);
+    scores[first] += 0.5; /* another catalog: fitted */
+    assert_int_equal(lm_catalog_load_builtin(&again, &limits, &d), LM_OK);
+    for (size_t m = 0; m < cat.nmodels; m++)
+        for (int k = 0; k < K; k++)
+            assert_true(same_or_both_nan(again.models[m]->quality_fit[k],
+                                         cat.models[m]->quality_fit[k]));
+    lm_catalog_release(&again);
+    lm_quality_use_precomputed(NULL);
+    free(scores);
+    free(fifty);
+    lm_diags_release(&d);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--report") == 0) {
@@ -776,6 +840,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_user_layer_model),
         cmocka_unit_test(test_family_order_user_layer),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_precomputed),
     };
     return cmocka_run_group_tests_name("quality", tests, setup, teardown);
 }

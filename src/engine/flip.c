@@ -149,6 +149,11 @@ struct flipctx {
      * once evaluated often in it (trial_condition), and their uses. */
     struct lm_expr *cond[LM_MAX_RULES];
     unsigned uses[LM_MAX_RULES];
+    /* When a specialized condition is one in-place test
+     * (lm__inline_test_of): the field's offset + 1, else 0. */
+    int32_t cond_off[LM_MAX_RULES];
+    uint8_t cond_cmp[LM_MAX_RULES];
+    double cond_num[LM_MAX_RULES];
 };
 
 static int rule_reads(const struct lm_rule *rule, const char *const *paths, size_t npaths)
@@ -503,9 +508,10 @@ static void flipctx_release(struct flipctx *f)
 /* Rule ri's condition in the current trial, whose scenario is sc: the
  * original for its first evaluations, then (a trial that evaluates it often)
  * specialized to sc, which costs about as much as 20 evaluations and makes
- * each later one about twice as fast. A failed specialization keeps the
- * original. */
-#define SPECIALIZE_AFTER 32
+ * each later one about twice as fast, or a field compared in place
+ * (lm__inline_test_of) ten times as fast. A failed specialization keeps the
+ * original. 16: the shipped scenarios' least instructions (docs/performance.md). */
+#define SPECIALIZE_AFTER 16
 
 static const struct lm_expr *trial_condition(struct flipctx *f, const struct lm_scenario *sc,
                                              size_t ri)
@@ -523,7 +529,21 @@ static const struct lm_expr *trial_condition(struct flipctx *f, const struct lm_
     ctx.c = &none;
     if (lm_expr_specialize(e, lm__fact_get, &ctx, f->varies, &f->cond[ri]) != 0)
         f->cond[ri] = NULL;
+    if (f->cond[ri] != NULL)
+        lm__inline_test_of(f->cond[ri], &f->cond_off[ri], &f->cond_cmp[ri], &f->cond_num[ri]);
     return f->cond[ri] != NULL ? f->cond[ri] : e;
+}
+
+/* Whether rule ri fires on ctx's candidate in the current trial. */
+static inline int trial_fires(struct flipctx *f, const struct lm_scenario *sc,
+                              struct lm_fact_ctx *ctx, size_t ri)
+{
+    const struct lm_expr *e = f->cond[ri];
+    if (e == NULL)
+        e = trial_condition(f, sc, ri);
+    else if (f->cond_off[ri] != 0)
+        return lm__inline_fires(ctx->c, f->cond_off[ri], f->cond_cmp[ri], f->cond_num[ri]);
+    return lm_expr_eval(e, lm__fact_get, ctx) == LM_TRUE;
 }
 
 /* Finds this trial's prefilter rules (f->pre), when the search is light. */
@@ -613,6 +633,7 @@ static void unspecialize_trial(struct flipctx *f)
         lm_expr_free(f->cond[ri]);
         f->cond[ri] = NULL;
         f->uses[ri] = 0;
+        f->cond_off[ri] = 0;
     }
 }
 
@@ -633,7 +654,7 @@ static int rerun_rules(struct flipctx *f, const struct lm_scenario *sc, struct l
                 sf[w] = 0;
                 for (uint64_t b = f->setting_only[w]; b != 0; b &= b - 1) {
                     size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
-                    if (lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) == LM_TRUE)
+                    if (trial_fires(f, sc, ctx, ri))
                         sf[w] |= (uint64_t)1 << (ri % 64);
                 }
             }
@@ -646,7 +667,7 @@ static int rerun_rules(struct flipctx *f, const struct lm_scenario *sc, struct l
             size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
             uint64_t bit = (uint64_t)1 << (ri % 64);
             if (sfired != NULL && (f->setting_only[w] & bit) ? !(sfired[w] & bit)
-                : lm_expr_eval(trial_condition(f, sc, ri), lm__fact_get, ctx) != LM_TRUE)
+                                                             : !trial_fires(f, sc, ctx, ri))
                 continue;
             if (f->errors[w] & ((uint64_t)1 << (ri % 64)))
                 return 1;

@@ -222,13 +222,9 @@ static enum fact_scope fact_scope(const char *p);
 #define CMP_NULL_EQ 18
 #define CMP_NULL_NE 19
 
-/* When condition e is one comparison of a number with a number or with
- * null, or of an enum with a literal, that a candidate holds in place
- * (lm_expr_fact_cmp or lm_expr_fact_null, and lm__fact_num_offset;
- * lm_expr_fact_str and lm__fact_enum_offset), sets
- * *off to the field's offset + 1 with *cmp and *num for inline_fires;
- * else leaves *off 0. */
-static void inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, double *num)
+/* See recommend_int.h. An enum equals the literal exactly when its index
+ * is the literal's (-1: none is). */
+void lm__inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, double *num)
 {
     size_t fact;
     enum lm_cmp op;
@@ -248,8 +244,6 @@ static void inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, 
         *num = 0;
     } else if (lm_expr_fact_str(e, &fact, &lit, &equal) &&
                (o = lm__fact_enum_offset(fact, &names)) >= 0) {
-        /* An enum: equal to the literal exactly when its index is the
-         * literal's (-1: none is). */
         int idx = -1;
         for (int k = 0; names[k] != NULL; k++)
             if (strcmp(names[k], lit) == 0)
@@ -260,11 +254,11 @@ static void inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, 
     }
 }
 
-/* The test inline_test_of made, on candidate c (off != 0): the fused
- * comparison's own (OP_FACT_CMP_NUM: a number when finite, else null,
- * which never fires), null's (OP_EQ_NULL / NE_NULL), or an enum's
- * (OP_FACT_EQ_STR / NE_STR: null, below 0, never fires). */
-static int inline_fires(const struct lm_candidate *c, int32_t off, uint8_t cmp, double num)
+/* The fused comparison's own test (OP_FACT_CMP_NUM: a number when
+ * finite, else null, which never fires), null's (OP_EQ_NULL / NE_NULL:
+ * a number fact is null when not finite), or an enum's (OP_FACT_EQ_STR /
+ * NE_STR: null, below 0, never fires). */
+int lm__inline_fires(const struct lm_candidate *c, int32_t off, uint8_t cmp, double num)
 {
     if (cmp >= CMP_NULL_EQ) {
         double x;
@@ -305,7 +299,7 @@ int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendat
             jc->cand_rules[jc->ncand++] = (uint16_t)i;
     }
     for (size_t k = 0; k < jc->ncand; k++)
-        inline_test_of(condition(r, jc->cand_rules[k]), &jc->cand_off[k], &jc->cand_cmp[k],
+        lm__inline_test_of(condition(r, jc->cand_rules[k]), &jc->cand_off[k], &jc->cand_cmp[k],
                        &jc->cand_num[k]);
     /* Settings: format × hardware × 3 placements × 4 device counts, in the
      * order generation visits them (format outermost), so that the table is
@@ -456,7 +450,7 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                             continue;
                         }
                         size_t at = jc->setting * jc->ncand + k;
-                        inline_test_of(cond_s[k], &jc->setting_off[at], &jc->setting_cmp[at],
+                        lm__inline_test_of(cond_s[k], &jc->setting_off[at], &jc->setting_cmp[at],
                                        &jc->setting_num[at]);
                     }
             } else if (jc->setting_cond != NULL) {
@@ -494,9 +488,9 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                 size_t at = jc->setting * jc->ncand + k;
                 int fires;
                 if (off_s[k] != 0)
-                    fires = inline_fires(c, off_s[k], jc->setting_cmp[at], jc->setting_num[at]);
+                    fires = lm__inline_fires(c, off_s[k], jc->setting_cmp[at], jc->setting_num[at]);
                 else if (cond_s[k] == NULL && jc->cand_off[k] != 0)
-                    fires = inline_fires(c, jc->cand_off[k], jc->cand_cmp[k], jc->cand_num[k]);
+                    fires = lm__inline_fires(c, jc->cand_off[k], jc->cand_cmp[k], jc->cand_num[k]);
                 else
                     fires = lm_expr_eval(cond_s[k] != NULL ? cond_s[k] : condition(r, i),
                                          lm__fact_get, &ctx) == LM_TRUE;
@@ -509,7 +503,7 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             uint64_t bit = (uint64_t)1 << (i % 64);
             if (!(jc->model_can[i / 64] & bit) || !(can_s[i / 64] & bit))
                 continue;
-            if (jc->cand_off[k] != 0 ? inline_fires(c, jc->cand_off[k], jc->cand_cmp[k],
+            if (jc->cand_off[k] != 0 ? lm__inline_fires(c, jc->cand_off[k], jc->cand_cmp[k],
                                                     jc->cand_num[k])
                                      : lm_expr_eval(condition(r, i), lm__fact_get, &ctx) ==
                                            LM_TRUE)

@@ -126,6 +126,16 @@ void lm__judge_cache_release(struct lm__judge_cache *jc);
  * device count is not 1, 2, 4 or 8 (never generated) are judged uncached. */
 void lm__judge_setting(struct lm__judge_cache *jc, size_t q, size_t h, int p, unsigned devices);
 
+/* When condition e is one comparison of a number the candidate holds in
+ * place with a number or with null, or of an enum it holds with a literal
+ * (lm_expr_fact_cmp, lm_expr_fact_null, lm_expr_fact_str with
+ * lm__fact_num_offset or lm__fact_enum_offset), sets *off to the field's
+ * offset + 1, with *cmp and *num for lm__inline_fires; else *off = 0. */
+void lm__inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, double *num);
+/* That test on candidate c (off != 0): lm_expr_eval(e) == LM_TRUE, without
+ * evaluating e. */
+int lm__inline_fires(const struct lm_candidate *c, int32_t off, uint8_t cmp, double num);
+
 /* Runs every enabled rule that can fire on c under sc, which must be r->sc
  * (the conditions are specialized to it): sets c->fired, c->rejected,
  * c->adjust and c->total. jc may be NULL (no caching). */

@@ -214,13 +214,6 @@ enum fact_scope { SCOPE_FIXED, SCOPE_MODEL, SCOPE_SETTING, SCOPE_CANDIDATE };
 
 static enum fact_scope fact_scope(const char *p);
 
-/* setting_cmp values past enum lm_cmp: an enum fact compared with a string. */
-#define CMP_ENUM_EQ 16
-#define CMP_ENUM_NE 17
-/* ... and a number compared with null (a number fact is null when not
- * finite, lm__fact_get). */
-#define CMP_NULL_EQ 18
-#define CMP_NULL_NE 19
 
 /* See recommend_int.h. An enum equals the literal exactly when its index
  * is the literal's (-1: none is). */
@@ -240,7 +233,7 @@ void lm__inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, dou
         *num = v;
     } else if (lm_expr_fact_null(e, &fact, &equal) && (o = lm__fact_num_offset(fact)) >= 0) {
         *off = (int32_t)o + 1;
-        *cmp = equal ? CMP_NULL_EQ : CMP_NULL_NE;
+        *cmp = equal ? LM__CMP_NULL_EQ : LM__CMP_NULL_NE;
         *num = 0;
     } else if (lm_expr_fact_str(e, &fact, &lit, &equal) &&
                (o = lm__fact_enum_offset(fact, &names)) >= 0) {
@@ -249,31 +242,9 @@ void lm__inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, dou
             if (strcmp(names[k], lit) == 0)
                 idx = k;
         *off = (int32_t)o + 1;
-        *cmp = equal ? CMP_ENUM_EQ : CMP_ENUM_NE;
+        *cmp = equal ? LM__CMP_ENUM_EQ : LM__CMP_ENUM_NE;
         *num = idx;
     }
-}
-
-/* The fused comparison's own test (OP_FACT_CMP_NUM: a number when
- * finite, else null, which never fires), null's (OP_EQ_NULL / NE_NULL:
- * a number fact is null when not finite), or an enum's (OP_FACT_EQ_STR /
- * NE_STR: null, below 0, never fires). */
-int lm__inline_fires(const struct lm_candidate *c, int32_t off, uint8_t cmp, double num)
-{
-    if (cmp >= CMP_NULL_EQ) {
-        double x;
-        memcpy(&x, (const char *)c + off - 1, sizeof(x));
-        return (cmp == CMP_NULL_EQ) == !isfinite(x);
-    }
-    if (cmp >= CMP_ENUM_EQ) {
-        int v;
-        memcpy(&v, (const char *)c + off - 1, sizeof(v));
-        int same = (double)v == num;
-        return v >= 0 && (cmp == CMP_ENUM_EQ ? same : !same);
-    }
-    double x;
-    memcpy(&x, (const char *)c + off - 1, sizeof(x));
-    return lm_cmp_fires((enum lm_cmp)cmp, x, num);
 }
 
 static const struct lm_expr *condition(const struct lm_recommendation *r, size_t i);

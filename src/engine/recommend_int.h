@@ -6,9 +6,12 @@
 #ifndef LMCHOOSE_RECOMMEND_INT_H
 #define LMCHOOSE_RECOMMEND_INT_H
 
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lmchoose/recommend.h"
+#include "rules/expr.h"
 
 #define DNAN ((double)NAN)
 
@@ -132,9 +135,36 @@ void lm__judge_setting(struct lm__judge_cache *jc, size_t q, size_t h, int p, un
  * lm__fact_num_offset or lm__fact_enum_offset), sets *off to the field's
  * offset + 1, with *cmp and *num for lm__inline_fires; else *off = 0. */
 void lm__inline_test_of(const struct lm_expr *e, int32_t *off, uint8_t *cmp, double *num);
+/* Its *cmp past enum lm_cmp: an enum compared with a literal, and a
+ * number compared with null (a number fact is null when not finite,
+ * lm__fact_get). */
+#define LM__CMP_ENUM_EQ 16
+#define LM__CMP_ENUM_NE 17
+#define LM__CMP_NULL_EQ 18
+#define LM__CMP_NULL_NE 19
+
 /* That test on candidate c (off != 0): lm_expr_eval(e) == LM_TRUE, without
- * evaluating e. */
-int lm__inline_fires(const struct lm_candidate *c, int32_t off, uint8_t cmp, double num);
+ * evaluating e. The fused comparison's own test (OP_FACT_CMP_NUM: a number
+ * when finite, else null, which never fires), null's (OP_EQ_NULL /
+ * NE_NULL), or an enum's (OP_FACT_EQ_STR / NE_STR: null, below 0, never
+ * fires). Inline: the judge runs it hundreds of thousands of times. */
+static inline int lm__inline_fires(const struct lm_candidate *c, int32_t off, uint8_t cmp,
+                                   double num)
+{
+    double x;
+    if (cmp >= LM__CMP_NULL_EQ) {
+        memcpy(&x, (const char *)c + off - 1, sizeof(x));
+        return (cmp == LM__CMP_NULL_EQ) == !isfinite(x);
+    }
+    if (cmp >= LM__CMP_ENUM_EQ) {
+        int v;
+        memcpy(&v, (const char *)c + off - 1, sizeof(v));
+        int same = (double)v == num;
+        return v >= 0 && (cmp == LM__CMP_ENUM_EQ ? same : !same);
+    }
+    memcpy(&x, (const char *)c + off - 1, sizeof(x));
+    return lm_cmp_fires((enum lm_cmp)cmp, x, num);
+}
 
 /* Runs every enabled rule that can fire on c under sc, which must be r->sc
  * (the conditions are specialized to it): sets c->fired, c->rejected,

@@ -369,7 +369,7 @@ static int resize_bounds(struct flipctx *f)
             /* The run's sub-scores from the column (each the float just
              * above: the bound can only grow), the sizing from profiles. */
             for (int s = 0; s < LM_S_COUNT; s++)
-                run[s] = f->sh->run_scores[i * LM_S_COUNT + (size_t)s];
+                run[s] = (double)f->sh->run_scores[i * LM_S_COUNT + (size_t)s];
             lm__record_profiles(r, i, &t);
         } else {
             lm__rebuild(r, r->sc, i, &c);

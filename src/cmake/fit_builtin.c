@@ -29,7 +29,7 @@ static void put_array(FILE *f, const char *name, const double *v, size_t n)
     fprintf(f, "static const double %s[%zu] = {\n", name, n ? n : 1);
     for (size_t i = 0; i < n; i++) {
         if (isnan(v[i]))
-            fputs("    NAN,\n", f);
+            fputs("    (double)NAN,\n", f);
         else
             fprintf(f, "    %a,\n", v[i]);
     }

@@ -8,9 +8,6 @@
  * error prints "cannot write output" and exits 4.
  */
 #include <errno.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/heap.h"
 #include "lmchoose/quality.h"
 #include "util/fs.h"
 #include "lmchoose/status.h"
@@ -157,16 +155,7 @@ int main(int argc, char **argv)
 {
     /* A closed pipe is reported as a failed write (exit 4), not a signal. */
     signal(SIGPIPE, SIG_IGN);
-#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
-    /* A run allocates and frees large blocks phase after phase (arenas,
-     * candidate tables, the judge's caches). glibc maps blocks over 128 KiB
-     * afresh and unmaps them on free, so every phase pays a first touch for
-     * each page again (about 10 µs a page on the VMs we measure on,
-     * docs/performance.md); from the heap, a later phase reuses the pages
-     * an earlier one freed. long-prompt-rag: 1 180 -> 948 page faults. */
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
-#endif
+    lm_cli_heap_setup();
     /* The shipped catalog's quality fit, made at build time. */
     lm_quality_use_precomputed(&lm_builtin_quality_fit);
 

@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -43,7 +44,7 @@ void lm_cli_heap_warm(size_t bytes)
 {
 #if defined(M_MMAP_THRESHOLD) && defined(MADV_POPULATE_WRITE)
     static int done;
-    if (done || bytes < 2 * 4096)
+    if (done)
         return;
     done = 1;
     /* Below the raised mmap threshold the block comes from the heap's top,
@@ -52,7 +53,9 @@ void lm_cli_heap_warm(size_t bytes)
     char *p = malloc(bytes);
     if (p == NULL)
         return;
-    uintptr_t page = 4096, first = ((uintptr_t)p + page - 1) & ~(page - 1);
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+    uintptr_t first = ((uintptr_t)p + page - 1) & ~(page - 1);
     uintptr_t last = ((uintptr_t)p + bytes) & ~(page - 1);
     if (last > first)
         (void)madvise((void *)first, last - first, MADV_POPULATE_WRITE);

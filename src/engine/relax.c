@@ -371,11 +371,12 @@ static int find_upgrade(struct lm_recommendation *r)
                     ? r->model_quality[m]
                     : lm_quality_composite(r->cat->models[m], in.task_kind, in.task_has_image);
     /* The candidates that can be upgrades, each with a lower bound on its
-     * relaxation's size: the exact relaxation (the reported one is rounded
-     * outward, never smaller; relax_for fails for both or neither). They
-     * are verified in the order of that bound, and the search stops once
-     * the bound exceeds the best verified size, which a later one can then
-     * neither beat nor tie. */
+     * relaxation's size: the exact relaxation when it can be made (the
+     * reported one is rounded outward, never smaller, or the exact one),
+     * else the rounded one (then the only one relaxation_of can report).
+     * They are verified in the order of that bound, and the search stops
+     * once the bound exceeds the best verified size, which a later one can
+     * then neither beat nor tie. */
     struct upgrade_try *tries = NULL;
     size_t ntries = 0, cap = 0;
     int rc = LM_OK;
@@ -394,7 +395,7 @@ static int find_upgrade(struct lm_recommendation *r)
         memcpy(c.fired, &r->fired[i * r->nwords], r->nwords * sizeof(uint64_t)); /* relax_for */
         struct lm_relaxation rel;
         struct lm_scenario sc;
-        if (relax_for(r, &x, &c, 1, &rel, &sc) != 0)
+        if (relax_for(r, &x, &c, 1, &rel, &sc) != 0 && relax_for(r, &x, &c, 0, &rel, &sc) != 0)
             continue;
         if (ntries == cap) {
             cap = cap ? 2 * cap : 64;

@@ -55,12 +55,47 @@ static const struct flipdim flipdims[] = {
 };
 #define NFLIPDIMS (sizeof(flipdims) / sizeof(flipdims[0]))
 
+/* What a rebuilt candidate adds to its record: the estimate, sub-scores
+ * and privacy (kept_expand makes a full candidate of it with the record's
+ * profiles). About 330 bytes; a full candidate is about 700, half of it the
+ * id buffer, and fresh memory is the dearest part of a small run on our
+ * VMs (docs/performance.md, "Session 6"). */
+struct rebuilt {
+    struct lm_estimate est;
+    double scores[LM_S_COUNT];
+    uint8_t privacy_level, meets_privacy;
+    int8_t in_region;
+};
+
+/* Copies the parts of c a record lacks into *k; returns k. */
+static struct rebuilt *kept_copy(struct rebuilt *k, const struct lm_candidate *c)
+{
+    k->est = c->est;
+    memcpy(k->scores, c->scores, sizeof(k->scores));
+    k->privacy_level = c->privacy_level;
+    k->meets_privacy = c->meets_privacy;
+    k->in_region = c->in_region;
+    return k;
+}
+
+/* Candidate i in full (but its verdict) from its record and k, into c. */
+static void kept_expand(const struct lm_recommendation *r, size_t i, const struct rebuilt *k,
+                        struct lm_candidate *c)
+{
+    lm__record_profiles(r, i, c);
+    c->est = k->est;
+    memcpy(c->scores, k->scores, sizeof(c->scores));
+    c->privacy_level = k->privacy_level;
+    c->meets_privacy = k->meets_privacy;
+    c->in_region = k->in_region;
+}
+
 /* What every flip search shares: the candidates rebuilt so far, by index,
  * in an arena. */
 struct flipshare {
     const struct lm__columns *cols; /* what generation kept (light candidates) */
     const float *run_scores;        /* its sub-scores column, or NULL */
-    struct lm__kept **built; /* NULL until rebuilt */
+    struct rebuilt **built; /* NULL until rebuilt */
     struct lm_arena arena;
     /* Scratch of build_by_kept, reused by every search. */
     int32_t *key;
@@ -98,7 +133,7 @@ struct flipctx {
     uint32_t *scan;
     /* Resize with one stream at peak: each sized candidate estimated once,
      * at the sizing target 0 (sized_variant). */
-    struct lm__kept **sized_hi;
+    struct rebuilt **sized_hi;
     /* Resize with more streams at peak: each sized candidate's last
      * estimate and the targets it holds for (sized_at). */
     struct sized_interval **sized_iv;
@@ -197,14 +232,14 @@ static void resize_candidate(const struct lm_recommendation *r, const struct lm_
 /* A sized candidate's estimate and the sizing targets it holds for. */
 struct sized_interval {
     double lo, hi; /* (lo, hi] */
-    struct lm__kept k;
+    struct rebuilt k;
 };
 
 /* Keeps the parts of c a record lacks, in the shared arena. */
-static struct lm__kept *keep(struct flipshare *sh, const struct lm_candidate *c)
+static struct rebuilt *keep(struct flipshare *sh, const struct lm_candidate *c)
 {
-    struct lm__kept *k = lm_arena_alloc(&sh->arena, sizeof(*k));
-    return k != NULL ? lm__keep(k, c) : NULL;
+    struct rebuilt *k = lm_arena_alloc(&sh->arena, sizeof(*k));
+    return k != NULL ? kept_copy(k, c) : NULL;
 }
 
 /* Candidate i's profiles, estimate, privacy and sub-scores as the run had
@@ -219,7 +254,7 @@ static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
             return 0;
         return (sh->built[i] = keep(sh, c)) != NULL ? 0 : -1;
     }
-    lm__kept_expand(f->r, i, sh->built[i], c);
+    kept_expand(f->r, i, sh->built[i], c);
     return 0;
 }
 
@@ -841,7 +876,7 @@ static int sized_variant(struct flipctx *f, const struct lm_scenario *sc, size_t
         if (f->sh->arena.used_bytes < CACHE_MAX_BYTES && (f->sized_hi[i] = keep(f->sh, c)) == NULL)
             return -1;
     } else {
-        lm__kept_expand(r, i, f->sized_hi[i], c);
+        kept_expand(r, i, f->sized_hi[i], c);
     }
     double target = sc->constraints.latency.output_tokens_per_s;
     if (isnan(target))
@@ -875,7 +910,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
     }
     struct sized_interval *iv = f->sized_iv[i];
     if (iv != NULL && target > iv->lo && target <= iv->hi) {
-        lm__kept_expand(r, i, &iv->k, c);
+        kept_expand(r, i, &iv->k, c);
         return 0;
     }
     /* Re-estimated from its profiles: privacy and sub-scores follow
@@ -894,7 +929,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
         iv->lo = nextafter(target, -(double)INFINITY);
         iv->hi = target;
     }
-    lm__keep(&iv->k, c);
+    kept_copy(&iv->k, c);
     return 0;
 }
 

@@ -689,27 +689,6 @@ double lm__owned_count(const struct lm_recommendation *r, const struct lm_scenar
     return 0;
 }
 
-struct lm__kept *lm__keep(struct lm__kept *k, const struct lm_candidate *c)
-{
-    k->est = c->est;
-    memcpy(k->scores, c->scores, sizeof(k->scores));
-    k->privacy_level = c->privacy_level;
-    k->meets_privacy = c->meets_privacy;
-    k->in_region = c->in_region;
-    return k;
-}
-
-void lm__kept_expand(const struct lm_recommendation *r, size_t i, const struct lm__kept *k,
-                     struct lm_candidate *c)
-{
-    lm__record_profiles(r, i, c);
-    c->est = k->est;
-    memcpy(c->scores, k->scores, sizeof(c->scores));
-    c->privacy_level = k->privacy_level;
-    c->meets_privacy = k->meets_privacy;
-    c->in_region = k->in_region;
-}
-
 void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
                  struct lm_candidate *c)
 {

@@ -239,24 +239,6 @@ int lm__fact_light(size_t id);
  * privacy, owned): the same for every self-hosted candidate of a setting. */
 int lm__fact_of_setting(size_t id);
 
-/* What a rebuilt candidate adds to its record: the estimate, sub-scores
- * and privacy (lm__kept_expand makes a full candidate of it with the
- * record's profiles). About 330 bytes; a full candidate is about 700, half
- * of it the id buffer; on machines where fresh memory costs about 3 ns a
- * byte the flip search keeps its rebuilt candidates so (flip.c). */
-struct lm__kept {
-    struct lm_estimate est;
-    double scores[LM_S_COUNT];
-    uint8_t privacy_level, meets_privacy;
-    int8_t in_region;
-};
-
-/* Copies the parts of c a record lacks into *k; returns k. */
-struct lm__kept *lm__keep(struct lm__kept *k, const struct lm_candidate *c);
-/* Candidate i in full (but its verdict) from its record and k, into c. */
-void lm__kept_expand(const struct lm_recommendation *r, size_t i, const struct lm__kept *k,
-                     struct lm_candidate *c);
-
 /* Relaxations (relax.c): fills r->relax or r->upgrade. LM_OK or LM_ENOMEM. */
 int lm__find_relaxations(struct lm_recommendation *r);
 

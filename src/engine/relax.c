@@ -26,7 +26,6 @@
 
 #include "rules/expr.h"
 #include "rules/facts.h"
-#include "lmchoose/quality.h"
 #include "lmchoose/status.h"
 
 /* How many near candidates a recommendation keeps (one per model). */
@@ -358,18 +357,10 @@ static int find_upgrade(struct lm_recommendation *r)
     double best_q = 0;
     struct relaxable x;
     relaxable_init(r, &x);
-    /* Each model's quality before its format's delta, once: a candidate
-     * whose model cannot beat the winner is not rebuilt. */
-    size_t nm = r->cat->nmodels;
-    double *mq = malloc((nm ? nm : 1) * sizeof(*mq));
-    if (mq == NULL)
-        return LM_ENOMEM;
-    struct lm_est_input in;
-    lm__fill_input(r->sc, &r->opt, &in);
-    for (size_t m = 0; m < nm; m++)
-        mq[m] = r->model_quality != NULL
-                    ? r->model_quality[m]
-                    : lm_quality_composite(r->cat->models[m], in.task_kind, in.task_has_image);
+    /* Each model's quality before its format's delta (generation's
+     * r->model_quality): a candidate whose model cannot beat the winner is
+     * not rebuilt. */
+    const double *mq = r->model_quality;
     /* The candidates that can be upgrades, each with a lower bound on its
      * relaxation's size: the exact relaxation when it can be made (the
      * reported one is rounded outward, never smaller, or the exact one),
@@ -434,11 +425,8 @@ static int find_upgrade(struct lm_recommendation *r)
         }
     }
     free(tries);
-    if (rc != LM_OK) {
-        free(mq);
+    if (rc != LM_OK)
         return rc;
-    }
-    free(mq);
     r->has_upgrade = found;
     return LM_OK;
 }

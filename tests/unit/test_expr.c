@@ -1470,6 +1470,19 @@ static void test_specialize_differential(void **state)
 
 /* A condition whose fixed part decides it becomes a constant that reads
  * no fact at all. */
+/* The world of the fused-form tests: a 300 ms TTFT ceiling, the TTFT and
+ * the parameter count left varying. Compiles src into *e and returns it
+ * specialized to that world (*w). */
+static struct lm_expr *specialize_ttft(const char *src, struct world *w, struct lm_expr **e)
+{
+    unsigned char varies[F_NFACTS] = {0};
+    varies[F_TTFT] = varies[F_PARAMS] = 1;
+    world_init(w);
+    w->v[F_TTFT_MAX] = num(300);
+    *e = compile_ok(src);
+    return specialize_ok(*e, w, varies);
+}
+
 /* lm_expr_fact_cmp: a specialized `fact CMP scenario value` reads as one
  * plain comparison, which the flip search tests inline; its verdict must be
  * the evaluator's for numbers, and false (not true) for a null fact. Other
@@ -1491,16 +1504,11 @@ static void test_fact_cmp(void **state)
         {"estimate.ttft_ms == null", 0, LM_CMP_EQ},
     };
     static const double probes[] = {0, 299.5, 300, 300.5, 1e9};
-    unsigned char varies[F_NFACTS] = {0};
     (void)state;
 
-    varies[F_TTFT] = varies[F_PARAMS] = 1;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct world w;
-        world_init(&w);
-        w.v[F_TTFT_MAX] = num(300);
-        struct lm_expr *e = compile_ok(cases[i].src);
-        struct lm_expr *s = specialize_ok(e, &w, varies);
+        struct lm_expr *e, *s = specialize_ttft(cases[i].src, &w, &e);
         size_t fact = 0;
         enum lm_cmp cmp = LM_CMP_EQ;
         double v = 0;
@@ -1582,16 +1590,11 @@ static void test_fact_null(void **state)
         {"estimate.ttft_ms == null or model.params_b > 1", 0, 0},
         {"estimate.ttft_ms > 300", 0, 0},
     };
-    unsigned char varies[F_NFACTS] = {0};
     (void)state;
 
-    varies[F_TTFT] = varies[F_PARAMS] = 1;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct world w;
-        world_init(&w);
-        w.v[F_TTFT_MAX] = num(300);
-        struct lm_expr *e = compile_ok(cases[i].src);
-        struct lm_expr *s = specialize_ok(e, &w, varies);
+        struct lm_expr *e, *s = specialize_ttft(cases[i].src, &w, &e);
         size_t fact = 0;
         int equal = -1;
         int plain = lm_expr_fact_null(s, &fact, &equal);

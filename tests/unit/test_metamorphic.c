@@ -363,8 +363,13 @@ static void run_free(struct run *r) { free(r->rows); }
 
 static const struct cand_row *find_row(const struct run *r, const char *id)
 {
+    /* An id longer than any candidate's cannot match: say so instead of
+     * truncating it into one that might. */
     struct cand_row key;
-    snprintf(key.id, sizeof(key.id), "%s", id);
+    size_t len = strlen(id);
+    if (len >= sizeof(key.id))
+        return NULL;
+    memcpy(key.id, id, len + 1);
     return bsearch(&key, r->rows, r->n, sizeof(*r->rows), row_cmp);
 }
 

@@ -232,8 +232,12 @@ static void spit(const char *path, const char *data)
 static int run(const char *env, const char *args, int wrapped)
 {
     char cmd[16384];
-    snprintf(cmd, sizeof(cmd), "cd '%s' && %s %s '%s' %s >out.txt 2>err.txt", tmpdir, env,
-             wrapped ? wrapper : "", lm, args);
+    int n = snprintf(cmd, sizeof(cmd), "cd '%s' && %s %s '%s' %s >out.txt 2>err.txt", tmpdir,
+                     env, wrapped ? wrapper : "", lm, args);
+    if (n < 0 || (size_t)n >= sizeof(cmd)) {
+        fprintf(stderr, "command too long for the test's buffer\n");
+        exit(2);
+    }
     int st = system(cmd);
     if (st == -1)
         return -1;

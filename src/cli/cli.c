@@ -107,9 +107,15 @@ int lm_cli_color(const struct lm_ctx *ctx)
  * less; list models 154 -> 104; docs/performance.md, "Session 6"). */
 #define WARM_HEAP_BYTES ((size_t)768 << 10)
 
+/* Address space marked for huge pages (heap.c): 384 MiB, under the raised
+ * mmap threshold (512 MiB) so that it comes from the heap. Only what a run
+ * touches costs memory; the synthetic 3.7 M-candidate run of issue #13
+ * touches about 300 MiB (docs/performance.md, "Session 7"). */
+#define HUGE_HEAP_BYTES ((size_t)384 << 20)
+
 int lm_cli_load_catalog(struct lm_ctx *ctx)
 {
-    lm_cli_heap_warm(WARM_HEAP_BYTES);
+    lm_cli_heap_warm(WARM_HEAP_BYTES, HUGE_HEAP_BYTES);
     int rc = lm_catalog_load(&ctx->cat, ctx->profile_dirs, ctx->nprofile_dirs,
                              &ctx->limits, &ctx->diags);
     return lm_status_exit_code(rc);

@@ -9,8 +9,15 @@
 /* Keeps freed large blocks in the heap (glibc); call first in main. */
 void lm_cli_heap_setup(void);
 
-/* Populates bytes of heap ahead of the allocations that will use them, once
- * a run; a no-op where the system has no way to. */
-void lm_cli_heap_warm(size_t bytes);
+/* Once a run, ahead of the allocations that will use them: marks the heap's
+ * next huge_reserve bytes for transparent huge pages and populates the
+ * first `bytes` of them; where the system has no huge pages, only
+ * populates; where it has neither, does nothing. */
+void lm_cli_heap_warm(size_t bytes, size_t huge_reserve);
+
+/* The heap's unaligned head below the huge-page part, kept allocated for
+ * the process's life (extern: a pointer only ever stored would be optimized
+ * away, and memcheck would call the block lost). */
+extern void *lm_cli_heap_head;
 
 #endif

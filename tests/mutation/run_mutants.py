@@ -30,6 +30,10 @@ import time
 
 # (id, file, original text, mutated text, what the bug is)
 MUTANTS = [
+    ("heap-huge", "src/cli/heap.c",
+     "    void *shrunk = realloc(p, first - (uintptr_t)p);",
+     "    void *shrunk = p;",
+     "cli heap: the huge-page reserve is kept allocated, so no allocation lands in it"),
     ("sizing-interval", "src/model/estimate.c",
      "    double next = b + 1;",
      "    double next = b + 2;",

@@ -1,0 +1,110 @@
+/*
+ * The program's heap set-up (src/cli/heap.c): after lm_cli_heap_warm, the
+ * allocations that follow must land in memory the kernel may back with
+ * transparent huge pages (the 2 MiB pages that cut a run's page faults,
+ * docs/performance.md "Session 7"), wherever the kernel offers them; and
+ * the heap must work as before everywhere. Nothing here is timed: the
+ * kernel's own report (/proc/self/smaps, THPeligible) is the evidence.
+ */
+#define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cli/heap.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+/* 1 when the kernel honours MADV_HUGEPAGE: THP "always" or "madvise". */
+static int thp_offered(void)
+{
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f == NULL)
+        return 0;
+    char line[128] = "";
+    if (fgets(line, sizeof(line), f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    return strstr(line, "[always]") != NULL || strstr(line, "[madvise]") != NULL;
+}
+
+/* The THPeligible value of the mapping holding p in /proc/self/smaps; -1
+ * when the kernel does not report it. */
+static int thp_eligible(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (f == NULL)
+        return -1;
+    char line[512];
+    int inside = 0, value = -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, ':') != NULL &&
+            line[strspn(line, "0123456789abcdef")] == '-') {
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+            continue;
+        }
+        if (inside && sscanf(line, "THPeligible: %d", &value) == 1)
+            break;
+    }
+    fclose(f);
+    return value;
+}
+
+static void test_allocations_after_warm_may_use_huge_pages(void **state)
+{
+    (void)state;
+    lm_cli_heap_setup();
+    lm_cli_heap_warm((size_t)768 << 10, (size_t)64 << 20);
+    size_t n = (size_t)4 << 20;
+    unsigned char *p = malloc(n);
+    assert_non_null(p);
+    /* The heap works as before, across the boundary and the populated part. */
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(i * 7);
+    for (size_t i = 0; i < n; i += 4093)
+        assert_int_equal(p[i], (unsigned char)(i * 7));
+    int expected = thp_offered() && !SANITIZED && sysconf(_SC_PAGESIZE) == 4096;
+    if (!expected) {
+        /* No huge pages to ask for: the reserve is not made. */
+        print_message("THP not offered here (or a sanitizer's allocator): checked the heap only\n");
+        free(p);
+        return;
+    }
+    assert_non_null(lm_cli_heap_head);
+    int eligible = thp_eligible(p);
+    if (eligible < 0) {
+        print_message("this kernel's smaps has no THPeligible line: checked the heap only\n");
+    } else {
+        assert_int_equal(eligible, 1);
+        assert_int_equal(thp_eligible(p + n - 1), 1);
+    }
+    /* Once a run: a second call changes nothing. */
+    void *head = lm_cli_heap_head;
+    lm_cli_heap_warm((size_t)768 << 10, (size_t)64 << 20);
+    assert_ptr_equal(lm_cli_heap_head, head);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_allocations_after_warm_may_use_huge_pages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -152,6 +152,11 @@ struct flipctx {
      * there are model-only re-run rules at all. */
     struct lm_candidate model_cand;
     int any_model_only;
+    /* Of the model-only rules, those that can fire at this trial
+     * (model_live_trial); none_live when there are none, so every model's
+     * verdict is the same: no adjustment, not rejected. */
+    uint64_t model_live[NW];
+    int none_live;
     /* kept_part's sums by pattern of kept rules (one word of rules). */
 #define KEPT_CACHE_BITS 8
     uint64_t kc_key[1 << KEPT_CACHE_BITS];
@@ -730,7 +735,7 @@ static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t 
         return;
     double adjust = 0;
     int reject = 0;
-    if (f->any_model_only) {
+    if (!f->none_live) {
         /* The rules read only model and scenario facts: one cleared
          * candidate serves every model. */
         struct lm_candidate *m = &f->model_cand;
@@ -739,7 +744,7 @@ static void judge_model(struct flipctx *f, const struct lm_scenario *sc, size_t 
         ctx.cat = r->cat;
         ctx.sc = sc;
         ctx.c = m;
-        reject = rerun_rules(f, sc, &ctx, f->model_only, &adjust, SIZE_MAX);
+        reject = rerun_rules(f, sc, &ctx, f->model_live, &adjust, SIZE_MAX);
     }
     f->m_trial[mi] = f->trial;
     f->m_adjust[mi] = adjust;
@@ -946,9 +951,39 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
  * bound can. */
 static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc);
 
+/* The model-only rules that can fire at this trial: a rule whose condition,
+ * with the trial's scenario read in and every candidate fact free, cannot
+ * be true (lm_expr_outcomes) fires on no model, and judge_model need not
+ * run it. With none left, every model's verdict is known without running
+ * anything (a 10 800-model catalog: the fine-tuning flip's 22 trials judged
+ * every model to bound their scans). */
+static void model_live_trial(struct flipctx *f, const struct lm_scenario *sc)
+{
+    const struct lm_recommendation *r = f->r;
+    struct lm_candidate none;
+    lm__cand_clear(&none);
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = sc;
+    ctx.c = &none;
+    f->none_live = 1;
+    for (size_t w = 0; w < r->nwords; w++) {
+        f->model_live[w] = 0;
+        for (uint64_t b = f->model_only[w]; b != 0; b &= b - 1) {
+            size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
+            if (lm_expr_outcomes(r->rules->rules[ri]->when, lm__fact_get, &ctx, f->varies) &
+                (1u << LM_TRUE)) {
+                f->model_live[w] |= (uint64_t)1 << (ri % 64);
+                f->none_live = 0;
+            }
+        }
+    }
+}
+
 static long evaluate(struct flipctx *f, const struct lm_scenario *sc)
 {
     prefilter_trial(f, sc);
+    model_live_trial(f, sc);
     long best = evaluate_trial(f, sc);
     unspecialize_trial(f);
     return best;
@@ -973,7 +1008,7 @@ again:;
     /* With by_kept, the model-only rules' largest adjustment bounds the
      * scan; it needs every model's verdict up front. */
     double max_model = 0;
-    if (f->by_kept != NULL && any_model_only) {
+    if (f->by_kept != NULL && any_model_only && !f->none_live) {
         int first = 1;
         for (size_t mi = 0; mi < r->cat->nmodels; mi++) {
             judge_model(f, sc, mi);

@@ -18,7 +18,7 @@ double lm_round(double v, int decimals)
     else
         for (int i = 0; i < decimals; i++)
             p *= 10.0;
-    double r = round(v * p) / p;
+    double r = lm__round_half_away(v * p) / p;
     return r == 0.0 ? 0.0 : r; /* no "-0" */
 }
 

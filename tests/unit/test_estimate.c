@@ -650,6 +650,40 @@ static void test_sizing_interval(void **state)
     assert_true(bounded > 100);
 }
 
+/* The engine's inline rounding (numfmt.h, lm__round_half_away) is libm's
+ * round() wherever it can matter: at and next to every half, on both
+ * sides of zero, near 2^52 where the fast path ends, and on a sweep of the
+ * values sub-scores and totals take (0 to 1000 in tenths, scaled by 10). */
+static void test_round_half_away_is_round(void **state)
+{
+    (void)state;
+    const double two52 = 4503599627370496.0;
+    const double fixed[] = { 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994,
+                             -0.49999999999999994, 1e15 + 0.5, -(1e15 + 0.5), two52 - 0.5,
+                             -(two52 - 0.5), two52, -two52, two52 + 1, 1e300, -1e300,
+                             (double)INFINITY, -(double)INFINITY, 0.0, -0.0, 999.95 * 10 };
+    for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++) {
+        double x = fixed[k], want = round(x), got = lm__round_half_away(x);
+        /* equal values; only a zero's sign may differ, and lm_round1 erases it */
+        if (!(got == want))
+            fail_msg("lm__round_half_away(%.17g) = %.17g, round gives %.17g", x, got, want);
+    }
+    assert_true(isnan(lm__round_half_away((double)NAN)));
+    for (long i = -1000000; i <= 1000000; i++) {
+        double x = (double)i / 100.0; /* every hundredth, halves included */
+        for (int side = -1; side <= 1; side++) {
+            double v = side == 0 ? x : nextafter(x, side * (double)INFINITY);
+            if (!(lm__round_half_away(v) == round(v)))
+                fail_msg("lm__round_half_away(%.17g) differs from round", v);
+            double a = lm_round1(v / 10.0), b = round(v / 10.0 * 10.0) / 10.0;
+            if (b == 0.0)
+                b = 0.0;
+            if (!(a == b) || (a == 0.0 && signbit(a)))
+                fail_msg("lm_round1(%.17g) = %.17g, want %.17g", v / 10.0, a, b);
+        }
+    }
+}
+
 /* Rounding as printed (docs/cli.md, docs/scoring.md): every number is
  * rounded to its decimals, half away from zero, never truncated; text
  * prints USD a month to the cent. Worked example: Llama-3.1-8B q4_k_m on
@@ -1059,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_runtime_for),
         cmocka_unit_test(test_error_bands),
         cmocka_unit_test(test_caches_bit_identical),
+        cmocka_unit_test(test_round_half_away_is_round),
     };
     return cmocka_run_group_tests_name("estimate", tests, setup, teardown);
 }

@@ -663,6 +663,19 @@ static double own_privacy_gain(const struct flipctx *f, size_t i)
     return g < f->privacy_gain ? g : f->privacy_gain;
 }
 
+/* A light privacy search bounds each candidate by its own privacy gap
+ * (own_privacy_gain) instead of the gain every candidate is allowed: the
+ * part of that bound by_kept sorts on, with the kept part. Elsewhere 0. */
+static int own_gain_sorted(const struct flipctx *f)
+{
+    return f->privacy_changes && f->sh->cols != NULL;
+}
+
+static double own_gain_part(const struct flipctx *f, size_t i)
+{
+    return own_gain_sorted(f) ? own_privacy_gain(f, i) : 0;
+}
+
 /* Ends a trial: its specialized conditions go. */
 static void unspecialize_trial(struct flipctx *f)
 {
@@ -822,7 +835,7 @@ static int build_by_kept(struct flipctx *f)
             sh->key[i] = INT32_MIN;
             continue;
         }
-        double x = floor_tenths(r->cands[i].base + kept);
+        double x = floor_tenths(r->cands[i].base + kept + own_gain_part(f, i));
         if (nx == 0)
             origin = x;
         x -= origin;
@@ -1049,9 +1062,12 @@ again:;
             continue;
         double pos = sized ? f->pos_gain_sized : f->pos_gain;
         if (f->by_kept != NULL && best >= 0 &&
-            (floor_tenths(rec->base + kept) + 1) / 10 + max_model + f->pos_gain_sized + 0.05 +
-                    1e-9 < best_total)
-            break; /* later ones have a smaller kept part */
+            (floor_tenths(rec->base + kept + own_gain_part(f, i)) + 1) / 10 + max_model +
+                    (own_gain_sorted(f) ? f->pos_gain_sized - f->privacy_gain
+                                        : f->pos_gain_sized) +
+                    0.05 + 1e-9 <
+                best_total)
+            break; /* later ones have a smaller kept part (and own gain) */
         judge_model(f, sc, rec->model);
         if (f->m_reject[rec->model])
             continue;

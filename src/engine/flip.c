@@ -218,14 +218,19 @@ static double score_sum(const struct flipctx *f, const uint64_t *bits)
     return s;
 }
 
-/* Re-estimates a sized candidate for a new output-speed target. */
+/* Re-estimates a sized candidate for a new output-speed target; with the
+ * interval of targets the estimate holds for (sized_at) when `interval`.
+ * memo: NULL, or one shared by the calls of one scenario sc
+ * (lm_est_input.memo). */
 static void resize_candidate(const struct lm_recommendation *r, const struct lm_scenario *sc,
-                             size_t i, struct lm_candidate *t)
+                             size_t i, struct lm_candidate *t, int interval,
+                             struct lm_est_memo *memo)
 {
     struct lm_est_input in;
     lm__input_of(r, sc, t, t->offer == NULL && r->hw_built[r->cands[i].where], &in);
     lm__input_quality(r, r->cands[i].model, &in);
-    in.want_sizing_interval = 1; /* sized_at */
+    in.want_sizing_interval = interval;
+    in.memo = memo;
     lm_estimate_compute(&in, &t->est, NULL);
     lm__finish(r, sc, t); /* break-even follows the new cost */
 }
@@ -382,6 +387,12 @@ static int resize_bounds(struct flipctx *f)
     best_case.workload.peak_concurrency = 1;
     best_case.workload.requests_per_day = 0;
     best_case.constraints.latency.output_tokens_per_s = 1e-9;
+    /* One scenario for every bound: the placements of a setting, next to
+     * each other in generation order, share their estimates' memory,
+     * speed set-up and sizing. */
+    struct lm_est_memo *memo = lm_est_memo_new();
+    if (memo == NULL)
+        return LM_ENOMEM;
     size_t front = 0, back = n; /* the scan: bounded ones first, then the rest */
     for (size_t i = 0; i < n; i++) {
         const struct lm_ranked *k = &r->cands[i];
@@ -416,7 +427,7 @@ static int resize_bounds(struct flipctx *f)
             memcpy(run, c.scores, sizeof(run));
             t = c;
         }
-        resize_candidate(r, &best_case, i, &t);
+        resize_candidate(r, &best_case, i, &t, 0, memo);
         for (int s = 0; s < LM_S_COUNT; s++)
             if (!isnan(run[s]) && run[s] > t.scores[s])
                 t.scores[s] = run[s];
@@ -426,6 +437,7 @@ static int resize_bounds(struct flipctx *f)
         f->ub[i] = lm__weighted_mean(&t, r->sc) + score_sum(f, kept) + f->pos_gain_sized +
                    1.0 + 0.1;
     }
+    lm_est_memo_free(memo);
     ub_sort_key = f->ub;
     qsort(f->scan, front, sizeof(*f->scan), ub_cmp);
     ub_sort_key = NULL;
@@ -934,7 +946,7 @@ static int sized_at(struct flipctx *f, const struct lm_scenario *sc, size_t i,
     /* Re-estimated from its profiles: privacy and sub-scores follow
      * (lm__finish), so the run's estimate of it is not needed. */
     lm__record_profiles(r, i, c);
-    resize_candidate(r, sc, i, c);
+    resize_candidate(r, sc, i, c, 1, NULL);
     if (f->sh->arena.used_bytes >= CACHE_MAX_BYTES)
         return 0;
     if (iv == NULL && (iv = f->sized_iv[i] = lm_arena_alloc(&f->sh->arena, sizeof(*iv))) == NULL)

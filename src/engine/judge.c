@@ -272,6 +272,26 @@ int lm__judge_cache_init(struct lm__judge_cache *jc, const struct lm_recommendat
     for (size_t k = 0; k < jc->ncand; k++)
         lm__inline_test_of(condition(r, jc->cand_rules[k]), &jc->cand_off[k], &jc->cand_cmp[k],
                        &jc->cand_num[k]);
+    /* A candidate rule that reads no model fact can fire, or not, whatever
+     * the model: decided here once instead of for every model (can_fire). */
+    struct lm_candidate none;
+    lm__cand_clear(&none);
+    struct lm_fact_ctx ctx;
+    ctx.cat = r->cat;
+    ctx.sc = r->sc;
+    ctx.c = &none;
+    for (size_t k = 0; k < jc->ncand; k++) {
+        size_t i = jc->cand_rules[k];
+        const size_t *ids;
+        size_t nids = lm_expr_facts(condition(r, i), &ids), f = 0;
+        while (f < nids && fact_scope(lm_fact_table.defs[ids[f]].path) != SCOPE_MODEL)
+            f++;
+        if (f < nids)
+            jc->model_dep[jc->nmodel_dep++] = (uint16_t)k;
+        else if (lm_expr_outcomes(condition(r, i), lm__fact_get, &ctx, jc->vary_model_fixed) &
+                 (1u << LM_TRUE))
+            jc->model_free_can[i / 64] |= (uint64_t)1 << (i % 64);
+    }
     /* Settings: format × hardware × 3 placements × 4 device counts, in the
      * order generation visits them (format outermost), so that the table is
      * read nearly sequentially. Beyond 2^22 settings it is not worth it. */
@@ -375,6 +395,20 @@ static void can_fire(const struct lm_recommendation *r, struct lm_fact_ctx *ctx,
     }
 }
 
+/* can_fire with the model's facts fixed: only the rules that read one are
+ * asked again (jc->model_dep); the others' bits are the model-free ones. */
+static void model_can_fire(const struct lm_recommendation *r, struct lm_fact_ctx *ctx,
+                           const struct lm__judge_cache *jc, uint64_t *can)
+{
+    memcpy(can, jc->model_free_can, sizeof(uint64_t) * (LM_MAX_RULES / 64));
+    for (size_t d = 0; d < jc->nmodel_dep; d++) {
+        size_t i = jc->cand_rules[jc->model_dep[d]];
+        if (lm_expr_outcomes(condition(r, i), lm__fact_get, ctx, jc->vary_model_fixed) &
+            (1u << LM_TRUE))
+            can[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+}
+
 void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
                struct lm_candidate *c, struct lm__judge_cache *jc)
 {
@@ -394,7 +428,7 @@ void lm__judge(const struct lm_recommendation *r, const struct lm_scenario *sc,
             jc->model = c->model;
             memset(jc->model_fired, 0, sizeof(jc->model_fired));
             run_rules(r, &ctx, jc->model_rules, jc->nmodel, jc->model_fired);
-            can_fire(r, &ctx, jc, jc->vary_model_fixed, jc->model_can);
+            model_can_fire(r, &ctx, jc, jc->model_can);
         }
         /* The setting's verdicts: from the table, or judged here (an API
          * offer, or no table). */

@@ -88,6 +88,12 @@ struct lm__judge_cache {
     const struct lm_model *model;
     uint64_t model_fired[LM_MAX_RULES / 64];
     uint64_t model_can[LM_MAX_RULES / 64]; /* the candidate rules the model lets fire */
+    /* Of the candidate rules, those whose condition reads a model fact
+     * (positions in cand_rules): the only ones whose can-fire bit depends
+     * on the model; the others' bits, found once, are model_free_can. */
+    uint16_t model_dep[LM_MAX_RULES];
+    size_t nmodel_dep;
+    uint64_t model_free_can[LM_MAX_RULES / 64];
     /* Per candidate rule (position in cand_rules): when the run's condition
      * is one comparison the candidate holds in place, as setting_off and
      * the rest below hold them for a setting's conditions (0: evaluate). */

@@ -100,6 +100,10 @@ struct flipshare {
     /* Scratch of build_by_kept, reused by every search. */
     int32_t *key;
     uint32_t *by_kept;
+    /* The monthly cost of each candidate in by_kept order (from the
+     * columns), so that a scan skips the ones a prefilter rejects without
+     * touching their records, which by_kept visits out of order. */
+    double *usd_by_kept;
 };
 
 #define NW (LM_MAX_RULES / 64)
@@ -174,6 +178,14 @@ struct flipctx {
     int pre_direct[LM_MAX_RULES]; /* a plain comparison (lm_expr_fact_cmp) */
     enum lm_cmp pre_cmp[LM_MAX_RULES];
     double pre_num[LM_MAX_RULES];
+    /* Each prefilter as one in-place test of the cost (lm__inline_test_of:
+     * a comparison, or a test for null), and whether all are: the scan
+     * by kept part then tests the cost from sh->usd_by_kept
+     * (pre_rejects_cost). */
+    int32_t pre_off[LM_MAX_RULES];
+    uint8_t pre_icmp[LM_MAX_RULES];
+    double pre_inum[LM_MAX_RULES];
+    int pre_all_inline;
     size_t npre;
     size_t usd_fact;
     /* Re-run rules that read only setting and scenario facts (not
@@ -339,6 +351,7 @@ static void flipshare_release(struct flipshare *sh)
     free(sh->built);
     free(sh->key);
     free(sh->by_kept);
+    free(sh->usd_by_kept);
 }
 
 static const double *ub_sort_key;
@@ -603,6 +616,7 @@ static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
 {
     const struct lm_recommendation *r = f->r;
     f->npre = 0;
+    f->pre_all_inline = 1;
     if (!f->light || f->usd_fact == SIZE_MAX)
         return;
     struct lm_candidate none;
@@ -624,6 +638,9 @@ static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
                 f->pre_direct[f->npre] = lm_expr_fact_cmp(e, &fact, &f->pre_cmp[f->npre],
                                                           &f->pre_num[f->npre]) &&
                                          fact == f->usd_fact;
+                lm__inline_test_of(e, &f->pre_off[f->npre], &f->pre_icmp[f->npre],
+                                   &f->pre_inum[f->npre]);
+                f->pre_all_inline &= f->pre_off[f->npre] != 0;
                 f->pre[f->npre++] = e;
             } else {
                 lm_expr_free(e);
@@ -652,6 +669,17 @@ static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *
             return 1;
         }
     }
+    return 0;
+}
+
+/* prefilter_rejects on a candidate whose monthly cost is x, when every
+ * prefilter is an in-place test (f->pre_all_inline). */
+static int pre_rejects_cost(const struct flipctx *f, struct lm_candidate *scratch, double x)
+{
+    scratch->est.usd_per_month = x;
+    for (size_t k = 0; k < f->npre; k++)
+        if (lm__inline_fires(scratch, f->pre_off[k], f->pre_icmp[k], f->pre_inum[k]))
+            return 1;
     return 0;
 }
 
@@ -876,6 +904,13 @@ static int build_by_kept(struct flipctx *f)
         if (sh->key[i] != INT32_MIN)
             sh->by_kept[count[(size_t)(hi - sh->key[i])]++] = (uint32_t)i;
     free(count);
+    if (sh->cols != NULL) {
+        if (sh->usd_by_kept == NULL &&
+            (sh->usd_by_kept = malloc((n ? n : 1) * sizeof(*sh->usd_by_kept))) == NULL)
+            return LM_ENOMEM;
+        for (size_t k = 0; k < nx; k++)
+            sh->usd_by_kept[k] = sh->cols->usd[sh->by_kept[k]];
+    }
     f->by_kept = sh->by_kept;
     f->nx = nx;
     return LM_OK;
@@ -1055,6 +1090,13 @@ again:;
                 goto again;
             }
         }
+        /* Rejected at this trial by its cost alone, read in scan order:
+         * skipped before its record is touched (no candidate is
+         * re-estimated: the search is light and resizes nothing). */
+        if (f->by_kept != NULL && f->npre > 0 && f->pre_all_inline && !f->resize &&
+            !f->finetune && f->sh->usd_by_kept != NULL &&
+            pre_rejects_cost(f, &scratch, f->sh->usd_by_kept[k]))
+            continue;
         size_t i = f->scan      ? f->scan[k]
                  : f->by_kept ? f->by_kept[k]
                               : by_total_next(r, &it);

@@ -81,6 +81,10 @@ static char *heap_huge(size_t reserve)
         free(p);
         return NULL;
     }
+    if (first == (uintptr_t)p) {
+        free(p); /* already on the boundary: the heap's top starts there */
+        return (char *)first;
+    }
     /* Shrunk in place, the block gives the rest back to the heap's top,
      * which then starts at the boundary. */
     void *shrunk = realloc(p, first - (uintptr_t)p);
@@ -94,15 +98,16 @@ static char *heap_huge(size_t reserve)
 
 void lm_cli_heap_warm(size_t bytes, size_t huge_reserve)
 {
-#if defined(M_MMAP_THRESHOLD) && defined(MADV_POPULATE_WRITE)
     static int done;
     if (done)
         return;
     done = 1;
+    char *at = heap_huge(huge_reserve);
+#if defined(M_MMAP_THRESHOLD) && defined(MADV_POPULATE_WRITE)
     /* Populated, the first bytes of the huge-page part are one 2 MiB page;
      * where the kernel has no THP or no free huge page, they are the small
      * pages they always were, populated in one call. */
-    char *at = heap_huge(huge_reserve), *p = NULL;
+    char *p = NULL;
     if (at == NULL) {
         /* Below the raised mmap threshold the block comes from the heap's
          * top, and freed it goes back there (above the trim threshold
@@ -120,7 +125,7 @@ void lm_cli_heap_warm(size_t bytes, size_t huge_reserve)
         (void)madvise((void *)first, last - first, MADV_POPULATE_WRITE);
     free(p);
 #else
+    (void)at;
     (void)bytes;
-    (void)huge_reserve;
 #endif
 }

@@ -25,6 +25,7 @@
 #include "rules/expr.h"
 #include "lmchoose/quality.h"
 #include "lmchoose/status.h"
+#include "util/numfmt.h"
 
 /* ------------------------------------------------------------ id order */
 
@@ -694,15 +695,18 @@ static int rank(struct lm_recommendation *r)
         qsort(r->order, n, sizeof(*r->order), rank_cmp);
         rank_sort_cands = NULL;
     } else {
-        long top = lround(hi * 10);
-        size_t nb = 2 * ((size_t)(top - lround(lo * 10)) + 1);
+        /* Totals are finite here (the span is): rounded inline, as lround
+         * would (numfmt.h), twice a candidate. */
+        long top = (long)lm__round_half_away(hi * 10);
+        size_t nb = 2 * ((size_t)(top - (long)lm__round_half_away(lo * 10)) + 1);
         size_t *count = calloc(nb + 1, sizeof(*count));
         if (count == NULL)
             return LM_ENOMEM;
         /* Bucket: rejected ones after every feasible one, each by total
          * descending. */
         size_t half = nb / 2;
-#define BUCKET(k) ((size_t)(top - lround((k)->total * 10)) + ((k)->rejected ? half : 0))
+#define BUCKET(k)                                                                          \
+    ((size_t)(top - (long)lm__round_half_away((k)->total * 10)) + ((k)->rejected ? half : 0))
         for (size_t i = 0; i < n; i++)
             count[BUCKET(&r->cands[i]) + 1]++;
         for (size_t b = 0; b < nb; b++)

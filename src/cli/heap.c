@@ -37,6 +37,7 @@
 #endif
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <sys/resource.h>
 #endif
 
 void lm_cli_heap_setup(void)
@@ -72,6 +73,18 @@ static char *heap_huge(size_t reserve)
     const uintptr_t huge = (uintptr_t)2 << 20;
     if (sysconf(_SC_PAGESIZE) != 4096)
         return NULL; /* 2 MiB is the PMD huge page of 4 KiB pages only */
+    /* Under a limit on address space or data (ulimit -v, -d), the reserve
+     * takes at most a quarter of it: the rest stays for what the run maps
+     * beside the heap. */
+    static const int limits[] = { RLIMIT_AS, RLIMIT_DATA };
+    for (size_t k = 0; k < sizeof(limits) / sizeof(limits[0]); k++) {
+        struct rlimit rl;
+        if (getrlimit(limits[k], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            reserve > rl.rlim_cur / 4)
+            reserve = (size_t)(rl.rlim_cur / 4);
+    }
+    if (reserve < 2 * huge)
+        return NULL;
     char *p = malloc(reserve);
     if (p == NULL)
         return NULL;

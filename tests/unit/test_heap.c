@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -101,9 +103,47 @@ static void test_allocations_after_warm_may_use_huge_pages(void **state)
     free(p);
 }
 
+/* Under `ulimit -v 64M` the reserve (384 MiB in the program) must shrink to
+ * fit rather than fail, and a run's allocations must still succeed: in a
+ * child, so that the limit and the once-a-process set-up stay there. */
+static void test_address_space_limit(void **state)
+{
+    (void)state;
+    if (SANITIZED) {
+        print_message("a sanitizer's shadow memory needs more address space than the limit\n");
+        return;
+    }
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = { (rlim_t)64 << 20, (rlim_t)64 << 20 };
+        if (setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(3);
+        lm_cli_heap_setup();
+        lm_cli_heap_warm((size_t)768 << 10, (size_t)384 << 20);
+        size_t n = (size_t)24 << 20;
+        unsigned char *p = malloc(n);
+        if (p == NULL)
+            _exit(4);
+        memset(p, 7, n);
+        if (p[n - 1] != 7)
+            _exit(5);
+        /* and the shrunk reserve still gives huge pages where they are offered */
+        if (thp_offered() && sysconf(_SC_PAGESIZE) == 4096 && thp_eligible(p) == 0)
+            _exit(6);
+        _exit(0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* first: its child must inherit a heap not yet set up */
+        cmocka_unit_test(test_address_space_limit),
         cmocka_unit_test(test_allocations_after_warm_may_use_huge_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -570,6 +570,18 @@ static void flipctx_release(struct flipctx *f)
     free(f->sized_iv);
 }
 
+/* *ctx reads the facts of trial scenario sc and of *none, a cleared
+ * candidate: what a condition holds fixed when every candidate fact is
+ * left free (specializing, or asking what it can be). */
+static void trial_ctx(const struct flipctx *f, const struct lm_scenario *sc,
+                      struct lm_candidate *none, struct lm_fact_ctx *ctx)
+{
+    lm__cand_clear(none);
+    ctx->cat = f->r->cat;
+    ctx->sc = sc;
+    ctx->c = none;
+}
+
 /* Rule ri's condition in the current trial, whose scenario is sc: the
  * original for its first evaluations, then (a trial that evaluates it often)
  * specialized to sc, which costs about as much as 20 evaluations and makes
@@ -587,11 +599,8 @@ static const struct lm_expr *trial_condition(struct flipctx *f, const struct lm_
     if (f->uses[ri]++ != SPECIALIZE_AFTER)
         return e;
     struct lm_candidate none;
-    lm__cand_clear(&none);
     struct lm_fact_ctx ctx;
-    ctx.cat = f->r->cat;
-    ctx.sc = sc;
-    ctx.c = &none;
+    trial_ctx(f, sc, &none, &ctx);
     if (lm_expr_specialize(e, lm__fact_get, &ctx, f->varies, &f->cond[ri]) != 0)
         f->cond[ri] = NULL;
     if (f->cond[ri] != NULL)
@@ -620,11 +629,8 @@ static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
     if (!f->light || f->usd_fact == SIZE_MAX)
         return;
     struct lm_candidate none;
-    lm__cand_clear(&none);
     struct lm_fact_ctx ctx;
-    ctx.cat = r->cat;
-    ctx.sc = sc;
-    ctx.c = &none;
+    trial_ctx(f, sc, &none, &ctx);
     for (size_t w = 0; w < r->nwords; w++)
         for (uint64_t b = f->rerun[w] & ~f->model_only[w] & f->errors[w]; b != 0; b &= b - 1) {
             size_t ri = w * 64 + (size_t)lm__lowest_bit(b);
@@ -1021,11 +1027,8 @@ static void model_live_trial(struct flipctx *f, const struct lm_scenario *sc)
 {
     const struct lm_recommendation *r = f->r;
     struct lm_candidate none;
-    lm__cand_clear(&none);
     struct lm_fact_ctx ctx;
-    ctx.cat = r->cat;
-    ctx.sc = sc;
-    ctx.c = &none;
+    trial_ctx(f, sc, &none, &ctx);
     f->none_live = 1;
     for (size_t w = 0; w < r->nwords; w++) {
         f->model_live[w] = 0;

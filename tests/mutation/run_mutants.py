@@ -131,7 +131,7 @@ MUTANTS = [
      'fprintf(out, "  per month   %10s USD (±%.0f%%)\\n", lm_format_fixed(a, sizeof(a), e->usd_per_month, 1),',
      "renderer: monthly cost printed to 0.1 USD instead of 0.01"),
     ("render-json-round", "src/util/numfmt.c",
-     "double r = round(v * p) / p;",
+     "double r = lm__round_half_away(v * p) / p;",
      "double r = floor(v * p) / p;",
      "rounding (lm_round, below engine and renderers): numbers truncated instead of rounded"),
 ]

@@ -137,7 +137,7 @@ MUTANTS = [
 ]
 
 PHASES = [
-    ("unit", r"^(unit\.(yaml_load|catalog|estimate|expr|recommend|names|quality)|accuracy|"
+    ("unit", r"^(unit\.(yaml_load|catalog|estimate|expr|recommend|names|quality|heap)|accuracy|"
              r"scenarios\.expectations|decisions)$"),
     ("cli", r"^cli\."),
     ("rest", None),  # everything not above
@@ -214,7 +214,7 @@ def main():
                 return 1
         print(f"mutation: copy built and phases unit+cli pass unmutated "
               f"({time.time() - t0:.0f} s)", flush=True)
-        rest_baseline = None
+        rest_baseline, rest_failed = None, []
         results = []
         for mid, rel, old, new, what in MUTANTS:
             if only is not None and mid not in only:
@@ -248,12 +248,13 @@ def main():
                             with open(path, "w", encoding="utf-8") as f:
                                 f.write(text)
                             build(bdir)
-                            rest_baseline, _ = run_phase(bdir, phase)
+                            rest_baseline, rest_failed = run_phase(bdir, phase)
                             with open(path, "w", encoding="utf-8") as f:
                                 f.write(text.replace(old, new))
                             build(bdir)
                         if not rest_baseline:
-                            verdict, by = "UNTRUSTED", "phase rest fails unmutated too"
+                            verdict, by = ("UNTRUSTED", "phase rest fails unmutated too: "
+                                           + (", ".join(rest_failed[:3]) or "?"))
                             break
                     verdict, by = "killed", f"{phase[0]}: {', '.join(names[:3]) or '?'}"
                     break

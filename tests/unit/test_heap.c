@@ -104,8 +104,36 @@ static void test_allocations_after_warm_may_use_huge_pages(void **state)
 }
 
 /* Under `ulimit -v 64M` the reserve (384 MiB in the program) must shrink to
- * fit rather than fail, and a run's allocations must still succeed: in a
- * child, so that the limit and the once-a-process set-up stay there. */
+ * fit rather than fail, and a run's allocations must still succeed. The
+ * check runs in a fresh program (this test re-executed with
+ * ADDRESS_SPACE_CHILD), as lmchoose always starts: a forked child would
+ * inherit its parent's heap mapping, which the kernel does not merge with
+ * the child's own growth, and when that inherited heap ends past a 2 MiB
+ * boundary the marked range starts inside it, in a piece too small for a
+ * huge page (about one run in 15 failed so: CI's stop 21). */
+#define ADDRESS_SPACE_CHILD "--address-space-child"
+
+static int address_space_child(void)
+{
+    struct rlimit rl = { (rlim_t)64 << 20, (rlim_t)64 << 20 };
+    if (setrlimit(RLIMIT_AS, &rl) != 0)
+        return 3;
+    lm_cli_heap_setup();
+    lm_cli_heap_warm((size_t)768 << 10, (size_t)384 << 20);
+    size_t n = (size_t)24 << 20;
+    unsigned char *p = malloc(n);
+    if (p == NULL)
+        return 4;
+    memset(p, 7, n);
+    if (p[n - 1] != 7)
+        return 5;
+    /* and the shrunk reserve still gives huge pages where they are offered */
+    if (thp_offered() && sysconf(_SC_PAGESIZE) == 4096 && thp_eligible(p) == 0)
+        return 6;
+    free(p);
+    return 0;
+}
+
 static void test_address_space_limit(void **state)
 {
     (void)state;
@@ -116,22 +144,8 @@ static void test_address_space_limit(void **state)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        struct rlimit rl = { (rlim_t)64 << 20, (rlim_t)64 << 20 };
-        if (setrlimit(RLIMIT_AS, &rl) != 0)
-            _exit(3);
-        lm_cli_heap_setup();
-        lm_cli_heap_warm((size_t)768 << 10, (size_t)384 << 20);
-        size_t n = (size_t)24 << 20;
-        unsigned char *p = malloc(n);
-        if (p == NULL)
-            _exit(4);
-        memset(p, 7, n);
-        if (p[n - 1] != 7)
-            _exit(5);
-        /* and the shrunk reserve still gives huge pages where they are offered */
-        if (thp_offered() && sysconf(_SC_PAGESIZE) == 4096 && thp_eligible(p) == 0)
-            _exit(6);
-        _exit(0);
+        execl("/proc/self/exe", "test_heap", ADDRESS_SPACE_CHILD, (char *)NULL);
+        _exit(2);
     }
     int st = 0;
     assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -139,10 +153,11 @@ static void test_address_space_limit(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], ADDRESS_SPACE_CHILD) == 0)
+        return address_space_child();
     const struct CMUnitTest tests[] = {
-        /* first: its child must inherit a heap not yet set up */
         cmocka_unit_test(test_address_space_limit),
         cmocka_unit_test(test_allocations_after_warm_may_use_huge_pages),
     };

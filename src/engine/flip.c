@@ -146,16 +146,18 @@ struct flipctx {
      * scores), descending; nx of them. */
     uint32_t *by_kept;           /* into the flipshare's buffer */
     size_t nx;
+    /* A candidate's kept part in tenths, rounded down, is sh->key[i] +
+     * key_origin (with its own privacy gap in a light privacy search:
+     * own_gain_part); key_lead is what the re-run rules can add to it. */
+    double key_origin, key_lead;
     int tried_by_kept;
     int privacy_changes;  /* the search moves the privacy level */
     /* The rules re-run on candidates that are not re-estimated read nothing
      * a light candidate lacks (light_candidate): they are judged from the
      * columns generation kept, without rebuilding. */
     int light;
-    /* judge_model's candidate (cleared; only its model is set) and whether
-     * there are model-only re-run rules at all. */
+    /* judge_model's candidate (cleared; only its model is set). */
     struct lm_candidate model_cand;
-    int any_model_only;
     /* Of the model-only rules, those that can fire at this trial
      * (model_live_trial); none_live when there are none, so every model's
      * verdict is the same: no adjustment, not rejected. */
@@ -175,17 +177,12 @@ struct flipctx {
      * (prefilter_trial): a candidate they reject is skipped without being
      * built, from its column. */
     struct lm_expr *pre[LM_MAX_RULES];
-    int pre_direct[LM_MAX_RULES]; /* a plain comparison (lm_expr_fact_cmp) */
-    enum lm_cmp pre_cmp[LM_MAX_RULES];
-    double pre_num[LM_MAX_RULES];
-    /* Each prefilter as one in-place test of the cost (lm__inline_test_of:
-     * a comparison, or a test for null), and whether all are: the scan
-     * by kept part then tests the cost from sh->usd_by_kept
-     * (pre_rejects_cost). */
+    /* When a prefilter is one in-place test of the cost (lm__inline_test_of:
+     * a comparison, or a test for null): the field's offset + 1, else 0
+     * (evaluated). */
     int32_t pre_off[LM_MAX_RULES];
-    uint8_t pre_icmp[LM_MAX_RULES];
-    double pre_inum[LM_MAX_RULES];
-    int pre_all_inline;
+    uint8_t pre_cmp[LM_MAX_RULES];
+    double pre_num[LM_MAX_RULES];
     size_t npre;
     size_t usd_fact;
     /* Re-run rules that read only setting and scenario facts (not
@@ -516,8 +513,6 @@ static int flipctx_init(struct flipctx *f, struct lm_recommendation *r, struct f
     }
     f->usd_fact = lm__fact_find("estimate.usd_per_month");
     lm__cand_clear(&f->model_cand);
-    for (size_t w = 0; w < NW; w++)
-        f->any_model_only |= f->model_only[w] != 0;
     /* The setting table, when some re-run rule reads only the setting. */
     int any_setting = 0;
     for (size_t ri = 0; ri < r->rules->n && ri < LM_MAX_RULES; ri++) {
@@ -625,7 +620,6 @@ static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
 {
     const struct lm_recommendation *r = f->r;
     f->npre = 0;
-    f->pre_all_inline = 1;
     if (!f->light || f->usd_fact == SIZE_MAX)
         return;
     struct lm_candidate none;
@@ -640,13 +634,8 @@ static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
                 continue;
             const size_t *ids;
             if (lm_expr_facts(e, &ids) == 1 && ids[0] == f->usd_fact) {
-                size_t fact;
-                f->pre_direct[f->npre] = lm_expr_fact_cmp(e, &fact, &f->pre_cmp[f->npre],
-                                                          &f->pre_num[f->npre]) &&
-                                         fact == f->usd_fact;
-                lm__inline_test_of(e, &f->pre_off[f->npre], &f->pre_icmp[f->npre],
-                                   &f->pre_inum[f->npre]);
-                f->pre_all_inline &= f->pre_off[f->npre] != 0;
+                lm__inline_test_of(e, &f->pre_off[f->npre], &f->pre_cmp[f->npre],
+                                   &f->pre_num[f->npre]);
                 f->pre[f->npre++] = e;
             } else {
                 lm_expr_free(e);
@@ -654,38 +643,27 @@ static void prefilter_trial(struct flipctx *f, const struct lm_scenario *sc)
         }
 }
 
-/* True when a prefilter rule rejects candidate i at this trial: its
- * condition is true of the candidate's monthly cost. *scratch is a cleared
- * candidate; only its monthly cost is read. */
-static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *sc, size_t i,
-                             struct lm_candidate *scratch)
+/* True when a prefilter rule rejects, at this trial, a candidate whose
+ * monthly cost is x: its condition is true of that cost. *scratch is a
+ * cleared candidate; only its monthly cost is read. */
+static int prefilter_rejects(const struct flipctx *f, const struct lm_scenario *sc,
+                             struct lm_candidate *scratch, double x)
 {
-    struct lm_fact_ctx ctx;
-    ctx.cat = f->r->cat;
-    ctx.sc = sc;
-    ctx.c = scratch;
-    double x = f->sh->cols->usd[i];
     scratch->est.usd_per_month = x;
     for (size_t k = 0; k < f->npre; k++) {
-        if (f->pre_direct[k]) {
-            /* The evaluator's own test (OP_FACT_CMP_NUM), inline. */
-            if (lm_cmp_fires(f->pre_cmp[k], x, f->pre_num[k]))
+        if (f->pre_off[k] != 0) {
+            /* The evaluator's own test, inline. */
+            if (lm__inline_fires(scratch, f->pre_off[k], f->pre_cmp[k], f->pre_num[k]))
                 return 1;
-        } else if (lm_expr_eval(f->pre[k], lm__fact_get, &ctx) == LM_TRUE) {
-            return 1;
+        } else {
+            struct lm_fact_ctx ctx;
+            ctx.cat = f->r->cat;
+            ctx.sc = sc;
+            ctx.c = scratch;
+            if (lm_expr_eval(f->pre[k], lm__fact_get, &ctx) == LM_TRUE)
+                return 1;
         }
     }
-    return 0;
-}
-
-/* prefilter_rejects on a candidate whose monthly cost is x, when every
- * prefilter is an in-place test (f->pre_all_inline). */
-static int pre_rejects_cost(const struct flipctx *f, struct lm_candidate *scratch, double x)
-{
-    scratch->est.usd_per_month = x;
-    for (size_t k = 0; k < f->npre; k++)
-        if (lm__inline_fires(scratch, f->pre_off[k], f->pre_icmp[k], f->pre_inum[k]))
-            return 1;
     return 0;
 }
 
@@ -919,6 +897,9 @@ static int build_by_kept(struct flipctx *f)
     }
     f->by_kept = sh->by_kept;
     f->nx = nx;
+    f->key_origin = origin;
+    f->key_lead = own_gain_sorted(f) ? f->pos_gain_sized - f->privacy_gain
+                                          : f->pos_gain_sized;
     return LM_OK;
 }
 
@@ -1063,15 +1044,12 @@ static long evaluate_trial(struct flipctx *f, const struct lm_scenario *sc)
     struct lm_candidate scratch;
     lm__cand_clear(&scratch);
     f->trial++;
-    int any_model_only = 0;
-    for (size_t w = 0; w < r->nwords; w++)
-        any_model_only |= f->model_only[w] != 0;
 again:;
     struct by_total it = { 0, r->nfeasible };
     /* With by_kept, the model-only rules' largest adjustment bounds the
      * scan; it needs every model's verdict up front. */
     double max_model = 0;
-    if (f->by_kept != NULL && any_model_only && !f->none_live) {
+    if (f->by_kept != NULL && !f->none_live) {
         int first = 1;
         for (size_t mi = 0; mi < r->cat->nmodels; mi++) {
             judge_model(f, sc, mi);
@@ -1096,9 +1074,9 @@ again:;
         /* Rejected at this trial by its cost alone, read in scan order:
          * skipped before its record is touched (no candidate is
          * re-estimated: the search is light and resizes nothing). */
-        if (f->by_kept != NULL && f->npre > 0 && f->pre_all_inline && !f->resize &&
-            !f->finetune && f->sh->usd_by_kept != NULL &&
-            pre_rejects_cost(f, &scratch, f->sh->usd_by_kept[k]))
+        if (f->by_kept != NULL && f->npre > 0 && !f->resize && !f->finetune &&
+            f->sh->usd_by_kept != NULL &&
+            prefilter_rejects(f, sc, &scratch, f->sh->usd_by_kept[k]))
             continue;
         size_t i = f->scan      ? f->scan[k]
                  : f->by_kept ? f->by_kept[k]
@@ -1113,18 +1091,15 @@ again:;
         }
         /* Rejected at this trial whatever else it scores: skipped before
          * anything else is looked at. */
-        if (!sized && f->npre > 0 && prefilter_rejects(f, sc, i, &scratch))
+        if (!sized && f->npre > 0 && prefilter_rejects(f, sc, &scratch, f->sh->cols->usd[i]))
             continue;
         if (kept_part(f, i, &kept))
             continue;
         double pos = sized ? f->pos_gain_sized : f->pos_gain;
         if (f->by_kept != NULL && best >= 0 &&
-            (floor_tenths(rec->base + kept + own_gain_part(f, i)) + 1) / 10 + max_model +
-                    (own_gain_sorted(f) ? f->pos_gain_sized - f->privacy_gain
-                                        : f->pos_gain_sized) +
-                    0.05 + 1e-9 <
+            (f->sh->key[i] + f->key_origin + 1) / 10 + max_model + f->key_lead + 0.05 + 1e-9 <
                 best_total)
-            break; /* later ones have a smaller kept part (and own gain) */
+            break; /* later ones have a smaller key */
         judge_model(f, sc, rec->model);
         if (f->m_reject[rec->model])
             continue;

@@ -31,7 +31,12 @@ struct lm_rec_options {
     int no_flips;                     /* skip the flip search (benchmark comparisons) */
     const struct lm_hardware *local;  /* what `local` resolved to, or NULL */
     int local_built;
+    /* Threads that generate and judge candidates: 0 = one per online CPU
+     * (at most LM_REC_MAX_THREADS), 1 = this thread only. The result is
+     * the same for every value. */
+    int threads;
 };
+#define LM_REC_MAX_THREADS 8
 
 struct lm_flip {
     int dimension;          /* enum lm_dimension */

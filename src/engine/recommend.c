@@ -18,9 +18,11 @@
 #include "engine/recommend_int.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rules/expr.h"
 #include "lmchoose/quality.h"
@@ -188,6 +190,16 @@ struct gen {
     /* The current model's weights per format (cat->quants index), filled
      * once per model: lm_estimate_weights_prepare. */
     double *wbytes, *wfile;
+    /* The models this generator takes, [mlo, mhi), and where its records
+     * go: next, up to end (threads write disjoint ranges of the arrays
+     * reserved for them; one generator alone may grow them). */
+    size_t mlo, mhi;
+    size_t next, end;
+    /* What it found, merged into r once every generator is done. */
+    size_t nmodels;
+    double max_decode, max_batch_cap;
+    int exact; /* every privacy sub-score was a whole number (lm__columns) */
+    int rc;
 };
 
 /* Judges c and appends its compact record. */
@@ -215,9 +227,12 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
     if (c->offer == NULL)
         lm__judge_setting(&g->jc, qi, where, c->placement, c->devices);
     lm__judge(r, r->sc, c, &g->jc);
-    if (r->n == UINT32_MAX)
+    size_t n = g->next;
+    if (n == UINT32_MAX)
         return LM_ELIMIT; /* indices are 32-bit */
-    if (r->n == r->cap) {
+    if (n == g->end)
+        return LM_EINTERNAL; /* more candidates than candidate_count found */
+    if (n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 1024;
         struct lm_ranked *nc = realloc(r->cands, cap * sizeof(*nc));
         if (nc == NULL)
@@ -252,29 +267,29 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
         col->cap = r->cap;
     }
     if (col != NULL) {
-        col->usd[r->n] = c->est.usd_per_month;
+        col->usd[n] = c->est.usd_per_month;
         double pv = c->scores[LM_S_PRIVACY];
         uint8_t pb = pv >= 0 && pv <= 100 ? (uint8_t)pv : 0;
-        col->exact &= (double)pb == pv;
-        col->privacy[r->n] = pb;
+        g->exact &= (double)pb == pv;
+        col->privacy[n] = pb;
         uint8_t nulls = 0;
         for (int s = 0; s < LM_S_COUNT; s++)
             if (isnan(c->scores[s]))
                 nulls |= (uint8_t)(1u << s);
-        col->nulls[r->n] = nulls;
+        col->nulls[n] = nulls;
         for (int s = 0; col->scores != NULL && s < LM_S_COUNT; s++) {
             double v = c->scores[s];
             float x = (float)v;
             if ((double)x < v)
                 x = nextafterf(x, (float)INFINITY); /* a bound: never below */
-            col->scores[r->n * LM_S_COUNT + (size_t)s] = x;
+            col->scores[n * LM_S_COUNT + (size_t)s] = x;
         }
     }
-    if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > r->max_decode)
-        r->max_decode = c->est.decode_tokens_per_s;
-    if (c->est.batch_cap > r->max_batch_cap)
-        r->max_batch_cap = c->est.batch_cap;
-    struct lm_ranked *k = &r->cands[r->n];
+    if (isfinite(c->est.decode_tokens_per_s) && c->est.decode_tokens_per_s > g->max_decode)
+        g->max_decode = c->est.decode_tokens_per_s;
+    if (c->est.batch_cap > g->max_batch_cap)
+        g->max_batch_cap = c->est.batch_cap;
+    struct lm_ranked *k = &r->cands[n];
     k->total = c->total;
     k->base = lm__weighted_mean(c, r->sc);
     k->model = (uint32_t)mi;
@@ -284,8 +299,8 @@ static int emit(struct gen *g, struct lm_candidate *c, size_t mi, size_t where, 
     k->placement = c->placement;
     k->devices = c->devices;
     k->rejected = c->rejected;
-    memcpy(&r->fired[r->n * r->nwords], c->fired, r->nwords * sizeof(uint64_t));
-    r->n++;
+    memcpy(&r->fired[n * r->nwords], c->fired, r->nwords * sizeof(uint64_t));
+    g->next = n + 1;
     return LM_OK;
 }
 
@@ -345,9 +360,10 @@ static int emit_api(struct gen *g, size_t mi)
         c.model = m;
         c.offer = in.offer;
         c.placement = LM_PLACE_API;
-        if (emit(g, &c, mi, order[k], 0, -1) != LM_OK) {
+        int rc = emit(g, &c, mi, order[k], 0, -1);
+        if (rc != LM_OK) {
             free(order);
-            return LM_ENOMEM;
+            return rc;
         }
     }
     free(order);
@@ -362,8 +378,9 @@ static int gen_model(struct gen *g, size_t mi)
     const struct lm_catalog *cat = r->cat;
     const struct lm_model *m = cat->models[mi];
     for (size_t qpos = 0; qpos <= cat->nquants; qpos++) {
-        if (qpos == g->ord.api_pos && emit_api(g, mi) != LM_OK)
-            return LM_ENOMEM;
+        int rc;
+        if (qpos == g->ord.api_pos && (rc = emit_api(g, mi)) != LM_OK)
+            return rc;
         if (qpos == cat->nquants || m->open_weights != 1)
             continue;
         size_t q = g->ord.quant[qpos];
@@ -389,8 +406,8 @@ static int gen_model(struct gen *g, size_t mi)
                 order[j] = n - 1;
             }
             for (size_t k = 0; k < n; k++)
-                if (emit(g, &c[order[k]], mi, h, q, rti) != LM_OK)
-                    return LM_ENOMEM;
+                if ((rc = emit(g, &c[order[k]], mi, h, q, rti)) != LM_OK)
+                    return rc;
         }
     }
     return LM_OK;
@@ -461,15 +478,17 @@ static int gen_model_auto(struct gen *g, size_t mi)
     pending_gen = NULL;
     size_t k = 0;
     for (size_t qpos = 0; qpos <= cat->nquants; qpos++) {
-        if (qpos == g->ord.api_pos && emit_api(g, mi) != LM_OK)
-            return LM_ENOMEM;
+        int rc;
+        if (qpos == g->ord.api_pos && (rc = emit_api(g, mi)) != LM_OK)
+            return rc;
         if (qpos == cat->nquants)
             break;
         size_t q = g->ord.quant[qpos];
         for (; k < g->npending && g->pending[k].q == q; k++) {
             struct pending *p = &g->pending[k];
-            if (emit(g, &p->c, mi, p->h, q, g->ord.runtime[q * r->nhardware + p->h]) != LM_OK)
-                return LM_ENOMEM;
+            if ((rc = emit(g, &p->c, mi, p->h, q, g->ord.runtime[q * r->nhardware + p->h])) !=
+                LM_OK)
+                return rc;
         }
     }
     return LM_OK;
@@ -555,14 +574,14 @@ static int reserve(struct lm_recommendation *r, struct lm__columns *col, size_t 
     return LM_OK;
 }
 
-/* How many candidates gen_model emits: every offer, and for an open-weights
- * model every format (or --quant's) and hardware with a runtime, once per
- * placement the hardware allows. */
-static size_t candidate_count(const struct lm_recommendation *r, const struct lm_rec_options *opt,
-                              const struct id_order *ord)
+/* How many candidates gen_model emits for an open-weights model beside its
+ * offers: every format (or --quant's) and hardware with a runtime, once
+ * per placement the hardware allows. */
+static size_t per_open_model(const struct lm_recommendation *r, const struct lm_rec_options *opt,
+                             const struct id_order *ord)
 {
     const struct lm_catalog *cat = r->cat;
-    size_t per = 0, total = 0;
+    size_t per = 0;
     for (size_t q = 0; q < cat->nquants; q++) {
         if (opt->quant != NULL && cat->quants[q] != opt->quant)
             continue;
@@ -571,13 +590,94 @@ static size_t candidate_count(const struct lm_recommendation *r, const struct lm
                 for (int p = 0; p < 3; p++)
                     per += (r->hws[h]->placements >> p) & 1u;
     }
-    for (size_t mi = 0; mi < cat->nmodels; mi++) {
-        const struct lm_model *m = cat->models[mi];
-        total += m->napi + (m->open_weights == 1 ? per : 0);
+    return per;
+}
+
+static size_t model_count(const struct lm_model *m, size_t per)
+{
+    return m->napi + (m->open_weights == 1 ? per : 0);
+}
+
+/* How many candidates gen_model emits in all; 0 past 2^32 - 1. */
+static size_t candidate_count(const struct lm_recommendation *r, size_t per)
+{
+    size_t total = 0;
+    for (size_t mi = 0; mi < r->cat->nmodels; mi++) {
+        total += model_count(r->cat->models[mi], per);
         if (total > UINT32_MAX)
             return 0;
     }
     return total;
+}
+
+/* Generates and judges the candidates of models [g->mlo, g->mhi), records
+ * from g->next on; g->rc says how it went. Everything it writes is its own
+ * (its judge cache, estimate memo, weights, privacy by placement) or the
+ * records it owns, so generators run side by side. */
+static void gen_models(struct gen *g)
+{
+    struct lm_recommendation *r = g->r;
+    size_t nq = r->cat->nquants;
+    int rc = lm__judge_cache_init(&g->jc, r);
+    g->wbytes = malloc((nq ? nq : 1) * sizeof(*g->wbytes));
+    g->wfile = malloc((nq ? nq : 1) * sizeof(*g->wfile));
+    /* The placements of one setting share their estimates' memory, speed
+     * set-up and sizing (estimate.h, lm_est_memo). */
+    g->base.memo = lm_est_memo_new();
+    if (g->wbytes == NULL || g->wfile == NULL || g->base.memo == NULL)
+        rc = LM_ENOMEM;
+    for (size_t mi = g->mlo; mi < g->mhi && rc == LM_OK; mi++) {
+        g->nmodels++;
+        const struct lm_model *m = r->cat->models[mi];
+        g->base.quality_model = m;
+        g->base.quality_composite = r->model_quality[mi];
+        for (size_t q = 0; q < nq && m->open_weights == 1 && r->nhardware > 0; q++) {
+            struct lm_est_input in = g->base;
+            in.model = m;
+            in.quant = r->cat->quants[q];
+            lm_estimate_weights_prepare(&in);
+            g->wbytes[q] = in.weights_bytes;
+            g->wfile[q] = in.weights_file_bytes;
+        }
+        rc = g->opt->quant_auto ? gen_model_auto(g, mi) : gen_model(g, mi);
+    }
+    lm__judge_cache_release(&g->jc);
+    free(g->pending);
+    lm_est_memo_free(g->base.memo);
+    free(g->wbytes);
+    free(g->wfile);
+    g->rc = rc;
+}
+
+static void *gen_thread(void *arg)
+{
+    gen_models(arg);
+    return NULL;
+}
+
+/* Below this many candidates a thread costs more than it saves (starting
+ * one, and warming its own judge cache): docs/performance.md, "Threads". */
+#define GEN_PER_THREAD 4096
+
+/* How many generators: opt->threads, or with 0 one per online CPU while
+ * each gets GEN_PER_THREAD candidates; one for --quant auto, whose count
+ * is not known in advance. */
+static size_t gen_threads(const struct lm_rec_options *opt, size_t ncands, size_t nmodels)
+{
+    if (opt->quant_auto || ncands == 0)
+        return 1;
+    long want = opt->threads;
+    if (want <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        want = cpus > 0 ? cpus : 1;
+        if ((size_t)want > ncands / GEN_PER_THREAD)
+            want = (long)(ncands / GEN_PER_THREAD);
+    }
+    if (want > LM_REC_MAX_THREADS)
+        want = LM_REC_MAX_THREADS;
+    if ((size_t)want > nmodels)
+        want = (long)nmodels;
+    return want < 1 ? 1 : (size_t)want;
 }
 
 static int generate(struct lm_recommendation *r, const struct lm_rec_options *opt,
@@ -588,12 +688,14 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
     g.r = r;
     g.opt = opt;
     g.cols = cols;
+    g.exact = 1;
+    g.mhi = r->cat->nmodels;
+    g.end = SIZE_MAX;
     lm__fill_input(r->sc, opt, &g.base);
     if (cols != NULL)
         cols->want_scores = lm_estimate_batch_cap(&g.base) > 1;
-    int rc = lm__judge_cache_init(&g.jc, r);
-    if (rc == LM_OK)
-        rc = id_order_init(&g.ord, r, opt);
+    (void)placement_cmp(0, 0); /* its table, before any thread reads it */
+    int rc = id_order_init(&g.ord, r, opt);
     if (rc == LM_OK && opt->quant_auto) {
         g.qrank = malloc((r->cat->nquants + 1) * sizeof(*g.qrank));
         g.hrank = malloc((r->nhardware + 1) * sizeof(*g.hrank));
@@ -604,7 +706,6 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
         for (size_t i = 0; rc == LM_OK && i < r->nhardware; i++)
             g.hrank[g.ord.hw[i]] = i;
     }
-    size_t nq = r->cat->nquants;
     if (rc == LM_OK) {
         r->model_quality = malloc((r->cat->nmodels ? r->cat->nmodels : 1) *
                                   sizeof(*r->model_quality));
@@ -616,38 +717,60 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
         r->quality_kind = g.base.task_kind;
         r->quality_image = g.base.task_has_image;
     }
+    size_t per = rc == LM_OK ? per_open_model(r, opt, &g.ord) : 0;
+    size_t total = rc == LM_OK && !opt->quant_auto ? candidate_count(r, per) : 0;
     if (rc == LM_OK && !opt->quant_auto)
-        rc = reserve(r, cols, candidate_count(r, opt, &g.ord));
-    if (rc == LM_OK) {
-        g.wbytes = malloc((nq ? nq : 1) * sizeof(*g.wbytes));
-        g.wfile = malloc((nq ? nq : 1) * sizeof(*g.wfile));
-        /* The placements of one setting share their estimates' memory,
-         * speed set-up and sizing (estimate.h, lm_est_memo). */
-        g.base.memo = lm_est_memo_new();
-        if (g.wbytes == NULL || g.wfile == NULL || g.base.memo == NULL)
-            rc = LM_ENOMEM;
-    }
-    for (size_t mi = 0; mi < r->cat->nmodels && rc == LM_OK; mi++) {
-        r->nmodels++;
-        const struct lm_model *m = r->cat->models[mi];
-        g.base.quality_model = m;
-        g.base.quality_composite = r->model_quality[mi];
-        for (size_t q = 0; q < nq && m->open_weights == 1 && r->nhardware > 0; q++) {
-            struct lm_est_input in = g.base;
-            in.model = m;
-            in.quant = r->cat->quants[q];
-            lm_estimate_weights_prepare(&in);
-            g.wbytes[q] = in.weights_bytes;
-            g.wfile[q] = in.weights_file_bytes;
+        rc = reserve(r, cols, total);
+    size_t nt = rc == LM_OK ? gen_threads(opt, total, r->cat->nmodels) : 1;
+    struct gen gens[LM_REC_MAX_THREADS];
+    /* Contiguous model ranges of about total / nt candidates each: the
+     * records come out in the order one generator would write them. */
+    gens[0] = g;
+    if (nt > 1) {
+        size_t t = 0, acc = 0;
+        gens[0].end = total;
+        for (size_t mi = 0; mi < r->cat->nmodels; mi++) {
+            if (t + 1 < nt && acc >= (t + 1) * (total / nt)) {
+                gens[t].mhi = mi;
+                gens[t].end = acc;
+                gens[++t] = g;
+                gens[t].mlo = mi;
+                gens[t].next = acc;
+                gens[t].end = total;
+            }
+            acc += model_count(r->cat->models[mi], per);
         }
-        rc = opt->quant_auto ? gen_model_auto(&g, mi) : gen_model(&g, mi);
+        nt = t + 1;
+    }
+    if (rc == LM_OK) {
+        pthread_t tid[LM_REC_MAX_THREADS];
+        int started[LM_REC_MAX_THREADS] = { 0 };
+        for (size_t t = 1; t < nt; t++)
+            started[t] = pthread_create(&tid[t], NULL, gen_thread, &gens[t]) == 0;
+        gen_models(&gens[0]);
+        for (size_t t = 1; t < nt; t++) {
+            if (started[t])
+                (void)pthread_join(tid[t], NULL);
+            else
+                gen_models(&gens[t]); /* no thread to be had: here, in turn */
+        }
+        for (size_t t = 0; t < nt; t++) {
+            const struct gen *x = &gens[t];
+            if (rc == LM_OK && x->rc != LM_OK)
+                rc = x->rc;
+            if (rc == LM_OK && nt > 1 && x->next != x->end)
+                rc = LM_EINTERNAL; /* a range not filled as candidate_count said */
+            r->nmodels += x->nmodels;
+            if (x->max_decode > r->max_decode)
+                r->max_decode = x->max_decode;
+            if (x->max_batch_cap > r->max_batch_cap)
+                r->max_batch_cap = x->max_batch_cap;
+            if (cols != NULL)
+                cols->exact &= x->exact;
+        }
+        r->n = gens[nt - 1].next;
     }
     id_order_release(&g.ord);
-    lm__judge_cache_release(&g.jc);
-    free(g.pending);
-    lm_est_memo_free(g.base.memo);
-    free(g.wbytes);
-    free(g.wfile);
     free(g.qrank);
     free(g.hrank);
     return rc;

@@ -823,6 +823,94 @@ static void test_fact_num_offsets(void **state)
     assert_int_equal(enums, 2);
 }
 
+/* The same recommendation whatever the number of generator threads
+ * (lm_rec_options.threads): every record, rule bit, rank, flip and
+ * relaxation, on every example scenario, an open one and --quant auto
+ * (which stays on one thread). Explicit counts split even the small runs,
+ * and 3 and 5 leave ranges of unequal size. */
+static void same_recommendation(const struct lm_recommendation *a,
+                                const struct lm_recommendation *b, const char *what)
+{
+    if (a->n != b->n || a->nfeasible != b->nfeasible || a->nmodels != b->nmodels)
+        fail_msg("%s: %zu/%zu/%zu candidates/feasible/models against %zu/%zu/%zu", what, b->n,
+                 b->nfeasible, b->nmodels, a->n, a->nfeasible, a->nmodels);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct lm_ranked *x = &a->cands[i], *y = &b->cands[i];
+        if (!same_double(x->total, y->total) || !same_double(x->base, y->base) ||
+            x->model != y->model || x->where != y->where || x->quant != y->quant ||
+            x->runtime != y->runtime || x->placement != y->placement ||
+            x->devices != y->devices || x->rejected != y->rejected || a->order[i] != b->order[i] ||
+            memcmp(&a->fired[i * a->nwords], &b->fired[i * b->nwords],
+                   a->nwords * sizeof(uint64_t)) != 0)
+            fail_msg("%s: candidate %zu differs", what, i);
+    }
+    assert_true(same_double(a->max_decode, b->max_decode));
+    assert_true(same_double(a->max_batch_cap, b->max_batch_cap));
+    assert_int_equal(a->verdict_class, b->verdict_class);
+    assert_int_equal(a->best[0], b->best[0]);
+    assert_int_equal(a->best[1], b->best[1]);
+    if (a->nflips != b->nflips)
+        fail_msg("%s: %zu flips against %zu", what, b->nflips, a->nflips);
+    for (size_t k = 0; k < a->nflips; k++) {
+        const struct lm_flip *x = &a->flips[k], *y = &b->flips[k];
+        if (x->dimension != y->dimension || !same_double(x->from, y->from) ||
+            !same_double(x->to, y->to) || x->from_level != y->from_level ||
+            x->to_level != y->to_level || x->winner != y->winner)
+            fail_msg("%s: flip %zu differs", what, k);
+    }
+    assert_int_equal(a->nrelax, b->nrelax);
+    for (size_t k = 0; k < a->nrelax; k++)
+        assert_int_equal(a->relax[k].cand, b->relax[k].cand);
+    assert_int_equal(a->has_upgrade, b->has_upgrade);
+}
+
+static void check_threads(const struct lm_catalog *cat, const struct lm_scenario *sc,
+                          const struct lm_ruleset *rs, struct lm_rec_options opt,
+                          const char *what)
+{
+    struct lm_recommendation one;
+    opt.threads = 1;
+    assert_int_equal(lm_recommend(cat, sc, rs, &opt, &one), LM_OK);
+    static const int counts[] = { 0, 2, 3, 5, LM_REC_MAX_THREADS };
+    for (size_t k = 0; k < sizeof(counts) / sizeof(*counts); k++) {
+        struct lm_recommendation many;
+        opt.threads = counts[k];
+        assert_int_equal(lm_recommend(cat, sc, rs, &opt, &many), LM_OK);
+        char buf[192];
+        snprintf(buf, sizeof(buf), "%s, %d threads", what, counts[k]);
+        same_recommendation(&one, &many, buf);
+        lm_recommendation_release(&many);
+    }
+    lm_recommendation_release(&one);
+}
+
+static void test_threads_same_result(void **state)
+{
+    struct fixture *fx = *state;
+    for (size_t k = 0; k < sizeof(scenario_files) / sizeof(*scenario_files); k++) {
+        struct lm_scenario sc;
+        assert_int_equal(load_scenario(scenario_files[k], &sc), 0);
+        for (int autoq = 0; autoq <= 1; autoq++) {
+            struct lm_rec_options opt;
+            memset(&opt, 0, sizeof(opt));
+            opt.local = lm_catalog_hardware(&fx->cat, "nvidia-rtx-4090");
+            opt.quant_auto = autoq;
+            check_threads(&fx->cat, &sc, &fx->rules, opt, scenario_files[k]);
+        }
+        lm_scenario_release(&sc);
+    }
+    struct lm_scenario sc;
+    lm_scenario_default(&sc);
+    sc.constraints.hardware_set = 0;
+    sc.constraints.privacy = -1;
+    sc.constraints.budget.usd_per_month = 2000;
+    sc.workload.peak_concurrency = 8;
+    sc.workload.requests_per_day = 20000;
+    struct lm_rec_options opt;
+    memset(&opt, 0, sizeof(opt));
+    check_threads(&fx->cat, &sc, &fx->rules, opt, "open scenario, 8 streams");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -834,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_awkward_ids),
         cmocka_unit_test(test_one_stream_sizings),
         cmocka_unit_test(test_fact_num_offsets),
+        cmocka_unit_test(test_threads_same_result),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -53,6 +53,7 @@ int lm_run_prepare(struct lm_ctx *ctx, const struct lm_run_args *a, struct lm_ru
             lm_cli_resolve(ctx, LM_KIND_HARDWARE, &a->hw.items[i], "local", &rc) == NULL)
             return rc;
     run->ropt.weights_formula = a->weights_formula;
+    run->ropt.threads = (int)a->threads;
     if (a->quant_id != NULL && strcmp(a->quant_id, "auto") == 0) {
         run->ropt.quant_auto = 1;
     } else if (a->quant_id != NULL) {

@@ -24,6 +24,7 @@ struct lm_run_args {
     int all;
     int variants;              /* --variants: every format/hardware row (§9.6) */
     const char *model_id;      /* explain: MODEL, checked with the other ids */
+    double threads;            /* --threads: 0 = one per usable CPU */
 };
 
 struct lm_run {

@@ -14,11 +14,21 @@
  * rest of the candidate id, compared as strcmp compares the whole id), so a
  * candidate's index is the tie-break of the total order of §5 step 5 and
  * ranking is a stable counting sort on the rounded total.
+ *
+ * Generation runs on as many threads as the process may use (each over a
+ * contiguous range of models, into the records reserved for it); the
+ * records are the same for any number of them.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_getaffinity: the CPUs this process may run on */
+#endif
 #include "engine/recommend_int.h"
 
 #include <math.h>
 #include <pthread.h>
+#if defined(__linux__)
+#include <sched.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -659,7 +669,19 @@ static void *gen_thread(void *arg)
  * one, and warming its own judge cache): docs/performance.md, "Threads". */
 #define GEN_PER_THREAD 4096
 
-/* How many generators: opt->threads, or with 0 one per online CPU while
+/* The CPUs this process may run on: its affinity mask where the system
+ * has one (taskset, a container's cpuset), else those online. */
+static long usable_cpus(void)
+{
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* How many generators: opt->threads, or with 0 one per usable CPU while
  * each gets GEN_PER_THREAD candidates; one for --quant auto, whose count
  * is not known in advance. */
 static size_t gen_threads(const struct lm_rec_options *opt, size_t ncands, size_t nmodels)
@@ -668,7 +690,7 @@ static size_t gen_threads(const struct lm_rec_options *opt, size_t ncands, size_
         return 1;
     long want = opt->threads;
     if (want <= 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        long cpus = usable_cpus();
         want = cpus > 0 ? cpus : 1;
         if ((size_t)want > ncands / GEN_PER_THREAD)
             want = (long)(ncands / GEN_PER_THREAD);

@@ -26,6 +26,7 @@
 #include "engine/recommend_int.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +91,13 @@ static void kept_expand(const struct lm_recommendation *r, size_t i, const struc
     c->in_region = k->in_region;
 }
 
-/* What every flip search shares: the candidates rebuilt so far, by index,
- * in an arena. */
+/* What the flip searches of one thread share: the candidates rebuilt so
+ * far, by index, in an arena; the estimate memo of its rebuilds; the flips
+ * it found. */
 struct flipshare {
+    struct lm_est_memo *memo;
+    struct lm_flip *flips;
+    size_t nflips;
     const struct lm__columns *cols; /* what generation kept (light candidates) */
     const float *run_scores;        /* its sub-scores column, or NULL */
     struct rebuilt **built; /* NULL until rebuilt */
@@ -268,7 +273,7 @@ static int built(struct flipctx *f, size_t i, struct lm_candidate *c)
 {
     struct flipshare *sh = f->sh;
     if (sh->built[i] == NULL) {
-        lm__rebuild(f->r, f->r->sc, i, c);
+        lm__rebuild_memo(f->r, f->r->sc, i, c, sh->memo);
         if (sh->arena.used_bytes >= CACHE_MAX_BYTES)
             return 0;
         return (sh->built[i] = keep(sh, c)) != NULL ? 0 : -1;
@@ -319,7 +324,8 @@ static int flipshare_init(struct flipshare *sh, const struct lm_recommendation *
     sh->cols = cols != NULL && cols->exact && cols->cap >= r->n ? cols : NULL;
     sh->run_scores = cols != NULL && cols->cap >= r->n ? cols->scores : NULL;
     sh->built = calloc(r->n ? r->n : 1, sizeof(*sh->built));
-    return sh->built != NULL ? LM_OK : LM_ENOMEM;
+    sh->memo = lm_est_memo_new();
+    return sh->built != NULL && sh->memo != NULL ? LM_OK : LM_ENOMEM;
 }
 
 /* The candidates by total descending, then index: r->order's feasible and
@@ -349,9 +355,11 @@ static void flipshare_release(struct flipshare *sh)
     free(sh->key);
     free(sh->by_kept);
     free(sh->usd_by_kept);
+    lm_est_memo_free(sh->memo);
+    free(sh->flips);
 }
 
-static const double *ub_sort_key;
+static _Thread_local const double *ub_sort_key; /* qsort has no context argument */
 
 static int ub_cmp(const void *pa, const void *pb)
 {
@@ -433,7 +441,7 @@ static int resize_bounds(struct flipctx *f)
                 run[s] = (double)f->sh->run_scores[i * LM_S_COUNT + (size_t)s];
             lm__record_profiles(r, i, &t);
         } else {
-            lm__rebuild(r, r->sc, i, &c);
+            lm__rebuild_memo(r, r->sc, i, &c, f->sh->memo);
             memcpy(run, c.scores, sizeof(run));
             t = c;
         }
@@ -1196,26 +1204,27 @@ static double round_outward(double v, double from, int integer)
     return r;
 }
 
-static int add_flip(struct lm_recommendation *r, const struct lm_flip *fl)
+static int add_flip(struct flipshare *sh, const struct lm_flip *fl)
 {
-    struct lm_flip *g = realloc(r->flips, (r->nflips + 1) * sizeof(*g));
+    struct lm_flip *g = realloc(sh->flips, (sh->nflips + 1) * sizeof(*g));
     if (g == NULL)
         return LM_ENOMEM;
-    r->flips = g;
-    r->flips[r->nflips++] = *fl;
+    sh->flips = g;
+    sh->flips[sh->nflips++] = *fl;
     return LM_OK;
 }
 
 /* The starting value of an absent constraint: the current winner's value of
  * the quantity it bounds (§5 step 6); labeled examples start at 1000. */
-static double introduced_start(const struct lm_recommendation *r, const struct flipdim *d)
+static double introduced_start(const struct lm_recommendation *r, struct flipshare *sh,
+                               const struct flipdim *d)
 {
     if (strcmp(d->constraint, "data.labeled_examples") == 0)
         return 1000;
     if (r->nfeasible == 0)
         return DNAN;
     struct lm_candidate w;
-    lm__rebuild(r, r->sc, r->order[0], &w);
+    lm__rebuild_memo(r, r->sc, r->order[0], &w, sh->memo);
     const struct lm_estimate *e = &w.est;
     if (strcmp(d->constraint, "budget.usd_per_month") == 0)
         return e->usd_per_month > 0 ? e->usd_per_month : 1;
@@ -1283,7 +1292,7 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
     }
     struct lm_scenario sc = *r->sc;
     double from = *(const double *)(const void *)((const char *)r->sc + d->offset);
-    double start = isnan(from) ? introduced_start(r, d) : from;
+    double start = isnan(from) ? introduced_start(r, sh, d) : from;
     double plo, phi;
     plausible_range(r, d, &plo, &phi);
     /* A zero ceiling is relaxed additively (§9.5): upward from the smallest
@@ -1354,7 +1363,7 @@ static int search_number(struct lm_recommendation *r, struct flipshare *sh,
     flipctx_release(&f);
     if (rc != LM_OK)
         return rc;
-    return found ? add_flip(r, &best) : LM_OK;
+    return found ? add_flip(sh, &best) : LM_OK;
 }
 
 /* The privacy chain of §3.5 and each level's looser neighbour. */
@@ -1441,7 +1450,7 @@ static int search_privacy(struct lm_recommendation *r, struct flipshare *sh)
         }
     }
     flipctx_release(&f);
-    return found ? add_flip(r, &best) : LM_OK;
+    return found ? add_flip(sh, &best) : LM_OK;
 }
 
 static int flip_cmp(const void *pa, const void *pb)
@@ -1453,20 +1462,101 @@ static int flip_cmp(const void *pa, const void *pb)
     return c ? c : strcmp(a->constraint, b->constraint);
 }
 
+/* The searches, one job each: the flipdims by index, then the privacy
+ * level. Workers take them in this order, the dearest first (the output
+ * speed re-sizes candidates; privacy re-judges most of them), so that two
+ * workers end close together. */
+static const unsigned char flip_jobs[] = { 2, NFLIPDIMS, 0, 1, 3, 4 };
+#define NFLIPJOBS (sizeof(flip_jobs) / sizeof(flip_jobs[0]))
+
+struct flipworker {
+    struct lm_recommendation *r;
+    const struct lm__columns *cols;
+    pthread_mutex_t *lock;
+    size_t *next_job;
+    struct flipshare sh;
+    int rc;
+};
+
+/* Runs jobs until none is left. A worker writes only its flipshare; the
+ * recommendation is read-only until every worker is done. */
+static void *flip_worker(void *arg)
+{
+    struct flipworker *w = arg;
+    w->rc = flipshare_init(&w->sh, w->r, w->cols);
+    while (w->rc == LM_OK) { /* out of memory ends the search (lm__find_flips) */
+        pthread_mutex_lock(w->lock);
+        size_t j = (*w->next_job)++;
+        pthread_mutex_unlock(w->lock);
+        if (j >= NFLIPJOBS)
+            break;
+        size_t d = flip_jobs[j];
+        w->rc = d == NFLIPDIMS ? search_privacy(w->r, &w->sh)
+                               : search_number(w->r, &w->sh, &flipdims[d]);
+    }
+    return NULL;
+}
+
+/* How many workers: as many threads as generation may use (opt.threads,
+ * or the usable CPUs, here at most 2 by default: each worker keeps its own
+ * cache of rebuilt candidates), never more than there are jobs. */
+static size_t flip_workers(const struct lm_recommendation *r)
+{
+    long n = r->opt.threads;
+    if (n <= 0) {
+        n = lm__usable_cpus();
+        if (n > 2)
+            n = 2;
+    }
+    if (n > (long)NFLIPJOBS)
+        n = (long)NFLIPJOBS;
+    return n < 1 ? 1 : (size_t)n;
+}
+
 int lm__find_flips(struct lm_recommendation *r, const struct lm__columns *cols)
 {
-    struct flipshare sh;
-    sized_cap = r->max_batch_cap > 1;
-    int rc = flipshare_init(&sh, r, cols);
-    for (size_t k = 0; k < NFLIPDIMS && rc == LM_OK; k++)
-        rc = search_number(r, &sh, &flipdims[k]);
-    if (rc == LM_OK)
-        rc = search_privacy(r, &sh);
-    flipshare_release(&sh);
+    sized_cap = r->max_batch_cap > 1; /* read by every worker, written only here */
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    size_t next_job = 0, nw = flip_workers(r);
+    struct flipworker w[NFLIPJOBS];
+    pthread_t tid[NFLIPJOBS];
+    int started[NFLIPJOBS] = { 0 };
+    for (size_t k = 0; k < nw; k++) {
+        w[k].r = r;
+        w[k].cols = cols;
+        w[k].lock = &lock;
+        w[k].next_job = &next_job;
+        w[k].rc = LM_OK;
+    }
+    for (size_t k = 1; k < nw; k++)
+        started[k] = pthread_create(&tid[k], NULL, flip_worker, &w[k]) == 0;
+    flip_worker(&w[0]); /* a worker whose thread did not start finds no job left */
+    int rc = LM_OK;
+    for (size_t k = 0; k < nw; k++) {
+        if (k > 0 && started[k])
+            (void)pthread_join(tid[k], NULL);
+        if (k > 0 && !started[k])
+            continue;
+        if (rc == LM_OK)
+            rc = w[k].rc;
+        /* Every flip, then one order: flip_cmp is total (one flip per
+         * constraint at most), so which worker found which is invisible. */
+        if (rc == LM_OK && w[k].sh.nflips > 0) {
+            struct lm_flip *g = realloc(r->flips, (r->nflips + w[k].sh.nflips) * sizeof(*g));
+            if (g == NULL) {
+                rc = LM_ENOMEM;
+            } else {
+                r->flips = g;
+                memcpy(&r->flips[r->nflips], w[k].sh.flips, w[k].sh.nflips * sizeof(*g));
+                r->nflips += w[k].sh.nflips;
+            }
+        }
+        flipshare_release(&w[k].sh);
+    }
+    pthread_mutex_destroy(&lock);
     if (rc != LM_OK)
         return rc;
     if (r->nflips > 1)
         qsort(r->flips, r->nflips, sizeof(*r->flips), flip_cmp);
     return LM_OK;
 }
-

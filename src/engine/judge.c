@@ -723,17 +723,23 @@ double lm__owned_count(const struct lm_recommendation *r, const struct lm_scenar
     return 0;
 }
 
-void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
-                 struct lm_candidate *c)
+void lm__rebuild_memo(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
+                      struct lm_candidate *c, struct lm_est_memo *memo)
 {
     struct lm_est_input in;
     lm__record_profiles(r, i, c);
     lm__input_of(r, sc, c, c->offer == NULL && r->hw_built[r->cands[i].where], &in);
     lm__input_quality(r, r->cands[i].model, &in);
     if (sc == r->sc)
-        in.memo = r->rebuild_memo; /* its contract: one scenario's candidates */
+        in.memo = memo; /* its contract: one scenario's candidates */
     lm_estimate_compute(&in, &c->est, NULL);
     lm__finish(r, sc, c);
+}
+
+void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
+                 struct lm_candidate *c)
+{
+    lm__rebuild_memo(r, sc, i, c, r->rebuild_memo);
 }
 
 /* The stored verdict of the rules on candidate i, into c. */

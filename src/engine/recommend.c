@@ -671,7 +671,7 @@ static void *gen_thread(void *arg)
 
 /* The CPUs this process may run on: its affinity mask where the system
  * has one (taskset, a container's cpuset), else those online. */
-static long usable_cpus(void)
+long lm__usable_cpus(void)
 {
 #if defined(__linux__)
     cpu_set_t set;
@@ -690,7 +690,7 @@ static size_t gen_threads(const struct lm_rec_options *opt, size_t ncands, size_
         return 1;
     long want = opt->threads;
     if (want <= 0) {
-        long cpus = usable_cpus();
+        long cpus = lm__usable_cpus();
         want = cpus > 0 ? cpus : 1;
         if ((size_t)want > ncands / GEN_PER_THREAD)
             want = (long)(ncands / GEN_PER_THREAD);

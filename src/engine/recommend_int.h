@@ -203,11 +203,18 @@ void lm__input_quality(const struct lm_recommendation *r, size_t mi, struct lm_e
 double lm__owned_count(const struct lm_recommendation *r, const struct lm_scenario *sc,
                        const struct lm_hardware *hw);
 
+/* The CPUs this process may run on (recommend.c): how many threads pay. */
+long lm__usable_cpus(void);
+
 /* Rebuilds candidate i's profiles, estimate, privacy and sub-scores under
  * scenario sc, without judging it; lm__restore_verdict() adds the stored
  * verdict of the rules. */
 void lm__rebuild(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
                  struct lm_candidate *c);
+/* The same with the estimate memo of the caller's thread for the run's own
+ * scenario (r->rebuild_memo is the calling thread's). */
+void lm__rebuild_memo(const struct lm_recommendation *r, const struct lm_scenario *sc, size_t i,
+                      struct lm_candidate *c, struct lm_est_memo *memo);
 void lm__restore_verdict(const struct lm_recommendation *r, size_t i, struct lm_candidate *c);
 
 /* §4 break-even: the price of one request of sc's workload at the cheapest

@@ -49,8 +49,8 @@ static const struct lm_opt opts[] = {
       LM_OPT_LIST, 0, RUN(rules), 0, 0, NULL },
     { "no-default-rules", 0, NULL, "start from an empty rule set", LM_OPT_FLAG, 0,
       RUN(no_default_rules), 0, 0, NULL },
-    { "threads", 0, "N", "threads that generate candidates (default: one per CPU,\n"
-      "for large catalogs); the result is the same", LM_OPT_COUNT, 0, RUN(threads), 1,
+    { "threads", 0, "N", "threads for generating candidates and the flip search\n"
+      "(default: by CPUs and catalog size); same result", LM_OPT_COUNT, 0, RUN(threads), 1,
       LM_REC_MAX_THREADS, NULL },
     LM_OPT_PROFILES("add a profile layer (repeatable; also LMCHOOSE_PROFILES)", 0),
     LM_OPT_OUTPUT("write the result to FILE atomically", 0),

@@ -22,6 +22,10 @@
  * setting run once per trial and setting. docs/performance.md describes
  * the bounds and the caches; tests/unit/test_recommend.c recomputes every
  * reported flip in full.
+ *
+ * The searches are independent jobs (lm__find_flips): up to two workers by
+ * default take them, each with its own caches, and the flips are sorted
+ * once all are done.
  */
 #include "engine/recommend_int.h"
 

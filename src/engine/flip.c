@@ -1474,7 +1474,7 @@ static const unsigned char flip_jobs[] = { 2, NFLIPDIMS, 0, 1, 3, 4 };
 #define NFLIPJOBS (sizeof(flip_jobs) / sizeof(flip_jobs[0]))
 
 struct flipworker {
-    struct lm_recommendation *r;
+    _Alignas(64) struct lm_recommendation *r; /* a worker's lines are its own */
     const struct lm__columns *cols;
     pthread_mutex_t *lock;
     size_t *next_job;
@@ -1501,14 +1501,19 @@ static void *flip_worker(void *arg)
     return NULL;
 }
 
-/* How many workers: as many threads as generation may use (opt.threads,
- * or the usable CPUs, here at most 2 by default: each worker keeps its own
- * cache of rebuilt candidates), never more than there are jobs. */
+/* Below this many candidates the whole flip search takes about 3 ms, and a
+ * second thread costs 0.1 ms to start and, on the VMs we measure, 0.5 to
+ * 3 ms before it gets its CPU (docs/performance.md, "Threads"). */
+#define FLIP_PARALLEL_MIN 4096
+
+/* How many workers: opt.threads when given; by default two when two CPUs
+ * are usable and the run is large enough (each worker keeps its own cache
+ * of rebuilt candidates, so not more); never more than there are jobs. */
 static size_t flip_workers(const struct lm_recommendation *r)
 {
     long n = r->opt.threads;
     if (n <= 0) {
-        n = lm__usable_cpus();
+        n = r->n >= FLIP_PARALLEL_MIN ? lm__usable_cpus() : 1;
         if (n > 2)
             n = 2;
     }

@@ -1074,7 +1074,14 @@ struct lm_est_memo {
 
 struct lm_est_memo *lm_est_memo_new(void)
 {
-    return calloc(1, sizeof(struct lm_est_memo));
+    /* On cache lines of its own: a memo is written for every candidate,
+     * and the engine's threads each have one (recommend.c), which must not
+     * share a line with another thread's data. */
+    size_t size = (sizeof(struct lm_est_memo) + 63) & ~(size_t)63;
+    struct lm_est_memo *memo = aligned_alloc(64, size);
+    if (memo != NULL)
+        memset(memo, 0, size);
+    return memo;
 }
 
 void lm_est_memo_free(struct lm_est_memo *memo)

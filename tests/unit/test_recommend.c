@@ -329,9 +329,14 @@ static void run_all_checks(const struct lm_catalog *cat, const struct lm_scenari
     lm_recommendation_release(&r);
 }
 
-static void test_example_scenarios(void **state)
+typedef void example_check(const struct lm_catalog *cat, const struct lm_scenario *sc,
+                           const struct lm_ruleset *rs, const struct lm_rec_options *opt,
+                           const char *what);
+
+/* check on every example scenario, with `local` an RTX 4090, each with
+ * every format and with --quant auto. */
+static void for_each_example(const struct fixture *fx, example_check *check)
 {
-    struct fixture *fx = *state;
     for (size_t k = 0; k < sizeof(scenario_files) / sizeof(*scenario_files); k++) {
         struct lm_scenario sc;
         assert_int_equal(load_scenario(scenario_files[k], &sc), 0);
@@ -342,10 +347,15 @@ static void test_example_scenarios(void **state)
             opt.quant_auto = autoq;
             char what[128];
             snprintf(what, sizeof(what), "%s%s", scenario_files[k], autoq ? " --quant auto" : "");
-            run_all_checks(&fx->cat, &sc, &fx->rules, &opt, what);
+            check(&fx->cat, &sc, &fx->rules, &opt, what);
         }
         lm_scenario_release(&sc);
     }
+}
+
+static void test_example_scenarios(void **state)
+{
+    for_each_example(*state, run_all_checks);
 }
 
 /* Every hardware profile, no privacy level, a budget and a TTFT target:
@@ -865,9 +875,10 @@ static void same_recommendation(const struct lm_recommendation *a,
 }
 
 static void check_threads(const struct lm_catalog *cat, const struct lm_scenario *sc,
-                          const struct lm_ruleset *rs, struct lm_rec_options opt,
+                          const struct lm_ruleset *rs, const struct lm_rec_options *given,
                           const char *what)
 {
+    struct lm_rec_options opt = *given;
     struct lm_recommendation one;
     opt.threads = 1;
     assert_int_equal(lm_recommend(cat, sc, rs, &opt, &one), LM_OK);
@@ -887,18 +898,7 @@ static void check_threads(const struct lm_catalog *cat, const struct lm_scenario
 static void test_threads_same_result(void **state)
 {
     struct fixture *fx = *state;
-    for (size_t k = 0; k < sizeof(scenario_files) / sizeof(*scenario_files); k++) {
-        struct lm_scenario sc;
-        assert_int_equal(load_scenario(scenario_files[k], &sc), 0);
-        for (int autoq = 0; autoq <= 1; autoq++) {
-            struct lm_rec_options opt;
-            memset(&opt, 0, sizeof(opt));
-            opt.local = lm_catalog_hardware(&fx->cat, "nvidia-rtx-4090");
-            opt.quant_auto = autoq;
-            check_threads(&fx->cat, &sc, &fx->rules, opt, scenario_files[k]);
-        }
-        lm_scenario_release(&sc);
-    }
+    for_each_example(fx, check_threads);
     struct lm_scenario sc;
     lm_scenario_default(&sc);
     sc.constraints.hardware_set = 0;
@@ -908,7 +908,7 @@ static void test_threads_same_result(void **state)
     sc.workload.requests_per_day = 20000;
     struct lm_rec_options opt;
     memset(&opt, 0, sizeof(opt));
-    check_threads(&fx->cat, &sc, &fx->rules, opt, "open scenario, 8 streams");
+    check_threads(&fx->cat, &sc, &fx->rules, &opt, "open scenario, 8 streams");
 }
 
 int main(void)

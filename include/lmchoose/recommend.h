@@ -31,9 +31,11 @@ struct lm_rec_options {
     int no_flips;                     /* skip the flip search (benchmark comparisons) */
     const struct lm_hardware *local;  /* what `local` resolved to, or NULL */
     int local_built;
-    /* Threads that generate and judge candidates: 0 = one per online CPU
-     * (at most LM_REC_MAX_THREADS), 1 = this thread only. The result is
-     * the same for every value. */
+    /* Threads that generate and judge candidates, and workers that share
+     * the flip searches. 0: by the CPUs this process may use and the run's
+     * size (generation: one per CPU while each gets 4 096 candidates, at
+     * most LM_REC_MAX_THREADS; flips: two from 4 096 candidates); 1: the
+     * calling thread only. The result is the same for every value. */
     int threads;
 };
 #define LM_REC_MAX_THREADS 8

@@ -1528,8 +1528,6 @@ int lm__find_flips(struct lm_recommendation *r, const struct lm__columns *cols)
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     size_t next_job = 0, nw = flip_workers(r);
     struct flipworker w[NFLIPJOBS];
-    pthread_t tid[NFLIPJOBS];
-    int started[NFLIPJOBS] = { 0 };
     for (size_t k = 0; k < nw; k++) {
         w[k].r = r;
         w[k].cols = cols;
@@ -1537,15 +1535,10 @@ int lm__find_flips(struct lm_recommendation *r, const struct lm__columns *cols)
         w[k].next_job = &next_job;
         w[k].rc = LM_OK;
     }
-    for (size_t k = 1; k < nw; k++)
-        started[k] = pthread_create(&tid[k], NULL, flip_worker, &w[k]) == 0;
-    flip_worker(&w[0]); /* a worker whose thread did not start finds no job left */
+    /* A worker run late, on this thread, finds no job left. */
+    lm__run_threads(flip_worker, w, sizeof(w[0]), nw);
     int rc = LM_OK;
     for (size_t k = 0; k < nw; k++) {
-        if (k > 0 && started[k])
-            (void)pthread_join(tid[k], NULL);
-        if (k > 0 && !started[k])
-            continue;
         if (rc == LM_OK)
             rc = w[k].rc;
         /* Every flip, then one order: flip_cmp is total (one flip per

@@ -146,21 +146,24 @@ static void decimal(unsigned v, char buf[4])
 
 /* The order of two candidates of one model and one quantization and
  * hardware: by the devices field, then the placement, as in their ids. */
+static int placement_rank[4];
+
+static void placement_rank_init(void)
+{
+    for (int x = 0; x < 4; x++)
+        for (int y = 0; y < 4; y++)
+            placement_rank[x] += strcmp(lm_placement_names[y], lm_placement_names[x]) < 0;
+}
+
 static int placement_cmp(int a, int b)
 {
-    /* strcmp of the names, which are fixed: worked out once. */
-    static int known, rank[4];
-    if (!known) {
-        for (int x = 0; x < 4; x++) {
-            rank[x] = 0;
-            for (int y = 0; y < 4; y++)
-                rank[x] += strcmp(lm_placement_names[y], lm_placement_names[x]) < 0;
-        }
-        known = 1;
-    }
+    /* strcmp of the names, which are fixed: worked out once, by whichever
+     * generator thread comes first. */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, placement_rank_init);
     if (a < 0 || a > 3 || b < 0 || b > 3)
         return strcmp(lm_placement_names[a], lm_placement_names[b]);
-    return (rank[a] > rank[b]) - (rank[a] < rank[b]);
+    return (placement_rank[a] > placement_rank[b]) - (placement_rank[a] < placement_rank[b]);
 }
 
 static int devices_placement_cmp(const struct lm_candidate *a, const struct lm_candidate *b)
@@ -685,6 +688,22 @@ long lm__usable_cpus(void)
     return sysconf(_SC_NPROCESSORS_ONLN);
 }
 
+void lm__run_threads(void *(*fn)(void *), void *items, size_t stride, size_t n)
+{
+    pthread_t tid[LM_REC_MAX_THREADS];
+    int started[LM_REC_MAX_THREADS] = { 0 };
+    char *at = items;
+    for (size_t t = 1; t < n && t < LM_REC_MAX_THREADS; t++)
+        started[t] = pthread_create(&tid[t], NULL, fn, at + t * stride) == 0;
+    fn(at);
+    for (size_t t = 1; t < n && t < LM_REC_MAX_THREADS; t++) {
+        if (started[t])
+            (void)pthread_join(tid[t], NULL);
+        else
+            fn(at + t * stride); /* no thread to be had: here, in turn */
+    }
+}
+
 /* How many generators: opt->threads, or with 0 one per usable CPU while
  * each gets GEN_PER_THREAD candidates; one for --quant auto, whose count
  * is not known in advance. */
@@ -720,7 +739,6 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
     lm__fill_input(r->sc, opt, &g.base);
     if (cols != NULL)
         cols->want_scores = lm_estimate_batch_cap(&g.base) > 1;
-    (void)placement_cmp(0, 0); /* its table, before any thread reads it */
     int rc = id_order_init(&g.ord, r, opt);
     if (rc == LM_OK && opt->quant_auto) {
         g.qrank = malloc((r->cat->nquants + 1) * sizeof(*g.qrank));
@@ -769,17 +787,7 @@ static int generate(struct lm_recommendation *r, const struct lm_rec_options *op
         nt = t + 1;
     }
     if (rc == LM_OK) {
-        pthread_t tid[LM_REC_MAX_THREADS];
-        int started[LM_REC_MAX_THREADS] = { 0 };
-        for (size_t t = 1; t < nt; t++)
-            started[t] = pthread_create(&tid[t], NULL, gen_thread, &gens[t]) == 0;
-        gen_models(&gens[0]);
-        for (size_t t = 1; t < nt; t++) {
-            if (started[t])
-                (void)pthread_join(tid[t], NULL);
-            else
-                gen_models(&gens[t]); /* no thread to be had: here, in turn */
-        }
+        lm__run_threads(gen_thread, gens, sizeof(gens[0]), nt);
         for (size_t t = 0; t < nt; t++) {
             const struct gen *x = &gens[t];
             if (rc == LM_OK && x->rc != LM_OK)

@@ -205,6 +205,11 @@ double lm__owned_count(const struct lm_recommendation *r, const struct lm_scenar
 
 /* The CPUs this process may run on (recommend.c): how many threads pay. */
 long lm__usable_cpus(void);
+/* Runs fn on each of the n items (stride bytes apart): items 1 to n - 1 on
+ * threads of their own, item 0 on the calling thread; an item whose thread
+ * cannot be started runs on the calling thread afterwards. Returns when
+ * every item is done. n is at most LM_REC_MAX_THREADS. */
+void lm__run_threads(void *(*fn)(void *), void *items, size_t stride, size_t n);
 
 /* Rebuilds candidate i's profiles, estimate, privacy and sub-scores under
  * scenario sc, without judging it; lm__restore_verdict() adds the stored
